@@ -1,6 +1,13 @@
+using RnnService.Api;
+
 var builder = WebApplication.CreateBuilder(args);
+builder.AddRnnConfiguration();
+builder.Services.AddRnnServices(builder.Configuration);
+
 var app = builder.Build();
-app.MapGet("/health", () => TypedResults.Ok(new { status = "ok" }));
+app.MigrateDatabase();
+app.UseRnnPipeline();
+app.MapRnnEndpoints();
 app.Run();
 
 public partial class Program;

@@ -1,0 +1,28 @@
+using RnnService.Engine.Models;
+
+namespace RnnService.Api.Datasets;
+
+public enum DatasetFormat { Csv, Jsonl, Text }
+
+/// <summary>An uploaded dataset; its content is kept verbatim and parsed again when a job trains on it.</summary>
+public sealed class Dataset
+{
+    public required string Name { get; set; }
+    public TaskKind Task { get; set; }
+    public DatasetFormat Format { get; set; }
+    public bool LineMode { get; set; }
+    public required string Content { get; set; }
+    public int Samples { get; set; }
+    public long Bytes { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A dataset as listed: samples are examples (sentiment), lines (line-mode text) or characters (corpus).</summary>
+public sealed record DatasetResponse(string Name, TaskKind Task, bool BuiltIn, string? Description,
+    DatasetFormat? Format, bool LineMode, int Samples, long Bytes, DateTime? CreatedAt);
+
+public static class DatasetMapping
+{
+    public static DatasetResponse AsResponse(this Dataset d) =>
+        new(d.Name, d.Task, false, null, d.Format, d.LineMode, d.Samples, d.Bytes, d.CreatedAt);
+}

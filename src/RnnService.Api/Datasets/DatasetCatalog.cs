@@ -1,0 +1,48 @@
+using Microsoft.EntityFrameworkCore;
+using RnnService.Api.Data;
+using RnnService.Engine.Data;
+using RnnService.Engine.Models;
+using RnnService.Engine.Training;
+
+namespace RnnService.Api.Datasets;
+
+/// <summary>Built-in datasets (shipped in the engine) and uploads (in the database) behind one name space.</summary>
+public sealed class DatasetCatalog(IDbContextFactory<RnnDbContext> dbFactory)
+{
+    private static readonly Lazy<IReadOnlyList<DatasetResponse>> BuiltIns = new(() =>
+        BuiltInDatasets.All.Select(d => new DatasetResponse(d.Name, d.Task, true, d.Description, null,
+            BuiltInDatasets.Load(d.Name) is TextCorpus { LineMode: true }, d.Samples, d.Bytes, null)).ToList());
+
+    public static IReadOnlyList<DatasetResponse> BuiltInSummaries => BuiltIns.Value;
+
+    public static bool IsBuiltIn(string name) => BuiltInDatasets.Exists(name);
+
+    /// <summary>The dataset's task, or null when no dataset has that name.</summary>
+    public async Task<TaskKind?> FindTaskAsync(string name, CancellationToken ct)
+    {
+        if (IsBuiltIn(name)) return BuiltIns.Value.First(d => d.Name == name).Task;
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Datasets.Where(d => d.Name == name).Select(d => (TaskKind?)d.Task).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>Parses the dataset for training (called on the training thread).</summary>
+    public TrainingData Load(string name)
+    {
+        if (IsBuiltIn(name)) return BuiltInDatasets.Load(name);
+        using var db = dbFactory.CreateDbContext();
+        var dataset = db.Datasets.AsNoTracking().FirstOrDefault(d => d.Name == name)
+            ?? throw new InvalidOperationException($"The dataset '{name}' no longer exists.");
+        return DatasetParser.Parse(dataset.Task, FormatName(dataset.Format), dataset.Content, dataset.LineMode);
+    }
+
+    public static string FormatName(DatasetFormat format) => format.ToString().ToLowerInvariant();
+
+    /// <summary>Examples for sentiment, lines for line-mode text, characters for a corpus.</summary>
+    public static int CountSamples(TrainingData data) => data switch
+    {
+        SentimentData s => s.Train.Count + (s.Test?.Count ?? 0),
+        TextCorpus { LineMode: true } t => t.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length,
+        TextCorpus t => t.Text.Length,
+        _ => 0,
+    };
+}

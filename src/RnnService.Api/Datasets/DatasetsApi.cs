@@ -1,0 +1,126 @@
+using System.Text;
+using System.Text.RegularExpressions;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using RnnService.Api.Data;
+using RnnService.Api.Infrastructure;
+using RnnService.Api.Jobs;
+using RnnService.Engine.Data;
+using RnnService.Engine.Models;
+
+namespace RnnService.Api.Datasets;
+
+/// <summary>An upload. csv: header text,label with labels 0/1; jsonl: one {"text","label"} per line;
+/// text: a corpus for char models, or one sample per line with lineMode true.</summary>
+public sealed record CreateDatasetRequest(string? Name, TaskKind? Task, DatasetFormat? Format, string? Content, bool? LineMode);
+
+public static partial class DatasetsApi
+{
+    [GeneratedRegex("^[a-z0-9][a-z0-9_-]{0,63}$")]
+    private static partial Regex NamePattern();
+
+    public static RouteGroupBuilder MapDatasets(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/datasets").WithTags("Datasets");
+
+        group.MapGet("/", ListAsync)
+            .WithName("ListDatasets")
+            .WithSummary("List built-in and uploaded datasets with their task and size");
+
+        group.MapGet("/{name}", GetAsync)
+            .WithName("GetDataset")
+            .WithSummary("Get a dataset's summary");
+
+        group.MapPost("/", CreateAsync)
+            .RequireApiKey()
+            .WithName("UploadDataset")
+            .WithSummary("Upload a dataset")
+            .WithDescription("The content is parsed at once (400 naming the line on bad content) and stored. " +
+                "Names match ^[a-z0-9][a-z0-9_-]{0,63}$; 409 when the name is taken; 413 above Limits:MaxUploadBytes.")
+            .ProducesProblem(StatusCodes.Status409Conflict)
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+
+        group.MapDelete("/{name}", DeleteAsync)
+            .RequireApiKey()
+            .WithName("DeleteDataset")
+            .WithSummary("Delete an uploaded dataset")
+            .WithDescription("409 for a built-in dataset, or while a queued or running job uses it.");
+
+        return group;
+    }
+
+    private static async Task<Ok<List<DatasetResponse>>> ListAsync(RnnDbContext db, CancellationToken ct)
+    {
+        var uploads = await db.Datasets.AsNoTracking().OrderBy(d => d.Name)
+            .Select(d => new DatasetResponse(d.Name, d.Task, false, null, d.Format, d.LineMode, d.Samples, d.Bytes, d.CreatedAt))
+            .ToListAsync(ct);
+        return TypedResults.Ok(DatasetCatalog.BuiltInSummaries.Concat(uploads).ToList());
+    }
+
+    private static async Task<Results<Ok<DatasetResponse>, NotFound<ProblemDetails>>> GetAsync(string name, RnnDbContext db, CancellationToken ct)
+    {
+        if (DatasetCatalog.BuiltInSummaries.FirstOrDefault(d => d.Name == name) is { } builtIn) return TypedResults.Ok(builtIn);
+        var upload = await db.Datasets.AsNoTracking().Where(d => d.Name == name)
+            .Select(d => new DatasetResponse(d.Name, d.Task, false, null, d.Format, d.LineMode, d.Samples, d.Bytes, d.CreatedAt))
+            .FirstOrDefaultAsync(ct);
+        return upload is null ? Problems.NotFound($"No dataset named '{name}'.") : TypedResults.Ok(upload);
+    }
+
+    private static async Task<Results<Created<DatasetResponse>, ValidationProblem, Conflict<ProblemDetails>, ProblemHttpResult>> CreateAsync(
+        CreateDatasetRequest request, RnnDbContext db, IOptions<LimitsOptions> limits, CancellationToken ct)
+    {
+        if (string.IsNullOrEmpty(request.Name) || !NamePattern().IsMatch(request.Name))
+            return Problems.Invalid("name", "Must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lowercase letters, digits, '_' and '-').");
+        if (request.Task is not { } task) return Problems.Invalid("task", "Required: sentiment or charlm.");
+        if (request.Format is not { } format) return Problems.Invalid("format", "Required: csv, jsonl or text.");
+        if ((task == TaskKind.Sentiment) == (format == DatasetFormat.Text))
+            return Problems.Invalid("format", task == TaskKind.Sentiment ? "Sentiment data is csv or jsonl." : "Char-model data is text.");
+        if (string.IsNullOrWhiteSpace(request.Content)) return Problems.Invalid("content", "Must not be empty.");
+        var bytes = Encoding.UTF8.GetByteCount(request.Content);
+        if (bytes > limits.Value.MaxUploadBytes)
+            return Problems.TooLarge("content", $"The content is {bytes} bytes; the limit is {limits.Value.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
+        var lineMode = format == DatasetFormat.Text && request.LineMode == true;
+
+        if (DatasetCatalog.IsBuiltIn(request.Name) || await db.Datasets.AnyAsync(d => d.Name == request.Name, ct))
+            return Problems.Conflict($"A dataset named '{request.Name}' already exists.");
+
+        int samples;
+        try
+        {
+            samples = DatasetCatalog.CountSamples(DatasetParser.Parse(task, DatasetCatalog.FormatName(format), request.Content, lineMode));
+        }
+        catch (Exception ex) when (ex is FormatException or ArgumentException)
+        {
+            return Problems.Invalid("content", ex.Message);
+        }
+
+        var dataset = new Dataset
+        {
+            Name = request.Name, Task = task, Format = format, LineMode = lineMode, Content = request.Content,
+            Samples = samples, Bytes = bytes, CreatedAt = DateTime.UtcNow,
+        };
+        db.Datasets.Add(dataset);
+        try
+        {
+            await db.SaveChangesAsync(ct);
+        }
+        catch (DbUpdateException)
+        {
+            return Problems.Conflict($"A dataset named '{request.Name}' already exists.");
+        }
+        return TypedResults.Created($"/datasets/{dataset.Name}", dataset.AsResponse());
+    }
+
+    private static async Task<Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> DeleteAsync(
+        string name, RnnDbContext db, CancellationToken ct)
+    {
+        if (DatasetCatalog.IsBuiltIn(name)) return Problems.Conflict($"'{name}' is a built-in dataset and cannot be deleted.");
+        if (!await db.Datasets.AnyAsync(d => d.Name == name, ct)) return Problems.NotFound($"No dataset named '{name}'.");
+        if (await db.TrainingJobs.AnyAsync(j => j.Dataset == name && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), ct))
+            return Problems.Conflict($"A queued or running job trains on '{name}'; cancel it or wait for it to finish.");
+        await db.Datasets.Where(d => d.Name == name).ExecuteDeleteAsync(ct);
+        return TypedResults.NoContent();
+    }
+}

@@ -1,0 +1,44 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using RnnService.Api.Data;
+using RnnService.Api.Training;
+
+namespace RnnService.Api.Health;
+
+/// <summary>Health: the database answers and the worker loop went round recently.</summary>
+public sealed record HealthResponse(string Status, bool Database, bool Worker, DateTime WorkerLastTick);
+
+public static class HealthApi
+{
+    public static RouteGroupBuilder MapHealth(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/health").WithTags("Health");
+        group.MapGet("/", CheckAsync)
+            .WithName("Health")
+            .WithSummary("Database reachable and training worker alive")
+            .WithDescription("200 when both are fine; 503 ProblemDetails (with the same fields as extensions) otherwise.")
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
+        return group;
+    }
+
+    private static async Task<Results<Ok<HealthResponse>, ProblemHttpResult>> CheckAsync(
+        RnnDbContext db, WorkerHealth worker, IOptions<WorkerOptions> options, CancellationToken ct)
+    {
+        bool database;
+        try
+        {
+            database = await db.Database.CanConnectAsync(ct);
+        }
+        catch (Exception)
+        {
+            database = false;
+        }
+        var staleAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, options.Value.PollInterval.Ticks * 10));
+        var lastTick = worker.LastTick;
+        var workerAlive = DateTime.UtcNow - lastTick < staleAfter;
+        if (database && workerAlive) return TypedResults.Ok(new HealthResponse("healthy", true, true, lastTick));
+        return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unhealthy",
+            detail: !database ? "The database is not reachable." : $"The training worker has not run since {lastTick:O}.",
+            extensions: new Dictionary<string, object?> { ["database"] = database, ["worker"] = workerAlive, ["workerLastTick"] = lastTick });
+    }
+}

@@ -1,0 +1,26 @@
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace RnnService.Api.Infrastructure;
+
+/// <summary>One JSON shape for HTTP bodies, SSE events and the JSON columns: camelCase properties,
+/// enums as lowercase strings (charlm, lstm, adam), numbers strictly as numbers, unknown properties rejected.</summary>
+public static class ApiJson
+{
+    public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
+
+    public static JsonSerializerOptions Configure(JsonSerializerOptions options)
+    {
+        options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
+        options.NumberHandling = JsonNumberHandling.Strict;
+        options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
+        options.Converters.Add(new JsonStringEnumConverter(LowercaseNamingPolicy.Instance, allowIntegerValues: false));
+        return options;
+    }
+
+    private sealed class LowercaseNamingPolicy : JsonNamingPolicy
+    {
+        public static readonly LowercaseNamingPolicy Instance = new();
+        public override string ConvertName(string name) => name.ToLowerInvariant();
+    }
+}

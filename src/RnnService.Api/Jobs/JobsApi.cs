@@ -1,0 +1,258 @@
+using System.Net.ServerSentEvents;
+using System.Runtime.CompilerServices;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using RnnService.Api.Data;
+using RnnService.Api.Datasets;
+using RnnService.Api.Infrastructure;
+using RnnService.Api.Training;
+using RnnService.Engine.Models;
+
+namespace RnnService.Api.Jobs;
+
+/// <summary>A page of jobs, newest first.</summary>
+public sealed record JobPage(IReadOnlyList<JobResponse> Items, int Page, int PageSize, int Total);
+
+public static class JobsApi
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    public static RouteGroupBuilder MapJobs(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("").WithTags("Jobs");
+
+        group.MapPost("/train", TrainAsync)
+            .RequireApiKey()
+            .WithName("Train")
+            .WithSummary("Queue a training job")
+            .WithDescription("Validates the request against the configured limits, stores the job and returns 202 with its Location. " +
+                "Omitted hyper-parameters take the engine's defaults for the task. A repeated request with the same Idempotency-Key header returns the same job. " +
+                "429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        group.MapGet("/jobs", ListAsync)
+            .WithName("ListJobs")
+            .WithSummary("List jobs, newest first")
+            .WithDescription("Paged (page from 1, pageSize 1-100); filter with status=queued|running|succeeded|failed|cancelled.");
+
+        group.MapGet("/jobs/{id:guid}", GetAsync)
+            .WithName("GetJob")
+            .WithSummary("Get a job: status, effective hyper-parameters, progress, latest metrics, model id");
+
+        group.MapGet("/jobs/{id:guid}/metrics", MetricsAsync)
+            .WithName("GetJobMetrics")
+            .WithSummary("Every finished epoch's metrics, in order");
+
+        group.MapGet("/jobs/{id:guid}/events", Events)
+            .WithName("StreamJobEvents")
+            .WithSummary("Server-Sent Events: one 'epoch' event per epoch, then one 'end' event with the job")
+            .WithDescription("Replays the epochs already finished, then follows the job live; the stream closes after the 'end' event. " +
+                "Each event's data is JSON; an epoch event's id is its epoch number (send Last-Event-ID to skip those already seen).");
+
+        group.MapPost("/jobs/{id:guid}/cancel", CancelAsync)
+            .RequireApiKey()
+            .WithName("CancelJob")
+            .WithSummary("Cancel a queued or running job")
+            .WithDescription("A queued job is cancelled at once; a running one stops within one batch (200 once it has stopped, " +
+                "202 if it is still stopping after a few seconds). 409 when the job has already finished.");
+
+        return group;
+    }
+
+    private static async Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
+        TrainRequest request,
+        [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
+        RnnDbContext db, DatasetCatalog datasets, JobQueue queue,
+        IOptions<LimitsOptions> limits, IOptions<WorkerOptions> worker, HttpContext http, CancellationToken ct)
+    {
+        if (request.Task is not { } task) return Problems.Invalid("task", "Required: sentiment or charlm.");
+        if (string.IsNullOrWhiteSpace(request.Dataset)) return Problems.Invalid("dataset", "Required: the name of a dataset (GET /datasets).");
+        if (request.Name is { Length: > 200 }) return Problems.Invalid("name", "At most 200 characters.");
+        if (idempotencyKey is { Length: > 200 }) return Problems.Invalid(IdempotencyHeader, "At most 200 characters.");
+        var architecture = request.Architecture ?? Architecture.Lstm;
+
+        var datasetTask = await datasets.FindTaskAsync(request.Dataset, ct);
+        if (datasetTask is null) return Problems.Invalid("dataset", $"No dataset named '{request.Dataset}' (GET /datasets lists them).");
+        if (datasetTask != task)
+            return Problems.Invalid("dataset", $"The dataset '{request.Dataset}' is for the {Lower(datasetTask.Value)} task, not {Lower(task)}.");
+
+        var hyperparameters = HyperparameterRules.Merge(task, request.Hyperparameters);
+        var errors = HyperparameterRules.Check(task, architecture, hyperparameters, limits.Value);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        if (!string.IsNullOrEmpty(idempotencyKey) && await FindByKeyAsync(db, idempotencyKey, ct) is { } existing)
+            return Accepted(existing);
+
+        var queued = await db.TrainingJobs.CountAsync(j => j.Status == JobStatus.Queued, ct);
+        if (queued >= worker.Value.MaxQueuedJobs)
+        {
+            http.Response.Headers.RetryAfter = worker.Value.QueueFullRetryAfterSeconds.ToString();
+            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The training queue is full",
+                detail: $"{queued} jobs are waiting (Worker:MaxQueuedJobs = {worker.Value.MaxQueuedJobs}). Retry later.");
+        }
+
+        var job = new TrainingJob
+        {
+            Id = Guid.NewGuid(),
+            Name = request.Name,
+            Status = JobStatus.Queued,
+            Task = task,
+            Architecture = architecture,
+            Dataset = request.Dataset,
+            HyperparametersJson = JsonSerializer.Serialize(hyperparameters, ApiJson.Options),
+            IdempotencyKey = string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey,
+            TotalEpochs = hyperparameters.Epochs,
+            CreatedAt = DateTime.UtcNow,
+        };
+        db.TrainingJobs.Add(job);
+        try
+        {
+            await db.SaveChangesAsync(ct); // committed before 202: the row is the queue
+        }
+        catch (DbUpdateException) when (job.IdempotencyKey is not null)
+        {
+            // The same key raced in from another request: answer with the job that won.
+            db.ChangeTracker.Clear();
+            if (await FindByKeyAsync(db, job.IdempotencyKey, ct) is { } winner) return Accepted(winner);
+            throw;
+        }
+        queue.Wake(job.Id);
+        return Accepted(job);
+
+        static Accepted<JobResponse> Accepted(TrainingJob job) => TypedResults.Accepted($"/jobs/{job.Id}", job.AsResponse(null));
+    }
+
+    private static Task<TrainingJob?> FindByKeyAsync(RnnDbContext db, string key, CancellationToken ct) =>
+        db.TrainingJobs.AsNoTracking().FirstOrDefaultAsync(j => j.IdempotencyKey == key, ct);
+
+    private static async Task<Results<Ok<JobPage>, ValidationProblem>> ListAsync(
+        RnnDbContext db, string? status, int? page, int? pageSize, CancellationToken ct)
+    {
+        JobStatus? filter = null;
+        if (!string.IsNullOrEmpty(status))
+        {
+            if (!Enum.TryParse<JobStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
+                return Problems.Invalid("status", "One of: queued, running, succeeded, failed, cancelled.");
+            filter = parsed;
+        }
+        var p = page ?? 1;
+        var size = pageSize ?? 20;
+        if (p < 1) return Problems.Invalid("page", "Must be at least 1.");
+        if (size is < 1 or > 100) return Problems.Invalid("pageSize", "Must be between 1 and 100.");
+
+        var query = db.TrainingJobs.AsNoTracking();
+        if (filter is { } f) query = query.Where(j => j.Status == f);
+        var total = await query.CountAsync(ct);
+        var jobs = await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)
+            .Skip((p - 1) * size).Take(size).ToListAsync(ct);
+        var latest = await LatestMetricsAsync(db, jobs, ct);
+        var items = jobs.Select(j => j.AsResponse(latest.GetValueOrDefault(j.Id))).ToList();
+        return TypedResults.Ok(new JobPage(items, p, size, total));
+    }
+
+    private static async Task<Dictionary<Guid, EpochMetric>> LatestMetricsAsync(RnnDbContext db, List<TrainingJob> jobs, CancellationToken ct)
+    {
+        var ids = jobs.Where(j => j.CurrentEpoch > 0).Select(j => j.Id).ToList();
+        if (ids.Count == 0) return [];
+        var rows = await db.EpochMetrics.AsNoTracking()
+            .Where(m => ids.Contains(m.JobId) && m.Epoch == db.TrainingJobs.Where(j => j.Id == m.JobId).Select(j => j.CurrentEpoch).First())
+            .ToListAsync(ct);
+        return rows.ToDictionary(m => m.JobId);
+    }
+
+    internal static async Task<JobResponse?> LoadAsync(RnnDbContext db, Guid id, CancellationToken ct)
+    {
+        var job = await db.TrainingJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null) return null;
+        var latest = await db.EpochMetrics.AsNoTracking().Where(m => m.JobId == id)
+            .OrderByDescending(m => m.Epoch).FirstOrDefaultAsync(ct);
+        return job.AsResponse(latest);
+    }
+
+    private static async Task<Results<Ok<JobResponse>, NotFound<ProblemDetails>>> GetAsync(Guid id, RnnDbContext db, CancellationToken ct) =>
+        await LoadAsync(db, id, ct) is { } job ? TypedResults.Ok(job) : Problems.NotFound($"No job {id}.");
+
+    private static async Task<Results<Ok<List<EpochMetricResponse>>, NotFound<ProblemDetails>>> MetricsAsync(Guid id, RnnDbContext db, CancellationToken ct)
+    {
+        if (!await db.TrainingJobs.AnyAsync(j => j.Id == id, ct)) return Problems.NotFound($"No job {id}.");
+        var rows = await db.EpochMetrics.AsNoTracking().Where(m => m.JobId == id).OrderBy(m => m.Epoch).ToListAsync(ct);
+        return TypedResults.Ok(rows.Select(m => m.AsResponse()).ToList());
+    }
+
+    private static async Task<Results<ServerSentEventsResult<string>, NotFound<ProblemDetails>>> Events(
+        Guid id, RnnDbContext db, IDbContextFactory<RnnDbContext> dbFactory, JobEvents events,
+        [FromHeader(Name = "Last-Event-ID")] string? lastEventId, CancellationToken ct)
+    {
+        if (!await db.TrainingJobs.AnyAsync(j => j.Id == id, ct)) return Problems.NotFound($"No job {id}.");
+        var after = int.TryParse(lastEventId, out var seen) ? seen : 0;
+        return TypedResults.ServerSentEvents(StreamAsync(id, after, dbFactory, events, ct));
+    }
+
+    private static async IAsyncEnumerable<SseItem<string>> StreamAsync(Guid id, int after,
+        IDbContextFactory<RnnDbContext> dbFactory, JobEvents events, [EnumeratorCancellation] CancellationToken ct)
+    {
+        var sent = after;
+        while (!ct.IsCancellationRequested)
+        {
+            var changed = events.NextChangeAsync(id); // before reading, so no change slips between
+            await using var db = await dbFactory.CreateDbContextAsync(ct);
+            var job = await db.TrainingJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
+            if (job is null) yield break;
+            var epochs = await db.EpochMetrics.AsNoTracking().Where(m => m.JobId == id && m.Epoch > sent)
+                .OrderBy(m => m.Epoch).ToListAsync(ct);
+            foreach (var metric in epochs)
+            {
+                yield return new SseItem<string>(JsonSerializer.Serialize(metric.AsResponse(), ApiJson.Options), "epoch")
+                { EventId = metric.Epoch.ToString() };
+                sent = metric.Epoch;
+            }
+            if (job.IsFinished)
+            {
+                var latest = await db.EpochMetrics.AsNoTracking().Where(m => m.JobId == id)
+                    .OrderByDescending(m => m.Epoch).FirstOrDefaultAsync(ct);
+                yield return new SseItem<string>(JsonSerializer.Serialize(job.AsResponse(latest), ApiJson.Options), "end");
+                yield break;
+            }
+            // Woken by the worker, or poll: the database stays the source of truth.
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromSeconds(1), ct));
+        }
+    }
+
+    private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> CancelAsync(
+        Guid id, RnnDbContext db, RunningJobs running, JobEvents events, CancellationToken ct)
+    {
+        var job = await db.TrainingJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
+        if (job is null) return Problems.NotFound($"No job {id}.");
+        if (job.IsFinished) return Problems.Conflict($"The job has already finished ({Lower(job.Status)}).");
+
+        var now = DateTime.UtcNow;
+        var cancelledQueued = await db.TrainingJobs.Where(j => j.Id == id && j.Status == JobStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
+                .SetProperty(j => j.CancelRequested, true).SetProperty(j => j.FinishedAt, now), ct);
+        if (cancelledQueued == 0)
+        {
+            // Running: record the request (seen by any worker's heartbeat) and stop it here if it runs here.
+            await db.TrainingJobs.Where(j => j.Id == id && j.Status == JobStatus.Running)
+                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
+            running.TryCancel(id);
+        }
+        events.Publish(id);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var changed = events.NextChangeAsync(id);
+            var current = (await LoadAsync(db, id, ct))!;
+            if (current.Status == JobStatus.Cancelled) return TypedResults.Ok(current);
+            if (current.Status is JobStatus.Succeeded or JobStatus.Failed)
+                return Problems.Conflict($"The job finished ({Lower(current.Status)}) before it could be cancelled.");
+            if (DateTime.UtcNow >= deadline) return TypedResults.Accepted($"/jobs/{id}", current);
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(200), ct));
+        }
+    }
+
+    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,49 @@
+using System.Text.Json;
+using RnnService.Api.Infrastructure;
+using RnnService.Api.Jobs;
+using RnnService.Engine.Models;
+using RnnService.Engine.Training;
+
+namespace RnnService.Api.Models;
+
+/// <summary>A trained model: its config as JSON and its weights as a safetensors BLOB. One per job.</summary>
+public sealed class Model
+{
+    public Guid Id { get; set; }
+    public Guid JobId { get; set; }
+    public string? Name { get; set; }
+    public TaskKind Task { get; set; }
+    public Architecture Architecture { get; set; }
+    public required string Dataset { get; set; }
+    public int VocabularySize { get; set; }
+    public long ParameterCount { get; set; }
+    public required string ConfigJson { get; set; }
+    public string? FinalMetricsJson { get; set; }
+    public required byte[] Weights { get; set; }
+    public DateTime CreatedAt { get; set; }
+}
+
+/// <summary>A model's shape without its vocabulary list.</summary>
+public sealed record ModelConfigResponse(TaskKind Task, Architecture Architecture, int VocabularySize,
+    int EmbeddingSize, int HiddenSize, int Layers, int OutputSize, bool LineMode, Hyperparameters Hyperparameters);
+
+public sealed record ModelSummary(Guid Id, Guid JobId, string? Name, TaskKind Task, Architecture Architecture,
+    string Dataset, int VocabularySize, long ParameterCount, DateTime CreatedAt);
+
+public sealed record ModelResponse(Guid Id, Guid JobId, string? Name, TaskKind Task, Architecture Architecture,
+    string Dataset, int VocabularySize, long ParameterCount, ModelConfigResponse Config,
+    EpochMetricResponse? FinalMetrics, DateTime CreatedAt);
+
+public static class ModelMapping
+{
+    public static ModelResponse AsResponse(this Model model)
+    {
+        var c = JsonSerializer.Deserialize<ModelConfig>(model.ConfigJson, ApiJson.Options)!;
+        var config = new ModelConfigResponse(c.Task, c.Architecture, c.VocabularySize, c.EmbeddingSize,
+            c.HiddenSize, c.Layers, c.OutputSize, c.LineMode, c.Hyperparameters);
+        var final = model.FinalMetricsJson is null ? null
+            : JsonSerializer.Deserialize<EpochMetricResponse>(model.FinalMetricsJson, ApiJson.Options);
+        return new ModelResponse(model.Id, model.JobId, model.Name, model.Task, model.Architecture, model.Dataset,
+            model.VocabularySize, model.ParameterCount, config, final, model.CreatedAt);
+    }
+}

@@ -1,0 +1,61 @@
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.Options;
+using RnnService.Api.Data;
+using RnnService.Engine.Models;
+
+namespace RnnService.Api.Models;
+
+/// <summary>A bounded least-recently-used cache of loaded models for /predict and /generate.
+/// Deleted models are remembered so a request that read the weights just before the delete
+/// cannot put them back.</summary>
+public sealed class ModelCache(IOptions<InferenceOptions> options)
+{
+    private readonly Lock _lock = new();
+    private readonly LinkedList<(Guid Id, RnnModel Model)> _order = new();
+    private readonly Dictionary<Guid, LinkedListNode<(Guid Id, RnnModel Model)>> _entries = new();
+    private readonly HashSet<Guid> _deleted = new();
+    private int Capacity => Math.Max(1, options.Value.ModelCacheSize);
+
+    public int Count { get { lock (_lock) return _entries.Count; } }
+
+    public async Task<RnnModel?> GetAsync(Guid id, RnnDbContext db, CancellationToken ct)
+    {
+        lock (_lock)
+        {
+            if (_deleted.Contains(id)) return null;
+            if (_entries.TryGetValue(id, out var node))
+            {
+                _order.Remove(node);
+                _order.AddFirst(node);
+                return node.Value.Model;
+            }
+        }
+        var weights = await db.Models.Where(m => m.Id == id).Select(m => m.Weights).FirstOrDefaultAsync(ct);
+        if (weights is null) return null;
+        var model = RnnModel.FromSafetensors(weights);
+        lock (_lock)
+        {
+            if (_deleted.Contains(id)) return model; // serve this in-flight request, cache nothing
+            if (!_entries.ContainsKey(id))
+            {
+                _entries[id] = _order.AddFirst((id, model));
+                while (_entries.Count > Capacity)
+                {
+                    var last = _order.Last!;
+                    _order.RemoveLast();
+                    _entries.Remove(last.Value.Id);
+                }
+            }
+        }
+        return model;
+    }
+
+    public void Evict(Guid id)
+    {
+        lock (_lock)
+        {
+            _deleted.Add(id);
+            if (_entries.Remove(id, out var node)) _order.Remove(node);
+        }
+    }
+}

@@ -1,0 +1,83 @@
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.EntityFrameworkCore;
+using RnnService.Api.Data;
+using RnnService.Api.Infrastructure;
+
+namespace RnnService.Api.Models;
+
+/// <summary>A page of models, newest first.</summary>
+public sealed record ModelPage(IReadOnlyList<ModelSummary> Items, int Page, int PageSize, int Total);
+
+public static class ModelsApi
+{
+    public static RouteGroupBuilder MapModels(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("/models").WithTags("Models");
+
+        group.MapGet("/", ListAsync)
+            .WithName("ListModels")
+            .WithSummary("List trained models, newest first (paged: page from 1, pageSize 1-100)");
+
+        group.MapGet("/{id:guid}", GetAsync)
+            .WithName("GetModel")
+            .WithSummary("Get a model: config, vocabulary size, parameter count, final metrics, job id");
+
+        group.MapGet("/{id:guid}/weights", WeightsAsync)
+            .WithName("GetModelWeights")
+            .WithSummary("Download the weights as a safetensors file")
+            .WithDescription("PyTorch state_dict names (embedding.weight, rnn.weight_ih_l0, ..., head.weight, head.bias); " +
+                "the model config is JSON in the file's metadata under \"config\".")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
+
+        group.MapDelete("/{id:guid}", DeleteAsync)
+            .RequireApiKey()
+            .WithName("DeleteModel")
+            .WithSummary("Delete a model (and drop it from the inference cache)");
+
+        return group;
+    }
+
+    private static async Task<Results<Ok<ModelPage>, ValidationProblem>> ListAsync(RnnDbContext db, int? page, int? pageSize, CancellationToken ct)
+    {
+        var p = page ?? 1;
+        var size = pageSize ?? 20;
+        if (p < 1) return Problems.Invalid("page", "Must be at least 1.");
+        if (size is < 1 or > 100) return Problems.Invalid("pageSize", "Must be between 1 and 100.");
+        var total = await db.Models.CountAsync(ct);
+        var items = await db.Models.AsNoTracking().OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+            .Skip((p - 1) * size).Take(size)
+            .Select(m => new ModelSummary(m.Id, m.JobId, m.Name, m.Task, m.Architecture, m.Dataset, m.VocabularySize, m.ParameterCount, m.CreatedAt))
+            .ToListAsync(ct);
+        return TypedResults.Ok(new ModelPage(items, p, size, total));
+    }
+
+    private static async Task<Results<Ok<ModelResponse>, NotFound<ProblemDetails>>> GetAsync(Guid id, RnnDbContext db, CancellationToken ct)
+    {
+        // Everything but the weights.
+        var model = await db.Models.AsNoTracking().Where(m => m.Id == id)
+            .Select(m => new Model
+            {
+                Id = m.Id, JobId = m.JobId, Name = m.Name, Task = m.Task, Architecture = m.Architecture, Dataset = m.Dataset,
+                VocabularySize = m.VocabularySize, ParameterCount = m.ParameterCount, ConfigJson = m.ConfigJson,
+                FinalMetricsJson = m.FinalMetricsJson, CreatedAt = m.CreatedAt, Weights = Array.Empty<byte>(),
+            })
+            .FirstOrDefaultAsync(ct);
+        return model is null ? Problems.NotFound($"No model {id}.") : TypedResults.Ok(model.AsResponse());
+    }
+
+    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>>> WeightsAsync(Guid id, RnnDbContext db, CancellationToken ct)
+    {
+        var file = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => new { m.Name, m.Weights }).FirstOrDefaultAsync(ct);
+        if (file is null) return Problems.NotFound($"No model {id}.");
+        var name = string.IsNullOrWhiteSpace(file.Name) ? id.ToString() : string.Concat(file.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+        return TypedResults.File(file.Weights, "application/octet-stream", $"{name}.safetensors");
+    }
+
+    private static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteAsync(Guid id, RnnDbContext db, ModelCache cache, CancellationToken ct)
+    {
+        var deleted = await db.Models.Where(m => m.Id == id).ExecuteDeleteAsync(ct);
+        cache.Evict(id);
+        return deleted == 0 ? Problems.NotFound($"No model {id}.") : TypedResults.NoContent();
+    }
+}
