@@ -59,7 +59,7 @@ public static partial class DatasetsApi
         return TypedResults.Ok(DatasetCatalog.BuiltInSummaries.Concat(uploads).ToList());
     }
 
-    private static async Task<Results<Ok<DatasetResponse>, NotFound<ProblemDetails>>> GetAsync(string name, RnnDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<DatasetResponse>, NotFoundProblem>> GetAsync(string name, RnnDbContext db, CancellationToken ct)
     {
         if (DatasetCatalog.BuiltInSummaries.FirstOrDefault(d => d.Name == name) is { } builtIn) return TypedResults.Ok(builtIn);
         var upload = await db.Datasets.AsNoTracking().Where(d => d.Name == name)
@@ -68,7 +68,7 @@ public static partial class DatasetsApi
         return upload is null ? Problems.NotFound($"No dataset named '{name}'.") : TypedResults.Ok(upload);
     }
 
-    private static async Task<Results<Created<DatasetResponse>, ValidationProblem, Conflict<ProblemDetails>, ProblemHttpResult>> CreateAsync(
+    private static async Task<Results<Created<DatasetResponse>, ValidationProblem, ConflictProblem, ProblemHttpResult>> CreateAsync(
         CreateDatasetRequest request, RnnDbContext db, IOptions<LimitsOptions> limits, CancellationToken ct)
     {
         if (string.IsNullOrEmpty(request.Name) || !NamePattern().IsMatch(request.Name))
@@ -113,7 +113,7 @@ public static partial class DatasetsApi
         return TypedResults.Created($"/datasets/{dataset.Name}", dataset.AsResponse());
     }
 
-    private static async Task<Results<NoContent, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> DeleteAsync(
+    private static async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(
         string name, RnnDbContext db, CancellationToken ct)
     {
         if (DatasetCatalog.IsBuiltIn(name)) return Problems.Conflict($"'{name}' is a built-in dataset and cannot be deleted.");

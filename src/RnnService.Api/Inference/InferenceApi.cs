@@ -59,7 +59,7 @@ public static class InferenceApi
         return group;
     }
 
-    private static async Task<Results<Ok<PredictResponse>, ValidationProblem, NotFound<ProblemDetails>>> PredictAsync(
+    private static async Task<Results<Ok<PredictResponse>, ValidationProblem, NotFoundProblem>> PredictAsync(
         PredictRequest request, RnnDbContext db, ModelCache cache, IOptions<LimitsOptions> options, CancellationToken ct)
     {
         var limits = options.Value;
@@ -108,7 +108,7 @@ public static class InferenceApi
     // JSON has no NaN or Infinity (an unseen character can make a perplexity infinite): those become null.
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
-    private static async Task<Results<Ok<GenerateResponse>, ValidationProblem, NotFound<ProblemDetails>>> GenerateAsync(
+    private static async Task<Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem>> GenerateAsync(
         GenerateRequest request, RnnDbContext db, ModelCache cache, IOptions<LimitsOptions> options, CancellationToken ct)
     {
         var limits = options.Value;

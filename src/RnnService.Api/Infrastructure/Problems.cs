@@ -9,11 +9,11 @@ public static class Problems
     public static ValidationProblem Invalid(string field, string message) =>
         TypedResults.ValidationProblem(new Dictionary<string, string[]> { [field] = [message] });
 
-    public static NotFound<ProblemDetails> NotFound(string what) =>
-        TypedResults.NotFound(new ProblemDetails { Title = "Not found", Status = 404, Detail = what });
+    public static NotFoundProblem NotFound(string what) =>
+        new(new ProblemDetails { Title = "Not found", Status = 404, Detail = what });
 
-    public static Conflict<ProblemDetails> Conflict(string detail) =>
-        TypedResults.Conflict(new ProblemDetails { Title = "Conflict", Status = 409, Detail = detail });
+    public static ConflictProblem Conflict(string detail) =>
+        new(new ProblemDetails { Title = "Conflict", Status = 409, Detail = detail });
 
     /// <summary>A 413 that still names the offending field, like a validation problem.</summary>
     public static ProblemHttpResult TooLarge(string field, string message) =>

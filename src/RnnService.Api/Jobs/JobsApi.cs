@@ -172,17 +172,17 @@ public static class JobsApi
         return job.AsResponse(latest);
     }
 
-    private static async Task<Results<Ok<JobResponse>, NotFound<ProblemDetails>>> GetAsync(Guid id, RnnDbContext db, CancellationToken ct) =>
+    private static async Task<Results<Ok<JobResponse>, NotFoundProblem>> GetAsync(Guid id, RnnDbContext db, CancellationToken ct) =>
         await LoadAsync(db, id, ct) is { } job ? TypedResults.Ok(job) : Problems.NotFound($"No job {id}.");
 
-    private static async Task<Results<Ok<List<EpochMetricResponse>>, NotFound<ProblemDetails>>> MetricsAsync(Guid id, RnnDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<List<EpochMetricResponse>>, NotFoundProblem>> MetricsAsync(Guid id, RnnDbContext db, CancellationToken ct)
     {
         if (!await db.TrainingJobs.AnyAsync(j => j.Id == id, ct)) return Problems.NotFound($"No job {id}.");
         var rows = await db.EpochMetrics.AsNoTracking().Where(m => m.JobId == id).OrderBy(m => m.Epoch).ToListAsync(ct);
         return TypedResults.Ok(rows.Select(m => m.AsResponse()).ToList());
     }
 
-    private static async Task<Results<ServerSentEventsResult<string>, NotFound<ProblemDetails>>> Events(
+    private static async Task<Results<ServerSentEventsResult<string>, NotFoundProblem>> Events(
         Guid id, RnnDbContext db, IDbContextFactory<RnnDbContext> dbFactory, JobEvents events,
         [FromHeader(Name = "Last-Event-ID")] string? lastEventId, CancellationToken ct)
     {
@@ -221,7 +221,7 @@ public static class JobsApi
         }
     }
 
-    private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFound<ProblemDetails>, Conflict<ProblemDetails>>> CancelAsync(
+    private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFoundProblem, ConflictProblem>> CancelAsync(
         Guid id, RnnDbContext db, RunningJobs running, JobEvents events, CancellationToken ct)
     {
         var job = await db.TrainingJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);

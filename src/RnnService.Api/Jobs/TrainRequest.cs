@@ -107,11 +107,12 @@ public static class HyperparameterRules
     }
 
     /// <summary>Upper estimate from the sizes: embedding V*E, per layer G*H*(I+H) + 2*G*H (PyTorch's two
-    /// bias vectors), head H*O + O; V is bounded by maxVocabulary, O is 1 for sentiment and V for char models.</summary>
+    /// bias vectors), head H*O + O. V is maxVocabulary for sentiment and 256 characters for char models
+    /// (whose vocabulary is the corpus's characters); O is 1 for sentiment and V for char models.</summary>
     public static long EstimateParameters(TaskKind task, Architecture architecture, Hyperparameters h)
     {
         long gates = architecture switch { Architecture.Lstm => 4, Architecture.Gru => 3, _ => 1 };
-        long v = h.MaxVocabulary > 0 ? h.MaxVocabulary : 256;
+        long v = task == TaskKind.Sentiment ? h.MaxVocabulary : 256;
         long e = h.EmbeddingSize, hidden = h.HiddenSize;
         long total = v * e;
         for (var layer = 0; layer < h.Layers; layer++)

@@ -52,7 +52,7 @@ public static class ModelsApi
         return TypedResults.Ok(new ModelPage(items, p, size, total));
     }
 
-    private static async Task<Results<Ok<ModelResponse>, NotFound<ProblemDetails>>> GetAsync(Guid id, RnnDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<ModelResponse>, NotFoundProblem>> GetAsync(Guid id, RnnDbContext db, CancellationToken ct)
     {
         // Everything but the weights.
         var model = await db.Models.AsNoTracking().Where(m => m.Id == id)
@@ -66,7 +66,7 @@ public static class ModelsApi
         return model is null ? Problems.NotFound($"No model {id}.") : TypedResults.Ok(model.AsResponse());
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFound<ProblemDetails>>> WeightsAsync(Guid id, RnnDbContext db, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, NotFoundProblem>> WeightsAsync(Guid id, RnnDbContext db, CancellationToken ct)
     {
         var file = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => new { m.Name, m.Weights }).FirstOrDefaultAsync(ct);
         if (file is null) return Problems.NotFound($"No model {id}.");
@@ -74,7 +74,7 @@ public static class ModelsApi
         return TypedResults.File(file.Weights, "application/octet-stream", $"{name}.safetensors");
     }
 
-    private static async Task<Results<NoContent, NotFound<ProblemDetails>>> DeleteAsync(Guid id, RnnDbContext db, ModelCache cache, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFoundProblem>> DeleteAsync(Guid id, RnnDbContext db, ModelCache cache, CancellationToken ct)
     {
         var deleted = await db.Models.Where(m => m.Id == id).ExecuteDeleteAsync(ct);
         cache.Evict(id);

@@ -1,0 +1,118 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.Data.Sqlite;
+using Microsoft.Extensions.Configuration;
+using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
+
+namespace RnnService.Api.Tests;
+
+public sealed class ServiceBasicsTests
+{
+    [Fact]
+    public async Task HealthReportsTheDatabaseAndTheWorkerAlive()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+
+        var health = await (await client.GetAsync("/health")).OkJsonAsync();
+
+        Assert.Equal("healthy", health.GetProperty("status").GetString());
+        Assert.True(health.GetProperty("database").GetBoolean());
+        Assert.True(health.GetProperty("worker").GetBoolean());
+    }
+
+    [Fact]
+    public async Task TheDatabaseFileIsMigratedAndUsesTheWriteAheadLog()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        (await client.GetAsync("/health")).EnsureSuccessStatusCode();
+
+        await using var connection = new SqliteConnection(factory.ConnectionString);
+        await connection.OpenAsync();
+        await using var command = connection.CreateCommand();
+        command.CommandText = "PRAGMA journal_mode";
+        Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
+        command.CommandText = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '__EF%' ORDER BY name)";
+        Assert.Equal("Checkpoints,Datasets,EpochMetrics,Models,TrainingJobs", (string?)await command.ExecuteScalarAsync());
+    }
+
+    [Fact]
+    public async Task TheOpenApiDocumentListsEveryEndpointWithASummary()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+
+        var document = await (await client.GetAsync("/openapi/v1.json")).OkJsonAsync();
+
+        string[] expected =
+        [
+            "POST /train", "GET /jobs", "GET /jobs/{id}", "GET /jobs/{id}/metrics", "GET /jobs/{id}/events", "POST /jobs/{id}/cancel",
+            "POST /predict", "POST /generate",
+            "GET /models", "GET /models/{id}", "DELETE /models/{id}", "GET /models/{id}/weights",
+            "GET /datasets", "POST /datasets", "GET /datasets/{name}", "DELETE /datasets/{name}",
+            "GET /health",
+        ];
+        var actual = new List<string>();
+        foreach (var path in document.GetProperty("paths").EnumerateObject())
+            foreach (var operation in path.Value.EnumerateObject())
+            {
+                actual.Add($"{operation.Name.ToUpperInvariant()} {path.Name.TrimEnd('/')}");
+                Assert.False(string.IsNullOrWhiteSpace(operation.Value.GetProperty("summary").GetString()), $"{operation.Name} {path.Name} has no summary");
+            }
+        Assert.Equal(expected.Order(), actual.Select(a => a == "GET " ? "GET /" : a).Order());
+
+        var train = document.GetProperty("paths").GetProperty("/train").GetProperty("post");
+        Assert.Equal(["202", "400", "401", "429"], train.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order());
+        Assert.True(train.TryGetProperty("requestBody", out _));
+        var taskSchema = document.GetProperty("components").GetProperty("schemas").GetProperty("TaskKind");
+        Assert.Equal(["sentiment", "charlm"], taskSchema.GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
+    }
+
+    [Fact]
+    public async Task SwaggerUiIsServedOverTheOpenApiDocument()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+
+        var page = await client.GetAsync("/swagger/index.html");
+        Assert.Equal(HttpStatusCode.OK, page.StatusCode);
+        Assert.Contains("swagger-ui", await page.Content.ReadAsStringAsync());
+        var initializer = await client.GetStringAsync("/swagger/index.js");
+        Assert.Contains("/openapi/v1.json", initializer);
+    }
+
+    [Fact]
+    public async Task ValuesFromTheRepositoryAppsettingsJsonAreRead()
+    {
+        var root = AppContext.BaseDirectory;
+        while (!File.Exists(Path.Combine(root, "RnnService.sln"))) root = Path.GetDirectoryName(root)!;
+        using var file = JsonDocument.Parse(await File.ReadAllTextAsync(Path.Combine(root, "appsettings.json")));
+        var maxTexts = file.RootElement.GetProperty("Limits").GetProperty("MaxTextsPerRequest").GetInt32();
+        var queue = file.RootElement.GetProperty("Worker").GetProperty("MaxQueuedJobs").GetInt32();
+
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+
+        // The key exists in configuration only if the file was loaded; the options see the same value.
+        var configuration = factory.Services.GetRequiredService<IConfiguration>();
+        Assert.Equal(maxTexts.ToString(), configuration["Limits:MaxTextsPerRequest"]);
+        Assert.Equal(maxTexts, factory.Services.GetRequiredService<IOptions<LimitsOptions>>().Value.MaxTextsPerRequest);
+        Assert.Equal(queue, factory.Services.GetRequiredService<IOptions<WorkerOptions>>().Value.MaxQueuedJobs);
+
+        // And it is enforced: one text more than the file allows is refused.
+        var response = await client.PostJsonAsync("/predict", new { modelId = Guid.NewGuid(), texts = Enumerable.Repeat("x", maxTexts + 1) });
+        await response.AssertProblemAsync(HttpStatusCode.BadRequest, "texts");
+    }
+
+    [Fact]
+    public async Task AnUnknownRouteIsAProblemDetails404()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+
+        var problem = await (await client.GetAsync("/no-such-thing")).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Equal("Not Found", problem.GetProperty("title").GetString());
+    }
+}
