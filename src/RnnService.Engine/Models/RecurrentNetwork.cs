@@ -9,7 +9,7 @@ namespace RnnService.Engine.Models;
 /// Holds its own workspaces, so one instance serves one thread; <see cref="CloneForInference"/>
 /// makes another over the same weights.
 /// </summary>
-public sealed class RecurrentNetwork
+public sealed partial class RecurrentNetwork
 {
     public Architecture Architecture { get; }
     public int VocabularySize { get; }
