@@ -74,4 +74,17 @@ public sealed partial class RecurrentNetwork
 
     /// <summary>The logits of the last <see cref="LanguageModelLoss"/> call, time-major [T, B, V].</summary>
     public ReadOnlySpan<float> LanguageModelLogits => _logits.AsSpan(0, _t * _b * OutputSize);
+
+    /// <summary>
+    /// Inference step for generation: runs tokens [B, T] (all of length T) from states h0/c0 and returns
+    /// the head's logits at the last step [B, V]; the new states are in FinalHidden/FinalCell.
+    /// </summary>
+    public ReadOnlySpan<float> NextTokenLogits(ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0)
+    {
+        var top = Forward(tokens, t, b, default, h0, c0, dropoutRng: null);
+        Ensure(ref _logits, b * OutputSize);
+        var logits = _logits.AsSpan(0, b * OutputSize);
+        Head.Forward(top.Slice((t - 1) * b * HiddenSize, b * HiddenSize), b, logits);
+        return logits;
+    }
 }
