@@ -6,6 +6,8 @@ using Xunit.Abstractions;
 
 namespace RnnService.Engine.Tests.Training;
 
+/// <summary>Runs alone (no parallel test classes) because it also checks the training time.</summary>
+[Collection(SerialTimingCollection.Name)]
 public class ToySentimentTrainingTests(ITestOutputHelper output)
 {
     [Theory]
@@ -28,4 +30,10 @@ public class ToySentimentTrainingTests(ITestOutputHelper output)
         Assert.Equal(1.0, last.ValidationAccuracy);
         Assert.True(clock.Elapsed < TimeSpan.FromSeconds(1), $"training took {clock.Elapsed.TotalMilliseconds:F0} ms");
     }
+}
+
+[CollectionDefinition(Name, DisableParallelization = true)]
+public sealed class SerialTimingCollection
+{
+    public const string Name = "Serial timing";
 }
