@@ -1,27 +1,280 @@
+// C[M,N] = (accumulate ? C : 0) + op(A)[M,K] · op(B)[K,N]      (row-major, op(X) = X or Xᵀ)
+// Goto-style blocking: op(B) packed into 32-column panels, op(A) into 8-row groups, then for each
+// K chunk of Kc, each panel, each row group, one register-blocked FMA micro-kernel (8 × 32 tile).
+// Work is cut into independent output blocks (rows × panels) that two threads claim dynamically;
+// every output element is computed by the same FMA chain whoever computes it, so results are
+// bit-identical for any thread count.
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 
 namespace RnnService.Engine.Kernels;
+
+/// <summary>Which micro-kernel family runs (tests force the slower ones to check they agree).</summary>
+internal enum GemmIsa { Scalar, Vector256, Vector512 }
+
+/// <summary>One GEMM over already-packed operands, cut into Units = UnitsM · UnitsN output blocks.</summary>
+internal unsafe struct GemmJob
+{
+    public float* PackedA;     // row groups, see SgemmPacking
+    public float* PackedB;     // panels, panel stride K·Nr
+    public float* C;
+    public nint Ldc;
+    public int M, N, K, Panels;
+    public bool Accumulate;
+    public GemmIsa Isa;
+    public int RowBlock, PanelBlock, UnitsN, Units;
+}
 
 /// <summary>
 /// Single-precision matrix multiply over row-major spans:
 ///   C[M,N] = (accumulate ? C : 0) + op(A)[M,K] · op(B)[K,N]
 /// where op(X) is X or Xᵀ. Leading dimensions (lda, ldb, ldc) are row strides of the stored matrices.
 /// </summary>
-public static class Sgemm
+public static unsafe class Sgemm
 {
-    /// <summary>General entry point: packs B for this call and runs the packed kernel.</summary>
+    /// <summary>K chunk: a 32-column B micro-panel of Kc rows is 32 KB and stays in L1/L2 while every row group of the block passes over it.</summary>
+    internal const int Kc = 256;
+    /// <summary>Rows per output block: an A block of Mc × Kc floats (128 KB) stays in L2.</summary>
+    internal const int Mc = 128;
+    /// <summary>Panels per output block when single-threaded (256 columns).</summary>
+    internal const int MaxPanelBlock = 8;
+    /// <summary>Below this many FLOPs (≈ 15-20 µs of one core) handing half to the other thread is not worth it.</summary>
+    internal const long ParallelFlops = 2_000_000;
+
+    internal static readonly GemmIsa BestIsa =
+        Vector512.IsHardwareAccelerated ? GemmIsa.Vector512 :
+        Vector256.IsHardwareAccelerated ? GemmIsa.Vector256 : GemmIsa.Scalar;
+
+    // Per-thread packing scratch, grown on demand and then reused: no allocation per call in steady state.
+    [ThreadStatic] private static float[]? t_packA;
+    [ThreadStatic] private static float[]? t_packB;
+
+    /// <summary>General entry point: packs A and B for this call and runs the packed kernel.</summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
         Span<float> c, int ldc, bool accumulate)
-    {
-        SgemmNaive.Multiply(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate);
-    }
+        => MultiplyCore(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, BestIsa, allowParallel: true);
 
     /// <summary>C[M,N] (+)= A[M,K] · B where B was packed once with <see cref="PackedMatrix.Pack"/>.</summary>
     public static void Multiply(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
         Span<float> c, int ldc, bool accumulate)
+        => MultiplyCore(m, a, lda, b, c, ldc, accumulate, BestIsa, allowParallel: true);
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void MultiplyCore(bool transA, bool transB, int m, int n, int k,
+        ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
+        Span<float> c, int ldc, bool accumulate, GemmIsa isa, bool allowParallel)
     {
-        var bs = b.Data;
-        SgemmNaive.Multiply(false, false, m, b.N, b.K, a, lda, bs, b.N, c, ldc, accumulate);
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        ArgumentOutOfRangeException.ThrowIfNegative(n);
+        ArgumentOutOfRangeException.ThrowIfNegative(k);
+        SgemmPacking.CheckOperand(c.Length, m, n, ldc, nameof(c));
+        if (m == 0 || n == 0) return;
+        if (k == 0)
+        {
+            if (!accumulate)
+                for (int i = 0; i < m; i++) c.Slice(i * ldc, n).Clear();
+            return;
+        }
+        SgemmPacking.CheckOperand(a.Length, transA ? k : m, transA ? m : k, lda, nameof(a));
+        SgemmPacking.CheckOperand(b.Length, transB ? n : k, transB ? k : n, ldb, nameof(b));
+
+        int panels = (n + SgemmPacking.Nr - 1) / SgemmPacking.Nr;
+        float[] pa = Scratch(ref t_packA, (long)m * k);
+        float[] pb = Scratch(ref t_packB, (long)panels * SgemmPacking.Nr * k);
+        fixed (float* ap = a)
+        fixed (float* bp = b)
+        fixed (float* cp = c)
+        fixed (float* pap = pa)
+        fixed (float* pbp = pb)
+        {
+            SgemmPacking.PackA(transA, ap, lda, m, k, pap, 0, m);
+            SgemmPacking.PackB(transB, bp, ldb, k, n, pbp, 0, panels);
+            var job = new GemmJob
+            {
+                PackedA = pap, PackedB = pbp, C = cp, Ldc = ldc,
+                M = m, N = n, K = k, Panels = panels, Accumulate = accumulate, Isa = isa,
+            };
+            Run(ref job, allowParallel);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void MultiplyCore(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
+        Span<float> c, int ldc, bool accumulate, GemmIsa isa, bool allowParallel)
+    {
+        ArgumentNullException.ThrowIfNull(b);
+        ArgumentOutOfRangeException.ThrowIfNegative(m);
+        int n = b.N, k = b.K;
+        SgemmPacking.CheckOperand(a.Length, m, k, lda, nameof(a));
+        SgemmPacking.CheckOperand(c.Length, m, n, ldc, nameof(c));
+        if (m == 0) return;
+
+        // A is small here (a batch of hidden states), so packing it per call is cheap;
+        // B (the weights) was packed once per pass.
+        float[] pa = Scratch(ref t_packA, (long)m * k);
+        fixed (float* ap = a)
+        fixed (float* cp = c)
+        fixed (float* pap = pa)
+        fixed (float* pbp = b.Data)
+        {
+            SgemmPacking.PackA(false, ap, lda, m, k, pap, 0, m);
+            var job = new GemmJob
+            {
+                PackedA = pap, PackedB = pbp, C = cp, Ldc = ldc,
+                M = m, N = n, K = k, Panels = b.Panels, Accumulate = accumulate, Isa = isa,
+            };
+            Run(ref job, allowParallel);
+        }
+    }
+
+    private static float[] Scratch(ref float[]? buffer, long length)
+    {
+        if (buffer is null || buffer.Length < length)
+            buffer = GC.AllocateUninitializedArray<float>(checked((int)Math.Max(length, 1024)));
+        return buffer;
+    }
+
+    /// <summary>Cuts the job into output blocks and runs them on one or both threads.</summary>
+    private static void Run(ref GemmJob job, bool allowParallel)
+    {
+        int unitsM = (job.M + Mc - 1) / Mc;
+        bool parallel = allowParallel && 2L * job.M * job.N * job.K >= ParallelFlops
+            && unitsM * job.Panels >= 2 && SgemmParallel.Available;
+        int panelBlock = MaxPanelBlock;
+        if (parallel)
+        {
+            // Aim for about 8 blocks so the two threads stay balanced even when one is preempted.
+            panelBlock = Math.Clamp(job.Panels * unitsM / 8, 1, MaxPanelBlock);
+        }
+        job.RowBlock = Mc;
+        job.PanelBlock = panelBlock;
+        job.UnitsN = (job.Panels + panelBlock - 1) / panelBlock;
+        job.Units = unitsM * job.UnitsN;
+        if (parallel && SgemmParallel.TryRun(in job)) return;
+        for (int u = 0; u < job.Units; u++) RunUnit(in job, u);
+    }
+
+    /// <summary>Computes output block u: rows [i0,i1) × panels [j0,j1), all K chunks in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal static void RunUnit(in GemmJob job, int u)
+    {
+        const int Nr = SgemmPacking.Nr, Mr = SgemmPacking.Mr;
+        int um = u / job.UnitsN, un = u - um * job.UnitsN;
+        int i0 = um * job.RowBlock, i1 = Math.Min(job.M, i0 + job.RowBlock);
+        int j0 = un * job.PanelBlock, j1 = Math.Min(job.Panels, j0 + job.PanelBlock);
+        int k = job.K, n = job.N;
+        nint ldc = job.Ldc, ps = (nint)k * Nr;
+        GemmIsa isa = job.Isa;
+        float* tmp = stackalloc float[Mr * Nr];
+
+        for (int k0 = 0; k0 < k; k0 += Kc)
+        {
+            int kc = Math.Min(Kc, k - k0);
+            bool add = job.Accumulate || k0 > 0;
+            if (i1 - i0 == 1 && isa == GemmIsa.Vector512)
+            {
+                RowPanels(job.PackedA + (nint)i0 * k + k0, job.PackedB + k0 * Nr, ps, kc,
+                    job.C + i0 * ldc, n, j0, j1, add, tmp);
+                continue;
+            }
+            for (int j = j0; j < j1; j++)
+            {
+                float* bp = job.PackedB + j * ps + k0 * Nr;
+                int c0 = j * Nr, w = Math.Min(Nr, n - c0);
+                for (int i = i0; i < i1; i += Mr)
+                {
+                    int r = Math.Min(Mr, job.M - i);
+                    float* ap = job.PackedA + (nint)i * k + (nint)k0 * r;
+                    float* cp = job.C + i * ldc + c0;
+                    if (w == Nr)
+                    {
+                        Tile(isa, r, ap, bp, kc, cp, ldc, add);
+                    }
+                    else
+                    {
+                        // Edge panel: the padded columns are computed into a scratch tile, only w are kept.
+                        Tile(isa, r, ap, bp, kc, tmp, Nr, false);
+                        Merge(tmp, r, w, cp, ldc, add);
+                    }
+                }
+            }
+        }
+    }
+
+    /// <summary>A single output row (matrix-vector product): four panels at a time for enough independent FMA chains.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private static void RowPanels(float* a, float* b, nint ps, int kc, float* c, int n, int j0, int j1, bool add, float* tmp)
+    {
+        const int Nr = SgemmPacking.Nr;
+        int full = Math.Min(j1, n / Nr);   // panels with all 32 columns inside N
+        int j = j0;
+        for (; j + 4 <= full; j += 4)
+            SgemmMicroKernels.Row512<Int4>(a, b + j * ps, ps, kc, c + j * Nr, add);
+        switch (full - j)
+        {
+            case 3: SgemmMicroKernels.Row512<Int3>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 3; break;
+            case 2: SgemmMicroKernels.Row512<Int2>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 2; break;
+            case 1: SgemmMicroKernels.Row512<Int1>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 1; break;
+        }
+        if (j < j1)
+        {
+            SgemmMicroKernels.Row512<Int1>(a, b + j * ps, ps, kc, tmp, false);
+            Merge(tmp, 1, n - j * Nr, c + j * Nr, 0, add);
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Merge(float* tmp, int r, int w, float* c, nint ldc, bool add)
+    {
+        for (int i = 0; i < r; i++)
+        {
+            float* t = tmp + i * SgemmPacking.Nr;
+            float* cp = c + i * ldc;
+            if (add) for (int j = 0; j < w; j++) cp[j] += t[j];
+            else for (int j = 0; j < w; j++) cp[j] = t[j];
+        }
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Tile(GemmIsa isa, int r, float* a, float* b, int kc, float* c, nint ldc, bool add)
+    {
+        if (isa == GemmIsa.Vector512)
+        {
+            switch (r)
+            {
+                case 8: SgemmMicroKernels.Tile512<Int8>(a, b, kc, c, ldc, add); break;
+                case 7: SgemmMicroKernels.Tile512<Int7>(a, b, kc, c, ldc, add); break;
+                case 6: SgemmMicroKernels.Tile512<Int6>(a, b, kc, c, ldc, add); break;
+                case 5: SgemmMicroKernels.Tile512<Int5>(a, b, kc, c, ldc, add); break;
+                case 4: SgemmMicroKernels.Tile512<Int4>(a, b, kc, c, ldc, add); break;
+                case 3: SgemmMicroKernels.Tile512<Int3>(a, b, kc, c, ldc, add); break;
+                case 2: SgemmMicroKernels.Tile512<Int2>(a, b, kc, c, ldc, add); break;
+                default: SgemmMicroKernels.Tile512<Int1>(a, b, kc, c, ldc, add); break;
+            }
+        }
+        else if (isa == GemmIsa.Vector256)
+        {
+            // Row groups of up to 8 are processed as sub-tiles of ≤ 4 rows × 16 columns (AVX2 has 16 ymm registers).
+            for (int s = 0; s < r; s += 4)
+            {
+                int rr = Math.Min(4, r - s);
+                for (int h = 0; h < SgemmPacking.Nr; h += 16)
+                {
+                    float* sa = a + s, sb = b + h, sc = c + s * ldc + h;
+                    switch (rr)
+                    {
+                        case 4: SgemmMicroKernels.Tile256<Int4>(sa, r, sb, kc, sc, ldc, add); break;
+                        case 3: SgemmMicroKernels.Tile256<Int3>(sa, r, sb, kc, sc, ldc, add); break;
+                        case 2: SgemmMicroKernels.Tile256<Int2>(sa, r, sb, kc, sc, ldc, add); break;
+                        default: SgemmMicroKernels.Tile256<Int1>(sa, r, sb, kc, sc, ldc, add); break;
+                    }
+                }
+            }
+        }
+        else
+        {
+            SgemmMicroKernels.TileScalar(r, a, b, kc, c, ldc, add);
+        }
     }
 }

@@ -1,0 +1,240 @@
+using System.Runtime.CompilerServices;
+using System.Numerics.Tensors;
+using RnnService.Engine.Core;
+using RnnService.Engine.Kernels;
+
+namespace RnnService.Engine.Layers;
+
+/// <summary>
+/// Shared machinery of the LSTM, GRU and tanh RNN layers, with PyTorch's parameter layout:
+///   weight_ih [G*H, I], weight_hh [G*H, H], bias_ih [G*H], bias_hh [G*H].
+/// Tensors are time-major: x [T, B, I], y [T, B, H], states [B, H].
+///
+/// Forward: one GEMM projects all time steps, Xp[T*B, GH] = X · W_ihᵀ + b_ih (+ b_hh when the
+/// cell adds the hidden bias before its nonlinearity); inside the time loop only h_{t-1} · W_hhᵀ
+/// remains, with W_hh packed once per pass. Backward runs the time loop for the data gradients and
+/// then forms every weight gradient with one GEMM over all T*B rows.
+///
+/// Variable lengths: a sequence whose length is shorter than t keeps its state unchanged and emits
+/// zeros (PyTorch's packed-sequence semantics), so the final state is the state at its last real token.
+/// </summary>
+public abstract class RecurrentLayer
+{
+    protected readonly ParameterSet P;
+    public ParameterSlice WeightIh { get; }
+    public ParameterSlice WeightHh { get; }
+    public ParameterSlice BiasIh { get; }
+    public ParameterSlice BiasHh { get; }
+
+    public int InputSize { get; }
+    public int HiddenSize { get; }
+    /// <summary>Number of gates G: 4 for LSTM, 3 for GRU, 1 for the tanh RNN.</summary>
+    public int Gates { get; }
+    public abstract bool HasCellState { get; }
+
+    /// <summary>GRU keeps h·W_hhᵀ + b_hh apart because its reset gate multiplies that term alone.</summary>
+    protected abstract bool SeparateHiddenProjection { get; }
+
+    private readonly PackedMatrix _whhT;    // op(B) = W_hhᵀ [H, GH], for the forward step
+    private readonly PackedMatrix _whh;     // op(B) = W_hh [GH, H], for the backward step
+    private readonly float[] _biasSum;       // [GH] biases added to Xp
+    private int _packedVersion = -1;
+
+    // Workspaces sized for the largest (T, B) seen; reused across calls.
+    protected int T, B;
+    protected int[] Lengths = [];
+    protected float[] X = [];        // [T, B, I]   copy of the input (weight gradients need it)
+    protected float[] Xp = [];       // [T, B, GH]  input projection, then gate pre-activations/activations
+    protected float[] Hp = [];       // [T, B, GH]  hidden projection (GRU only)
+    protected float[] Hs = [];       // [T+1, B, H] hidden states, Hs[0] = h0
+    protected float[] Cs = [];       // [T+1, B, H] cell states (LSTM only)
+    protected float[] Aux = [];      // [T, B, H]   per-cell extra cache (LSTM: tanh(c_t))
+    protected float[] DXp = [];      // [T, B, GH]  gradient w.r.t. the input projection
+    protected float[] DHp = [];      // [T, B, GH]  gradient w.r.t. the hidden projection (GRU; else aliases DXp)
+    protected float[] Dh = [], Dc = [];   // [B, H] running gradients dL/dh_t, dL/dc_t
+
+    protected RecurrentLayer(ParameterSet parameters, string prefix, int layerIndex, int inputSize, int hiddenSize, int gates)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenSize);
+        P = parameters;
+        InputSize = inputSize;
+        HiddenSize = hiddenSize;
+        Gates = gates;
+        int gh = gates * hiddenSize;
+        WeightIh = parameters.Add($"{prefix}weight_ih_l{layerIndex}", gh, inputSize);
+        WeightHh = parameters.Add($"{prefix}weight_hh_l{layerIndex}", gh, hiddenSize);
+        BiasIh = parameters.Add($"{prefix}bias_ih_l{layerIndex}", gh);
+        BiasHh = parameters.Add($"{prefix}bias_hh_l{layerIndex}", gh);
+        _whhT = new PackedMatrix(hiddenSize, gh);
+        _whh = new PackedMatrix(gh, hiddenSize);
+        _biasSum = new float[gh];
+    }
+
+    /// <summary>PyTorch's initialisation: every weight and bias uniform in ±1/sqrt(H).</summary>
+    public void Initialize(Rng rng)
+    {
+        float k = 1f / MathF.Sqrt(HiddenSize);
+        foreach (var s in new[] { WeightIh, WeightHh, BiasIh, BiasHh }) rng.FillUniform(P.Value(s), -k, k);
+    }
+
+    private void EnsureCapacity(int t, int b)
+    {
+        int gh = Gates * HiddenSize, h = HiddenSize;
+        T = t; B = b;
+        if (X.Length < t * b * InputSize) X = new float[t * b * InputSize];
+        if (Xp.Length < t * b * gh) { Xp = new float[t * b * gh]; DXp = new float[t * b * gh]; }
+        if (SeparateHiddenProjection && Hp.Length < t * b * gh) { Hp = new float[t * b * gh]; DHp = new float[t * b * gh]; }
+        if (Hs.Length < (t + 1) * b * h)
+        {
+            Hs = new float[(t + 1) * b * h];
+            if (HasCellState) Cs = new float[(t + 1) * b * h];
+            Aux = new float[t * b * h];
+        }
+        if (Dh.Length < b * h) { Dh = new float[b * h]; Dc = new float[b * h]; }
+        if (Lengths.Length < b) Lengths = new int[b];
+        if (!SeparateHiddenProjection) DHp = DXp;
+    }
+
+    private void PackWeights()
+    {
+        if (_packedVersion == P.Version) return;
+        var whh = P.Value(WeightHh);
+        _whhT.Pack(transB: true, whh, HiddenSize);
+        _whh.Pack(transB: false, whh, HiddenSize);
+        _packedVersion = P.Version;
+    }
+
+    /// <summary>
+    /// Runs the layer over x [T, B, I]. lengths[b] in 1..T (empty: all T). h0/c0 [B, H] (empty: zeros).
+    /// Writes y [T, B, H] (zeros past each length) and the final states hT/cT [B, H].
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Forward(ReadOnlySpan<float> x, int t, int b, ReadOnlySpan<int> lengths,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hT, Span<float> cT)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(t);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(b);
+        EnsureCapacity(t, b);
+        PackWeights();
+        int h = HiddenSize, gh = Gates * h, bh = b * h;
+        for (int i = 0; i < b; i++) Lengths[i] = lengths.IsEmpty ? t : lengths[i];
+
+        x[..(t * b * InputSize)].CopyTo(X);
+        // Xp = X · W_ihᵀ + biases, all steps at once.
+        Sgemm.Multiply(false, true, t * b, gh, InputSize, X, InputSize, P.Value(WeightIh), InputSize, Xp, gh, accumulate: false);
+        AddInputBiases(t * b);
+
+        if (h0.IsEmpty) Hs.AsSpan(0, bh).Clear(); else h0[..bh].CopyTo(Hs);
+        if (HasCellState) { if (c0.IsEmpty) Cs.AsSpan(0, bh).Clear(); else c0[..bh].CopyTo(Cs); }
+
+        for (int step = 0; step < t; step++)
+        {
+            var hPrev = Hs.AsSpan(step * bh, bh);
+            if (SeparateHiddenProjection)
+                Sgemm.Multiply(b, hPrev, h, _whhT, Hp.AsSpan(step * b * gh, b * gh), gh, accumulate: false);
+            else
+                Sgemm.Multiply(b, hPrev, h, _whhT, Xp.AsSpan(step * b * gh, b * gh), gh, accumulate: true);
+            for (int row = 0; row < b; row++)
+            {
+                if (step < Lengths[row]) ForwardCell(step, row);
+                else CarryState(step, row);
+            }
+        }
+
+        for (int step = 0; step < t; step++)
+        {
+            for (int row = 0; row < b; row++)
+            {
+                var dst = y.Slice((step * b + row) * h, h);
+                if (step < Lengths[row]) Hs.AsSpan(((step + 1) * b + row) * h, h).CopyTo(dst);
+                else dst.Clear();
+            }
+        }
+        Hs.AsSpan(t * bh, bh).CopyTo(hT);
+        if (HasCellState && !cT.IsEmpty) Cs.AsSpan(t * bh, bh).CopyTo(cT);
+    }
+
+    private void AddInputBiases(int rows)
+    {
+        int gh = Gates * HiddenSize;
+        var bias = _biasSum.AsSpan();
+        if (SeparateHiddenProjection) P.Value(BiasIh).CopyTo(bias);
+        else TensorPrimitives.Add(P.Value(BiasIh), P.Value(BiasHh), bias);
+        for (int r = 0; r < rows; r++)
+        {
+            var row = Xp.AsSpan(r * gh, gh);
+            TensorPrimitives.Add(row, bias, row);
+        }
+    }
+
+    private void CarryState(int step, int row)
+    {
+        int h = HiddenSize, bh = B * h;
+        Hs.AsSpan(step * bh + row * h, h).CopyTo(Hs.AsSpan((step + 1) * bh + row * h, h));
+        if (HasCellState) Cs.AsSpan(step * bh + row * h, h).CopyTo(Cs.AsSpan((step + 1) * bh + row * h, h));
+    }
+
+    /// <summary>Gate nonlinearities and state update for one (step, row); pre-activations are in Xp (and Hp).</summary>
+    protected abstract void ForwardCell(int step, int row);
+
+    /// <summary>
+    /// From Dh (and Dc) = dL/dh_t (dL/dc_t) for one row, writes DXp (and DHp) for that step and row,
+    /// leaves in Dh the part of dL/dh_{t-1} that bypasses W_hh (GRU's z·dh, zero otherwise) and in Dc dL/dc_{t-1}.
+    /// </summary>
+    protected abstract void BackwardCell(int step, int row);
+
+    /// <summary>
+    /// Backward over the last Forward. dy [T, B, H] (may be empty), dhT/dcT [B, H] (may be empty).
+    /// Adds parameter gradients into the ParameterSet; writes dx [T, B, I] (may be empty) and dh0/dc0 [B, H] (may be empty).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
+        Span<float> dx, Span<float> dh0, Span<float> dc0)
+    {
+        int t = T, b = B, h = HiddenSize, gh = Gates * h, bh = b * h;
+        var dh = Dh.AsSpan(0, bh);
+        var dc = Dc.AsSpan(0, bh);
+        if (dhT.IsEmpty) dh.Clear(); else dhT[..bh].CopyTo(dh);
+        if (HasCellState) { if (dcT.IsEmpty) dc.Clear(); else dcT[..bh].CopyTo(dc); }
+
+        for (int step = t - 1; step >= 0; step--)
+        {
+            for (int row = 0; row < b; row++)
+            {
+                var dhRow = dh.Slice(row * h, h);
+                if (step < Lengths[row])
+                {
+                    if (!dy.IsEmpty)
+                        TensorPrimitives.Add(dhRow, dy.Slice((step * b + row) * h, h), dhRow);
+                    BackwardCell(step, row);
+                }
+                else
+                {
+                    // Padded step: the state passed through unchanged, so does its gradient.
+                    DXp.AsSpan((step * b + row) * gh, gh).Clear();
+                    if (SeparateHiddenProjection) DHp.AsSpan((step * b + row) * gh, gh).Clear();
+                }
+            }
+            // dh_{t-1} = (bypass part left in dh) + dHp_t · W_hh
+            Sgemm.Multiply(b, DHp.AsSpan(step * b * gh, b * gh), gh, _whh, dh, h, accumulate: true);
+        }
+        if (!dh0.IsEmpty) dh.CopyTo(dh0);
+        if (HasCellState && !dc0.IsEmpty) dc.CopyTo(dc0);
+
+        int rows = t * b;
+        // dW_ih += DXpᵀ · X ; dW_hh += DHpᵀ · H_{t-1} ; biases sum over rows.
+        Sgemm.Multiply(true, false, gh, InputSize, rows, DXp, gh, X, InputSize, P.Grad(WeightIh), InputSize, accumulate: true);
+        Sgemm.Multiply(true, false, gh, h, rows, DHp, gh, Hs, h, P.Grad(WeightHh), h, accumulate: true);
+        var dbih = P.Grad(BiasIh);
+        var dbhh = P.Grad(BiasHh);
+        for (int r = 0; r < rows; r++)
+        {
+            TensorPrimitives.Add(dbih, DXp.AsSpan(r * gh, gh), dbih);
+            TensorPrimitives.Add(dbhh, DHp.AsSpan(r * gh, gh), dbhh);
+        }
+        // dX = DXp · W_ih
+        if (!dx.IsEmpty)
+            Sgemm.Multiply(false, false, rows, InputSize, gh, DXp, gh, P.Value(WeightIh), InputSize, dx, InputSize, accumulate: false);
+    }
+}

@@ -1,0 +1,119 @@
+using RnnService.Engine.Core;
+using RnnService.Engine.Sampling;
+using RnnService.Engine.Tokenizers;
+
+namespace RnnService.Engine.Models;
+
+/// <summary>A candidate next character; "&lt;eos&gt;" stands for the end of a line-mode sample.</summary>
+public sealed record NextCharacter(string Character, float Probability);
+
+/// <summary>chars → embedding → RNN → linear → softmax over the next character.</summary>
+public sealed class CharLanguageModel : RnnModel
+{
+    private readonly CharTokenizer _tokenizer;
+    private readonly bool[] _allowed;   // tokens that may be generated: not pad/unk/bos
+
+    internal CharLanguageModel(ModelConfig config, RecurrentNetwork network) : base(config, network)
+    {
+        if (config.Task != TaskKind.CharLm) throw new ArgumentException("Not a char-model config.", nameof(config));
+        _tokenizer = new CharTokenizer(config.Vocabulary);
+        _allowed = new bool[_tokenizer.Count];
+        for (int i = 0; i < _allowed.Length; i++)
+            _allowed[i] = i != _tokenizer.PadId && i != _tokenizer.UnknownId && i != _tokenizer.BeginId;
+    }
+
+    public bool LineMode => _tokenizer.LineMode;
+
+    /// <summary>Token ids that condition the model on a prompt: &lt;bos&gt; + prompt for line models.</summary>
+    private int[] Context(string prompt)
+    {
+        ArgumentNullException.ThrowIfNull(prompt);
+        if (LineMode) return [_tokenizer.BeginId, .. _tokenizer.Encode(prompt)];
+        var text = prompt.Length > 0 ? prompt : Config.DefaultPrompt ?? "";
+        if (text.Length == 0) throw new ArgumentException("A prompt is required for this model.", nameof(prompt));
+        return _tokenizer.Encode(text);
+    }
+
+    /// <summary>
+    /// Per-character perplexity exp(mean −log p) of a text: for line models every character and the
+    /// end marker given &lt;bos&gt;; for continuous models every character after the first.
+    /// </summary>
+    public double Perplexity(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        int[] ids = LineMode ? [_tokenizer.BeginId, .. _tokenizer.Encode(text), _tokenizer.EndId] : _tokenizer.Encode(text);
+        if (ids.Length < 2) throw new ArgumentException("The text needs at least two characters.", nameof(text));
+        var network = Rent();
+        try
+        {
+            var (loss, _) = network.LanguageModelLoss(ids.AsSpan(0, ids.Length - 1), ids.AsSpan(1), ids.Length - 1, 1,
+                default, default, default, backward: false);
+            return Math.Exp(loss);
+        }
+        finally { Return(network); }
+    }
+
+    /// <summary>The most likely next characters after a prompt, most likely first.</summary>
+    public IReadOnlyList<NextCharacter> NextCharacters(string prompt, int top)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        var context = Context(prompt);
+        var network = Rent();
+        try
+        {
+            var logits = network.NextTokenLogits(context, context.Length, 1, default, default);
+            var probs = new float[logits.Length];
+            TokenSampler.Softmax(logits, _allowed, 1f, probs);
+            return Enumerable.Range(0, probs.Length).Where(i => _allowed[i])
+                .OrderByDescending(i => probs[i]).ThenBy(i => i).Take(top)
+                .Select(i => new NextCharacter(_tokenizer.TokenText(i), probs[i])).ToList();
+        }
+        finally { Return(network); }
+    }
+
+    /// <summary>
+    /// Writes options.Count samples, each the prompt followed by up to MaxLength generated characters
+    /// (a line model stops at its end marker). The same seed gives the same samples.
+    /// </summary>
+    public IReadOnlyList<string> Generate(GenerationOptions options)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var context = Context(options.Prompt);
+        int b = options.Count, p = context.Length, v = _tokenizer.Count;
+        var rng = new Rng(options.Seed);
+        var sampler = new TokenSampler(v);
+        var outputs = new System.Text.StringBuilder[b];
+        var done = new bool[b];
+        for (int i = 0; i < b; i++) outputs[i] = new System.Text.StringBuilder(options.Prompt);
+        var tokens = new int[b * p];
+        for (int i = 0; i < b; i++) context.CopyTo(tokens, i * p);
+        var network = Rent();
+        try
+        {
+            var h = new float[network.StateSize(b)];
+            var c = new float[network.StateSize(b)];
+            var logits = network.NextTokenLogits(tokens, p, b, default, default);
+            var next = new int[b];
+            for (int step = 0; step < options.MaxLength; step++)
+            {
+                network.FinalHidden.CopyTo(h);
+                if (network.HasCellState) network.FinalCell.CopyTo(c);
+                bool any = false;
+                for (int i = 0; i < b; i++)
+                {
+                    int id = sampler.Sample(logits.Slice(i * v, v), _allowed, options.Temperature, options.TopK, options.TopP, rng);
+                    next[i] = id;
+                    if (done[i]) continue;
+                    if (id == _tokenizer.EndId) { done[i] = true; continue; }
+                    outputs[i].Append(_tokenizer.TokenText(id));
+                    any = true;
+                }
+                if (!any || step == options.MaxLength - 1) break;
+                logits = network.NextTokenLogits(next, 1, b, h, network.HasCellState ? c : default);
+            }
+        }
+        finally { Return(network); }
+        return outputs.Select(o => o.ToString()).ToList();
+    }
+}

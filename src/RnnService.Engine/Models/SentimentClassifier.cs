@@ -1,0 +1,65 @@
+using RnnService.Engine.Tokenizers;
+
+namespace RnnService.Engine.Models;
+
+/// <summary>A classified text: Label 1 = positive; Probability is P(positive); UnknownWords mapped to &lt;unk&gt;.</summary>
+public sealed record Classification(string Text, int Label, float Probability, IReadOnlyList<string> UnknownWords);
+
+/// <summary>words → embedding → RNN → last real token's hidden state → linear → sigmoid.</summary>
+public sealed class SentimentClassifier : RnnModel
+{
+    private const int MaxBatch = 64;
+    private readonly WordTokenizer _tokenizer;
+
+    internal SentimentClassifier(ModelConfig config, RecurrentNetwork network) : base(config, network)
+    {
+        if (config.Task != TaskKind.Sentiment) throw new ArgumentException("Not a sentiment config.", nameof(config));
+        _tokenizer = new WordTokenizer(config.Vocabulary);
+    }
+
+    public IReadOnlyList<Classification> Classify(IReadOnlyList<string> texts)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var results = new List<Classification>(texts.Count);
+        var network = Rent();
+        try
+        {
+            for (int start = 0; start < texts.Count; start += MaxBatch)
+                ClassifyBatch(network, texts, start, Math.Min(MaxBatch, texts.Count - start), results);
+        }
+        finally { Return(network); }
+        return results;
+    }
+
+    private void ClassifyBatch(RecurrentNetwork network, IReadOnlyList<string> texts, int start, int count, List<Classification> results)
+    {
+        var encoded = new int[count][];
+        var unknown = new List<string>[count];
+        int t = 1;
+        for (int i = 0; i < count; i++)
+        {
+            unknown[i] = [];
+            encoded[i] = EncodeForModel(_tokenizer, texts[start + i] ?? throw new ArgumentNullException(nameof(texts)),
+                Config.Hyperparameters.MaxSequenceLength, unknown[i]);
+            t = Math.Max(t, encoded[i].Length);
+        }
+        var tokens = new int[count * t];
+        var lengths = new int[count];
+        for (int i = 0; i < count; i++)
+        {
+            encoded[i].CopyTo(tokens, i * t);
+            lengths[i] = encoded[i].Length;
+        }
+        var probabilities = new float[count];
+        network.ClassifierLoss(tokens, t, count, lengths, default, backward: false, probabilities);
+        for (int i = 0; i < count; i++)
+            results.Add(new Classification(texts[start + i], probabilities[i] >= 0.5f ? 1 : 0, probabilities[i], unknown[i]));
+    }
+
+    /// <summary>Word ids of a text; a text without words becomes one &lt;unk&gt; so every sequence has a state.</summary>
+    internal static int[] EncodeForModel(WordTokenizer tokenizer, string text, int maxLength, List<string>? unknownWords)
+    {
+        var ids = unknownWords is null ? tokenizer.Encode(text, maxLength) : tokenizer.Encode(text, maxLength, unknownWords);
+        return ids.Length > 0 ? ids : [tokenizer.UnknownId];
+    }
+}

@@ -1,0 +1,19 @@
+using System.Numerics.Tensors;
+
+namespace RnnService.Engine.Optimizers;
+
+/// <summary>Clipping by global norm (PyTorch clip_grad_norm_): g ← g · min(1, max / (‖g‖₂ + 1e-6)).</summary>
+public static class GradientClipping
+{
+    /// <summary>Returns the norm before clipping; maxNorm ≤ 0 disables clipping.</summary>
+    public static float ClipByGlobalNorm(Span<float> gradients, float maxNorm)
+    {
+        float norm = TensorPrimitives.Norm(gradients);
+        if (maxNorm > 0 && norm > 0)
+        {
+            float coef = maxNorm / (norm + 1e-6f);
+            if (coef < 1) TensorPrimitives.Multiply(gradients, coef, gradients);
+        }
+        return norm;
+    }
+}

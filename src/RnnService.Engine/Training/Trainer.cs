@@ -1,0 +1,117 @@
+using System.Diagnostics;
+using RnnService.Engine.Core;
+using RnnService.Engine.Models;
+using RnnService.Engine.Optimizers;
+
+namespace RnnService.Engine.Training;
+
+/// <summary>
+/// Trains a model from data: seeded initialisation and mini-batches, per-epoch metrics, optional
+/// validation-based early stopping that keeps the best weights, checkpoints after every epoch and
+/// exact resume from one. Runs synchronously on the calling thread.
+/// </summary>
+public static class Trainer
+{
+    /// <exception cref="ArgumentException">Bad hyper-parameters (ParamName names the field), architecture, or data.</exception>
+    /// <exception cref="OperationCanceledException">Cancelled; checked between batches.</exception>
+    /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    public static TrainingResult Train(TaskKind task, Architecture architecture, Hyperparameters hyperparameters,
+        TrainingData data, TrainingCallbacks? callbacks = null, TrainingCheckpoint? resumeFrom = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(hyperparameters);
+        ArgumentNullException.ThrowIfNull(data);
+        hyperparameters.Validate();
+        var hp = hyperparameters;
+        if (!Enum.IsDefined(architecture)) throw new ArgumentException($"Unknown architecture {architecture}.", nameof(architecture));
+        TrainingTask job = (task, data) switch
+        {
+            (TaskKind.Sentiment, SentimentData d) => new SentimentTask(d, hp),
+            (TaskKind.CharLm, TextCorpus c) => new CharLanguageModelTask(c, hp),
+            (TaskKind.Sentiment or TaskKind.CharLm, _) => throw new ArgumentException($"A {task} model cannot train on {data.GetType().Name}.", nameof(data)),
+            _ => throw new ArgumentException($"Unknown task {task}.", nameof(task)),
+        };
+
+        var config = job.CreateConfig(architecture);
+        var network = config.CreateNetwork();
+        var p = network.Parameters;
+        var rng = new Rng(hp.Seed);
+        network.Initialize(rng);
+        Optimizer optimizer = hp.Optimizer == OptimizerKind.Adam
+            ? new Adam(p.Count, hp.LearningRate)
+            : new Sgd(p.Count, hp.LearningRate, hp.Momentum);
+
+        var history = new List<EpochMetrics>();
+        double bestLoss = double.PositiveInfinity;
+        float[]? bestWeights = null;
+        int sinceBest = 0, startEpoch = 0;
+        if (resumeFrom != null)
+        {
+            RequireCompatible(resumeFrom.Config, config);
+            resumeFrom.Weights.CopyTo(p.Values, 0);
+            p.MarkChanged();
+            optimizer.RestoreState(resumeFrom.OptimizerSteps, resumeFrom.OptimizerState);
+            rng = Rng.FromState(resumeFrom.RngState);
+            history.AddRange(resumeFrom.History);
+            bestLoss = resumeFrom.BestLoss;
+            bestWeights = resumeFrom.BestWeights?.ToArray();
+            sinceBest = resumeFrom.EpochsSinceBest;
+            startEpoch = resumeFrom.Epoch;
+        }
+
+        bool stoppedEarly = hp.EarlyStoppingPatience is int patience0 && startEpoch > 0 && sinceBest >= patience0;
+        for (int epoch = startEpoch + 1; epoch <= hp.Epochs && !stoppedEarly; epoch++)
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            var clock = Stopwatch.StartNew();
+            var (trainLoss, trainAccuracy) = job.TrainEpoch(network, optimizer, rng, cancellationToken);
+            double? validationLoss = null, validationAccuracy = null;
+            if (job.HasValidation)
+            {
+                (double vl, validationAccuracy) = job.Evaluate(network);
+                if (!double.IsFinite(vl)) throw new TrainingDivergedException($"The validation loss became {vl}.");
+                validationLoss = vl;
+            }
+            double? perplexity = task == TaskKind.CharLm ? Math.Exp(validationLoss ?? trainLoss) : null;
+            var metrics = new EpochMetrics(epoch, trainLoss, trainAccuracy, validationLoss, validationAccuracy, perplexity,
+                clock.Elapsed.TotalSeconds);
+            history.Add(metrics);
+
+            double monitored = validationLoss ?? trainLoss;
+            if (monitored < bestLoss)
+            {
+                bestLoss = monitored;
+                sinceBest = 0;
+                if (hp.EarlyStoppingPatience != null) bestWeights = (float[])p.Values.Clone();
+            }
+            else sinceBest++;
+            if (hp.EarlyStoppingPatience is int patience && sinceBest >= patience) stoppedEarly = true;
+
+            callbacks?.OnEpoch?.Invoke(metrics);
+            callbacks?.OnCheckpoint?.Invoke(new TrainingCheckpoint
+            {
+                Epoch = epoch, Config = config, Weights = (float[])p.Values.Clone(), OptimizerSteps = optimizer.Steps,
+                OptimizerState = optimizer.StateBuffers.Select(b => (float[])b.Clone()).ToList(), RngState = rng.GetState(),
+                History = history.ToList(), BestLoss = bestLoss, BestWeights = bestWeights?.ToArray(), EpochsSinceBest = sinceBest,
+            });
+        }
+
+        if (hp.EarlyStoppingPatience != null && bestWeights != null)
+        {
+            bestWeights.CopyTo(p.Values, 0);
+            p.MarkChanged();
+        }
+        return new TrainingResult(RnnModel.Create(config, network), history, stoppedEarly);
+    }
+
+    /// <summary>A checkpoint must come from the same model shape and vocabulary; the epoch count may grow.</summary>
+    private static void RequireCompatible(ModelConfig saved, ModelConfig current)
+    {
+        bool same = saved.Task == current.Task && saved.Architecture == current.Architecture
+            && saved.VocabularySize == current.VocabularySize && saved.EmbeddingSize == current.EmbeddingSize
+            && saved.HiddenSize == current.HiddenSize && saved.Layers == current.Layers
+            && saved.Vocabulary.SequenceEqual(current.Vocabulary)
+            && saved.Hyperparameters == current.Hyperparameters with { Epochs = saved.Hyperparameters.Epochs };
+        if (!same) throw new ArgumentException("The checkpoint was made by a different model or different settings.", "resumeFrom");
+    }
+}

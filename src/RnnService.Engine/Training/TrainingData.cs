@@ -1,0 +1,46 @@
+namespace RnnService.Engine.Training;
+
+/// <summary>What a model trains on: <see cref="SentimentData"/> or <see cref="TextCorpus"/>.</summary>
+public abstract record TrainingData;
+
+/// <summary>One labelled sentence; <see cref="Label"/> is 0 (negative) or 1 (positive).</summary>
+public sealed record SentimentExample(string Text, int Label)
+{
+    public string Text { get; init; } = !string.IsNullOrWhiteSpace(Text)
+        ? Text
+        : throw new ArgumentException("The text must not be empty.", nameof(Text));
+
+    public int Label { get; init; } = Label is 0 or 1
+        ? Label
+        : throw new ArgumentOutOfRangeException(nameof(Label), Label, "The label must be 0 (negative) or 1 (positive).");
+}
+
+/// <summary>Labelled sentences for binary sentiment: a non-empty training set and an optional test set.</summary>
+public sealed record SentimentData(IReadOnlyList<SentimentExample> Train, IReadOnlyList<SentimentExample>? Test = null) : TrainingData
+{
+    public IReadOnlyList<SentimentExample> Train { get; init; } = ValidExamples(Train, nameof(Train), allowEmpty: false);
+
+    public IReadOnlyList<SentimentExample>? Test { get; init; } = Test is null ? null : ValidExamples(Test, nameof(Test), allowEmpty: true);
+
+    private static IReadOnlyList<SentimentExample> ValidExamples(IReadOnlyList<SentimentExample> examples, string paramName, bool allowEmpty)
+    {
+        if (examples is null)
+            throw new ArgumentNullException(paramName);
+        if (!allowEmpty && examples.Count == 0)
+            throw new ArgumentException("At least one example is needed.", paramName);
+        if (examples.Any(e => e is null))
+            throw new ArgumentException("An example is null.", paramName);
+        return examples;
+    }
+}
+
+/// <summary>
+/// Text for a character language model. <see cref="LineMode"/> true: each non-empty line is one sample
+/// (framed by begin/end markers); false: the whole text is one continuous sequence.
+/// </summary>
+public sealed record TextCorpus(string Text, bool LineMode) : TrainingData
+{
+    public string Text { get; init; } = !string.IsNullOrWhiteSpace(Text)
+        ? Text
+        : throw new ArgumentException("The text must not be empty.", nameof(Text));
+}

@@ -1,0 +1,16 @@
+using RnnService.Engine.Models;
+
+namespace RnnService.Engine.Training;
+
+/// <summary>Hooks a caller gives the trainer: progress after each epoch, and a checkpoint after each epoch.</summary>
+public sealed class TrainingCallbacks
+{
+    public Action<EpochMetrics>? OnEpoch { get; init; }
+    public Action<TrainingCheckpoint>? OnCheckpoint { get; init; }
+}
+
+/// <summary>The trained model (best weights when early stopping ran), every epoch's metrics, and whether it stopped early.</summary>
+public sealed record TrainingResult(RnnModel Model, IReadOnlyList<EpochMetrics> History, bool StoppedEarly);
+
+/// <summary>The loss became NaN or infinite; no model is produced.</summary>
+public sealed class TrainingDivergedException(string message) : Exception(message);

@@ -1,0 +1,61 @@
+using RnnService.Engine.Data;
+using RnnService.Engine.Models;
+using RnnService.Engine.Training;
+
+namespace RnnService.Engine.Tests.Training;
+
+public class HyperparameterValidationTests
+{
+    public static TheoryData<string, Func<Hyperparameters, Hyperparameters>> BadSettings => new()
+    {
+        { "EmbeddingSize", h => h with { EmbeddingSize = 0 } },
+        { "HiddenSize", h => h with { HiddenSize = -3 } },
+        { "Layers", h => h with { Layers = 4 } },
+        { "Dropout", h => h with { Dropout = float.NaN } },
+        { "Epochs", h => h with { Epochs = 0 } },
+        { "BatchSize", h => h with { BatchSize = 0 } },
+        { "LearningRate", h => h with { LearningRate = float.NaN } },
+        { "LearningRate", h => h with { LearningRate = float.PositiveInfinity } },
+        { "LearningRate", h => h with { LearningRate = -0.1f } },
+        { "Momentum", h => h with { Momentum = 1f } },
+        { "ClipNorm", h => h with { ClipNorm = float.NaN } },
+        { "SequenceLength", h => h with { SequenceLength = 1 } },
+        { "MaxVocabulary", h => h with { MaxVocabulary = 2 } },
+        { "MaxSequenceLength", h => h with { MaxSequenceLength = 0 } },
+        { "ValidationFraction", h => h with { ValidationFraction = 0.6f } },
+        { "EarlyStoppingPatience", h => h with { EarlyStoppingPatience = 0 } },
+        { "Optimizer", h => h with { Optimizer = (OptimizerKind)7 } },
+    };
+
+    [Theory]
+    [MemberData(nameof(BadSettings))]
+    public void InvalidSettingIsRejectedNamingTheField(string field, Func<Hyperparameters, Hyperparameters> change)
+    {
+        var hp = change(Hyperparameters.DefaultsFor(TaskKind.Sentiment));
+        var e = Assert.ThrowsAny<ArgumentException>(() => Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, hp, BuiltInDatasets.Load(BuiltInDatasets.ToySentiment)));
+        Assert.Equal(field, e.ParamName);
+    }
+
+    [Fact]
+    public void UnknownArchitectureIsRejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Trainer.Train(TaskKind.Sentiment, (Architecture)9,
+            Hyperparameters.DefaultsFor(TaskKind.Sentiment), BuiltInDatasets.Load(BuiltInDatasets.ToySentiment)));
+        Assert.Equal("architecture", e.ParamName);
+    }
+
+    [Fact]
+    public void DataOfTheWrongKindIsRejected()
+    {
+        var e = Assert.Throws<ArgumentException>(() => Trainer.Train(TaskKind.CharLm, Architecture.Lstm,
+            Hyperparameters.DefaultsFor(TaskKind.CharLm), BuiltInDatasets.Load(BuiltInDatasets.ToySentiment)));
+        Assert.Equal("data", e.ParamName);
+    }
+
+    [Fact]
+    public void DefaultsAreValidForEveryTask()
+    {
+        Hyperparameters.DefaultsFor(TaskKind.Sentiment).Validate();
+        Hyperparameters.DefaultsFor(TaskKind.CharLm).Validate();
+    }
+}
