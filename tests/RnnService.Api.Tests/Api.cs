@@ -83,5 +83,21 @@ public static class Api
                 return job;
             });
 
+    /// <summary>Polls GET /jobs/{id} until <paramref name="condition"/> holds.</summary>
+    public static async Task<JsonElement> WaitUntilAsync(this HttpClient client, Guid id, Func<JsonElement, bool> condition, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (true)
+        {
+            var job = await (await client.GetAsync($"/jobs/{id}")).OkJsonAsync();
+            if (condition(job)) return job;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Condition not met for job {id} in {seconds} s: {job}");
+            await Task.Delay(50);
+        }
+    }
+
+    public static int Epoch(this JsonElement job) => job.GetProperty("progress").GetProperty("epoch").GetInt32();
+    public static string Status(this JsonElement job) => job.GetProperty("status").GetString()!;
+
     public static Guid Id(this JsonElement element, string property = "id") => element.GetProperty(property).GetGuid();
 }
