@@ -1,0 +1,173 @@
+using System.Diagnostics;
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+
+namespace RnnService.Api.Tests;
+
+public sealed class JobControlTests
+{
+    [Fact]
+    public async Task CancellingARunningJobStopsItAndCancellingItAgainIsAConflict()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var id = (await client.TrainAsync(Jobs.Endless())).Id();
+        await client.WaitUntilAsync(id, j => j.Status() == "running" && j.Epoch() >= 1);
+
+        var cancelled = await (await client.PostAsync($"/jobs/{id}/cancel", null)).OkJsonAsync();
+
+        Assert.Equal("cancelled", cancelled.Status());
+        Assert.Equal(JsonValueKind.Null, cancelled.GetProperty("modelId").ValueKind);
+        Assert.NotEqual(JsonValueKind.Null, cancelled.GetProperty("finishedAt").ValueKind);
+        var stoppedAt = cancelled.Epoch();
+        await Task.Delay(500);
+        var later = await (await client.GetAsync($"/jobs/{id}")).OkJsonAsync();
+        Assert.Equal(("cancelled", stoppedAt), (later.Status(), later.Epoch()));
+        Assert.Equal(0, (await (await client.GetAsync("/models")).OkJsonAsync()).GetProperty("total").GetInt32());
+
+        var again = await (await client.PostAsync($"/jobs/{id}/cancel", null)).AssertProblemAsync(HttpStatusCode.Conflict);
+        Assert.Contains("cancelled", again.GetProperty("detail").GetString());
+    }
+
+    [Fact]
+    public async Task AQueuedJobIsCancelledAtOnceAndAFinishedJobCannotBeCancelled()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var running = (await client.TrainAsync(Jobs.Endless())).Id();
+        await client.WaitUntilAsync(running, j => j.Status() == "running");
+        var queued = await client.TrainAsync(Jobs.Sentiment(epochs: 1));
+        Assert.Equal("queued", (await (await client.GetAsync($"/jobs/{queued.Id()}")).OkJsonAsync()).Status());
+
+        var cancelled = await (await client.PostAsync($"/jobs/{queued.Id()}/cancel", null)).OkJsonAsync();
+        Assert.Equal("cancelled", cancelled.Status());
+        Assert.Equal(JsonValueKind.Null, cancelled.GetProperty("startedAt").ValueKind);
+
+        Assert.Equal("cancelled", (await (await client.PostAsync($"/jobs/{running}/cancel", null)).OkJsonAsync()).Status());
+        var finished = await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 1))).Id());
+        await (await client.PostAsync($"/jobs/{finished.Id()}/cancel", null)).AssertProblemAsync(HttpStatusCode.Conflict);
+    }
+
+    [Fact]
+    public async Task BeyondMaxQueuedJobsTrainingIsA429WithRetryAfterAndNoRowIsWritten()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Worker:MaxQueuedJobs"] = "1", ["Worker:QueueFullRetryAfterSeconds"] = "17" });
+        using var client = factory.CreateClient();
+        var running = (await client.TrainAsync(Jobs.Endless())).Id();
+        await client.WaitUntilAsync(running, j => j.Status() == "running");
+        using var keyed = new HttpRequestMessage(HttpMethod.Post, "/train") { Content = JsonContent.Create(Jobs.Sentiment(epochs: 1)) };
+        keyed.Headers.Add("Idempotency-Key", "waiting");
+        var waiting = await (await client.SendAsync(keyed)).OkJsonAsync(HttpStatusCode.Accepted);
+
+        var refused = await client.PostJsonAsync("/train", Jobs.Sentiment(epochs: 1));
+
+        var problem = await refused.AssertProblemAsync(HttpStatusCode.TooManyRequests);
+        Assert.Contains("MaxQueuedJobs", problem.GetProperty("detail").GetString());
+        Assert.Equal(TimeSpan.FromSeconds(17), refused.Headers.RetryAfter?.Delta);
+        var jobs = await (await client.GetAsync("/jobs")).OkJsonAsync();
+        Assert.Equal(2, jobs.GetProperty("total").GetInt32());
+        Assert.Equal([waiting.Id(), running], jobs.GetProperty("items").EnumerateArray().Select(j => j.Id()));
+
+        // A repeat of an accepted request is still answered while the queue is full.
+        using var repeat = new HttpRequestMessage(HttpMethod.Post, "/train") { Content = JsonContent.Create(Jobs.Sentiment(epochs: 1)) };
+        repeat.Headers.Add("Idempotency-Key", "waiting");
+        Assert.Equal(waiting.Id(), (await (await client.SendAsync(repeat)).OkJsonAsync(HttpStatusCode.Accepted)).Id());
+    }
+
+    [Fact]
+    public async Task PredictionsAreServedPromptlyWhileAJobTrains()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment())).Id())).Id("modelId");
+        var training = (await client.TrainAsync(Jobs.Endless())).Id();
+        await client.WaitUntilAsync(training, j => j.Status() == "running" && j.Epoch() >= 1);
+
+        var slowest = TimeSpan.Zero;
+        for (var i = 0; i < 20; i++)
+        {
+            var watch = Stopwatch.StartNew();
+            var prediction = await (await client.PostJsonAsync("/predict", new { modelId, text = i % 2 == 0 ? "very good" : "very bad" })).OkJsonAsync();
+            slowest = TimeSpan.FromTicks(Math.Max(slowest.Ticks, watch.Elapsed.Ticks));
+            Assert.Equal(i % 2 == 0 ? "positive" : "negative", prediction.GetProperty("predictions")[0].GetProperty("label").GetString());
+        }
+
+        Assert.True(slowest < TimeSpan.FromSeconds(2), $"Slowest prediction took {slowest}");
+        Assert.Equal("running", (await (await client.GetAsync($"/jobs/{training}")).OkJsonAsync()).Status());
+    }
+
+    [Fact]
+    public async Task TheEventStreamSendsOneEventPerEpochThenTheFinishedJobAndReplaysLater()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var id = (await client.TrainAsync(Jobs.Sentiment(epochs: 6))).Id();
+
+        var live = await ReadEventsAsync(client, id);
+        var replay = await ReadEventsAsync(client, id);
+
+        foreach (var events in new[] { live, replay })
+        {
+            Assert.Equal([.. Enumerable.Repeat("epoch", 6), "end"], events.Select(e => e.EventType));
+            Assert.Equal(Enumerable.Range(1, 6), events.Take(6).Select(e => JsonDocument.Parse(e.Data).RootElement.GetProperty("epoch").GetInt32()));
+            var end = JsonDocument.Parse(events[^1].Data).RootElement;
+            Assert.Equal("succeeded", end.Status());
+            Assert.Equal(id, end.Id());
+            Assert.NotEqual(JsonValueKind.Null, end.GetProperty("modelId").ValueKind);
+        }
+        var metrics = await (await client.GetAsync($"/jobs/{id}/metrics")).OkJsonAsync();
+        Assert.Equal(metrics[5].GetProperty("trainLoss").GetDouble(), JsonDocument.Parse(live[5].Data).RootElement.GetProperty("trainLoss").GetDouble());
+    }
+
+    private static async Task<List<SseItem<string>>> ReadEventsAsync(HttpClient client, Guid id)
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var response = await client.GetAsync($"/jobs/{id}/events", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        await using var stream = await response.Content.ReadAsStreamAsync(cts.Token);
+        var events = new List<SseItem<string>>();
+        await foreach (var item in SseParser.Create(stream).EnumerateAsync(cts.Token)) events.Add(item);
+        return events;
+    }
+
+    [Fact]
+    public async Task DeletingAModelWhilePredictionsRunAnswersOnly200Or404AndThen404()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Inference:PermitLimit"] = "1000000" });
+        using var client = factory.CreateClient();
+        var job = await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 5))).Id());
+        var modelId = job.Id("modelId");
+        var deleted = new TaskCompletionSource();
+        var statuses = new System.Collections.Concurrent.ConcurrentBag<(HttpStatusCode Status, bool AfterDelete)>();
+
+        async Task PredictLoop()
+        {
+            var extra = 0;
+            while (extra < 5)
+            {
+                var afterDelete = deleted.Task.IsCompleted;
+                var response = await client.PostJsonAsync("/predict", new { modelId, texts = new[] { "good", "not happy" } });
+                statuses.Add((response.StatusCode, afterDelete));
+                if (response.StatusCode == HttpStatusCode.OK)
+                    Assert.Equal(2, (await response.JsonAsync()).GetProperty("predictions").GetArrayLength());
+                if (afterDelete) extra++;
+            }
+        }
+
+        var loops = Enumerable.Range(0, 4).Select(_ => Task.Run(PredictLoop)).ToList();
+        await Task.Delay(300);
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/models/{modelId}")).StatusCode);
+        deleted.SetResult();
+        await Task.WhenAll(loops);
+
+        Assert.All(statuses, s => Assert.Contains(s.Status, new[] { HttpStatusCode.OK, HttpStatusCode.NotFound }));
+        Assert.Contains(statuses, s => s.Status == HttpStatusCode.OK && !s.AfterDelete);
+        Assert.All(statuses.Where(s => s.AfterDelete), s => Assert.Equal(HttpStatusCode.NotFound, s.Status));
+        await (await client.GetAsync($"/models/{modelId}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await client.GetAsync($"/models/{modelId}/weights")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await client.DeleteAsync($"/models/{modelId}")).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+}
