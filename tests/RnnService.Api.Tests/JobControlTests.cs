@@ -51,6 +51,20 @@ public sealed class JobControlTests
     }
 
     [Fact]
+    public async Task AJobPastItsTimeLimitFailsSaysWhyAndStoresNoModel()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Worker:JobTimeLimit"] = "00:00:01" });
+        using var client = factory.CreateClient();
+        var id = (await client.TrainAsync(Jobs.Endless())).Id();
+
+        var job = await client.WaitForJobAsync(id, TimeSpan.FromSeconds(30), "failed", "succeeded", "cancelled");
+
+        Assert.Equal("failed", job.Status());
+        Assert.Contains("time limit", job.GetProperty("error").GetString());
+        Assert.Equal(JsonValueKind.Null, job.GetProperty("modelId").ValueKind);
+    }
+
+    [Fact]
     public async Task BeyondMaxQueuedJobsTrainingIsA429WithRetryAfterAndNoRowIsWritten()
     {
         await using var factory = new RnnServiceFactory(new() { ["Worker:MaxQueuedJobs"] = "1", ["Worker:QueueFullRetryAfterSeconds"] = "17" });
