@@ -149,6 +149,23 @@ public sealed class TrainingFlowTests
     }
 
     [Fact]
+    public async Task ConcurrentRequestsWithOneIdempotencyKeyCreateOneJob()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+
+        var responses = await Task.WhenAll(Enumerable.Range(0, 8).Select(async _ =>
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/train") { Content = JsonContent(Jobs.Sentiment(epochs: 1)) };
+            request.Headers.Add("Idempotency-Key", "same");
+            return (await (await client.SendAsync(request)).OkJsonAsync(HttpStatusCode.Accepted)).Id();
+        }));
+
+        Assert.Single(responses.Distinct());
+        Assert.Equal(1, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
     public async Task ADivergingJobFailsWithAClearErrorStoresNoModelAndTheNextJobStillRuns()
     {
         await using var factory = new RnnServiceFactory();

@@ -83,6 +83,9 @@ public static class JobsApi
         var errors = HyperparameterRules.Check(task, architecture, hyperparameters, limits.Value);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
+        // SQLite starts this as BEGIN IMMEDIATE: the key lookup, the queue count and the insert run as one
+        // writer, so concurrent requests can neither overfill the queue nor create two jobs for one key.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         if (!string.IsNullOrEmpty(idempotencyKey) && await FindByKeyAsync(db, idempotencyKey, ct) is { } existing)
             return Accepted(existing);
 
@@ -108,17 +111,8 @@ public static class JobsApi
             CreatedAt = DateTime.UtcNow,
         };
         db.TrainingJobs.Add(job);
-        try
-        {
-            await db.SaveChangesAsync(ct); // committed before 202: the row is the queue
-        }
-        catch (DbUpdateException) when (job.IdempotencyKey is not null)
-        {
-            // The same key raced in from another request: answer with the job that won.
-            db.ChangeTracker.Clear();
-            if (await FindByKeyAsync(db, job.IdempotencyKey, ct) is { } winner) return Accepted(winner);
-            throw;
-        }
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct); // committed before 202: the row is the queue
         queue.Wake(job.Id);
         return Accepted(job);
 
