@@ -56,12 +56,7 @@ public static class RnnServiceExtensions
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
-        services.AddOpenApi(options => options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "RnnService";
-            document.Info.Description = "Train small recurrent neural networks (LSTM, GRU, tanh RNN) from scratch and serve them.";
-            return Task.CompletedTask;
-        }));
+        services.AddOpenApi(options => OpenApiSetup.Configure(options));
         services.AddRateLimiter(options =>
         {
             options.RejectionStatusCode = StatusCodes.Status429TooManyRequests;

@@ -27,9 +27,14 @@ public sealed class ApiKeyEndpointFilter(IOptionsMonitor<AuthOptions> auth) : IE
     }
 }
 
+/// <summary>Marks an endpoint guarded by the API key, for the OpenAPI document.</summary>
+public sealed class RequiresApiKeyMetadata;
+
 public static class ApiKeyEndpointFilterExtensions
 {
     /// <summary>Guards a write endpoint with the optional API key and documents the 401.</summary>
     public static RouteHandlerBuilder RequireApiKey(this RouteHandlerBuilder builder) =>
-        builder.AddEndpointFilter<ApiKeyEndpointFilter>().ProducesProblem(StatusCodes.Status401Unauthorized);
+        builder.AddEndpointFilter<ApiKeyEndpointFilter>()
+            .WithMetadata(new RequiresApiKeyMetadata())
+            .ProducesProblem(StatusCodes.Status401Unauthorized);
 }
