@@ -35,6 +35,8 @@ public sealed class WorkerOptions
     /// <summary>How often the worker looks at the database when nothing woke it.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     public int QueueFullRetryAfterSeconds { get; set; } = 30;
+    /// <summary>/health reports the worker dead when its loop has not gone round for this long (keep it above PollInterval).</summary>
+    public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
 
 /// <summary>Model cache and rate limit of /predict and /generate, bound from the "Inference" section.</summary>

@@ -23,6 +23,21 @@ public sealed class ServiceBasicsTests
     }
 
     [Fact]
+    public async Task HealthIsA503ProblemWhenTheWorkerLoopHasStalled()
+    {
+        // The worker goes round once, then sleeps for 10 s: longer than the 300 ms it is allowed.
+        await using var factory = new RnnServiceFactory(new() { ["Worker:PollInterval"] = "00:00:10", ["Worker:StallTimeout"] = "00:00:00.300" });
+        using var client = factory.CreateClient();
+        await Task.Delay(1000);
+
+        var problem = await (await client.GetAsync("/health")).AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+
+        Assert.True(problem.GetProperty("database").GetBoolean());
+        Assert.False(problem.GetProperty("worker").GetBoolean());
+        Assert.Contains("worker", problem.GetProperty("detail").GetString());
+    }
+
+    [Fact]
     public async Task TheDatabaseFileIsMigratedAndUsesTheWriteAheadLog()
     {
         await using var factory = new RnnServiceFactory();

@@ -33,9 +33,8 @@ public static class HealthApi
         {
             database = false;
         }
-        var staleAfter = TimeSpan.FromTicks(Math.Max(TimeSpan.FromSeconds(30).Ticks, options.Value.PollInterval.Ticks * 10));
         var lastTick = worker.LastTick;
-        var workerAlive = DateTime.UtcNow - lastTick < staleAfter;
+        var workerAlive = DateTime.UtcNow - lastTick < options.Value.StallTimeout;
         if (database && workerAlive) return TypedResults.Ok(new HealthResponse("healthy", true, true, lastTick));
         return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unhealthy",
             detail: !database ? "The database is not reachable." : $"The training worker has not run since {lastTick:O}.",
