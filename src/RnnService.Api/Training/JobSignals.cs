@@ -42,13 +42,15 @@ public sealed class JobEvents
     }
 }
 
-/// <summary>One job being trained by this process.</summary>
-public sealed class JobRun(Guid jobId, CancellationTokenSource cancellation)
+/// <summary>One job being trained by this process, under one lease.</summary>
+public sealed class JobRun(Guid jobId, string leaseId, CancellationTokenSource cancellation)
 {
     private volatile bool _cancelRequested;
     private volatile bool _leaseLost;
 
     public Guid JobId { get; } = jobId;
+    /// <summary>Unique per claim, so even this process cannot write for a run whose lease was taken over.</summary>
+    public string LeaseId { get; } = leaseId;
     public CancellationToken Token => cancellation.Token;
     public bool CancelRequested => _cancelRequested;
     public bool LeaseLost => _leaseLost;

@@ -26,8 +26,8 @@ public sealed class TrainingWorker(
 {
     private readonly WorkerOptions _options = options.Value;
 
-    /// <summary>This worker's lease identity: unique per process start.</summary>
-    public string Owner { get; } = $"{Environment.MachineName}/{Environment.ProcessId}/{Guid.NewGuid():N}";
+    /// <summary>Who holds a lease (host/process), for people reading the database; each claim adds a unique suffix.</summary>
+    public string Owner { get; } = $"{Environment.MachineName[..Math.Min(40, Environment.MachineName.Length)]}/{Environment.ProcessId}";
 
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
@@ -40,8 +40,8 @@ public sealed class TrainingWorker(
             try
             {
                 await RequeueExpiredLeasesAsync(stoppingToken);
-                while (running.Count < Math.Max(1, _options.MaxConcurrentJobs) && await TryClaimNextAsync(stoppingToken) is { } job)
-                    running.Add(RunJobAsync(job, stoppingToken));
+                while (running.Count < Math.Max(1, _options.MaxConcurrentJobs) && await TryClaimNextAsync(stoppingToken) is { } claim)
+                    running.Add(RunJobAsync(claim.Job, claim.LeaseId, stoppingToken));
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
             {
@@ -81,7 +81,7 @@ public sealed class TrainingWorker(
             logger.LogWarning("Expired leases: {Requeued} job(s) requeued, {Cancelled} cancelled.", requeued, cancelled);
     }
 
-    private async Task<TrainingJob?> TryClaimNextAsync(CancellationToken ct)
+    private async Task<(TrainingJob Job, string LeaseId)?> TryClaimNextAsync(CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         while (true)
@@ -91,21 +91,22 @@ public sealed class TrainingWorker(
             if (id is null) return null;
             var now = DateTime.UtcNow;
             var expires = now + _options.LeaseDuration;
+            var leaseId = $"{Owner}/{Guid.NewGuid():N}";
             // Conditional update: only one worker can move the row out of "queued".
             var claimed = await db.TrainingJobs.Where(j => j.Id == id && j.Status == JobStatus.Queued)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Running)
-                    .SetProperty(j => j.LeaseOwner, Owner).SetProperty(j => j.LeaseExpiresAt, expires)
+                    .SetProperty(j => j.LeaseOwner, leaseId).SetProperty(j => j.LeaseExpiresAt, expires)
                     .SetProperty(j => j.StartedAt, j => j.StartedAt ?? now), ct);
             if (claimed == 1)
-                return await db.TrainingJobs.AsNoTracking().FirstAsync(j => j.Id == id, ct);
+                return (await db.TrainingJobs.AsNoTracking().FirstAsync(j => j.Id == id, ct), leaseId);
         }
     }
 
-    private async Task RunJobAsync(TrainingJob job, CancellationToken stoppingToken)
+    private async Task RunJobAsync(TrainingJob job, string leaseId, CancellationToken stoppingToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(stoppingToken);
         cts.CancelAfter(_options.JobTimeLimit);
-        var run = new JobRun(job.Id, cts);
+        var run = new JobRun(job.Id, leaseId, cts);
         runningJobs.Add(run);
         using var heartbeatStop = new CancellationTokenSource();
         var heartbeat = HeartbeatAsync(run, heartbeatStop.Token);
@@ -123,24 +124,24 @@ public sealed class TrainingWorker(
         }
         catch (OperationCanceledException) when (run.CancelRequested)
         {
-            await FinishAsync(job.Id, JobStatus.Cancelled, null);
+            await FinishAsync(run, JobStatus.Cancelled, null);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
-            await ReleaseAsync(job.Id);
+            await ReleaseAsync(run);
         }
         catch (OperationCanceledException)
         {
-            await FinishAsync(job.Id, JobStatus.Failed, $"The job exceeded its time limit of {_options.JobTimeLimit} (Worker:JobTimeLimit).");
+            await FinishAsync(run, JobStatus.Failed, $"The job exceeded its time limit of {_options.JobTimeLimit} (Worker:JobTimeLimit).");
         }
         catch (TrainingDivergedException ex)
         {
-            await FinishAsync(job.Id, JobStatus.Failed, $"Training diverged: {ex.Message} No model was stored; try a lower learningRate or a clipNorm.");
+            await FinishAsync(run, JobStatus.Failed, $"Training diverged: {ex.Message} No model was stored; try a lower learningRate or a clipNorm.");
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Job {JobId} failed.", job.Id);
-            await FinishAsync(job.Id, JobStatus.Failed, ex.Message);
+            await FinishAsync(run, JobStatus.Failed, ex.Message);
         }
         finally
         {
@@ -157,18 +158,19 @@ public sealed class TrainingWorker(
     {
         var hyperparameters = job.GetHyperparameters();
         var data = datasets.Load(job.Dataset);
-        var resumeFrom = LoadCheckpoint(job.Id, run);
+        var resumeFrom = LoadCheckpoint(run);
         var seconds = new List<double>();
         var callbacks = new TrainingCallbacks
         {
             OnEpoch = m => RecordEpoch(job, m, seconds, run),
-            OnCheckpoint = c => SaveCheckpoint(job.Id, c, run),
+            OnCheckpoint = c => SaveCheckpoint(c, run),
         };
         return Trainer.Train(job.Task, job.Architecture, hyperparameters, data, callbacks, resumeFrom, run.Token);
     }
 
-    private TrainingCheckpoint? LoadCheckpoint(Guid jobId, JobRun run)
+    private TrainingCheckpoint? LoadCheckpoint(JobRun run)
     {
+        var jobId = run.JobId;
         using var db = dbFactory.CreateDbContext();
         var stored = db.Checkpoints.AsNoTracking().FirstOrDefault(c => c.JobId == jobId);
         TrainingCheckpoint? checkpoint = null;
@@ -185,7 +187,7 @@ public sealed class TrainingWorker(
         }
         var from = checkpoint?.Epoch ?? 0;
         using var tx = db.Database.BeginTransaction();
-        if (RenewLease(db, jobId, s => s.SetProperty(j => j.ResumedFromEpoch, checkpoint == null ? null : from)
+        if (RenewLease(db, run, s => s.SetProperty(j => j.ResumedFromEpoch, checkpoint == null ? null : from)
                 .SetProperty(j => j.CurrentEpoch, from)) == 0)
             LoseLease(run);
         // Epochs after the checkpoint will be trained again.
@@ -202,7 +204,7 @@ public sealed class TrainingWorker(
         double? eta = Math.Round(seconds.Average() * Math.Max(0, job.TotalEpochs - metrics.Epoch), 1);
         using var db = dbFactory.CreateDbContext();
         using var tx = db.Database.BeginTransaction();
-        if (RenewLease(db, job.Id, s => s.SetProperty(j => j.CurrentEpoch, metrics.Epoch).SetProperty(j => j.EtaSeconds, eta)) == 0)
+        if (RenewLease(db, run, s => s.SetProperty(j => j.CurrentEpoch, metrics.Epoch).SetProperty(j => j.EtaSeconds, eta)) == 0)
             LoseLease(run);
         db.EpochMetrics.Where(m => m.JobId == job.Id && m.Epoch == metrics.Epoch).ExecuteDelete();
         db.EpochMetrics.Add(EpochMetric.From(job.Id, metrics, DateTime.UtcNow));
@@ -211,12 +213,13 @@ public sealed class TrainingWorker(
         events.Publish(job.Id);
     }
 
-    private void SaveCheckpoint(Guid jobId, TrainingCheckpoint checkpoint, JobRun run)
+    private void SaveCheckpoint(TrainingCheckpoint checkpoint, JobRun run)
     {
+        var jobId = run.JobId;
         var bytes = checkpoint.ToBytes();
         using var db = dbFactory.CreateDbContext();
         using var tx = db.Database.BeginTransaction();
-        if (RenewLease(db, jobId, s => { }) == 0) LoseLease(run);
+        if (RenewLease(db, run, s => { }) == 0) LoseLease(run);
         var now = DateTime.UtcNow;
         var updated = db.Checkpoints.Where(c => c.JobId == jobId).ExecuteUpdate(s => s
             .SetProperty(c => c.Epoch, checkpoint.Epoch).SetProperty(c => c.Bytes, bytes).SetProperty(c => c.UpdatedAt, now));
@@ -229,11 +232,11 @@ public sealed class TrainingWorker(
     }
 
     /// <summary>Extends this worker's lease and applies <paramref name="also"/>; 0 rows means the lease is gone.</summary>
-    private int RenewLease(RnnDbContext db, Guid jobId,
+    private int RenewLease(RnnDbContext db, JobRun run,
         Action<Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<TrainingJob>> also)
     {
         var expires = DateTime.UtcNow + _options.LeaseDuration;
-        return db.TrainingJobs.Where(j => j.Id == jobId && j.LeaseOwner == Owner && j.Status == JobStatus.Running)
+        return db.TrainingJobs.Where(j => j.Id == run.JobId && j.LeaseOwner == run.LeaseId && j.Status == JobStatus.Running)
             .ExecuteUpdate(s =>
             {
                 s.SetProperty(j => j.LeaseExpiresAt, expires);
@@ -259,7 +262,7 @@ public sealed class TrainingWorker(
                     await using var db = await dbFactory.CreateDbContextAsync(stop);
                     var expires = DateTime.UtcNow + _options.LeaseDuration;
                     var renewed = await db.TrainingJobs
-                        .Where(j => j.Id == run.JobId && j.LeaseOwner == Owner && j.Status == JobStatus.Running)
+                        .Where(j => j.Id == run.JobId && j.LeaseOwner == run.LeaseId && j.Status == JobStatus.Running)
                         .ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, expires), stop);
                     if (renewed == 0)
                     {
@@ -305,7 +308,7 @@ public sealed class TrainingWorker(
         var now = DateTime.UtcNow;
         var finalEpoch = last?.Epoch ?? job.CurrentEpoch;
         // The lease check and the model insert commit together, or not at all.
-        var owned = await db.TrainingJobs.Where(j => j.Id == job.Id && j.LeaseOwner == Owner && j.Status == JobStatus.Running)
+        var owned = await db.TrainingJobs.Where(j => j.Id == job.Id && j.LeaseOwner == run.LeaseId && j.Status == JobStatus.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Succeeded).SetProperty(j => j.ModelId, entity.Id)
                 .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.CurrentEpoch, finalEpoch).SetProperty(j => j.EtaSeconds, 0.0)
                 .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null));
@@ -321,14 +324,15 @@ public sealed class TrainingWorker(
         logger.LogInformation("Job {JobId} succeeded: model {ModelId}, {Parameters} parameters.", job.Id, entity.Id, entity.ParameterCount);
     }
 
-    private async Task FinishAsync(Guid jobId, JobStatus status, string? error)
+    private async Task FinishAsync(JobRun run, JobStatus status, string? error)
     {
+        var jobId = run.JobId;
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync();
             await using var tx = await db.Database.BeginTransactionAsync();
             var now = DateTime.UtcNow;
-            var owned = await db.TrainingJobs.Where(j => j.Id == jobId && j.LeaseOwner == Owner && j.Status == JobStatus.Running)
+            var owned = await db.TrainingJobs.Where(j => j.Id == jobId && j.LeaseOwner == run.LeaseId && j.Status == JobStatus.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, status).SetProperty(j => j.Error, error)
                     .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.EtaSeconds, (double?)null)
                     .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null));
@@ -343,12 +347,13 @@ public sealed class TrainingWorker(
     }
 
     /// <summary>Host shutting down: hand the job back to the queue; the next start resumes it from its checkpoint.</summary>
-    private async Task ReleaseAsync(Guid jobId)
+    private async Task ReleaseAsync(JobRun run)
     {
+        var jobId = run.JobId;
         try
         {
             await using var db = await dbFactory.CreateDbContextAsync();
-            await db.TrainingJobs.Where(j => j.Id == jobId && j.LeaseOwner == Owner && j.Status == JobStatus.Running)
+            await db.TrainingJobs.Where(j => j.Id == jobId && j.LeaseOwner == run.LeaseId && j.Status == JobStatus.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued)
                     .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null));
             logger.LogInformation("Job {JobId} returned to the queue at shutdown.", jobId);
