@@ -1,5 +1,5 @@
 // Packing for C = op(A)·op(B):
-//   A row group g (rows i0..i0+R-1, R = min(Mr, M-i0)) at offset i0·K:  PA[i0·K + p·R + r] = op(A)[i0+r, p]
+//   A row group (rows i0..i0+R-1, R = min(mr, M-i0)) at offset i0·K:  PA[i0·K + p·R + r] = op(A)[i0+r, p]
 //   B panel j at offset j·K·Nr:                                        PB[j·K·Nr + p·Nr + c] = op(B)[p, j·Nr + c]
 // Packing turns every operand access in the micro-kernel into a contiguous, unit-stride stream:
 // R broadcasts of A and Nr/16 vector loads of B per step of k.
@@ -10,8 +10,10 @@ namespace RnnService.Engine.Kernels;
 
 internal static unsafe class SgemmPacking
 {
-    /// <summary>Rows per micro-tile (broadcast A values per step of k).</summary>
+    /// <summary>Rows per micro-tile (broadcast A values per step of k) for Vector512 and scalar: 8 × 32 uses 16 zmm accumulators.</summary>
     public const int Mr = 8;
+    /// <summary>Rows per micro-tile for Vector256: 6 × 16 uses 12 of the 16 ymm registers as accumulators.</summary>
+    public const int Mr256 = 6;
     /// <summary>Columns per panel / micro-tile: two Vector512 (or four Vector256) registers.</summary>
     public const int Nr = 32;
 
@@ -83,13 +85,13 @@ internal static unsafe class SgemmPacking
         }
     }
 
-    /// <summary>Packs rows [i0, i1) (i0 a multiple of Mr) of op(A)[M,K] into dst (row-group layout above).</summary>
+    /// <summary>Packs rows [i0, i1) (i0 a multiple of mr) of op(A)[M,K] into dst in groups of mr rows (layout above).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackA(bool transA, float* a, nint lda, int m, int k, float* dst, int i0, int i1)
+    public static void PackA(bool transA, float* a, nint lda, int m, int k, int mr, float* dst, int i0, int i1)
     {
-        for (int i = i0; i < i1; i += Mr)
+        for (int i = i0; i < i1; i += mr)
         {
-            int r = Math.Min(Mr, m - i);
+            int r = Math.Min(mr, m - i);
             float* d = dst + (nint)i * k;
             if (transA)
             {
@@ -98,16 +100,25 @@ internal static unsafe class SgemmPacking
                 for (int p = 0; p < k; p++, s += lda, d += r)
                     for (int rr = 0; rr < r; rr++) d[rr] = s[rr];
             }
-            else if (r == Mr)
+            else if (r == 8)
             {
                 // A stored [M,K]: interleave 8 row streams.
                 float* s0 = a + (nint)i * lda;
                 float* s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
                 float* s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
-                for (int p = 0; p < k; p++, d += Mr)
+                for (int p = 0; p < k; p++, d += 8)
                 {
                     d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p];
                     d[4] = s4[p]; d[5] = s5[p]; d[6] = s6[p]; d[7] = s7[p];
+                }
+            }
+            else if (r == 6)
+            {
+                float* s0 = a + (nint)i * lda;
+                float* s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                for (int p = 0; p < k; p++, d += 6)
+                {
+                    d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p];
                 }
             }
             else

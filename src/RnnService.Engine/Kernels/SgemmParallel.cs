@@ -27,10 +27,11 @@ internal static unsafe class SgemmParallel
 
     /// <summary>
     /// Runs all units of the job on the calling thread and the worker. Returns false (and does nothing)
-    /// when the worker is busy with another caller or asleep; the caller then runs single-threaded.
-    /// An asleep worker is woken so that the next call (the next time step) finds it spinning.
+    /// when the worker is busy with another caller, or asleep and !wakeAndWait; the caller then runs
+    /// single-threaded. An asleep worker is woken either way, so the next call (the next time step)
+    /// finds it spinning; only big jobs wait for the wake-up (tens of µs).
     /// </summary>
-    public static bool TryRun(in GemmJob job)
+    public static bool TryRun(in GemmJob job, bool wakeAndWait)
     {
         if (!Monitor.TryEnter(s_gate)) return false;
         try
@@ -41,7 +42,7 @@ internal static unsafe class SgemmParallel
                 s_thread.Start();
                 return false;
             }
-            if (Volatile.Read(ref s_sleeping) != 0)
+            if (Volatile.Read(ref s_sleeping) != 0 && !wakeAndWait)
             {
                 s_wake.Release();
                 return false;
