@@ -23,6 +23,13 @@ internal static unsafe class SgemmParallel
     private static int s_doneSeq;
     private static int s_sleeping;
 
+    // Back-off: when the other core is busy (another process), the worker can be descheduled in the
+    // middle of its block and the caller waits for it, so a step gets slower instead of faster.
+    // After a call where the caller waited longer than it worked, stay single-threaded for a while.
+    private static readonly long s_backoffTicks = Stopwatch.Frequency / 20;   // 50 ms
+    private static long s_backoffUntil;
+    private static readonly long s_minWaitTicks = Stopwatch.Frequency / 20_000;       // 50 µs
+
     public static bool Available => Environment.ProcessorCount >= 2;
 
     /// <summary>
@@ -33,6 +40,7 @@ internal static unsafe class SgemmParallel
     /// </summary>
     public static bool TryRun(in GemmJob job, bool wakeAndWait)
     {
+        if (Stopwatch.GetTimestamp() < Volatile.Read(ref s_backoffUntil)) return false;
         if (!Monitor.TryEnter(s_gate)) return false;
         try
         {
@@ -55,11 +63,16 @@ internal static unsafe class SgemmParallel
             if (Volatile.Read(ref s_sleeping) != 0)          // it fell asleep in between: wake it
                 s_wake.Release();
 
+            long t0 = Stopwatch.GetTimestamp();
             Drain(in job);
+            long t1 = Stopwatch.GetTimestamp();
 
             var spin = new SpinWait();
             while (Volatile.Read(ref s_doneSeq) != seq)
                 spin.SpinOnce(sleep1Threshold: -1);
+            long waited = Stopwatch.GetTimestamp() - t1;
+            if (waited > t1 - t0 && waited > s_minWaitTicks)
+                Volatile.Write(ref s_backoffUntil, Stopwatch.GetTimestamp() + s_backoffTicks);
             return true;
         }
         finally
