@@ -13,9 +13,16 @@ namespace RnnService.Engine.Kernels;
 /// <summary>Which micro-kernel family runs (tests force the slower ones to check they agree).</summary>
 internal enum GemmIsa { Scalar, Vector256, Vector512 }
 
-/// <summary>One GEMM over already-packed operands, cut into Units = UnitsM · UnitsN output blocks.</summary>
+/// <summary>
+/// One GEMM, cut into PackUnits packing blocks (general entry point only; they run first) and
+/// Units = UnitsM · UnitsN output blocks over the packed operands.
+/// </summary>
 internal unsafe struct GemmJob
 {
+    public float* A, B;         // sources still to pack (when PackUnits > 0)
+    public nint Lda, Ldb;
+    public bool TransA, TransB;
+    public int PackUnitsB, PackUnits;
     public float* PackedA;     // row groups, see SgemmPacking
     public float* PackedB;     // panels, panel stride K·Nr
     public float* C;
@@ -94,14 +101,13 @@ public static unsafe class Sgemm
         fixed (float* pbp = pb)
         {
             int mr = MrFor(isa);
-            SgemmPacking.PackA(transA, ap, lda, m, k, mr, pap, 0, m);
-            SgemmPacking.PackB(transB, bp, ldb, k, n, pbp, 0, panels);
             var job = new GemmJob
             {
+                A = ap, B = bp, Lda = lda, Ldb = ldb, TransA = transA, TransB = transB,
                 PackedA = pap, PackedB = pbp, C = cp, Ldc = ldc,
                 M = m, N = n, K = k, Panels = panels, Mr = mr, Accumulate = accumulate, Isa = isa,
             };
-            Run(ref job, allowParallel);
+            Run(ref job, allowParallel, pack: true);
         }
     }
 
@@ -131,7 +137,7 @@ public static unsafe class Sgemm
                 PackedA = pap, PackedB = pbp, C = cp, Ldc = ldc,
                 M = m, N = n, K = k, Panels = b.Panels, Mr = mr, Accumulate = accumulate, Isa = isa,
             };
-            Run(ref job, allowParallel);
+            Run(ref job, allowParallel, pack: false);
         }
     }
 
@@ -142,8 +148,8 @@ public static unsafe class Sgemm
         return buffer;
     }
 
-    /// <summary>Cuts the job into output blocks and runs them on one or both threads.</summary>
-    private static void Run(ref GemmJob job, bool allowParallel)
+    /// <summary>Cuts the job into packing and output blocks and runs them on one or both threads.</summary>
+    private static void Run(ref GemmJob job, bool allowParallel, bool pack)
     {
         int rowBlock = Mc / job.Mr * job.Mr;
         int unitsM = (job.M + rowBlock - 1) / rowBlock;
@@ -160,8 +166,32 @@ public static unsafe class Sgemm
         job.PanelBlock = panelBlock;
         job.UnitsN = (job.Panels + panelBlock - 1) / panelBlock;
         job.Units = unitsM * job.UnitsN;
+        if (pack)
+        {
+            // Packing blocks: B in runs of PackPanels panels, then A in the same row blocks as the output.
+            job.PackUnitsB = (job.Panels + PackPanels - 1) / PackPanels;
+            job.PackUnits = job.PackUnitsB + unitsM;
+        }
         if (parallel && SgemmParallel.TryRun(in job, wakeAndWait: flops >= WakeFlops)) return;
+        for (int u = 0; u < job.PackUnits; u++) RunPackUnit(in job, u);
         for (int u = 0; u < job.Units; u++) RunUnit(in job, u);
+    }
+
+    private const int PackPanels = 4;
+
+    /// <summary>Packing block q: panels of B, or one row block of A. Blocks write disjoint parts of the scratch.</summary>
+    internal static void RunPackUnit(in GemmJob job, int q)
+    {
+        if (q < job.PackUnitsB)
+        {
+            int j0 = q * PackPanels, j1 = Math.Min(job.Panels, j0 + PackPanels);
+            SgemmPacking.PackB(job.TransB, job.B, job.Ldb, job.K, job.N, job.PackedB, j0, j1);
+        }
+        else
+        {
+            int i0 = (q - job.PackUnitsB) * job.RowBlock, i1 = Math.Min(job.M, i0 + job.RowBlock);
+            SgemmPacking.PackA(job.TransA, job.A, job.Lda, job.M, job.K, job.Mr, job.PackedA, i0, i1);
+        }
     }
 
     /// <summary>Computes output block u: rows [i0,i1) × panels [j0,j1), all K chunks in order.</summary>

@@ -19,6 +19,7 @@ internal static unsafe class SgemmParallel
     // them again until the worker has reported s_doneSeq == s_seq, so the worker's copy is never torn.
     private static GemmJob s_job;
     private static int s_next;
+    private static int s_packed;      // packing blocks finished (they must all finish before any output block)
     private static int s_seq;
     private static int s_doneSeq;
     private static int s_sleeping;
@@ -58,6 +59,7 @@ internal static unsafe class SgemmParallel
 
             s_job = job;
             s_next = 0;
+            s_packed = 0;
             int seq = s_seq + 1;
             Interlocked.Exchange(ref s_seq, seq);            // full fence: job visible before seq
             if (Volatile.Read(ref s_sleeping) != 0)          // it fell asleep in between: wake it
@@ -81,11 +83,26 @@ internal static unsafe class SgemmParallel
         }
     }
 
+    /// <summary>Claims blocks in order: packing blocks first, so a thread that reaches the output
+    /// blocks only ever waits for the other thread's last packing block.</summary>
     private static void Drain(in GemmJob job)
     {
-        int u;
-        while ((u = Interlocked.Increment(ref s_next) - 1) < job.Units)
-            Sgemm.RunUnit(in job, u);
+        int u, total = job.PackUnits + job.Units;
+        while ((u = Interlocked.Increment(ref s_next) - 1) < total)
+        {
+            if (u < job.PackUnits)
+            {
+                Sgemm.RunPackUnit(in job, u);
+                Interlocked.Increment(ref s_packed);
+                continue;
+            }
+            if (Volatile.Read(ref s_packed) < job.PackUnits)
+            {
+                var spin = new SpinWait();
+                while (Volatile.Read(ref s_packed) < job.PackUnits) spin.SpinOnce(sleep1Threshold: -1);
+            }
+            Sgemm.RunUnit(in job, u - job.PackUnits);
+        }
     }
 
     private static void WorkerLoop()
