@@ -13,7 +13,7 @@ public sealed class PackedMatrix
     public int K { get; }
     public int N { get; }
     internal int Panels { get; }
-    /// <summary>Pinned so the kernel can keep a raw pointer across the worker thread hand-off.</summary>
+    /// <summary>Long-lived weights: allocated on the pinned heap so they never get moved around by compaction.</summary>
     internal float[] Data { get; }
 
     public PackedMatrix(int k, int n)

@@ -1,6 +1,7 @@
 // C[M,N] = (accumulate ? C : 0) + op(A)[M,K] · op(B)[K,N]      (row-major, op(X) = X or Xᵀ)
 // Goto-style blocking: op(B) packed into 32-column panels, op(A) into 8-row groups, then for each
-// K chunk of Kc, each panel, each row group, one register-blocked FMA micro-kernel (8 × 32 tile).
+// K chunk of Kc, each panel, each row group, one register-blocked FMA micro-kernel
+// (8 × 32 tile with Vector512, 6 × 16 with Vector256).
 // Work is cut into independent output blocks (rows × panels) that two threads claim dynamically;
 // every output element is computed by the same FMA chain whoever computes it, so results are
 // bit-identical for any thread count.
@@ -12,14 +13,21 @@ namespace RnnService.Engine.Kernels;
 /// <summary>Which micro-kernel family runs (tests force the slower ones to check they agree).</summary>
 internal enum GemmIsa { Scalar, Vector256, Vector512 }
 
-/// <summary>One GEMM over already-packed operands, cut into Units = UnitsM · UnitsN output blocks.</summary>
+/// <summary>
+/// One GEMM, cut into PackUnits packing blocks (general entry point only; they run first) and
+/// Units = UnitsM · UnitsN output blocks over the packed operands.
+/// </summary>
 internal unsafe struct GemmJob
 {
+    public float* A, B;         // sources still to pack (when PackUnits > 0)
+    public nint Lda, Ldb;
+    public bool TransA, TransB;
+    public int PackUnitsB, PackUnits;
     public float* PackedA;     // row groups, see SgemmPacking
     public float* PackedB;     // panels, panel stride K·Nr
     public float* C;
     public nint Ldc;
-    public int M, N, K, Panels;
+    public int M, N, K, Panels, Mr;
     public bool Accumulate;
     public GemmIsa Isa;
     public int RowBlock, PanelBlock, UnitsN, Units;
@@ -34,12 +42,16 @@ public static unsafe class Sgemm
 {
     /// <summary>K chunk: a 32-column B micro-panel of Kc rows is 32 KB and stays in L1/L2 while every row group of the block passes over it.</summary>
     internal const int Kc = 256;
-    /// <summary>Rows per output block: an A block of Mc × Kc floats (128 KB) stays in L2.</summary>
+    /// <summary>Rows per output block (rounded down to a multiple of Mr): an A block of Mc × Kc floats (≤ 128 KB) stays in L2.</summary>
     internal const int Mc = 128;
     /// <summary>Panels per output block when single-threaded (256 columns).</summary>
     internal const int MaxPanelBlock = 8;
     /// <summary>Below this many FLOPs (≈ 15-20 µs of one core) handing half to the other thread is not worth it.</summary>
     internal const long ParallelFlops = 2_000_000;
+    /// <summary>Above this many FLOPs (≈ 0.2 ms) waking a sleeping worker (tens of µs) is still worth waiting for.</summary>
+    internal const long WakeFlops = 20_000_000;
+
+    internal static int MrFor(GemmIsa isa) => isa == GemmIsa.Vector256 ? SgemmPacking.Mr256 : SgemmPacking.Mr;
 
     internal static readonly GemmIsa BestIsa =
         Vector512.IsHardwareAccelerated ? GemmIsa.Vector512 :
@@ -88,14 +100,14 @@ public static unsafe class Sgemm
         fixed (float* pap = pa)
         fixed (float* pbp = pb)
         {
-            SgemmPacking.PackA(transA, ap, lda, m, k, pap, 0, m);
-            SgemmPacking.PackB(transB, bp, ldb, k, n, pbp, 0, panels);
+            int mr = MrFor(isa);
             var job = new GemmJob
             {
+                A = ap, B = bp, Lda = lda, Ldb = ldb, TransA = transA, TransB = transB,
                 PackedA = pap, PackedB = pbp, C = cp, Ldc = ldc,
-                M = m, N = n, K = k, Panels = panels, Accumulate = accumulate, Isa = isa,
+                M = m, N = n, K = k, Panels = panels, Mr = mr, Accumulate = accumulate, Isa = isa,
             };
-            Run(ref job, allowParallel);
+            Run(ref job, allowParallel, pack: true);
         }
     }
 
@@ -118,13 +130,14 @@ public static unsafe class Sgemm
         fixed (float* pap = pa)
         fixed (float* pbp = b.Data)
         {
-            SgemmPacking.PackA(false, ap, lda, m, k, pap, 0, m);
+            int mr = MrFor(isa);
+            SgemmPacking.PackA(false, ap, lda, m, k, mr, pap, 0, m);
             var job = new GemmJob
             {
                 PackedA = pap, PackedB = pbp, C = cp, Ldc = ldc,
-                M = m, N = n, K = k, Panels = b.Panels, Accumulate = accumulate, Isa = isa,
+                M = m, N = n, K = k, Panels = b.Panels, Mr = mr, Accumulate = accumulate, Isa = isa,
             };
-            Run(ref job, allowParallel);
+            Run(ref job, allowParallel, pack: false);
         }
     }
 
@@ -135,11 +148,13 @@ public static unsafe class Sgemm
         return buffer;
     }
 
-    /// <summary>Cuts the job into output blocks and runs them on one or both threads.</summary>
-    private static void Run(ref GemmJob job, bool allowParallel)
+    /// <summary>Cuts the job into packing and output blocks and runs them on one or both threads.</summary>
+    private static void Run(ref GemmJob job, bool allowParallel, bool pack)
     {
-        int unitsM = (job.M + Mc - 1) / Mc;
-        bool parallel = allowParallel && 2L * job.M * job.N * job.K >= ParallelFlops
+        int rowBlock = Mc / job.Mr * job.Mr;
+        int unitsM = (job.M + rowBlock - 1) / rowBlock;
+        long flops = 2L * job.M * job.N * job.K;
+        bool parallel = allowParallel && flops >= ParallelFlops
             && unitsM * job.Panels >= 2 && SgemmParallel.Available;
         int panelBlock = MaxPanelBlock;
         if (parallel)
@@ -147,34 +162,59 @@ public static unsafe class Sgemm
             // Aim for about 8 blocks so the two threads stay balanced even when one is preempted.
             panelBlock = Math.Clamp(job.Panels * unitsM / 8, 1, MaxPanelBlock);
         }
-        job.RowBlock = Mc;
+        job.RowBlock = rowBlock;
         job.PanelBlock = panelBlock;
         job.UnitsN = (job.Panels + panelBlock - 1) / panelBlock;
         job.Units = unitsM * job.UnitsN;
-        if (parallel && SgemmParallel.TryRun(in job)) return;
+        if (pack)
+        {
+            // Packing blocks: B in runs of PackPanels panels, then A in the same row blocks as the output.
+            job.PackUnitsB = (job.Panels + PackPanels - 1) / PackPanels;
+            job.PackUnits = job.PackUnitsB + unitsM;
+        }
+        if (parallel && SgemmParallel.TryRun(in job, wakeAndWait: flops >= WakeFlops)) return;
+        for (int u = 0; u < job.PackUnits; u++) RunPackUnit(in job, u);
         for (int u = 0; u < job.Units; u++) RunUnit(in job, u);
+    }
+
+    private const int PackPanels = 4;
+
+    /// <summary>Packing block q: panels of B, or one row block of A. Blocks write disjoint parts of the scratch.</summary>
+    internal static void RunPackUnit(in GemmJob job, int q)
+    {
+        if (q < job.PackUnitsB)
+        {
+            int j0 = q * PackPanels, j1 = Math.Min(job.Panels, j0 + PackPanels);
+            SgemmPacking.PackB(job.TransB, job.B, job.Ldb, job.K, job.N, job.PackedB, j0, j1);
+        }
+        else
+        {
+            int i0 = (q - job.PackUnitsB) * job.RowBlock, i1 = Math.Min(job.M, i0 + job.RowBlock);
+            SgemmPacking.PackA(job.TransA, job.A, job.Lda, job.M, job.K, job.Mr, job.PackedA, i0, i1);
+        }
     }
 
     /// <summary>Computes output block u: rows [i0,i1) × panels [j0,j1), all K chunks in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void RunUnit(in GemmJob job, int u)
     {
-        const int Nr = SgemmPacking.Nr, Mr = SgemmPacking.Mr;
+        const int Nr = SgemmPacking.Nr;
+        int mr = job.Mr;
         int um = u / job.UnitsN, un = u - um * job.UnitsN;
         int i0 = um * job.RowBlock, i1 = Math.Min(job.M, i0 + job.RowBlock);
         int j0 = un * job.PanelBlock, j1 = Math.Min(job.Panels, j0 + job.PanelBlock);
         int k = job.K, n = job.N;
         nint ldc = job.Ldc, ps = (nint)k * Nr;
         GemmIsa isa = job.Isa;
-        float* tmp = stackalloc float[Mr * Nr];
+        float* tmp = stackalloc float[SgemmPacking.Mr * Nr];
 
         for (int k0 = 0; k0 < k; k0 += Kc)
         {
             int kc = Math.Min(Kc, k - k0);
             bool add = job.Accumulate || k0 > 0;
-            if (i1 - i0 == 1 && isa == GemmIsa.Vector512)
+            if (i1 - i0 == 1 && isa != GemmIsa.Scalar)
             {
-                RowPanels(job.PackedA + (nint)i0 * k + k0, job.PackedB + k0 * Nr, ps, kc,
+                RowPanels(isa, job.PackedA + (nint)i0 * k + k0, job.PackedB + k0 * Nr, ps, kc,
                     job.C + i0 * ldc, n, j0, j1, add, tmp);
                 continue;
             }
@@ -182,9 +222,9 @@ public static unsafe class Sgemm
             {
                 float* bp = job.PackedB + j * ps + k0 * Nr;
                 int c0 = j * Nr, w = Math.Min(Nr, n - c0);
-                for (int i = i0; i < i1; i += Mr)
+                for (int i = i0; i < i1; i += mr)
                 {
-                    int r = Math.Min(Mr, job.M - i);
+                    int r = Math.Min(mr, job.M - i);
                     float* ap = job.PackedA + (nint)i * k + (nint)k0 * r;
                     float* cp = job.C + i * ldc + c0;
                     if (w == Nr)
@@ -202,25 +242,43 @@ public static unsafe class Sgemm
         }
     }
 
-    /// <summary>A single output row (matrix-vector product): four panels at a time for enough independent FMA chains.</summary>
+    /// <summary>A single output row (matrix-vector product): several panels at a time for enough independent FMA chains.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private static void RowPanels(float* a, float* b, nint ps, int kc, float* c, int n, int j0, int j1, bool add, float* tmp)
+    private static void RowPanels(GemmIsa isa, float* a, float* b, nint ps, int kc, float* c, int n, int j0, int j1, bool add, float* tmp)
     {
         const int Nr = SgemmPacking.Nr;
         int full = Math.Min(j1, n / Nr);   // panels with all 32 columns inside N
         int j = j0;
-        for (; j + 4 <= full; j += 4)
-            SgemmMicroKernels.Row512<Int4>(a, b + j * ps, ps, kc, c + j * Nr, add);
-        switch (full - j)
+        if (isa == GemmIsa.Vector512)
         {
-            case 3: SgemmMicroKernels.Row512<Int3>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 3; break;
-            case 2: SgemmMicroKernels.Row512<Int2>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 2; break;
-            case 1: SgemmMicroKernels.Row512<Int1>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 1; break;
+            for (; j + 4 <= full; j += 4)
+                SgemmMicroKernels.Row512<Int4>(a, b + j * ps, ps, kc, c + j * Nr, add);
+            switch (full - j)
+            {
+                case 3: SgemmMicroKernels.Row512<Int3>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 3; break;
+                case 2: SgemmMicroKernels.Row512<Int2>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 2; break;
+                case 1: SgemmMicroKernels.Row512<Int1>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 1; break;
+            }
+            if (j < j1)
+            {
+                SgemmMicroKernels.Row512<Int1>(a, b + j * ps, ps, kc, tmp, false);
+                Merge(tmp, 1, n - j * Nr, c + j * Nr, 0, add);
+            }
         }
-        if (j < j1)
+        else
         {
-            SgemmMicroKernels.Row512<Int1>(a, b + j * ps, ps, kc, tmp, false);
-            Merge(tmp, 1, n - j * Nr, c + j * Nr, 0, add);
+            for (; j + 3 <= full; j += 3)
+                SgemmMicroKernels.Row256<Int3>(a, b + j * ps, ps, kc, c + j * Nr, add);
+            switch (full - j)
+            {
+                case 2: SgemmMicroKernels.Row256<Int2>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 2; break;
+                case 1: SgemmMicroKernels.Row256<Int1>(a, b + j * ps, ps, kc, c + j * Nr, add); j += 1; break;
+            }
+            if (j < j1)
+            {
+                SgemmMicroKernels.Row256<Int1>(a, b + j * ps, ps, kc, tmp, false);
+                Merge(tmp, 1, n - j * Nr, c + j * Nr, 0, add);
+            }
         }
     }
 
@@ -255,20 +313,17 @@ public static unsafe class Sgemm
         }
         else if (isa == GemmIsa.Vector256)
         {
-            // Row groups of up to 8 are processed as sub-tiles of ≤ 4 rows × 16 columns (AVX2 has 16 ymm registers).
-            for (int s = 0; s < r; s += 4)
+            // Two half panels of 16 columns each (AVX2 has only 16 ymm registers).
+            for (int h = 0; h < SgemmPacking.Nr; h += 16)
             {
-                int rr = Math.Min(4, r - s);
-                for (int h = 0; h < SgemmPacking.Nr; h += 16)
+                switch (r)
                 {
-                    float* sa = a + s, sb = b + h, sc = c + s * ldc + h;
-                    switch (rr)
-                    {
-                        case 4: SgemmMicroKernels.Tile256<Int4>(sa, r, sb, kc, sc, ldc, add); break;
-                        case 3: SgemmMicroKernels.Tile256<Int3>(sa, r, sb, kc, sc, ldc, add); break;
-                        case 2: SgemmMicroKernels.Tile256<Int2>(sa, r, sb, kc, sc, ldc, add); break;
-                        default: SgemmMicroKernels.Tile256<Int1>(sa, r, sb, kc, sc, ldc, add); break;
-                    }
+                    case 6: SgemmMicroKernels.Tile256<Int6>(a, b + h, kc, c + h, ldc, add); break;
+                    case 5: SgemmMicroKernels.Tile256<Int5>(a, b + h, kc, c + h, ldc, add); break;
+                    case 4: SgemmMicroKernels.Tile256<Int4>(a, b + h, kc, c + h, ldc, add); break;
+                    case 3: SgemmMicroKernels.Tile256<Int3>(a, b + h, kc, c + h, ldc, add); break;
+                    case 2: SgemmMicroKernels.Tile256<Int2>(a, b + h, kc, c + h, ldc, add); break;
+                    default: SgemmMicroKernels.Tile256<Int1>(a, b + h, kc, c + h, ldc, add); break;
                 }
             }
         }

@@ -1,17 +1,20 @@
 // Packing for C = op(A)·op(B):
-//   A row group g (rows i0..i0+R-1, R = min(Mr, M-i0)) at offset i0·K:  PA[i0·K + p·R + r] = op(A)[i0+r, p]
+//   A row group (rows i0..i0+R-1, R = min(mr, M-i0)) at offset i0·K:  PA[i0·K + p·R + r] = op(A)[i0+r, p]
 //   B panel j at offset j·K·Nr:                                        PB[j·K·Nr + p·Nr + c] = op(B)[p, j·Nr + c]
 // Packing turns every operand access in the micro-kernel into a contiguous, unit-stride stream:
 // R broadcasts of A and Nr/16 vector loads of B per step of k.
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
+using System.Runtime.Intrinsics.X86;
 
 namespace RnnService.Engine.Kernels;
 
 internal static unsafe class SgemmPacking
 {
-    /// <summary>Rows per micro-tile (broadcast A values per step of k).</summary>
+    /// <summary>Rows per micro-tile (broadcast A values per step of k) for Vector512 and scalar: 8 × 32 uses 16 zmm accumulators.</summary>
     public const int Mr = 8;
+    /// <summary>Rows per micro-tile for Vector256: 6 × 16 uses 12 of the 16 ymm registers as accumulators.</summary>
+    public const int Mr256 = 6;
     /// <summary>Columns per panel / micro-tile: two Vector512 (or four Vector256) registers.</summary>
     public const int Nr = 32;
 
@@ -54,17 +57,19 @@ internal static unsafe class SgemmPacking
             }
             else
             {
-                // B stored [N,K]: column c of the panel is contiguous in row (c0 + c) of the source.
-                // Walk 4 source rows at a time so each k step writes 4 adjacent floats.
+                // B stored [N,K]: column c of the panel is row (c0 + c) of the source, contiguous over p.
+                // 8 × 8 blocks are transposed in registers so both reads and writes stay contiguous.
                 int c = 0;
-                for (; c + 4 <= w; c += 4)
+                if (Avx.IsSupported)
                 {
-                    float* s0 = b + (nint)(c0 + c) * ldb;
-                    float* s1 = s0 + ldb, s2 = s1 + ldb, s3 = s2 + ldb;
-                    float* dd = d + c;
-                    for (int p = 0; p < k; p++, dd += Nr)
+                    for (; c + 8 <= w; c += 8)
                     {
-                        dd[0] = s0[p]; dd[1] = s1[p]; dd[2] = s2[p]; dd[3] = s3[p];
+                        float* s0 = b + (nint)(c0 + c) * ldb;
+                        int p = 0;
+                        for (; p + 8 <= k; p += 8)
+                            Transpose8x8(s0 + p, ldb, d + (nint)p * Nr + c, Nr);
+                        for (; p < k; p++)
+                            for (int cc = 0; cc < 8; cc++) d[(nint)p * Nr + c + cc] = s0[cc * ldb + p];
                     }
                 }
                 for (; c < w; c++)
@@ -83,31 +88,80 @@ internal static unsafe class SgemmPacking
         }
     }
 
-    /// <summary>Packs rows [i0, i1) (i0 a multiple of Mr) of op(A)[M,K] into dst (row-group layout above).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    public static void PackA(bool transA, float* a, nint lda, int m, int k, float* dst, int i0, int i1)
+    /// <summary>dst[q·lds + r] = src[r·ld + q] for an 8 × 8 block (unpack / shuffle / lane-permute transpose).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose8x8(float* src, nint ld, float* dst, nint lds)
     {
-        for (int i = i0; i < i1; i += Mr)
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + ld);
+        var r2 = Avx.LoadVector256(src + 2 * ld);
+        var r3 = Avx.LoadVector256(src + 3 * ld);
+        var r4 = Avx.LoadVector256(src + 4 * ld);
+        var r5 = Avx.LoadVector256(src + 5 * ld);
+        var r6 = Avx.LoadVector256(src + 6 * ld);
+        var r7 = Avx.LoadVector256(src + 7 * ld);
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var t6 = Avx.UnpackLow(r6, r7); var t7 = Avx.UnpackHigh(r6, r7);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, t6, 0x44); var u5 = Avx.Shuffle(t4, t6, 0xEE);
+        var u6 = Avx.Shuffle(t5, t7, 0x44); var u7 = Avx.Shuffle(t5, t7, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + lds, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 2 * lds, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 3 * lds, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 4 * lds, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 5 * lds, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 6 * lds, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 7 * lds, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
+    /// <summary>Packs rows [i0, i1) (i0 a multiple of mr) of op(A)[M,K] into dst in groups of mr rows (layout above).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackA(bool transA, float* a, nint lda, int m, int k, int mr, float* dst, int i0, int i1)
+    {
+        if (transA)
         {
-            int r = Math.Min(Mr, m - i);
-            float* d = dst + (nint)i * k;
-            if (transA)
+            // A stored [K,M]: walk source rows (p) in the outer loop so each is read once, contiguously,
+            // and hand each group its R adjacent values. (Group-outer order strides through memory by
+            // lda per element and thrashes L1 when lda is a multiple of 4 KB.)
+            for (int p = 0; p < k; p++)
             {
-                // A stored [K,M]: the R values of one k step are adjacent in the source.
-                float* s = a + i;
-                for (int p = 0; p < k; p++, s += lda, d += r)
-                    for (int rr = 0; rr < r; rr++) d[rr] = s[rr];
+                float* s = a + (nint)p * lda;
+                for (int i = i0; i < i1; i += mr)
+                {
+                    int r = Math.Min(mr, m - i);
+                    float* d = dst + (nint)i * k + (nint)p * r;
+                    for (int rr = 0; rr < r; rr++) d[rr] = s[i + rr];
+                }
             }
-            else if (r == Mr)
+            return;
+        }
+        for (int i = i0; i < i1; i += mr)
+        {
+            int r = Math.Min(mr, m - i);
+            float* d = dst + (nint)i * k;
+            if (r == 8)
             {
                 // A stored [M,K]: interleave 8 row streams.
                 float* s0 = a + (nint)i * lda;
                 float* s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
                 float* s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
-                for (int p = 0; p < k; p++, d += Mr)
+                for (int p = 0; p < k; p++, d += 8)
                 {
                     d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p];
                     d[4] = s4[p]; d[5] = s5[p]; d[6] = s6[p]; d[7] = s7[p];
+                }
+            }
+            else if (r == 6)
+            {
+                float* s0 = a + (nint)i * lda;
+                float* s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
+                for (int p = 0; p < k; p++, d += 6)
+                {
+                    d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p];
                 }
             }
             else
