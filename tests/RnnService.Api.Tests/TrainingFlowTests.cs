@@ -66,6 +66,9 @@ public sealed class TrainingFlowTests
 
         var jobs = await (await client.GetAsync("/jobs?status=succeeded")).OkJsonAsync();
         Assert.Equal(1, jobs.GetProperty("total").GetInt32());
+        var listed = Assert.Single(jobs.GetProperty("items").EnumerateArray());
+        Assert.Equal(40, listed.GetProperty("latestMetrics").GetProperty("epoch").GetInt32());
+        Assert.Equal(modelId, listed.Id("modelId"));
         Assert.Equal(0, (await (await client.GetAsync("/jobs?status=queued")).OkJsonAsync()).GetProperty("total").GetInt32());
     }
 
