@@ -8,9 +8,15 @@ namespace RnnService.Benchmarks;
 /// </summary>
 public sealed record MeasureSettings
 {
-    /// <summary>Warm up for at least this many calls and at least WarmupSeconds (JIT tiering, caches, packing).</summary>
-    public int WarmupIterations { get; init; } = 5;
-    public double WarmupSeconds { get; init; } = 0.5;
+    /// <summary>
+    /// Warm up for at least this many calls and at least WarmupSeconds (caches, packing, and above all
+    /// .NET tiered compilation: methods are recompiled with full optimisation on a background thread,
+    /// which on a loaded 2-core machine lagged by more than a second: with 1 s of warm-up, W5a and
+    /// W5b still ran partly in tier-0 code and measured 1.5-2x slower than with 4 s or with
+    /// DOTNET_TieredCompilation=0).
+    /// </summary>
+    public int WarmupIterations { get; init; } = 10;
+    public double WarmupSeconds { get; init; } = 3.0;
     /// <summary>A timed run repeats the call until it lasts at least this long, so µs-sized calls are not timer noise.</summary>
     public double MinSampleSeconds { get; init; } = 0.002;
     /// <summary>Timed runs: about TargetSeconds in all, between MinRuns and MaxRuns of them; the median is reported.</summary>

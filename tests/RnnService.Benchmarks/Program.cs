@@ -1,6 +1,7 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
 //   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm] [--quick] [--no-torch] [--python PATH]
 // No workload named: all of them. --quick: a smoke run (one warm-up call, three short timed runs).
+// --warmup SECONDS: minimum warm-up per measurement (default 3). --no-torch: engine only.
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using RnnService.Benchmarks;
@@ -11,6 +12,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var selected = new List<string>();
 var settings = MeasureSettings.Full;
 bool useTorch = true;
+double? warmup = null;
 string python = "/usr/bin/python3";   // Debian's interpreter with python3-torch, not a pyenv shim
 for (int i = 0; i < args.Length; i++)
 {
@@ -18,9 +20,10 @@ for (int i = 0; i < args.Length; i++)
     if (a == "--quick") settings = MeasureSettings.Quick;
     else if (a == "--no-torch") useTorch = false;
     else if (a == "--python" && i + 1 < args.Length) python = args[++i];
+    else if (a == "--warmup" && i + 1 < args.Length) warmup = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm] [--quick] [--no-torch] [--python PATH]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase))
@@ -33,13 +36,14 @@ for (int i = 0; i < args.Length; i++)
         return 2;
     }
 }
+if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
 if (selected.Count == 0 && !args.Any(a => a.Equals("http", StringComparison.OrdinalIgnoreCase)))
     selected.AddRange(Workloads.Groups);
 
 Console.WriteLine($"RnnService engine benchmarks  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Console.WriteLine($"machine: {Machine.CpuModel()}, {Environment.ProcessorCount} logical CPUs, load average {Machine.LoadAverage()}");
 Console.WriteLine($".NET {Environment.Version}, Vector512 {(Vector512.IsHardwareAccelerated ? "yes" : "no")}, " +
-    $"{(settings == MeasureSettings.Quick ? "QUICK smoke run (figures not meaningful)" : "full run")}");
+    $"{(settings.MinRuns == MeasureSettings.Quick.MinRuns ? "QUICK smoke run (figures not meaningful)" : "full run")}");
 
 TorchRunner? torch = null;
 if (useTorch)
