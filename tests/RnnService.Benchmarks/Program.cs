@@ -1,5 +1,5 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
-//   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm] [--quick] [--no-torch] [--python PATH]
+//   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http] [--quick] [--no-torch] [--python PATH]
 // No workload named: all of them. --quick: a smoke run (one warm-up call, three short timed runs).
 // --warmup SECONDS: minimum warm-up per measurement (default 3). --no-torch: engine only.
 using System.Globalization;
@@ -12,6 +12,7 @@ CultureInfo.CurrentCulture = CultureInfo.InvariantCulture;
 var selected = new List<string>();
 var settings = MeasureSettings.Full;
 bool useTorch = true;
+bool runHttp = false;
 double? warmup = null;
 string python = "/usr/bin/python3";   // Debian's interpreter with python3-torch, not a pyenv shim
 for (int i = 0; i < args.Length; i++)
@@ -23,11 +24,10 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--warmup" && i + 1 < args.Length) warmup = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS]");
         return 0;
     }
-    else if (a.Equals("http", StringComparison.OrdinalIgnoreCase))
-        Console.WriteLine("http: not implemented yet (needs the web service); skipped.");
+    else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
     else if (Workloads.Groups.FirstOrDefault(g => g.Equals(a, StringComparison.OrdinalIgnoreCase)) is string g)
         selected.Add(g);
     else
@@ -37,8 +37,11 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
-if (selected.Count == 0 && !args.Any(a => a.Equals("http", StringComparison.OrdinalIgnoreCase)))
+if (selected.Count == 0 && !runHttp)
+{
     selected.AddRange(Workloads.Groups);
+    runHttp = true;
+}
 
 Console.WriteLine($"RnnService engine benchmarks  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Console.WriteLine($"machine: {Machine.CpuModel()}, {Environment.ProcessorCount} logical CPUs, load average {Machine.LoadAverage()}");
@@ -86,12 +89,31 @@ foreach (string group in selected)
     }
 }
 
+var httpFigures = new List<HttpFigures>();
+if (runHttp)
+{
+    httpFigures.AddRange(HttpBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns));
+    foreach (var f in httpFigures) Console.WriteLine(HttpBenchmark.Line(f));
+}
+
 Console.WriteLine();
 Console.WriteLine($"load average after the run: {Machine.LoadAverage()}");
 Console.WriteLine();
 Console.WriteLine("| workload | engine | PyTorch | threads | speed-up | target | met |");
 Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
 foreach (var r in results) Console.WriteLine(r.Row());
+if (httpFigures.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine("| http | p50 | p99 | requests/s | target |");
+    Console.WriteLine("|---|---:|---:|---:|---|");
+    foreach (var f in httpFigures)
+    {
+        string target = f.Name.Contains("while training") ? (f.Name.Contains("latency") ? "p99 < 10 ms" : "") :
+            f.Name.Contains("latency") ? "p50 < 1 ms" : ">= 5000 req/s";
+        Console.WriteLine($"| {f.Name} | {f.P50Ms:F2} ms | {f.P99Ms:F2} ms | {f.RequestsPerSecond:F0} | {target} |");
+    }
+}
 return 0;
 
 namespace RnnService.Benchmarks
