@@ -23,6 +23,11 @@ function h(tag, attrs = {}, ...children) {
   return node;
 }
 
+/** replaceChildren that skips null/false children (replaceChildren itself would write "null"). */
+function put(node, ...children) {
+  node.replaceChildren(...children.flat(Infinity).filter(c => c !== null && c !== undefined && c !== false));
+}
+
 const toastNode = () => document.getElementById('toast');
 let toastTimer;
 function toast(message, kind = 'info') {
@@ -124,17 +129,17 @@ async function render() {
   document.querySelectorAll('[data-nav]').forEach(a => a.removeAttribute('aria-current'));
   if (!route) {
     if (path === '/' || path === '') { location.replace('#/jobs'); return; }
-    main.replaceChildren(h('h1', {}, 'Not found'), h('p', {}, 'No such page. '), h('a', { href: '#/jobs' }, 'Go to the jobs'));
+    put(main, h('h1', {}, 'Not found'), h('p', {}, 'No such page. '), h('a', { href: '#/jobs' }, 'Go to the jobs'));
     return;
   }
   const [pattern, view, nav] = route;
   document.querySelector(`[data-nav="${nav}"]`)?.setAttribute('aria-current', 'page');
-  main.replaceChildren(h('p', { class: 'muted' }, 'Loading…'));
+  put(main, h('p', { class: 'muted' }, 'Loading…'));
   main.setAttribute('aria-busy', 'true');
   try {
     await view(main, context(token), pattern.exec(path).slice(1), new URLSearchParams(query || ''));
   } catch (error) {
-    if (token === currentRender) main.replaceChildren(h('h1', {}, 'Could not load this page'), errorBox(error));
+    if (token === currentRender) put(main, h('h1', {}, 'Could not load this page'), errorBox(error));
   } finally {
     if (token === currentRender) main.removeAttribute('aria-busy');
   }
@@ -142,7 +147,7 @@ async function render() {
 
 function setPage(main, title, ...content) {
   document.title = `${title} · RnnService`;
-  main.replaceChildren(h('h1', {}, title), ...content);
+  put(main, h('h1', {}, title), ...content);
 }
 
 /** Follows a job's Server-Sent Events; closes on 'end' (the server closes too) and when the view is left. */
@@ -194,8 +199,13 @@ async function jobsView(main, ctx, _, query) {
   function show(job) {
     const next = row(job);
     const old = rows.get(job.id);
-    if (old?.isConnected) old.replaceWith(next); else tbody.append(next);
-    rows.set(job.id, next);
+    if (old?.isConnected && old.dataset.status === job.status) {
+      // Same status: refresh the cells but keep the actions cell, so a Cancel button being pressed stays put.
+      for (let i = 0; i < old.cells.length - 1; i++) old.cells[i].replaceWith(next.cells[0]);
+    } else {
+      if (old?.isConnected) old.replaceWith(next); else tbody.append(next);
+      rows.set(job.id, next);
+    }
     // Running jobs are followed live (a few at most: each stream holds one of the browser's connections).
     if (job.status === 'running' && !following.has(job.id) && following.size < 3) {
       following.set(job.id, followJob(ctx, job.id, {
@@ -228,9 +238,9 @@ async function jobsView(main, ctx, _, query) {
       : `${data.total} job${data.total === 1 ? '' : 's'}; running ones update live.`;
     const ids = new Set(data.items.map(j => j.id));
     for (const [id, node] of rows) if (!ids.has(id)) { node.remove(); rows.delete(id); }
-    tbody.replaceChildren();
+    put(tbody);
     for (const job of data.items) { rows.delete(job.id); show(job); }
-    pager.replaceChildren(
+    put(pager, 
       page > 1 ? h('a', { class: 'button', href: `#/jobs?page=${page - 1}` }, 'Newer') : null,
       page * data.pageSize < data.total ? h('a', { class: 'button', href: `#/jobs?page=${page + 1}` }, 'Older') : null);
     return data.items.some(active);
@@ -255,8 +265,8 @@ async function jobView(main, ctx, [id]) {
   const hyper = h('dl', { class: 'hyper' });
   setPage(main, jobTitle(job), header, charts,
     h('section', { 'aria-labelledby': 'hp-title' }, h('h2', { id: 'hp-title' }, 'Effective hyper-parameters'), hyper),
-    h('section', { 'aria-labelledby': 'ep-title' }, h('h2', { id: 'ep-title' }, 'Epochs'),
-      h('div', { class: 'table-wrap' }, h('table', { class: 'numbers' },
+    h('details', { class: 'epochs' }, h('summary', {}, h('h2', { id: 'ep-title' }, 'Every epoch')),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'numbers', 'aria-labelledby': 'ep-title' },
         h('thead', {}, h('tr', {}, ['Epoch', 'Train loss', 'Validation loss', job.task === 'sentiment' ? 'Train acc' : 'Perplexity',
           job.task === 'sentiment' ? 'Validation acc' : '', 'Seconds'].filter(Boolean).map(t => h('th', { scope: 'col' }, t)))),
         epochTable))));
@@ -271,7 +281,7 @@ async function jobView(main, ctx, [id]) {
         catch (error) { e.target.disabled = false; toast(error.message, 'error'); }
       },
     }, 'Cancel job') : null;
-    header.replaceChildren(
+    put(header, 
       h('p', { class: 'meta' }, statusBadge(job.status), ` ${job.task} · ${job.architecture} · dataset `,
         h('a', { href: `#/datasets?preview=${encodeURIComponent(job.dataset)}` }, job.dataset),
         job.resumedFromEpoch ? ` · resumed from epoch ${job.resumedFromEpoch}` : ''),
@@ -308,8 +318,8 @@ async function jobView(main, ctx, [id]) {
         series: [{ name: 'perplexity', color: palette[2], points: pick('perplexity') }],
       });
     second.id = 'metric-chart';
-    charts.replaceChildren(h('figure', {}, loss), h('figure', {}, second));
-    epochTable.replaceChildren(...list.map(m => h('tr', {},
+    put(charts, h('figure', {}, loss), h('figure', {}, second));
+    put(epochTable, ...list.map(m => h('tr', {},
       h('td', {}, m.epoch), h('td', {}, num(m.trainLoss)), h('td', {}, num(m.validationLoss)),
       job.task === 'sentiment' ? [h('td', {}, pct(m.trainAccuracy)), h('td', {}, pct(m.validationAccuracy))] : h('td', {}, num(m.perplexity)),
       h('td', {}, num(m.seconds, 3)))));
@@ -358,7 +368,7 @@ async function compareView(main, ctx, _, query) {
 
   async function draw() {
     const picked = jobs.filter(j => selected.has(j.id));
-    if (picked.length < 2) { output.replaceChildren(h('p', { class: 'hint' }, 'Pick at least two jobs.')); return; }
+    if (picked.length < 2) { put(output, h('p', { class: 'hint' }, 'Pick at least two jobs.')); return; }
     await Promise.all(picked.filter(j => !metricsCache.has(j.id)).map(async j => metricsCache.set(j.id, await api(`/jobs/${j.id}/metrics`))));
     if (!ctx.alive()) return;
     const curve = (j, key, fallback) => {
@@ -375,7 +385,7 @@ async function compareView(main, ctx, _, query) {
       figures.push(lineChart({ title: 'Perplexity', yLabel: 'perplexity', xMax, series: series('perplexity'), legend: false }));
     figures[0].id = 'compare-chart';
     const keys = ['hiddenSize', 'embeddingSize', 'layers', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'dropout'];
-    output.replaceChildren(
+    put(output, 
       h('ul', { class: 'legend-list' }, picked.map((j, i) => h('li', {}, h('span', { class: 'swatch', style: `background:${palette[i % palette.length]}` }), jobTitle(j)))),
       ...figures.map(f => h('figure', {}, f)),
       h('div', { class: 'table-wrap' }, h('table', { class: 'numbers' },
@@ -422,7 +432,7 @@ function showErrors(form, error) {
   }
   const alert = form.querySelector('.form-alert');
   if (Object.keys(rest).length || !first)
-    alert.replaceChildren(errorBox(new ApiError(error.status, { ...error.problem, errors: rest })));
+    put(alert, errorBox(new ApiError(error.status, { ...error.problem, errors: rest })));
   (first || alert).focus?.();
 }
 
@@ -439,7 +449,7 @@ async function trainView(main, ctx, _, query) {
   const dataset = h('select');
   const fillDatasets = () => {
     const keep = dataset.value;
-    dataset.replaceChildren(...datasets.filter(d => d.task === task.value)
+    put(dataset, ...datasets.filter(d => d.task === task.value)
       .map(d => h('option', { value: d.name }, `${d.name}${d.builtIn ? ' (built-in)' : ''}`)));
     if ([...dataset.options].some(o => o.value === keep)) dataset.value = keep;
   };
@@ -511,12 +521,12 @@ async function trainView(main, ctx, _, query) {
 function deleteButton(label, onConfirm) {
   const wrap = h('span', { class: 'confirm' });
   const ask = h('button', { type: 'button', class: 'danger small', 'aria-label': label, onclick: () => {
-    wrap.replaceChildren(h('span', {}, 'Delete? '),
+    put(wrap, h('span', {}, 'Delete? '),
       h('button', { type: 'button', class: 'danger small', 'aria-label': `Yes, ${label.toLowerCase()}`, onclick: async e => {
         e.target.disabled = true;
-        try { await onConfirm(); } catch (error) { toast(error.message, 'error'); wrap.replaceChildren(ask); }
+        try { await onConfirm(); } catch (error) { toast(error.message, 'error'); put(wrap, ask); }
       } }, 'Yes'),
-      h('button', { type: 'button', class: 'small', onclick: () => wrap.replaceChildren(ask) }, 'No'));
+      h('button', { type: 'button', class: 'small', onclick: () => put(wrap, ask) }, 'No'));
     wrap.querySelector('button').focus();
   } }, 'Delete');
   wrap.append(ask);
@@ -600,7 +610,7 @@ function sentimentPlayground(id) {
     if (texts.length === 0) { showErrors(form, new ApiError(400, { errors: { text: ['Type a sentence first.'] } })); return; }
     try {
       const answer = await api('/predict', { method: 'POST', body: { modelId: id, texts } });
-      results.replaceChildren(...answer.predictions.map(p => {
+      put(results, ...answer.predictions.map(p => {
         const unknown = new Set((p.unknownWords || []).map(w => w.toLowerCase()));
         const words = p.text.split(/(\s+)/).map(part => {
           const bare = part.toLowerCase().replace(/^[^\p{L}\p{N}']+|[^\p{L}\p{N}']+$/gu, '');
@@ -654,7 +664,7 @@ function charPlayground(id, ctx, lineMode) {
       count: numberOrNull(count), maxLength: numberOrNull(maxLength), seed: numberOrNull(seed) };
     try {
       const answer = await api('/generate', { method: 'POST', body });
-      samples.replaceChildren(...answer.samples.map(t => h('li', {}, prompt.value ? [h('b', {}, prompt.value), t.slice(prompt.value.length)] : t)));
+      put(samples, ...answer.samples.map(t => h('li', {}, prompt.value ? [h('b', {}, prompt.value), t.slice(prompt.value.length)] : t)));
       seedNote.textContent = `seed ${answer.seed}`;
     } catch (error) {
       if (error instanceof ApiError) showErrors(form, error); else throw error;
@@ -665,12 +675,12 @@ function charPlayground(id, ctx, lineMode) {
   async function nextChars() {
     const text = prompt.value;
     const mine = ++asked;
-    if (!text) { next.replaceChildren(h('p', { class: 'muted' }, 'Type a prompt to see the likeliest next characters.')); return; }
+    if (!text) { put(next, h('p', { class: 'muted' }, 'Type a prompt to see the likeliest next characters.')); return; }
     try {
       const answer = await api('/predict', { method: 'POST', body: { modelId: id, text } });
       if (mine !== asked || !ctx.alive()) return;
       const p = answer.predictions[0];
-      next.replaceChildren(
+      put(next, 
         h('p', {}, `After “${text}”: perplexity ${num(p.perplexity)}`),
         h('ul', { class: 'bars' }, p.nextCharacters.map(n => h('li', {},
           h('span', { class: 'char' }, showChar(n.character)),
@@ -678,7 +688,7 @@ function charPlayground(id, ctx, lineMode) {
             h('div', { class: 'bar-fill', style: `width:${(n.probability * 100).toFixed(1)}%` })),
           h('span', { class: 'prob' }, pct(n.probability))))));
     } catch (error) {
-      if (mine === asked) next.replaceChildren(errorBox(error));
+      if (mine === asked) put(next, errorBox(error));
     }
   }
   prompt.addEventListener('input', () => { clearTimeout(timer); timer = setTimeout(nextChars, 250); });
@@ -697,12 +707,12 @@ async function datasetsView(main, ctx, _, query) {
   const preview = h('section', { id: 'preview', 'aria-live': 'polite' });
 
   async function showPreview(name) {
-    preview.replaceChildren(h('p', { class: 'muted' }, 'Loading preview…'));
+    put(preview, h('p', { class: 'muted' }, 'Loading preview…'));
     try {
       const data = await api(`/datasets/${encodeURIComponent(name)}/preview?rows=10`);
       if (!ctx.alive()) return;
       const sentiment = data.task === 'sentiment';
-      preview.replaceChildren(
+      put(preview, 
         h('h2', { id: 'preview-title' }, `Preview: ${data.name}`),
         h('p', { class: 'muted' }, `First ${data.rows.length} of ${int(data.samples)} ${sentiment ? 'examples' : 'samples'}.`,
           ' ', h('a', { href: `#/train?dataset=${encodeURIComponent(data.name)}` }, 'Train on it')),
@@ -711,14 +721,14 @@ async function datasetsView(main, ctx, _, query) {
           h('tbody', {}, data.rows.map((r, i) => h('tr', {}, h('td', {}, i + 1), h('td', { class: 'text' }, r.text),
             sentiment ? h('td', {}, r.label === 1 ? '1 positive' : '0 negative') : null))))));
     } catch (error) {
-      preview.replaceChildren(errorBox(error));
+      put(preview, errorBox(error));
     }
   }
 
   async function load() {
     const datasets = await api('/datasets');
     if (!ctx.alive()) return;
-    tbody.replaceChildren(...datasets.map(d => {
+    put(tbody, ...datasets.map(d => {
       const tr = h('tr', { dataset: { name: d.name } },
         h('td', { 'data-label': 'Name' }, h('strong', {}, d.name), d.description ? h('div', { class: 'muted small' }, d.description) : null),
         h('td', { 'data-label': 'Task' }, d.task),
