@@ -76,7 +76,7 @@ export function lineChart({ title, series, yLabel, xMax = 0, percent = false, le
   svg.append(grid);
 
   const legend = s('g', { class: 'legend' });
-  let lx = m.l + 160;
+  let lx = m.l + 20 + title.length * 8;
   drawn.forEach((series, i) => {
     const color = series.color || palette[i % palette.length];
     const d = series.points.map((p, j) => `${j ? 'L' : 'M'}${x(p[0]).toFixed(1)} ${y(p[1]).toFixed(1)}`).join(' ');
