@@ -132,7 +132,13 @@ public static class RnnServiceExtensions
             options.RoutePrefix = "swagger";
             options.DocumentTitle = "RnnService";
         });
-        app.MapGet("/", () => TypedResults.Redirect("/swagger")).ExcludeFromDescription();
+        // The dashboard: wwwroot/index.html at /, its scripts and styles beside it (no build step).
+        // no-cache: a browser revalidates, so an upgraded service never runs yesterday's script.
+        app.UseDefaultFiles();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+        });
         app.MapJobs();
         app.MapModels();
         app.MapInference();

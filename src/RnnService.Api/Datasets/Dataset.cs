@@ -21,6 +21,12 @@ public sealed class Dataset
 public sealed record DatasetResponse(string Name, TaskKind Task, bool BuiltIn, string? Description,
     DatasetFormat? Format, bool LineMode, int Samples, long Bytes, DateTime? CreatedAt);
 
+/// <summary>One row of a preview: a sentiment example (label 0 negative / 1 positive) or a line of text (label null).</summary>
+public sealed record DatasetRow(string Text, int? Label);
+
+/// <summary>The first rows of a dataset; samples counts the whole dataset as GET /datasets does.</summary>
+public sealed record DatasetPreview(string Name, TaskKind Task, int Samples, IReadOnlyList<DatasetRow> Rows);
+
 public static class DatasetMapping
 {
     public static DatasetResponse AsResponse(this Dataset d) =>

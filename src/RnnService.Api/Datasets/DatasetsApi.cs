@@ -9,6 +9,7 @@ using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
 using RnnService.Engine.Data;
 using RnnService.Engine.Models;
+using RnnService.Engine.Training;
 
 namespace RnnService.Api.Datasets;
 
@@ -32,6 +33,12 @@ public static partial class DatasetsApi
         group.MapGet("/{name}", GetAsync)
             .WithName("GetDataset")
             .WithSummary("Get a dataset's summary");
+
+        group.MapGet("/{name}/preview", PreviewAsync)
+            .WithName("PreviewDataset")
+            .WithSummary("The first rows of a dataset")
+            .WithDescription("rows (1-100, default 10): sentiment examples with their labels, the first lines of a text " +
+                "(each cut to 200 characters).");
 
         group.MapPost("/", CreateAsync)
             .RequireApiKey()
@@ -66,6 +73,33 @@ public static partial class DatasetsApi
             .Select(d => new DatasetResponse(d.Name, d.Task, false, null, d.Format, d.LineMode, d.Samples, d.Bytes, d.CreatedAt))
             .FirstOrDefaultAsync(ct);
         return upload is null ? Problems.NotFound($"No dataset named '{name}'.") : TypedResults.Ok(upload);
+    }
+
+    private static async Task<Results<Ok<DatasetPreview>, ValidationProblem, NotFoundProblem>> PreviewAsync(
+        string name, int? rows, RnnDbContext db, CancellationToken ct)
+    {
+        var count = rows ?? 10;
+        if (count is < 1 or > 100) return Problems.Invalid("rows", "Must be between 1 and 100.");
+
+        TrainingData data;
+        if (DatasetCatalog.IsBuiltIn(name)) data = BuiltInDatasets.Load(name);
+        else
+        {
+            var upload = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Name == name, ct);
+            if (upload is null) return Problems.NotFound($"No dataset named '{name}'.");
+            // Stored content was parsed when it was uploaded, so it parses again.
+            data = DatasetParser.Parse(upload.Task, DatasetCatalog.FormatName(upload.Format), upload.Content, upload.LineMode);
+        }
+
+        var preview = data switch
+        {
+            SentimentData s => s.Train.Concat(s.Test ?? []).Take(count).Select(e => new DatasetRow(e.Text, e.Label)).ToList(),
+            TextCorpus t => t.Text.Split('\n').Where(line => line.Length > 0).Take(count)
+                .Select(line => new DatasetRow(line.Length > 200 ? line[..200] : line, null)).ToList(),
+            _ => [],
+        };
+        var task = data is SentimentData ? TaskKind.Sentiment : TaskKind.CharLm;
+        return TypedResults.Ok(new DatasetPreview(name, task, DatasetCatalog.CountSamples(data), preview));
     }
 
     private static async Task<Results<Created<DatasetResponse>, ValidationProblem, ConflictProblem, ProblemHttpResult>> CreateAsync(
