@@ -46,10 +46,17 @@ public static unsafe class Sgemm
     internal const int Mc = 128;
     /// <summary>Panels per output block when single-threaded (256 columns).</summary>
     internal const int MaxPanelBlock = 8;
-    /// <summary>Below this many FLOPs (≈ 15-20 µs of one core) handing half to the other thread is not worth it.</summary>
-    internal const long ParallelFlops = 2_000_000;
-    /// <summary>Above this many FLOPs (≈ 0.2 ms) waking a sleeping worker (tens of µs) is still worth waiting for.</summary>
-    internal const long WakeFlops = 20_000_000;
+    /// <summary>
+    /// Below this many FLOPs (≈ 0.3 ms of one core) a GEMM stays on the calling thread. It keeps every
+    /// per-step recurrent GEMM up to batch 32 × h256 single-threaded: those are called once per time step,
+    /// and when the second core is busy (another process, or /predict requests while a job trains) each
+    /// hand-off can wait for a preempted worker; measured on the loaded 2-core VM, W4 (32×512×128 per
+    /// step) gained nothing from splitting and W3 (20×1024×256) about 25 % when it was lucky. Only the
+    /// all-steps GEMMs (input projection, weight gradients, dX) and big GEMMs go to two threads.
+    /// </summary>
+    internal const long ParallelFlops = 16_000_000;
+    /// <summary>Jobs above ParallelFlops run ≥ 0.3 ms, so waking a sleeping worker (tens of µs) is worth waiting for.</summary>
+    internal const long WakeFlops = ParallelFlops;
 
     internal static int MrFor(GemmIsa isa) => isa == GemmIsa.Vector256 ? SgemmPacking.Mr256 : SgemmPacking.Mr;
 
