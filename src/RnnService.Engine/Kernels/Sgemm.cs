@@ -130,18 +130,19 @@ public static unsafe class Sgemm
         if (m == 0) return;
 
         // A is small here (a batch of hidden states), so packing it per call is cheap;
-        // B (the weights) was packed once per pass.
-        float[] pa = Scratch(ref t_packA, (long)m * k);
+        // B (the weights) was packed once per pass. A single row (batch 1) is already in packed
+        // layout (PA[p] = A[0, p]), so it is read in place.
+        float[] pa = m == 1 ? [] : Scratch(ref t_packA, (long)m * k);
         fixed (float* ap = a)
         fixed (float* cp = c)
         fixed (float* pap = pa)
         fixed (float* pbp = b.Data)
         {
             int mr = MrFor(isa);
-            SgemmPacking.PackA(false, ap, lda, m, k, mr, pap, 0, m);
+            if (m > 1) SgemmPacking.PackA(false, ap, lda, m, k, mr, pap, 0, m);
             var job = new GemmJob
             {
-                PackedA = pap, PackedB = pbp, C = cp, Ldc = ldc,
+                PackedA = m == 1 ? ap : pap, PackedB = pbp, C = cp, Ldc = ldc,
                 M = m, N = n, K = k, Panels = b.Panels, Mr = mr, Accumulate = accumulate, Isa = isa,
             };
             Run(ref job, allowParallel, pack: false);
