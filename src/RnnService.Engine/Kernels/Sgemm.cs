@@ -46,10 +46,17 @@ public static unsafe class Sgemm
     internal const int Mc = 128;
     /// <summary>Panels per output block when single-threaded (256 columns).</summary>
     internal const int MaxPanelBlock = 8;
-    /// <summary>Below this many FLOPs (≈ 15-20 µs of one core) handing half to the other thread is not worth it.</summary>
-    internal const long ParallelFlops = 2_000_000;
-    /// <summary>Above this many FLOPs (≈ 0.2 ms) waking a sleeping worker (tens of µs) is still worth waiting for.</summary>
-    internal const long WakeFlops = 20_000_000;
+    /// <summary>
+    /// Below this many FLOPs (≈ 0.3 ms of one core) a GEMM stays on the calling thread. It keeps every
+    /// per-step recurrent GEMM up to batch 32 × h256 single-threaded: those are called once per time step,
+    /// and when the second core is busy (another process, or /predict requests while a job trains) each
+    /// hand-off can wait for a preempted worker; measured on the loaded 2-core VM, W4 (32×512×128 per
+    /// step) gained nothing from splitting and W3 (20×1024×256) about 25 % when it was lucky. Only the
+    /// all-steps GEMMs (input projection, weight gradients, dX) and big GEMMs go to two threads.
+    /// </summary>
+    internal const long ParallelFlops = 16_000_000;
+    /// <summary>Jobs above ParallelFlops run ≥ 0.3 ms, so waking a sleeping worker (tens of µs) is worth waiting for.</summary>
+    internal const long WakeFlops = ParallelFlops;
 
     internal static int MrFor(GemmIsa isa) => isa == GemmIsa.Vector256 ? SgemmPacking.Mr256 : SgemmPacking.Mr;
 
@@ -123,18 +130,19 @@ public static unsafe class Sgemm
         if (m == 0) return;
 
         // A is small here (a batch of hidden states), so packing it per call is cheap;
-        // B (the weights) was packed once per pass.
-        float[] pa = Scratch(ref t_packA, (long)m * k);
+        // B (the weights) was packed once per pass. A single row (batch 1) is already in packed
+        // layout (PA[p] = A[0, p]), so it is read in place.
+        float[] pa = m == 1 ? [] : Scratch(ref t_packA, (long)m * k);
         fixed (float* ap = a)
         fixed (float* cp = c)
         fixed (float* pap = pa)
         fixed (float* pbp = b.Data)
         {
             int mr = MrFor(isa);
-            SgemmPacking.PackA(false, ap, lda, m, k, mr, pap, 0, m);
+            if (m > 1) SgemmPacking.PackA(false, ap, lda, m, k, mr, pap, 0, m);
             var job = new GemmJob
             {
-                PackedA = pap, PackedB = pbp, C = cp, Ldc = ldc,
+                PackedA = m == 1 ? ap : pap, PackedB = pbp, C = cp, Ldc = ldc,
                 M = m, N = n, K = k, Panels = b.Panels, Mr = mr, Accumulate = accumulate, Isa = isa,
             };
             Run(ref job, allowParallel, pack: false);

@@ -1,9 +1,9 @@
 // Two-thread GEMM:  C = Σ_u Block_u(C),  blocks u ∈ [0, Units) claimed by the caller and one persistent worker.
 // Why a persistent spinning worker instead of Parallel.For: a recurrent step calls the GEMM T times per
 // pass, each call only tens of microseconds long. Parallel.For costs ~7 µs per call; handing a job to a
-// thread that is already spinning costs well under a microsecond. The worker spins ~0.5 ms after its
-// last job (covering the gaps between time steps), then sleeps on a semaphore so an idle service
-// does not burn a core.
+// thread that is already spinning costs well under a microsecond. The worker spins ~0.1 ms after its
+// last job (covering back-to-back GEMMs such as the weight gradients after a backward pass), then
+// sleeps on a semaphore so training does not burn the second core between its big GEMMs.
 using System.Diagnostics;
 
 namespace RnnService.Engine.Kernels;
@@ -12,7 +12,7 @@ internal static unsafe class SgemmParallel
 {
     private static readonly object s_gate = new();
     private static readonly SemaphoreSlim s_wake = new(0, int.MaxValue);
-    private static readonly long s_spinTicks = Stopwatch.Frequency / 2000;
+    private static readonly long s_spinTicks = Stopwatch.Frequency / 10_000;
     private static Thread? s_thread;
 
     // Job hand-off. The caller writes s_job and resets s_next, then publishes s_seq; it does not touch

@@ -12,6 +12,8 @@ namespace RnnService.Engine.Layers;
 public sealed class Linear
 {
     private readonly ParameterSet _p;
+    private readonly PackedMatrix _wT;     // op(B) = Wᵀ [I, O], packed once per weight version
+    private int _packedVersion = -1;
     public ParameterSlice Weight { get; }
     public ParameterSlice Bias { get; }
     public int InputSize { get; }
@@ -26,6 +28,7 @@ public sealed class Linear
         OutputSize = outputSize;
         Weight = parameters.Add($"{prefix}weight", outputSize, inputSize);
         Bias = parameters.Add($"{prefix}bias", outputSize);
+        _wT = new PackedMatrix(inputSize, outputSize);
     }
 
     /// <summary>PyTorch's initialisation (kaiming-uniform with a = sqrt 5): weight and bias uniform in ±1/sqrt(I).</summary>
@@ -38,7 +41,12 @@ public sealed class Linear
 
     public void Forward(ReadOnlySpan<float> x, int n, Span<float> y)
     {
-        Sgemm.Multiply(false, true, n, OutputSize, InputSize, x, InputSize, _p.Value(Weight), InputSize, y, OutputSize, accumulate: false);
+        if (_packedVersion != _p.Version)
+        {
+            _wT.Pack(transB: true, _p.Value(Weight), InputSize);
+            _packedVersion = _p.Version;
+        }
+        Sgemm.Multiply(n, x, InputSize, _wT, y, OutputSize, accumulate: false);
         var bias = _p.Value(Bias);
         for (int r = 0; r < n; r++)
         {

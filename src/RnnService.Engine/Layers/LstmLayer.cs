@@ -1,4 +1,6 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using RnnService.Engine.Core;
 
 namespace RnnService.Engine.Layers;
@@ -16,6 +18,7 @@ public sealed class LstmLayer(ParameterSet parameters, string prefix, int layerI
     public override bool HasCellState => true;
     protected override bool SeparateHiddenProjection => false;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void ForwardCell(int step, int row)
     {
         int h = HiddenSize, bh = B * h;
@@ -35,24 +38,47 @@ public sealed class LstmLayer(ParameterSet parameters, string prefix, int layerI
 
     // dc += dh ⊙ o ⊙ (1 − tanh²c);  da_o = dh ⊙ tanh c ⊙ o(1−o);  da_i = dc ⊙ g ⊙ i(1−i)
     // da_f = dc ⊙ c_{t-1} ⊙ f(1−f);  da_g = dc ⊙ i ⊙ (1−g²);      dc_{t-1} = dc ⊙ f
+    // 8 lanes at a time, then a scalar tail with the same operations in the same order.
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void BackwardCell(int step, int row)
     {
         int h = HiddenSize, bh = B * h, gh = 4 * h;
         var a = Xp.AsSpan((step * B + row) * gh, gh);
         var da = DXp.AsSpan((step * B + row) * gh, gh);
+        var ai = a[..h]; var af = a.Slice(h, h); var ag = a.Slice(2 * h, h); var ao = a.Slice(3 * h, h);
+        var dai = da[..h]; var daf = da.Slice(h, h); var dag = da.Slice(2 * h, h); var dao = da.Slice(3 * h, h);
         var cPrev = Cs.AsSpan(step * bh + row * h, h);
         var tc = Aux.AsSpan((step * B + row) * h, h);
         var dh = Dh.AsSpan(row * h, h);
         var dc = Dc.AsSpan(row * h, h);
-        for (int k = 0; k < h; k++)
+        int k = 0;
+        if (Vector256.IsHardwareAccelerated)
         {
-            float i = a[k], f = a[h + k], g = a[2 * h + k], o = a[3 * h + k], t = tc[k];
+            var one = Vector256<float>.One;
+            for (; k + 8 <= h; k += 8)
+            {
+                var i = Vector256.Create(ai[k..]); var f = Vector256.Create(af[k..]);
+                var g = Vector256.Create(ag[k..]); var o = Vector256.Create(ao[k..]);
+                var t = Vector256.Create(tc[k..]);
+                var dhk = Vector256.Create(dh[k..]);
+                var dck = Vector256.Create(dc[k..]) + dhk * o * (one - t * t);
+                (dck * g * i * (one - i)).CopyTo(dai[k..]);
+                (dck * Vector256.Create(cPrev[k..]) * f * (one - f)).CopyTo(daf[k..]);
+                (dck * i * (one - g * g)).CopyTo(dag[k..]);
+                (dhk * t * o * (one - o)).CopyTo(dao[k..]);
+                (dck * f).CopyTo(dc[k..]);
+                Vector256<float>.Zero.CopyTo(dh[k..]);
+            }
+        }
+        for (; k < h; k++)
+        {
+            float i = ai[k], f = af[k], g = ag[k], o = ao[k], t = tc[k];
             float dhk = dh[k];
             float dck = dc[k] + dhk * o * (1 - t * t);
-            da[k] = dck * g * i * (1 - i);
-            da[h + k] = dck * cPrev[k] * f * (1 - f);
-            da[2 * h + k] = dck * i * (1 - g * g);
-            da[3 * h + k] = dhk * t * o * (1 - o);
+            dai[k] = dck * g * i * (1 - i);
+            daf[k] = dck * cPrev[k] * f * (1 - f);
+            dag[k] = dck * i * (1 - g * g);
+            dao[k] = dhk * t * o * (1 - o);
             dc[k] = dck * f;
             dh[k] = 0;
         }

@@ -35,10 +35,12 @@ public abstract class RecurrentLayer
     /// <summary>GRU keeps h·W_hhᵀ + b_hh apart because its reset gate multiplies that term alone.</summary>
     protected abstract bool SeparateHiddenProjection { get; }
 
+    // Weights packed once per weight version (ParameterSet.Version), not once per call.
+    private readonly PackedMatrix _wihT;    // op(B) = W_ihᵀ [I, GH], for the input projection
     private readonly PackedMatrix _whhT;    // op(B) = W_hhᵀ [H, GH], for the forward step
-    private readonly PackedMatrix _whh;     // op(B) = W_hh [GH, H], for the backward step
+    private readonly PackedMatrix _whh;     // op(B) = W_hh [GH, H], for the backward step (packed lazily by Backward)
     private readonly float[] _biasSum;       // [GH] biases added to Xp
-    private int _packedVersion = -1;
+    private int _packedVersion = -1, _packedBackwardVersion = -1;
 
     // Workspaces sized for the largest (T, B) seen; reused across calls.
     protected int T, B;
@@ -66,6 +68,7 @@ public abstract class RecurrentLayer
         WeightHh = parameters.Add($"{prefix}weight_hh_l{layerIndex}", gh, hiddenSize);
         BiasIh = parameters.Add($"{prefix}bias_ih_l{layerIndex}", gh);
         BiasHh = parameters.Add($"{prefix}bias_hh_l{layerIndex}", gh);
+        _wihT = new PackedMatrix(inputSize, gh);
         _whhT = new PackedMatrix(hiddenSize, gh);
         _whh = new PackedMatrix(gh, hiddenSize);
         _biasSum = new float[gh];
@@ -99,10 +102,17 @@ public abstract class RecurrentLayer
     private void PackWeights()
     {
         if (_packedVersion == P.Version) return;
-        var whh = P.Value(WeightHh);
-        _whhT.Pack(transB: true, whh, HiddenSize);
-        _whh.Pack(transB: false, whh, HiddenSize);
+        _wihT.Pack(transB: true, P.Value(WeightIh), InputSize);
+        _whhT.Pack(transB: true, P.Value(WeightHh), HiddenSize);
         _packedVersion = P.Version;
+    }
+
+    /// <summary>Inference never needs W_hh untransposed, so it is packed on the first Backward of a weight version.</summary>
+    private void PackBackwardWeights()
+    {
+        if (_packedBackwardVersion == P.Version) return;
+        _whh.Pack(transB: false, P.Value(WeightHh), HiddenSize);
+        _packedBackwardVersion = P.Version;
     }
 
     /// <summary>
@@ -122,7 +132,7 @@ public abstract class RecurrentLayer
 
         x[..(t * b * InputSize)].CopyTo(X);
         // Xp = X · W_ihᵀ + biases, all steps at once.
-        Sgemm.Multiply(false, true, t * b, gh, InputSize, X, InputSize, P.Value(WeightIh), InputSize, Xp, gh, accumulate: false);
+        Sgemm.Multiply(t * b, X, InputSize, _wihT, Xp, gh, accumulate: false);
         AddInputBiases(t * b);
 
         if (h0.IsEmpty) Hs.AsSpan(0, bh).Clear(); else h0[..bh].CopyTo(Hs);
@@ -193,6 +203,7 @@ public abstract class RecurrentLayer
         Span<float> dx, Span<float> dh0, Span<float> dc0)
     {
         int t = T, b = B, h = HiddenSize, gh = Gates * h, bh = b * h;
+        PackBackwardWeights();
         var dh = Dh.AsSpan(0, bh);
         var dc = Dc.AsSpan(0, bh);
         if (dhT.IsEmpty) dh.Clear(); else dhT[..bh].CopyTo(dh);

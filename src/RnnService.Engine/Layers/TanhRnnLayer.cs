@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
 using RnnService.Engine.Core;
 
@@ -13,6 +14,7 @@ public sealed class TanhRnnLayer(ParameterSet parameters, string prefix, int lay
     public override bool HasCellState => false;
     protected override bool SeparateHiddenProjection => false;
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void ForwardCell(int step, int row)
     {
         int h = HiddenSize;
@@ -22,6 +24,7 @@ public sealed class TanhRnnLayer(ParameterSet parameters, string prefix, int lay
     }
 
     // da = dh ⊙ (1 − h_t²)
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     protected override void BackwardCell(int step, int row)
     {
         int h = HiddenSize;

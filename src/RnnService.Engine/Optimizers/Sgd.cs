@@ -1,8 +1,14 @@
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace RnnService.Engine.Optimizers;
 
 /// <summary>
 /// SGD with optional momentum (PyTorch torch.optim.SGD, dampening 0, no Nesterov):
 ///   buf = momentum · buf + g   (buf = g on the first step);   p −= lr · buf
+/// The loops run 8 lanes at a time with exactly the scalar operations (multiply, then add/subtract,
+/// never fused), so every element gets the same bits as the scalar tail would give it.
 /// </summary>
 public sealed class Sgd : Optimizer
 {
@@ -19,22 +25,55 @@ public sealed class Sgd : Optimizer
 
     public override IReadOnlyList<float[]> StateBuffers => [_velocity];
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public override void Step(Span<float> parameters, ReadOnlySpan<float> gradients)
     {
-        float lr = LearningRate;
+        int n = parameters.Length;
+        if (gradients.Length < n) throw new ArgumentException("Gradient buffer is shorter than the parameters.", nameof(gradients));
         if (Momentum == 0)
         {
-            for (int i = 0; i < parameters.Length; i++) parameters[i] -= lr * gradients[i];
-        }
-        else if (Steps == 0)
-        {
-            for (int i = 0; i < parameters.Length; i++) { _velocity[i] = gradients[i]; parameters[i] -= lr * _velocity[i]; }
+            Descend(parameters, gradients, LearningRate);
         }
         else
         {
-            float m = Momentum;
-            for (int i = 0; i < parameters.Length; i++) { _velocity[i] = m * _velocity[i] + gradients[i]; parameters[i] -= lr * _velocity[i]; }
+            var buf = _velocity.AsSpan(0, n);
+            if (Steps == 0) gradients[..n].CopyTo(buf);          // buf = g
+            else UpdateVelocity(buf, gradients, Momentum);       // buf = m·buf + g
+            Descend(parameters, buf, LearningRate);
         }
         Steps++;
+    }
+
+    /// <summary>p[i] −= lr · d[i]</summary>
+    private static void Descend(Span<float> p, ReadOnlySpan<float> d, float lr)
+    {
+        ref float pr = ref MemoryMarshal.GetReference(p);
+        ref float dr = ref MemoryMarshal.GetReference(d);
+        int n = p.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vlr = Vector256.Create(lr);
+            for (; i + 8 <= n; i += 8)
+            {
+                var pv = Vector256.LoadUnsafe(ref pr, (nuint)i);
+                (pv - vlr * Vector256.LoadUnsafe(ref dr, (nuint)i)).StoreUnsafe(ref pr, (nuint)i);
+            }
+        }
+        for (; i < n; i++) Unsafe.Add(ref pr, i) -= lr * Unsafe.Add(ref dr, i);
+    }
+
+    /// <summary>v[i] = m · v[i] + g[i]</summary>
+    private static void UpdateVelocity(Span<float> v, ReadOnlySpan<float> g, float m)
+    {
+        ref float vr = ref MemoryMarshal.GetReference(v);
+        ref float gr = ref MemoryMarshal.GetReference(g);
+        int n = v.Length, i = 0;
+        if (Vector256.IsHardwareAccelerated)
+        {
+            var vm = Vector256.Create(m);
+            for (; i + 8 <= n; i += 8)
+                (vm * Vector256.LoadUnsafe(ref vr, (nuint)i) + Vector256.LoadUnsafe(ref gr, (nuint)i)).StoreUnsafe(ref vr, (nuint)i);
+        }
+        for (; i < n; i++) Unsafe.Add(ref vr, i) = m * Unsafe.Add(ref vr, i) + Unsafe.Add(ref gr, i);
     }
 }

@@ -11,6 +11,7 @@ public sealed class TokenSampler(int vocabulary)
 {
     private readonly float[] _probs = new float[vocabulary];
     private readonly int[] _order = new int[vocabulary];
+    private ByProbability? _byProbability;   // created once, so sampling allocates nothing per token
 
     /// <summary>Softmax of logits over allowed tokens (others get 0) into probabilities.</summary>
     public static void Softmax(ReadOnlySpan<float> logits, ReadOnlySpan<bool> allowed, float temperature, Span<float> probabilities)
@@ -43,8 +44,7 @@ public sealed class TokenSampler(int vocabulary)
         for (int i = 0; i < v; i++) if (probs[i] > 0) _order[candidates++] = i;
         var order = _order.AsSpan(0, candidates);
         // Most likely first; ties by index so a seed always gives the same text.
-        var p = _probs;
-        order.Sort((a, b) => p[b] != p[a] ? p[b].CompareTo(p[a]) : a.CompareTo(b));
+        order.Sort(_byProbability ??= new ByProbability(_probs));
         int keep = topK > 0 ? Math.Min(topK, candidates) : candidates;
         if (topP < 1)
         {
@@ -64,5 +64,11 @@ public sealed class TokenSampler(int vocabulary)
             if (u < 0) return order[i];
         }
         return order[keep - 1];
+    }
+
+    /// <summary>Most likely first; ties by index (a total order, so the sorted order is unique).</summary>
+    private sealed class ByProbability(float[] p) : IComparer<int>
+    {
+        public int Compare(int a, int b) => p[b] != p[a] ? p[b].CompareTo(p[a]) : a.CompareTo(b);
     }
 }

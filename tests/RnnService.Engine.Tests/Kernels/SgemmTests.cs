@@ -121,7 +121,8 @@ public class SgemmTests
     [Fact]
     public void PackedMultiThreadedStepIsBitIdenticalToSingleThreaded()
     {
-        const int m = 32, hidden = 128, gh = 512;
+        // Big enough (2·m·gh·hidden ≥ Sgemm.ParallelFlops) for the packed overload to use both threads.
+        const int m = 128, hidden = 256, gh = 1024;
         var rng = new Random(12);
         float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden);
         var packed = new PackedMatrix(hidden, gh);

@@ -54,6 +54,20 @@ public class GradientCheckTests(ITestOutputHelper output)
             () => net.LanguageModelLoss(Tokens, Targets, 5, 3, Lengths, h0, c0, backward: false).Loss);
     }
 
+    // H = 13: the cells' backward passes run 8 lanes at a time and finish with a scalar tail; both are checked.
+    [Theory]
+    [InlineData(Architecture.Lstm)]
+    [InlineData(Architecture.Gru)]
+    public void WideLayerGradientsMatchFiniteDifferences(Architecture architecture)
+    {
+        var net = NewNetwork(architecture, layers: 2, outputs: 7, dropout: 0, hiddenSize: 13);
+        Check(net, () => net.LanguageModelLoss(Tokens, Targets, 5, 3, Lengths, default, default, backward: true).Loss,
+            () => net.LanguageModelLoss(Tokens, Targets, 5, 3, Lengths, default, default, backward: false).Loss);
+        var cls = NewNetwork(architecture, layers: 1, outputs: 1, dropout: 0, hiddenSize: 13);
+        Check(cls, () => cls.ClassifierLoss(Tokens, 5, 3, Lengths, Labels, backward: true, default),
+            () => cls.ClassifierLoss(Tokens, 5, 3, Lengths, Labels, backward: false, default));
+    }
+
     [Fact]
     public void BinaryCrossEntropyGradientMatchesFiniteDifferences()
     {
@@ -83,9 +97,9 @@ public class GradientCheckTests(ITestOutputHelper output)
 
     private static Rng? DropoutRng(float dropout) => dropout > 0 ? new Rng(99) : null;
 
-    private static RecurrentNetwork NewNetwork(Architecture architecture, int layers, int outputs, float dropout)
+    private static RecurrentNetwork NewNetwork(Architecture architecture, int layers, int outputs, float dropout, int hiddenSize = 5)
     {
-        var net = new RecurrentNetwork(architecture, vocabularySize: 7, embeddingSize: 4, hiddenSize: 5, layers, outputs, dropout);
+        var net = new RecurrentNetwork(architecture, vocabularySize: 7, embeddingSize: 4, hiddenSize, layers, outputs, dropout);
         net.Initialize(new Rng(11));
         // Larger weights than the default init so gates are far from linear and errors would show.
         var v = net.Parameters.Values;
