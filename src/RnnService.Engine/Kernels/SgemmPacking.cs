@@ -127,6 +127,8 @@ internal static unsafe class SgemmPacking
             // A stored [K,M]: walk source rows (p) in the outer loop so each is read once, contiguously,
             // and hand each group its R adjacent values. (Group-outer order strides through memory by
             // lda per element and thrashes L1 when lda is a multiple of 4 KB.)
+            // Each (p, group) is one contiguous run of R floats on both sides: a full group is copied
+            // with vector moves (8 = one Vector256, 6 = one Vector128 + one 8-byte move).
             for (int p = 0; p < k; p++)
             {
                 float* s = a + (nint)p * lda;
@@ -134,7 +136,19 @@ internal static unsafe class SgemmPacking
                 {
                     int r = Math.Min(mr, m - i);
                     float* d = dst + (nint)i * k + (nint)p * r;
-                    for (int rr = 0; rr < r; rr++) d[rr] = s[i + rr];
+                    if (r == 8)
+                    {
+                        Vector256.Store(Vector256.Load(s + i), d);
+                    }
+                    else if (r == 6)
+                    {
+                        Vector128.Store(Vector128.Load(s + i), d);
+                        *(ulong*)(d + 4) = *(ulong*)(s + i + 4);
+                    }
+                    else
+                    {
+                        for (int rr = 0; rr < r; rr++) d[rr] = s[i + rr];
+                    }
                 }
             }
             return;
