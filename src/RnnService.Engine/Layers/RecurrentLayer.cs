@@ -40,6 +40,8 @@ public abstract class RecurrentLayer
     private readonly PackedMatrix _whhT;    // op(B) = W_hhᵀ [H, GH], for the forward step
     private readonly PackedMatrix _whh;     // op(B) = W_hh [GH, H], for the backward step (packed lazily by Backward)
     private readonly float[] _biasSum;       // [GH] biases added to Xp
+    private readonly float[] _dbSum;         // [GH] bias gradient summed over rows
+    private readonly float[] _dWt;           // [I+H, GH] dW_ihᵀ stacked on dW_hhᵀ, before they are added into the gradients
     private int _packedVersion = -1, _packedBackwardVersion = -1;
 
     // Workspaces sized for the largest (T, B) seen; reused across calls.
@@ -72,6 +74,8 @@ public abstract class RecurrentLayer
         _whhT = new PackedMatrix(hiddenSize, gh);
         _whh = new PackedMatrix(gh, hiddenSize);
         _biasSum = new float[gh];
+        _dbSum = new float[gh];
+        _dWt = new float[(inputSize + hiddenSize) * gh];
     }
 
     /// <summary>PyTorch's initialisation: every weight and bias uniform in ±1/sqrt(H).</summary>
@@ -165,6 +169,23 @@ public abstract class RecurrentLayer
         if (HasCellState && !cT.IsEmpty) Cs.AsSpan(t * bh, bh).CopyTo(cT);
     }
 
+    /// <summary>dst[c, r] += src[r, c] for src [rows, cols] (dst [cols, rows]).</summary>
+    private static void AddTransposed(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)
+    {
+        for (int c = 0; c < cols; c++)
+        {
+            var d = dst.Slice(c * rows, rows);
+            for (int r = 0; r < rows; r++) d[r] += src[r * cols + c];
+        }
+    }
+
+    /// <summary>sum[c] = Σ_r m[r, c] over the first rows rows of m [*, cols], rows added in order.</summary>
+    private static void SumRows(ReadOnlySpan<float> m, int rows, int cols, Span<float> sum)
+    {
+        sum.Clear();
+        for (int r = 0; r < rows; r++) TensorPrimitives.Add(sum, m.Slice(r * cols, cols), sum);
+    }
+
     private void AddInputBiases(int rows)
     {
         int gh = Gates * HiddenSize;
@@ -233,17 +254,24 @@ public abstract class RecurrentLayer
         if (!dh0.IsEmpty) dh.CopyTo(dh0);
         if (HasCellState && !dc0.IsEmpty) dc.CopyTo(dc0);
 
-        int rows = t * b;
-        // dW_ih += DXpᵀ · X ; dW_hh += DHpᵀ · H_{t-1} ; biases sum over rows.
-        Sgemm.Multiply(true, false, gh, InputSize, rows, DXp, gh, X, InputSize, P.Grad(WeightIh), InputSize, accumulate: true);
-        Sgemm.Multiply(true, false, gh, h, rows, DHp, gh, Hs, h, P.Grad(WeightHh), h, accumulate: true);
-        var dbih = P.Grad(BiasIh);
-        var dbhh = P.Grad(BiasHh);
-        for (int r = 0; r < rows; r++)
-        {
-            TensorPrimitives.Add(dbih, DXp.AsSpan(r * gh, gh), dbih);
-            TensorPrimitives.Add(dbhh, DHp.AsSpan(r * gh, gh), dbhh);
-        }
+        int rows = t * b, inp = InputSize;
+        // dW_ih += DXpᵀ · X and dW_hh += DHpᵀ · H_{t-1}, formed transposed:
+        //   dW_ihᵀ [I, GH] = Xᵀ · DXp,   dW_hhᵀ [H, GH] = H_{t-1}ᵀ · DHp
+        // so that the big operand DXp [T·B, GH] is the right-hand one, whose packing is a plain
+        // row copy (as a transposed left operand it is regrouped a few floats at a time), and the
+        // left-hand operands to regroup are the narrow X and H. Then added into the gradients transposed back.
+        var dWt = _dWt.AsSpan(0, (inp + h) * gh);
+        Sgemm.Multiply(true, false, inp, gh, rows, X, inp, DXp, gh, dWt, gh, accumulate: false);
+        Sgemm.Multiply(true, false, h, gh, rows, Hs, h, DHp, gh, dWt[(inp * gh)..], gh, accumulate: false);
+        AddTransposed(dWt, inp, gh, P.Grad(WeightIh));
+        AddTransposed(dWt[(inp * gh)..], h, gh, P.Grad(WeightHh));
+
+        // db_ih += Σ_rows DXp ; db_hh += Σ_rows DHp (the same sum when DHp aliases DXp).
+        var dbSum = _dbSum.AsSpan();
+        SumRows(DXp, rows, gh, dbSum);
+        TensorPrimitives.Add(P.Grad(BiasIh), dbSum, P.Grad(BiasIh));
+        if (!ReferenceEquals(DHp, DXp)) SumRows(DHp, rows, gh, dbSum);
+        TensorPrimitives.Add(P.Grad(BiasHh), dbSum, P.Grad(BiasHh));
         // dX = DXp · W_ih
         if (!dx.IsEmpty)
             Sgemm.Multiply(false, false, rows, InputSize, gh, DXp, gh, P.Value(WeightIh), InputSize, dx, InputSize, accumulate: false);
