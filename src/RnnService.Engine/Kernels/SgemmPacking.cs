@@ -118,6 +118,37 @@ internal static unsafe class SgemmPacking
         Avx.Store(dst + 7 * lds, Avx.Permute2x128(u3, u7, 0x31));
     }
 
+    /// <summary>
+    /// dst[6q + r] = src[r·ld + q] for 6 rows × 8 columns (Transpose8x8 with two zero rows), stored as
+    /// eight overlapping 8-float rows in increasing q: dst[48], dst[49] also get written (zeros).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void Transpose6x8(float* src, nint ld, float* dst)
+    {
+        var r0 = Avx.LoadVector256(src);
+        var r1 = Avx.LoadVector256(src + ld);
+        var r2 = Avx.LoadVector256(src + 2 * ld);
+        var r3 = Avx.LoadVector256(src + 3 * ld);
+        var r4 = Avx.LoadVector256(src + 4 * ld);
+        var r5 = Avx.LoadVector256(src + 5 * ld);
+        var z = Vector256<float>.Zero;
+        var t0 = Avx.UnpackLow(r0, r1); var t1 = Avx.UnpackHigh(r0, r1);
+        var t2 = Avx.UnpackLow(r2, r3); var t3 = Avx.UnpackHigh(r2, r3);
+        var t4 = Avx.UnpackLow(r4, r5); var t5 = Avx.UnpackHigh(r4, r5);
+        var u0 = Avx.Shuffle(t0, t2, 0x44); var u1 = Avx.Shuffle(t0, t2, 0xEE);
+        var u2 = Avx.Shuffle(t1, t3, 0x44); var u3 = Avx.Shuffle(t1, t3, 0xEE);
+        var u4 = Avx.Shuffle(t4, z, 0x44); var u5 = Avx.Shuffle(t4, z, 0xEE);
+        var u6 = Avx.Shuffle(t5, z, 0x44); var u7 = Avx.Shuffle(t5, z, 0xEE);
+        Avx.Store(dst, Avx.Permute2x128(u0, u4, 0x20));
+        Avx.Store(dst + 6, Avx.Permute2x128(u1, u5, 0x20));
+        Avx.Store(dst + 12, Avx.Permute2x128(u2, u6, 0x20));
+        Avx.Store(dst + 18, Avx.Permute2x128(u3, u7, 0x20));
+        Avx.Store(dst + 24, Avx.Permute2x128(u0, u4, 0x31));
+        Avx.Store(dst + 30, Avx.Permute2x128(u1, u5, 0x31));
+        Avx.Store(dst + 36, Avx.Permute2x128(u2, u6, 0x31));
+        Avx.Store(dst + 42, Avx.Permute2x128(u3, u7, 0x31));
+    }
+
     /// <summary>Packs rows [i0, i1) (i0 a multiple of mr) of op(A)[M,K] into dst in groups of mr rows (layout above).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static void PackA(bool transA, float* a, nint lda, int m, int k, int mr, float* dst, int i0, int i1)
@@ -159,11 +190,14 @@ internal static unsafe class SgemmPacking
             float* d = dst + (nint)i * k;
             if (r == 8)
             {
-                // A stored [M,K]: interleave 8 row streams.
+                // A stored [M,K]: interleave 8 row streams, 8 columns at a time by an 8 × 8 register transpose.
                 float* s0 = a + (nint)i * lda;
                 float* s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda;
                 float* s4 = s3 + lda, s5 = s4 + lda, s6 = s5 + lda, s7 = s6 + lda;
-                for (int p = 0; p < k; p++, d += 8)
+                int p = 0;
+                if (Avx.IsSupported)
+                    for (; p + 8 <= k; p += 8, d += 64) Transpose8x8(s0 + p, lda, d, 8);
+                for (; p < k; p++, d += 8)
                 {
                     d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p];
                     d[4] = s4[p]; d[5] = s5[p]; d[6] = s6[p]; d[7] = s7[p];
@@ -173,7 +207,13 @@ internal static unsafe class SgemmPacking
             {
                 float* s0 = a + (nint)i * lda;
                 float* s1 = s0 + lda, s2 = s1 + lda, s3 = s2 + lda, s4 = s3 + lda, s5 = s4 + lda;
-                for (int p = 0; p < k; p++, d += 6)
+                int p = 0;
+                // 8 columns at a time; each of those 8-float stores spills 2 floats into the next
+                // column's slot, which a later store overwrites: p + 8 < k leaves at least one column
+                // to the scalar loop, so nothing is written past this group.
+                if (Avx.IsSupported)
+                    for (; p + 8 < k; p += 8, d += 48) Transpose6x8(s0 + p, lda, d);
+                for (; p < k; p++, d += 6)
                 {
                     d[0] = s0[p]; d[1] = s1[p]; d[2] = s2[p]; d[3] = s3[p]; d[4] = s4[p]; d[5] = s5[p];
                 }
