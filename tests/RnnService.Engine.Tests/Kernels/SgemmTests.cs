@@ -56,6 +56,30 @@ public class SgemmTests
         CheckGeneral(transA, transB, m, n, k, accumulate: true, seed: 5);
     }
 
+    [Theory]
+    // Register-transposed packing of A: full 6- and 8-row groups take 8 columns at a time and leave the
+    // last column(s) to a scalar loop; K around multiples of 8 checks nothing spills into the next group.
+    [InlineData(12, 8)]
+    [InlineData(12, 9)]
+    [InlineData(12, 16)]
+    [InlineData(12, 17)]
+    [InlineData(24, 23)]
+    [InlineData(48, 40)]
+    public void PackingOfFullRowGroupsMatchesNaiveAroundMultiplesOfEightColumns(int m, int k)
+    {
+        foreach (bool transA in new[] { false, true })
+        foreach (var isa in new[] { GemmIsa.Vector512, GemmIsa.Vector256, GemmIsa.Scalar })
+        {
+            var rng = new Random(m * 100 + k);
+            const int n = 33;
+            int lda = (transA ? m : k) + 3;
+            float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, k * n), c0 = Random(rng, m * n);
+            float[] c = (float[])c0.Clone();
+            Sgemm.MultiplyCore(transA, false, m, n, k, a, lda, b, n, c, n, false, isa, allowParallel: false);
+            AssertMatchesNaive(transA, false, m, n, k, a, lda, b, n, c0, c, n, accumulate: false);
+        }
+    }
+
     public static TheoryData<int, int, int> RecurrentShapes() => new()
     {
         { 1, 64, 4 }, { 1, 25, 4 }, { 20, 256, 4 }, { 32, 128, 3 }, { 32, 128, 4 }, { 3, 25, 1 },
