@@ -169,6 +169,9 @@ public abstract class RecurrentLayer
         if (HasCellState && !cT.IsEmpty) Cs.AsSpan(t * bh, bh).CopyTo(cT);
     }
 
+    /// <summary>From this many rows (T·B) on, weight gradients are formed transposed (see Backward).</summary>
+    internal const int TransposedWeightGradientRows = 256;
+
     /// <summary>dst[c, r] += src[r, c] for src [rows, cols] (dst [cols, rows]).</summary>
     private static void AddTransposed(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)
     {
@@ -255,16 +258,25 @@ public abstract class RecurrentLayer
         if (HasCellState && !dc0.IsEmpty) dc.CopyTo(dc0);
 
         int rows = t * b, inp = InputSize;
-        // dW_ih += DXpᵀ · X and dW_hh += DHpᵀ · H_{t-1}, formed transposed:
+        // dW_ih += DXpᵀ · X and dW_hh += DHpᵀ · H_{t-1}. With many rows they are formed transposed:
         //   dW_ihᵀ [I, GH] = Xᵀ · DXp,   dW_hhᵀ [H, GH] = H_{t-1}ᵀ · DHp
         // so that the big operand DXp [T·B, GH] is the right-hand one, whose packing is a plain
         // row copy (as a transposed left operand it is regrouped a few floats at a time), and the
-        // left-hand operands to regroup are the narrow X and H. Then added into the gradients transposed back.
-        var dWt = _dWt.AsSpan(0, (inp + h) * gh);
-        Sgemm.Multiply(true, false, inp, gh, rows, X, inp, DXp, gh, dWt, gh, accumulate: false);
-        Sgemm.Multiply(true, false, h, gh, rows, Hs, h, DHp, gh, dWt[(inp * gh)..], gh, accumulate: false);
-        AddTransposed(dWt, inp, gh, P.Grad(WeightIh));
-        AddTransposed(dWt[(inp * gh)..], h, gh, P.Grad(WeightHh));
+        // left-hand operands to regroup are the narrow X and H; then added into the gradients transposed
+        // back. With few rows (batch 1, short texts) that transposed add costs more than it saves.
+        if (rows >= TransposedWeightGradientRows)
+        {
+            var dWt = _dWt.AsSpan(0, (inp + h) * gh);
+            Sgemm.Multiply(true, false, inp, gh, rows, X, inp, DXp, gh, dWt, gh, accumulate: false);
+            Sgemm.Multiply(true, false, h, gh, rows, Hs, h, DHp, gh, dWt[(inp * gh)..], gh, accumulate: false);
+            AddTransposed(dWt, inp, gh, P.Grad(WeightIh));
+            AddTransposed(dWt[(inp * gh)..], h, gh, P.Grad(WeightHh));
+        }
+        else
+        {
+            Sgemm.Multiply(true, false, gh, inp, rows, DXp, gh, X, inp, P.Grad(WeightIh), inp, accumulate: true);
+            Sgemm.Multiply(true, false, gh, h, rows, DHp, gh, Hs, h, P.Grad(WeightHh), h, accumulate: true);
+        }
 
         // db_ih += Σ_rows DXp ; db_hh += Σ_rows DHp (the same sum when DHp aliases DXp).
         var dbSum = _dbSum.AsSpan();
