@@ -49,12 +49,18 @@ public sealed class ParameterSet
     public Span<float> Value(ParameterSlice s) => Values.AsSpan(s.Offset, s.Length);
     public Span<float> Grad(ParameterSlice s) => Grads.AsSpan(s.Offset, s.Length);
 
-    /// <summary>Reads the values of another set with the same layout (inference clones share weights).</summary>
-    public void ShareValues(ParameterSet other)
+    /// <summary>
+    /// Allocates as a view of another set's values with the same layout and no gradient buffer:
+    /// inference workspaces read a trained model's weights without copying them.
+    /// </summary>
+    public void AllocateSharing(ParameterSet other)
     {
-        if (other.Count != Count) throw new ArgumentException("Parameter layouts differ.", nameof(other));
+        if (_sealed) throw new InvalidOperationException("Parameters are already allocated.");
+        if (other.Count != Count || other.Slices.Count != _slices.Count) throw new ArgumentException("Parameter layouts differ.", nameof(other));
         _values = other.Values;
+        _grads = [];
         Version = other.Version;
+        _sealed = true;
     }
 
     public void ZeroGrads() => Array.Clear(Grads);

@@ -38,10 +38,10 @@ public abstract class RecurrentLayer
     // Weights packed once per weight version (ParameterSet.Version), not once per call.
     private readonly PackedMatrix _wihT;    // op(B) = W_ihᵀ [I, GH], for the input projection
     private readonly PackedMatrix _whhT;    // op(B) = W_hhᵀ [H, GH], for the forward step
-    private readonly PackedMatrix _whh;     // op(B) = W_hh [GH, H], for the backward step (packed lazily by Backward)
+    private PackedMatrix? _whh;             // op(B) = W_hh [GH, H], for the backward step (made and packed by Backward)
     private readonly float[] _biasSum;       // [GH] biases added to Xp
     private readonly float[] _dbSum;         // [GH] bias gradient summed over rows
-    private readonly float[] _dWt;           // [I+H, GH] dW_ihᵀ stacked on dW_hhᵀ, before they are added into the gradients
+    private float[] _dWt = [];               // [I+H, GH] dW_ihᵀ stacked on dW_hhᵀ (long batches), before they are added into the gradients
     private int _packedVersion = -1, _packedBackwardVersion = -1;
 
     // Workspaces sized for the largest (T, B) seen; reused across calls.
@@ -72,10 +72,8 @@ public abstract class RecurrentLayer
         BiasHh = parameters.Add($"{prefix}bias_hh_l{layerIndex}", gh);
         _wihT = new PackedMatrix(inputSize, gh);
         _whhT = new PackedMatrix(hiddenSize, gh);
-        _whh = new PackedMatrix(gh, hiddenSize);
         _biasSum = new float[gh];
         _dbSum = new float[gh];
-        _dWt = new float[(inputSize + hiddenSize) * gh];
     }
 
     /// <summary>PyTorch's initialisation: every weight and bias uniform in ±1/sqrt(H).</summary>
@@ -111,9 +109,11 @@ public abstract class RecurrentLayer
         _packedVersion = P.Version;
     }
 
-    /// <summary>Inference never needs W_hh untransposed, so it is packed on the first Backward of a weight version.</summary>
+    /// <summary>Inference never needs W_hh untransposed, so it is made and packed on the first Backward of a weight version.</summary>
+    [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_whh))]
     private void PackBackwardWeights()
     {
+        _whh ??= new PackedMatrix(Gates * HiddenSize, HiddenSize);
         if (_packedBackwardVersion == P.Version) return;
         _whh.Pack(transB: false, P.Value(WeightHh), HiddenSize);
         _packedBackwardVersion = P.Version;
@@ -266,6 +266,7 @@ public abstract class RecurrentLayer
         // back. With few rows (batch 1, short texts) that transposed add costs more than it saves.
         if (rows >= TransposedWeightGradientRows)
         {
+            if (_dWt.Length < (inp + h) * gh) _dWt = new float[(inp + h) * gh];
             var dWt = _dWt.AsSpan(0, (inp + h) * gh);
             Sgemm.Multiply(true, false, inp, gh, rows, X, inp, DXp, gh, dWt, gh, accumulate: false);
             Sgemm.Multiply(true, false, h, gh, rows, Hs, h, DHp, gh, dWt[(inp * gh)..], gh, accumulate: false);

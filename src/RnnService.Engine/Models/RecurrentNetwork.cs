@@ -34,6 +34,12 @@ public sealed partial class RecurrentNetwork
 
     public RecurrentNetwork(Architecture architecture, int vocabularySize, int embeddingSize, int hiddenSize,
         int layers, int outputSize, float dropout = 0)
+        : this(architecture, vocabularySize, embeddingSize, hiddenSize, layers, outputSize, dropout, shareValuesWith: null)
+    {
+    }
+
+    private RecurrentNetwork(Architecture architecture, int vocabularySize, int embeddingSize, int hiddenSize,
+        int layers, int outputSize, float dropout, ParameterSet? shareValuesWith)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabularySize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(embeddingSize);
@@ -62,7 +68,8 @@ public sealed partial class RecurrentNetwork
             };
         }
         Head = new Linear(Parameters, "head.", hiddenSize, outputSize);
-        Parameters.Allocate();
+        if (shareValuesWith is null) Parameters.Allocate();
+        else Parameters.AllocateSharing(shareValuesWith);
         _dropouts = new Dropout[Math.Max(0, layers - 1)];
         for (int l = 0; l < _dropouts.Length; l++) _dropouts[l] = new Dropout(dropout);
         _outputs = new float[layers][];
@@ -80,12 +87,8 @@ public sealed partial class RecurrentNetwork
     }
 
     /// <summary>Another network with its own workspaces reading the same weight buffer (for concurrent inference).</summary>
-    public RecurrentNetwork CloneForInference()
-    {
-        var clone = new RecurrentNetwork(Architecture, VocabularySize, EmbeddingSize, HiddenSize, LayerCount, OutputSize, DropoutProbability);
-        clone.Parameters.ShareValues(Parameters);
-        return clone;
-    }
+    public RecurrentNetwork CloneForInference() =>
+        new(Architecture, VocabularySize, EmbeddingSize, HiddenSize, LayerCount, OutputSize, DropoutProbability, shareValuesWith: Parameters);
 
     /// <summary>Size of one stacked state tensor [L, B, H].</summary>
     public int StateSize(int batch) => LayerCount * batch * HiddenSize;
