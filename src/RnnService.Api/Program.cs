@@ -1,4 +1,5 @@
 using RnnService.Api;
+using RnnService.Api.Data;
 
 var builder = WebApplication.CreateBuilder(args);
 builder.AddRnnConfiguration();

@@ -2,7 +2,6 @@ using System.Threading.RateLimiting;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration.Json;
 using Microsoft.Extensions.Options;
@@ -19,8 +18,6 @@ namespace RnnService.Api;
 
 public static class RnnServiceExtensions
 {
-    public const string ConnectionStringName = "RnnService";
-
     /// <summary>Reads the appsettings.json published next to the assembly as the lowest-priority source, so
     /// the repository's appsettings.json applies whatever the working directory (tests included);
     /// the content root's file, environment variables and the command line still override it.</summary>
@@ -45,17 +42,14 @@ public static class RnnServiceExtensions
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
             kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
 
-        var connectionString = configuration.GetConnectionString(ConnectionStringName) ?? "Data Source=data/rnnservice.db";
-        EnsureDatabaseFolder(connectionString);
-        services.AddSingleton<SqlitePragmaInterceptor>();
-        services.AddDbContextFactory<RnnDbContext>((sp, options) => options
-            .UseSqlite(connectionString)
-            .AddInterceptors(sp.GetRequiredService<SqlitePragmaInterceptor>()));
+        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
+        services.AddRnnDatabase(configuration);
 
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
+        services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
         services.AddOpenApi(options => OpenApiSetup.Configure(options));
         services.AddRateLimiter(options =>
         {
@@ -88,31 +82,19 @@ public static class RnnServiceExtensions
             };
         });
 
-        services.AddSingleton<JobQueue>();
+        services.AddSingleton<WorkerWakeSignal>();
         services.AddSingleton<JobEvents>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<WorkerHealth>();
+        services.AddSingleton<WorkerIdentity>();
+        services.AddSingleton<JobStore>();
+        services.AddSingleton<JobRunner>();
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<ModelCache>();
         services.AddHostedService<TrainingWorker>();
         return services;
     }
 
-    private static void EnsureDatabaseFolder(string connectionString)
-    {
-        var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
-        if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return;
-        var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource));
-        if (!string.IsNullOrEmpty(folder)) Directory.CreateDirectory(folder);
-    }
-
-    /// <summary>Applies the committed migrations before the service takes requests.</summary>
-    public static WebApplication MigrateDatabase(this WebApplication app)
-    {
-        using var db = app.Services.GetRequiredService<IDbContextFactory<RnnDbContext>>().CreateDbContext();
-        db.Database.Migrate();
-        return app;
-    }
 
     public static WebApplication UseRnnPipeline(this WebApplication app)
     {

@@ -23,6 +23,14 @@ public sealed class LimitsOptions
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
 }
 
+/// <summary>Where the service keeps its data, bound from the "Database" section; the connection string is
+/// ConnectionStrings:RnnService in either provider's format.</summary>
+public sealed class DatabaseOptions
+{
+    public const string Section = "Database";
+    public Data.DatabaseProvider Provider { get; set; } = Data.DatabaseProvider.Sqlite;
+}
+
 /// <summary>The training queue and worker, bound from the "Worker" section.</summary>
 public sealed class WorkerOptions
 {
@@ -35,6 +43,14 @@ public sealed class WorkerOptions
     /// <summary>How often the worker looks at the database when nothing woke it.</summary>
     public TimeSpan PollInterval { get; set; } = TimeSpan.FromSeconds(1);
     public int QueueFullRetryAfterSeconds { get; set; } = 30;
+    /// <summary>How often a running job saves a checkpoint (and once more when the service shuts down):
+    /// a crash loses at most this much training. Zero saves one after every epoch.</summary>
+    public TimeSpan CheckpointInterval { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Finished epochs are written in batches at most this often, and a cancel recorded by any
+    /// replica is noticed within about this time.</summary>
+    public TimeSpan ProgressInterval { get; set; } = TimeSpan.FromMilliseconds(200);
+    /// <summary>A job whose lease expired (its replica died) more often than this fails instead of being requeued again.</summary>
+    public int MaxRescues { get; set; } = 3;
     /// <summary>/health reports the worker dead when its loop has not gone round for this long (keep it above PollInterval).</summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(30);
 }
@@ -44,6 +60,9 @@ public sealed class InferenceOptions
 {
     public const string Section = "Inference";
     public int ModelCacheSize { get; set; } = 16;
+    /// <summary>A cached model is checked against the database again once it is this old, so a delete made on
+    /// another replica takes effect here within this time.</summary>
+    public TimeSpan ModelRevalidateInterval { get; set; } = TimeSpan.FromMilliseconds(500);
     /// <summary>Requests per client IP per window.</summary>
     public int PermitLimit { get; set; } = 600;
     public int WindowSeconds { get; set; } = 60;

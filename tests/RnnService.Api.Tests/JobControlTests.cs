@@ -3,6 +3,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
 using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using RnnService.Api.Training;
 
 namespace RnnService.Api.Tests;
 
@@ -22,7 +24,9 @@ public sealed class JobControlTests
         Assert.Equal(JsonValueKind.Null, cancelled.GetProperty("modelId").ValueKind);
         Assert.NotEqual(JsonValueKind.Null, cancelled.GetProperty("finishedAt").ValueKind);
         var stoppedAt = cancelled.Epoch();
-        await Task.Delay(500);
+        // The run wrote "cancelled" itself and then ended: nothing of it can write after that.
+        var running = factory.Services.GetRequiredService<RunningJobs>();
+        await Poll.UntilAsync(() => !running.IsRunning(id), TimeSpan.FromSeconds(10), "the cancelled run to end");
         var later = await (await client.GetAsync($"/jobs/{id}")).OkJsonAsync();
         Assert.Equal(("cancelled", stoppedAt), (later.Status(), later.Epoch()));
         Assert.Equal(0, (await (await client.GetAsync("/models")).OkJsonAsync()).GetProperty("total").GetInt32());
@@ -172,7 +176,7 @@ public sealed class JobControlTests
         }
 
         var loops = Enumerable.Range(0, 4).Select(_ => Task.Run(PredictLoop)).ToList();
-        await Task.Delay(300);
+        await Poll.UntilAsync(() => statuses.Count(s => s.Status == HttpStatusCode.OK) >= 8, TimeSpan.FromSeconds(30), "predictions before the delete");
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/models/{modelId}")).StatusCode);
         deleted.SetResult();
         await Task.WhenAll(loops);

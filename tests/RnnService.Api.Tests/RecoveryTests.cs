@@ -1,17 +1,12 @@
-using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
-using RnnService.Api.Data;
+using Microsoft.Extensions.DependencyInjection;
 using RnnService.Api.Jobs;
+using RnnService.Api.Training;
 
 namespace RnnService.Api.Tests;
 
 public sealed class RecoveryTests
 {
-    private static RnnDbContext OpenDatabase(RnnServiceFactory factory) => OpenDatabase(factory.ConnectionString);
-
-    private static RnnDbContext OpenDatabase(string connectionString) =>
-        new(new DbContextOptionsBuilder<RnnDbContext>().UseSqlite(connectionString).Options);
-
     [Fact]
     public async Task ASecondHostResumesAnInterruptedJobFromItsCheckpointAndKeepsFinishedModelsByteIdentical()
     {
@@ -35,7 +30,7 @@ public sealed class RecoveryTests
             // Make it look like a crash: still "running", under a lease nobody renews any more.
             int checkpointEpoch;
             Dictionary<int, double> secondsBefore;
-            await using (var db = OpenDatabase($"Data Source={Path.Combine(folder, "rnnservice.db")}"))
+            await using (var db = TestDatabase.Open(folder))
             {
                 await db.TrainingJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
                     .SetProperty(j => j.Status, JobStatus.Running)
@@ -45,7 +40,7 @@ public sealed class RecoveryTests
                 secondsBefore = await db.EpochMetrics.Where(m => m.JobId == jobId && m.Epoch <= checkpointEpoch)
                     .ToDictionaryAsync(m => m.Epoch, m => m.Seconds);
             }
-            SqliteConnection.ClearAllPools();
+            TestDatabase.ReleaseConnections();
             Assert.InRange(checkpointEpoch, 2, 11);
 
             await using (var second = new RnnServiceFactory(folder: folder))
@@ -62,15 +57,14 @@ public sealed class RecoveryTests
 
                 Assert.Equal(weightsBefore, await client.GetByteArrayAsync($"/models/{modelId}/weights"));
                 Assert.Equal(2, (await (await client.GetAsync("/models")).OkJsonAsync()).GetProperty("total").GetInt32());
-                await using var db = OpenDatabase(second);
+                await using var db = second.OpenDatabase();
                 Assert.False(await db.Checkpoints.AnyAsync(c => c.JobId == jobId));
                 Assert.Equal(1, await db.Models.CountAsync(m => m.JobId == jobId));
             }
         }
         finally
         {
-            SqliteConnection.ClearAllPools();
-            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+            TestDatabase.Delete(folder);
         }
     }
 
@@ -82,19 +76,20 @@ public sealed class RecoveryTests
         var jobId = (await client.TrainAsync(Jobs.Endless())).Id();
         await client.WaitUntilAsync(jobId, j => j.Epoch() >= 1);
 
-        await using (var db = OpenDatabase(factory))
+        await using (var db = factory.OpenDatabase())
         {
             await db.TrainingJobs.Where(j => j.Id == jobId).ExecuteUpdateAsync(s => s
                 .SetProperty(j => j.LeaseOwner, "another-host")
                 .SetProperty(j => j.LeaseExpiresAt, DateTime.UtcNow.AddHours(1)));
         }
-        await Task.Delay(1000);
+        // The run notices at its next write or heartbeat and ends; after that nothing of it can write.
+        var running = factory.Services.GetRequiredService<RunningJobs>();
+        await Poll.UntilAsync(() => !running.IsRunning(jobId), TimeSpan.FromSeconds(20), "the run to notice it lost its lease");
         var epoch = (await (await client.GetAsync($"/jobs/{jobId}")).OkJsonAsync()).Epoch();
-        await Task.Delay(1500);
 
         var job = await (await client.GetAsync($"/jobs/{jobId}")).OkJsonAsync();
         Assert.Equal(("running", epoch), (job.Status(), job.Epoch()));
-        await using (var db = OpenDatabase(factory))
+        await using (var db = factory.OpenDatabase())
         {
             Assert.Equal("another-host", await db.TrainingJobs.Where(j => j.Id == jobId).Select(j => j.LeaseOwner).SingleAsync());
             Assert.Equal(epoch, await db.EpochMetrics.Where(m => m.JobId == jobId).MaxAsync(m => m.Epoch));

@@ -50,7 +50,7 @@ public sealed class ServiceBasicsTests
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
         command.CommandText = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '__EF%' ORDER BY name)";
-        Assert.Equal("Checkpoints,Datasets,EpochMetrics,Models,TrainingJobs", (string?)await command.ExecuteScalarAsync());
+        Assert.Equal("Checkpoints,DatasetContents,Datasets,EpochMetrics,ModelWeights,Models,TrainingJobs", (string?)await command.ExecuteScalarAsync());
     }
 
     [Fact]
@@ -79,7 +79,7 @@ public sealed class ServiceBasicsTests
         Assert.Equal(expected.Order(), actual.Select(a => a == "GET " ? "GET /" : a).Order());
 
         var train = document.GetProperty("paths").GetProperty("/train").GetProperty("post");
-        Assert.Equal(["202", "400", "401", "429"], train.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order());
+        Assert.Equal(["202", "400", "401", "422", "429"], train.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order());
         Assert.True(train.TryGetProperty("requestBody", out _));
         // Write endpoints declare the optional X-Api-Key scheme; reads don't.
         var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");

@@ -7,12 +7,17 @@ using RnnService.Api.Training;
 
 namespace RnnService.Api.Data;
 
-public sealed class RnnDbContext(DbContextOptions<RnnDbContext> options) : DbContext(options)
+/// <summary>The service's tables. One model configuration serves both providers; each provider has its own
+/// derived context only so that its migrations live apart (<see cref="SqliteRnnDbContext"/>,
+/// <see cref="PostgresRnnDbContext"/>), as EF Core's "Migrations with Multiple Providers" describes.</summary>
+public abstract class RnnDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<TrainingJob> TrainingJobs => Set<TrainingJob>();
     public DbSet<EpochMetric> EpochMetrics => Set<EpochMetric>();
     public DbSet<Model> Models => Set<Model>();
+    public DbSet<ModelWeights> ModelWeights => Set<ModelWeights>();
     public DbSet<Dataset> Datasets => Set<Dataset>();
+    public DbSet<DatasetContent> DatasetContents => Set<DatasetContent>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
@@ -20,7 +25,8 @@ public sealed class RnnDbContext(DbContextOptions<RnnDbContext> options) : DbCon
 
     protected override void ConfigureConventions(ModelConfigurationBuilder configurationBuilder)
     {
-        // SQLite keeps DateTime as sortable text without a zone; every time here is UTC.
+        // Every time here is UTC: SQLite keeps it as sortable text without a zone, PostgreSQL as timestamptz
+        // (which Npgsql only accepts from DateTimeKind.Utc values).
         configurationBuilder.Properties<DateTime>().HaveConversion<UtcConverter>();
         configurationBuilder.Properties<DateTime?>().HaveConversion<UtcConverter>();
     }

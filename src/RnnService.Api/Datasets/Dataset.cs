@@ -4,14 +4,13 @@ namespace RnnService.Api.Datasets;
 
 public enum DatasetFormat { Csv, Jsonl, Text }
 
-/// <summary>An uploaded dataset; its content is kept verbatim and parsed again when a job trains on it.</summary>
+/// <summary>An uploaded dataset's description; its content lives in <see cref="DatasetContent"/> so listings never read it.</summary>
 public sealed class Dataset
 {
     public required string Name { get; set; }
     public TaskKind Task { get; set; }
     public DatasetFormat Format { get; set; }
     public bool LineMode { get; set; }
-    public required string Content { get; set; }
     public int Samples { get; set; }
     public long Bytes { get; set; }
     public DateTime CreatedAt { get; set; }

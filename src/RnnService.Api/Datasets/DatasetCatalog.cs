@@ -30,9 +30,17 @@ public sealed class DatasetCatalog(IDbContextFactory<RnnDbContext> dbFactory)
     {
         if (IsBuiltIn(name)) return BuiltInDatasets.Load(name);
         using var db = dbFactory.CreateDbContext();
-        var dataset = db.Datasets.AsNoTracking().FirstOrDefault(d => d.Name == name)
+        return LoadUploadAsync(db, name, CancellationToken.None).GetAwaiter().GetResult()
             ?? throw new InvalidOperationException($"The dataset '{name}' no longer exists.");
-        return DatasetParser.Parse(dataset.Task, FormatName(dataset.Format), dataset.Content, dataset.LineMode);
+    }
+
+    /// <summary>An uploaded dataset, parsed (its content parsed when it was uploaded, so it parses again); null when there is none.</summary>
+    public static async Task<TrainingData?> LoadUploadAsync(RnnDbContext db, string name, CancellationToken ct)
+    {
+        var upload = await db.Datasets.AsNoTracking().Where(d => d.Name == name)
+            .Join(db.DatasetContents, d => d.Name, c => c.Name, (d, c) => new { d.Task, d.Format, d.LineMode, c.Content })
+            .FirstOrDefaultAsync(ct);
+        return upload is null ? null : DatasetParser.Parse(upload.Task, FormatName(upload.Format), upload.Content, upload.LineMode);
     }
 
     public static string FormatName(DatasetFormat format) => format.ToString().ToLowerInvariant();

@@ -83,13 +83,8 @@ public static partial class DatasetsApi
 
         TrainingData data;
         if (DatasetCatalog.IsBuiltIn(name)) data = BuiltInDatasets.Load(name);
-        else
-        {
-            var upload = await db.Datasets.AsNoTracking().FirstOrDefaultAsync(d => d.Name == name, ct);
-            if (upload is null) return Problems.NotFound($"No dataset named '{name}'.");
-            // Stored content was parsed when it was uploaded, so it parses again.
-            data = DatasetParser.Parse(upload.Task, DatasetCatalog.FormatName(upload.Format), upload.Content, upload.LineMode);
-        }
+        else if (await DatasetCatalog.LoadUploadAsync(db, name, ct) is { } upload) data = upload;
+        else return Problems.NotFound($"No dataset named '{name}'.");
 
         var preview = data switch
         {
@@ -132,10 +127,11 @@ public static partial class DatasetsApi
 
         var dataset = new Dataset
         {
-            Name = request.Name, Task = task, Format = format, LineMode = lineMode, Content = request.Content,
+            Name = request.Name, Task = task, Format = format, LineMode = lineMode,
             Samples = samples, Bytes = bytes, CreatedAt = DateTime.UtcNow,
         };
         db.Datasets.Add(dataset);
+        db.DatasetContents.Add(new DatasetContent { Name = request.Name, Content = request.Content });
         try
         {
             await db.SaveChangesAsync(ct);

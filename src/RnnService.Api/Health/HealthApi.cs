@@ -1,12 +1,14 @@
 using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Training;
 
 namespace RnnService.Api.Health;
 
-/// <summary>Health: the database answers and the worker loop went round recently.</summary>
-public sealed record HealthResponse(string Status, bool Database, bool Worker, DateTime WorkerLastTick);
+/// <summary>Health of this replica: the database answers and this replica's worker loop went round recently.
+/// Replica is the host name and process id that GET /jobs/{id} shows as a running job's worker.</summary>
+public sealed record HealthResponse(string Status, string Replica, string DatabaseProvider, bool Database, bool Worker, DateTime WorkerLastTick);
 
 public static class HealthApi
 {
@@ -22,7 +24,7 @@ public static class HealthApi
     }
 
     private static async Task<Results<Ok<HealthResponse>, ProblemHttpResult>> CheckAsync(
-        RnnDbContext db, WorkerHealth worker, IOptions<WorkerOptions> options, CancellationToken ct)
+        RnnDbContext db, WorkerHealth worker, WorkerIdentity identity, IOptions<WorkerOptions> options, CancellationToken ct)
     {
         bool database;
         try
@@ -35,9 +37,14 @@ public static class HealthApi
         }
         var lastTick = worker.LastTick;
         var workerAlive = DateTime.UtcNow - lastTick < options.Value.StallTimeout;
-        if (database && workerAlive) return TypedResults.Ok(new HealthResponse("healthy", true, true, lastTick));
+        var provider = db.Database.IsNpgsql() ? nameof(DatabaseProvider.Postgres) : nameof(DatabaseProvider.Sqlite);
+        if (database && workerAlive) return TypedResults.Ok(new HealthResponse("healthy", identity.Name, provider, true, true, lastTick));
         return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unhealthy",
             detail: !database ? "The database is not reachable." : $"The training worker has not run since {lastTick:O}.",
-            extensions: new Dictionary<string, object?> { ["database"] = database, ["worker"] = workerAlive, ["workerLastTick"] = lastTick });
+            extensions: new Dictionary<string, object?>
+            {
+                ["replica"] = identity.Name, ["databaseProvider"] = provider,
+                ["database"] = database, ["worker"] = workerAlive, ["workerLastTick"] = lastTick,
+            });
     }
 }

@@ -1,4 +1,7 @@
+using System.Diagnostics;
 using System.Net.ServerSentEvents;
+using System.Security.Cryptography;
+using System.Text;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -29,8 +32,9 @@ public static class JobsApi
             .WithName("Train")
             .WithSummary("Queue a training job")
             .WithDescription("Validates the request against the configured limits, stores the job and returns 202 with its Location. " +
-                "Omitted hyper-parameters take the engine's defaults for the task. A repeated request with the same Idempotency-Key header returns the same job. " +
-                "429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting.")
+                "Omitted hyper-parameters take the engine's defaults for the task. A repeated request with the same Idempotency-Key header returns the same job; " +
+                "the same key with a different request is 422. 429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         group.MapGet("/jobs", ListAsync)
@@ -65,7 +69,7 @@ public static class JobsApi
     private static async Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
         TrainRequest request,
         [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
-        RnnDbContext db, DatasetCatalog datasets, JobQueue queue,
+        JobStore store, DatasetCatalog datasets, WorkerWakeSignal wake,
         IOptions<LimitsOptions> limits, IOptions<WorkerOptions> worker, HttpContext http, CancellationToken ct)
     {
         if (request.Task is not { } task) return Problems.Invalid("task", "Required: sentiment or charlm.");
@@ -83,20 +87,7 @@ public static class JobsApi
         var errors = HyperparameterRules.Check(task, architecture, hyperparameters, limits.Value);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
-        // SQLite starts this as BEGIN IMMEDIATE: the key lookup, the queue count and the insert run as one
-        // writer, so concurrent requests can neither overfill the queue nor create two jobs for one key.
-        await using var transaction = await db.Database.BeginTransactionAsync(ct);
-        if (!string.IsNullOrEmpty(idempotencyKey) && await FindByKeyAsync(db, idempotencyKey, ct) is { } existing)
-            return Accepted(existing);
-
-        var queued = await db.TrainingJobs.CountAsync(j => j.Status == JobStatus.Queued, ct);
-        if (queued >= worker.Value.MaxQueuedJobs)
-        {
-            http.Response.Headers.RetryAfter = worker.Value.QueueFullRetryAfterSeconds.ToString();
-            return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The training queue is full",
-                detail: $"{queued} jobs are waiting (Worker:MaxQueuedJobs = {worker.Value.MaxQueuedJobs}). Retry later.");
-        }
-
+        var hyperparametersJson = JsonSerializer.Serialize(hyperparameters, ApiJson.Options);
         var job = new TrainingJob
         {
             Id = Guid.NewGuid(),
@@ -105,22 +96,37 @@ public static class JobsApi
             Task = task,
             Architecture = architecture,
             Dataset = request.Dataset,
-            HyperparametersJson = JsonSerializer.Serialize(hyperparameters, ApiJson.Options),
+            HyperparametersJson = hyperparametersJson,
             IdempotencyKey = string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey,
+            RequestHash = RequestHash(request.Name, task, architecture, request.Dataset, hyperparametersJson),
             TotalEpochs = hyperparameters.Epochs,
             CreatedAt = DateTime.UtcNow,
         };
-        db.TrainingJobs.Add(job);
-        await db.SaveChangesAsync(ct);
-        await transaction.CommitAsync(ct); // committed before 202: the row is the queue
-        queue.Wake(job.Id);
-        return Accepted(job);
+        switch (await store.EnqueueAsync(job, ct))
+        {
+            case EnqueueResult.Created created:
+                wake.Wake();
+                return Accepted(created.Job);
+            case EnqueueResult.Existing existing:
+                return Accepted(existing.Job);
+            case EnqueueResult.KeyReused reused:
+                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused",
+                    detail: $"The Idempotency-Key was already used for job {reused.Job.Id} with a different request; use a new key for a new job.",
+                    extensions: new Dictionary<string, object?> { ["jobId"] = reused.Job.Id });
+            case EnqueueResult.QueueFull full:
+                http.Response.Headers.RetryAfter = worker.Value.QueueFullRetryAfterSeconds.ToString();
+                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The training queue is full",
+                    detail: $"{full.Queued} jobs are waiting (Worker:MaxQueuedJobs = {worker.Value.MaxQueuedJobs}). Retry later.");
+            default:
+                throw new UnreachableException();
+        }
 
         static Accepted<JobResponse> Accepted(TrainingJob job) => TypedResults.Accepted($"/jobs/{job.Id}", job.AsResponse(null));
     }
 
-    private static Task<TrainingJob?> FindByKeyAsync(RnnDbContext db, string key, CancellationToken ct) =>
-        db.TrainingJobs.AsNoTracking().FirstOrDefaultAsync(j => j.IdempotencyKey == key, ct);
+    /// <summary>What makes two requests the same job: the effective settings, not the JSON's spelling.</summary>
+    private static string RequestHash(string? name, TaskKind task, Architecture architecture, string dataset, string hyperparametersJson) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{name}\n{task}\n{architecture}\n{dataset}\n{hyperparametersJson}")));
 
     private static async Task<Results<Ok<JobPage>, ValidationProblem>> ListAsync(
         RnnDbContext db, string? status, int? page, int? pageSize, CancellationToken ct)
@@ -216,22 +222,18 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFoundProblem, ConflictProblem>> CancelAsync(
-        Guid id, RnnDbContext db, RunningJobs running, JobEvents events, CancellationToken ct)
+        Guid id, RnnDbContext db, JobStore store, RunningJobs running, JobEvents events, CancellationToken ct)
     {
-        var job = await db.TrainingJobs.AsNoTracking().FirstOrDefaultAsync(j => j.Id == id, ct);
-        if (job is null) return Problems.NotFound($"No job {id}.");
-        if (job.IsFinished) return Problems.Conflict($"The job has already finished ({Lower(job.Status)}).");
-
-        var now = DateTime.UtcNow;
-        var cancelledQueued = await db.TrainingJobs.Where(j => j.Id == id && j.Status == JobStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
-                .SetProperty(j => j.CancelRequested, true).SetProperty(j => j.FinishedAt, now), ct);
-        if (cancelledQueued == 0)
+        switch (await store.RequestCancelAsync(id, ct))
         {
-            // Running: record the request (seen by any worker's heartbeat) and stop it here if it runs here.
-            await db.TrainingJobs.Where(j => j.Id == id && j.Status == JobStatus.Running)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
-            running.TryCancel(id);
+            case CancelOutcome.NotFound:
+                return Problems.NotFound($"No job {id}.");
+            case CancelOutcome.AlreadyFinished:
+                var status = await db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
+                return Problems.Conflict($"The job has already finished ({Lower(status)}).");
+            case CancelOutcome.Requested:
+                running.TryCancel(id); // at once when it runs here; another replica reads the mark within Worker:ProgressInterval
+                break;
         }
         events.Publish(id);
 

@@ -19,6 +19,8 @@ public sealed class TrainingJob
     /// <summary>The effective hyper-parameters (request merged over the engine's defaults), as JSON.</summary>
     public required string HyperparametersJson { get; set; }
     public string? IdempotencyKey { get; set; }
+    /// <summary>SHA-256 of the effective request, so a reused Idempotency-Key with another body is told apart.</summary>
+    public string? RequestHash { get; set; }
     public int CurrentEpoch { get; set; }
     public int TotalEpochs { get; set; }
     public double? EtaSeconds { get; set; }
@@ -26,8 +28,13 @@ public sealed class TrainingJob
     public Guid? ModelId { get; set; }
     public string? Error { get; set; }
     public bool CancelRequested { get; set; }
+    /// <summary>The lease id of the claim that runs the job (fencing token); null unless running.</summary>
     public string? LeaseOwner { get; set; }
     public DateTime? LeaseExpiresAt { get; set; }
+    /// <summary>The replica (host/process id) that trains the job, or trained it last; null while queued.</summary>
+    public string? Worker { get; set; }
+    /// <summary>How often an expired lease sent the job back to the queue.</summary>
+    public int RescueCount { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
@@ -41,7 +48,8 @@ public sealed class TrainingJob
 /// <summary>Training progress; etaSeconds is null until an epoch has finished.</summary>
 public sealed record JobProgress(int Epoch, int TotalEpochs, double Percent, double? EtaSeconds);
 
-/// <summary>A training job as the API shows it.</summary>
+/// <summary>A training job as the API shows it. Worker is the replica (host/process id) that trains it, or trained it
+/// last; rescues counts how often it was taken over after its replica stopped answering.</summary>
 public sealed record JobResponse(
     Guid Id,
     string? Name,
@@ -55,6 +63,8 @@ public sealed record JobResponse(
     Guid? ModelId,
     string? Error,
     int? ResumedFromEpoch,
+    string? Worker,
+    int Rescues,
     DateTime CreatedAt,
     DateTime? StartedAt,
     DateTime? FinishedAt);
@@ -69,7 +79,7 @@ public static class TrainingJobMapping
         var eta = job.IsFinished ? 0 : job.EtaSeconds;
         return new JobResponse(job.Id, job.Name, job.Status, job.Task, job.Architecture, job.Dataset,
             job.GetHyperparameters(), new JobProgress(job.CurrentEpoch, job.TotalEpochs, percent, eta),
-            latest?.AsResponse(), job.ModelId, job.Error, job.ResumedFromEpoch,
+            latest?.AsResponse(), job.ModelId, job.Error, job.ResumedFromEpoch, job.Worker, job.RescueCount,
             job.CreatedAt, job.StartedAt, job.FinishedAt);
     }
 }

@@ -6,7 +6,7 @@ using RnnService.Engine.Training;
 
 namespace RnnService.Api.Models;
 
-/// <summary>A trained model: its config as JSON and its weights as a safetensors BLOB. One per job.</summary>
+/// <summary>A trained model: its config as JSON; its weights are a <see cref="ModelWeights"/> row. One per job.</summary>
 public sealed class Model
 {
     public Guid Id { get; set; }
@@ -19,7 +19,6 @@ public sealed class Model
     public long ParameterCount { get; set; }
     public required string ConfigJson { get; set; }
     public string? FinalMetricsJson { get; set; }
-    public required byte[] Weights { get; set; }
     public DateTime CreatedAt { get; set; }
 }
 

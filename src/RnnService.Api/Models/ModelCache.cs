@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
@@ -5,14 +6,20 @@ using RnnService.Engine.Models;
 
 namespace RnnService.Api.Models;
 
-/// <summary>A bounded least-recently-used cache of loaded models for /predict and /generate.
-/// Deleted models are remembered so a request that read the weights just before the delete
-/// cannot put them back.</summary>
+/// <summary>A bounded least-recently-used cache of loaded models for /predict and /generate. A cached model is
+/// checked against the database again once it is Inference:ModelRevalidateInterval old, so a delete made on any
+/// replica stops it everywhere within that time. Models deleted here are remembered, so a request that read the
+/// weights just before the delete cannot put them back.</summary>
 public sealed class ModelCache(IOptions<InferenceOptions> options)
 {
+    private sealed record Entry(Guid Id, RnnModel Model)
+    {
+        public long ValidatedAt { get; set; } = Stopwatch.GetTimestamp();
+    }
+
     private readonly Lock _lock = new();
-    private readonly LinkedList<(Guid Id, RnnModel Model)> _order = new();
-    private readonly Dictionary<Guid, LinkedListNode<(Guid Id, RnnModel Model)>> _entries = new();
+    private readonly LinkedList<Entry> _order = new();
+    private readonly Dictionary<Guid, LinkedListNode<Entry>> _entries = new();
     private readonly HashSet<Guid> _deleted = new();
     private int Capacity => Math.Max(1, options.Value.ModelCacheSize);
 
@@ -20,6 +27,7 @@ public sealed class ModelCache(IOptions<InferenceOptions> options)
 
     public async Task<RnnModel?> GetAsync(Guid id, RnnDbContext db, CancellationToken ct)
     {
+        Entry? cached = null;
         lock (_lock)
         {
             if (_deleted.Contains(id)) return null;
@@ -27,10 +35,22 @@ public sealed class ModelCache(IOptions<InferenceOptions> options)
             {
                 _order.Remove(node);
                 _order.AddFirst(node);
-                return node.Value.Model;
+                cached = node.Value;
+                if (Stopwatch.GetElapsedTime(cached.ValidatedAt) < options.Value.ModelRevalidateInterval) return cached.Model;
             }
         }
-        var weights = await db.Models.Where(m => m.Id == id).Select(m => m.Weights).FirstOrDefaultAsync(ct);
+        if (cached is not null)
+        {
+            if (!await db.Models.AnyAsync(m => m.Id == id, ct))
+            {
+                Evict(id);
+                return null;
+            }
+            cached.ValidatedAt = Stopwatch.GetTimestamp();
+            return cached.Model;
+        }
+
+        var weights = await db.ModelWeights.Where(w => w.ModelId == id).Select(w => w.Bytes).FirstOrDefaultAsync(ct);
         if (weights is null) return null;
         var model = RnnModel.FromSafetensors(weights);
         lock (_lock)
@@ -38,7 +58,7 @@ public sealed class ModelCache(IOptions<InferenceOptions> options)
             if (_deleted.Contains(id)) return model; // serve this in-flight request, cache nothing
             if (!_entries.ContainsKey(id))
             {
-                _entries[id] = _order.AddFirst((id, model));
+                _entries[id] = _order.AddFirst(new Entry(id, model));
                 while (_entries.Count > Capacity)
                 {
                     var last = _order.Last!;

@@ -54,21 +54,14 @@ public static class ModelsApi
 
     private static async Task<Results<Ok<ModelResponse>, NotFoundProblem>> GetAsync(Guid id, RnnDbContext db, CancellationToken ct)
     {
-        // Everything but the weights.
-        var model = await db.Models.AsNoTracking().Where(m => m.Id == id)
-            .Select(m => new Model
-            {
-                Id = m.Id, JobId = m.JobId, Name = m.Name, Task = m.Task, Architecture = m.Architecture, Dataset = m.Dataset,
-                VocabularySize = m.VocabularySize, ParameterCount = m.ParameterCount, ConfigJson = m.ConfigJson,
-                FinalMetricsJson = m.FinalMetricsJson, CreatedAt = m.CreatedAt, Weights = Array.Empty<byte>(),
-            })
-            .FirstOrDefaultAsync(ct);
+        var model = await db.Models.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
         return model is null ? Problems.NotFound($"No model {id}.") : TypedResults.Ok(model.AsResponse());
     }
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem>> WeightsAsync(Guid id, RnnDbContext db, CancellationToken ct)
     {
-        var file = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => new { m.Name, m.Weights }).FirstOrDefaultAsync(ct);
+        var file = await db.Models.AsNoTracking().Where(m => m.Id == id)
+            .Join(db.ModelWeights, m => m.Id, w => w.ModelId, (m, w) => new { m.Name, Weights = w.Bytes }).FirstOrDefaultAsync(ct);
         if (file is null) return Problems.NotFound($"No model {id}.");
         var name = string.IsNullOrWhiteSpace(file.Name) ? id.ToString() : string.Concat(file.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
         return TypedResults.File(file.Weights, "application/octet-stream", $"{name}.safetensors");

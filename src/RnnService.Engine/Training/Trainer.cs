@@ -7,7 +7,7 @@ namespace RnnService.Engine.Training;
 
 /// <summary>
 /// Trains a model from data: seeded initialisation and mini-batches, per-epoch metrics, optional
-/// validation-based early stopping that keeps the best weights, checkpoints after every epoch and
+/// validation-based early stopping that keeps the best weights, checkpoints after the epochs the caller asks for, and
 /// exact resume from one. Runs synchronously on the calling thread.
 /// </summary>
 public static class Trainer
@@ -82,13 +82,14 @@ public static class Trainer
             {
                 bestLoss = monitored;
                 sinceBest = 0;
-                if (hp.EarlyStoppingPatience != null) bestWeights = (float[])p.Values.Clone();
+                if (hp.EarlyStoppingPatience != null) p.Values.CopyTo(bestWeights ??= new float[p.Values.Length], 0);
             }
             else sinceBest++;
             if (hp.EarlyStoppingPatience is int patience && sinceBest >= patience) stoppedEarly = true;
 
             callbacks?.OnEpoch?.Invoke(metrics);
-            callbacks?.OnCheckpoint?.Invoke(new TrainingCheckpoint
+            if (callbacks?.OnCheckpoint is { } onCheckpoint && (callbacks.CheckpointDue?.Invoke(epoch) ?? true))
+                onCheckpoint(new TrainingCheckpoint
             {
                 Epoch = epoch, Config = config, Weights = (float[])p.Values.Clone(), OptimizerSteps = optimizer.Steps,
                 OptimizerState = optimizer.StateBuffers.Select(b => (float[])b.Clone()).ToList(), RngState = rng.GetState(),

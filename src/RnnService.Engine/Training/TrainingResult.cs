@@ -6,6 +6,9 @@ namespace RnnService.Engine.Training;
 public sealed class TrainingCallbacks
 {
     public Action<EpochMetrics>? OnEpoch { get; init; }
+    /// <summary>Asked after each epoch (with its number) whether to make a checkpoint; without it, every epoch has one.
+    /// A checkpoint copies every weight and optimizer buffer, so a caller that saves them by time asks for fewer.</summary>
+    public Func<int, bool>? CheckpointDue { get; init; }
     public Action<TrainingCheckpoint>? OnCheckpoint { get; init; }
 }
 

@@ -16,6 +16,8 @@ public sealed class TrainingJobConfiguration : IEntityTypeConfiguration<Training
         job.Property(j => j.Dataset).HasMaxLength(64);
         job.Property(j => j.IdempotencyKey).HasMaxLength(200);
         job.Property(j => j.LeaseOwner).HasMaxLength(100);
+        job.Property(j => j.Worker).HasMaxLength(100);
+        job.Property(j => j.RequestHash).HasMaxLength(64);
         job.HasIndex(j => j.IdempotencyKey).IsUnique();
         job.HasIndex(j => new { j.Status, j.CreatedAt });
         job.Ignore(j => j.IsFinished);

@@ -7,10 +7,10 @@ using RnnService.Api.Data;
 
 #nullable disable
 
-namespace RnnService.Api.Data.Migrations
+namespace RnnService.Api.Data.Migrations.Sqlite
 {
-    [DbContext(typeof(RnnDbContext))]
-    partial class RnnDbContextModelSnapshot : ModelSnapshot
+    [DbContext(typeof(SqliteRnnDbContext))]
+    partial class SqliteRnnDbContextModelSnapshot : ModelSnapshot
     {
         protected override void BuildModel(ModelBuilder modelBuilder)
         {
@@ -25,10 +25,6 @@ namespace RnnService.Api.Data.Migrations
 
                     b.Property<long>("Bytes")
                         .HasColumnType("INTEGER");
-
-                    b.Property<string>("Content")
-                        .IsRequired()
-                        .HasColumnType("TEXT");
 
                     b.Property<DateTime>("CreatedAt")
                         .HasColumnType("TEXT");
@@ -52,6 +48,21 @@ namespace RnnService.Api.Data.Migrations
                     b.HasKey("Name");
 
                     b.ToTable("Datasets");
+                });
+
+            modelBuilder.Entity("RnnService.Api.Datasets.DatasetContent", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Content")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Name");
+
+                    b.ToTable("DatasetContents");
                 });
 
             modelBuilder.Entity("RnnService.Api.Jobs.EpochMetric", b =>
@@ -144,6 +155,13 @@ namespace RnnService.Api.Data.Migrations
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("RequestHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("RescueCount")
+                        .HasColumnType("INTEGER");
+
                     b.Property<int?>("ResumedFromEpoch")
                         .HasColumnType("INTEGER");
 
@@ -162,6 +180,10 @@ namespace RnnService.Api.Data.Migrations
 
                     b.Property<int>("TotalEpochs")
                         .HasColumnType("INTEGER");
+
+                    b.Property<string>("Worker")
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
 
                     b.HasKey("Id");
 
@@ -217,10 +239,6 @@ namespace RnnService.Api.Data.Migrations
                     b.Property<int>("VocabularySize")
                         .HasColumnType("INTEGER");
 
-                    b.Property<byte[]>("Weights")
-                        .IsRequired()
-                        .HasColumnType("BLOB");
-
                     b.HasKey("Id");
 
                     b.HasIndex("CreatedAt");
@@ -229,6 +247,20 @@ namespace RnnService.Api.Data.Migrations
                         .IsUnique();
 
                     b.ToTable("Models");
+                });
+
+            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+                {
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<byte[]>("Bytes")
+                        .IsRequired()
+                        .HasColumnType("BLOB");
+
+                    b.HasKey("ModelId");
+
+                    b.ToTable("ModelWeights");
                 });
 
             modelBuilder.Entity("RnnService.Api.Training.Checkpoint", b =>
@@ -251,6 +283,15 @@ namespace RnnService.Api.Data.Migrations
                     b.ToTable("Checkpoints");
                 });
 
+            modelBuilder.Entity("RnnService.Api.Datasets.DatasetContent", b =>
+                {
+                    b.HasOne("RnnService.Api.Datasets.Dataset", null)
+                        .WithOne()
+                        .HasForeignKey("RnnService.Api.Datasets.DatasetContent", "Name")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
             modelBuilder.Entity("RnnService.Api.Jobs.EpochMetric", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
@@ -266,6 +307,15 @@ namespace RnnService.Api.Data.Migrations
                         .WithMany()
                         .HasForeignKey("JobId")
                         .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+                {
+                    b.HasOne("RnnService.Api.Models.Model", null)
+                        .WithOne()
+                        .HasForeignKey("RnnService.Api.Models.ModelWeights", "ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });
 

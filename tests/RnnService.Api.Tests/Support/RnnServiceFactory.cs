@@ -1,11 +1,14 @@
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
+using Microsoft.EntityFrameworkCore;
+using RnnService.Api.Data;
 
 namespace RnnService.Api.Tests;
 
-/// <summary>A service over its own SQLite file in a temp folder. Pass the folder of another factory to
-/// start a second host on the same database (restart tests).</summary>
+/// <summary>A service over its own database: a SQLite file in a temp folder, or (in the PostgreSQL build of these
+/// tests) a database named after that folder in the throw-away <see cref="PostgresCluster"/>. Pass the folder of
+/// another factory to start a second host on the same database (restart tests).</summary>
 public sealed class RnnServiceFactory : WebApplicationFactory<Program>
 {
     private readonly Dictionary<string, string?> _settings;
@@ -19,23 +22,25 @@ public sealed class RnnServiceFactory : WebApplicationFactory<Program>
     }
 
     public string Folder { get; }
-    public string DatabasePath => Path.Combine(Folder, "rnnservice.db");
-    public string ConnectionString => $"Data Source={DatabasePath}";
+    public static DatabaseProvider Provider => TestDatabase.Provider;
+    public string ConnectionString => TestDatabase.ConnectionString(Folder);
 
     protected override void ConfigureWebHost(IWebHostBuilder builder)
     {
+        builder.UseSetting("Database:Provider", Provider.ToString());
         builder.UseSetting("ConnectionStrings:RnnService", ConnectionString);
         builder.UseSetting("Worker:PollInterval", "00:00:00.100");
+        builder.UseSetting("Worker:CheckpointInterval", "00:00:00");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
+
+    /// <summary>A context on this service's database, for looking behind the API.</summary>
+    public RnnDbContext OpenDatabase() => TestDatabase.Open(Folder);
 
     public override async ValueTask DisposeAsync()
     {
         await base.DisposeAsync();
-        SqliteConnection.ClearAllPools();
-        if (_ownsFolder)
-        {
-            try { Directory.Delete(Folder, recursive: true); } catch (IOException) { }
-        }
+        TestDatabase.ReleaseConnections();
+        if (_ownsFolder) TestDatabase.Delete(Folder);
     }
 }

@@ -1,0 +1,286 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Microsoft.Extensions.Options;
+using RnnService.Api.Datasets;
+using RnnService.Api.Infrastructure;
+using RnnService.Api.Jobs;
+using RnnService.Api.Models;
+using RnnService.Engine.Training;
+
+namespace RnnService.Api.Training;
+
+/// <summary>
+/// Trains one claimed job: the engine runs on its own thread and only appends finished epochs to the run's
+/// buffer; a progress loop beside it writes them in batches, notices cancels made on any replica and renews
+/// the lease; checkpoints are saved by time (Worker:CheckpointInterval) and once more at shutdown. Every
+/// state change goes through <see cref="JobStore"/>.
+/// </summary>
+public sealed class JobRunner(
+    JobStore store,
+    JobEvents events,
+    RunningJobs runningJobs,
+    DatasetCatalog datasets,
+    IOptions<WorkerOptions> options,
+    ILogger<JobRunner> logger)
+{
+    /// <summary>How long a shutting-down replica waits for the current epoch to end (and be checkpointed).</summary>
+    private static readonly TimeSpan StopGrace = TimeSpan.FromSeconds(5);
+    private WorkerOptions Options => options.Value;
+
+    /// <summary>Runs the job to its end; never throws (each way a job can end is recorded, or left to the lease).</summary>
+    public async Task RunAsync(ClaimedJob claim, CancellationToken stoppingToken)
+    {
+        var job = claim.Job;
+        using var run = new JobRun(claim.Lease);
+        run.CancelAfter(Options.JobTimeLimit);
+        using var onStopping = stoppingToken.Register(() => run.RequestStop(StopGrace));
+        runningJobs.Add(run);
+        using var progressStop = new CancellationTokenSource();
+        var progress = ProgressLoopAsync(run, progressStop.Token);
+        events.Publish(job.Id);
+        try
+        {
+            logger.LogInformation("Training job {JobId} ({Task}, {Architecture}, dataset {Dataset}).", job.Id, job.Task, job.Architecture, job.Dataset);
+            TrainingResult? result = null;
+            string? error = null;
+            try
+            {
+                result = await Task.Factory.StartNew(() => Train(job, run), CancellationToken.None,
+                    TaskCreationOptions.LongRunning, TaskScheduler.Default);
+            }
+            catch (OperationCanceledException) when (run.LeaseLost || run.CancelRequested || run.StopRequested)
+            {
+            }
+            catch (OperationCanceledException)
+            {
+                error = $"The job exceeded its time limit of {Options.JobTimeLimit} (Worker:JobTimeLimit).";
+            }
+            catch (TrainingDivergedException ex)
+            {
+                error = $"Training diverged: {ex.Message} No model was stored; try a lower learningRate or a clipNorm.";
+            }
+            catch (OutOfMemoryException)
+            {
+                error = "The job ran out of memory. Reduce batchSize, maxSequenceLength or hiddenSize.";
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Job {JobId} failed.", job.Id);
+                error = ex.Message;
+            }
+            // The final write takes every epoch still pending, so the progress loop stops first.
+            await progressStop.CancelAsync();
+            await progress;
+            await EndAsync(job, run, result, error);
+        }
+        finally
+        {
+            runningJobs.Remove(job.Id);
+            events.Publish(job.Id);
+        }
+    }
+
+    /// <summary>Runs on a dedicated thread: loads data and checkpoint, then trains synchronously.</summary>
+    private TrainingResult Train(TrainingJob job, JobRun run)
+    {
+        var hyperparameters = job.GetHyperparameters();
+        var data = datasets.Load(job.Dataset);
+        var resumeFrom = LoadCheckpoint(run);
+        var from = resumeFrom?.Epoch ?? 0;
+        if (!store.BeginRunAsync(run.Lease, from, resumeFrom is not null, run.Token).GetAwaiter().GetResult()) LoseLease(run);
+        if (resumeFrom is not null) logger.LogInformation("Job {JobId}: resuming from the checkpoint after epoch {Epoch}.", job.Id, from);
+
+        var sinceCheckpoint = Stopwatch.StartNew();
+        double secondsSum = 0;
+        var epochsTimed = 0;
+        var callbacks = new TrainingCallbacks
+        {
+            OnEpoch = m =>
+            {
+                if (!double.IsFinite(m.TrainLoss)) return; // the engine throws TrainingDivergedException next
+                secondsSum += m.Seconds;
+                epochsTimed++;
+                var eta = Math.Round(secondsSum / epochsTimed * Math.Max(0, job.TotalEpochs - m.Epoch), 1);
+                run.Epochs.Add(EpochMetric.From(job.Id, m, DateTime.UtcNow), eta);
+            },
+            CheckpointDue = _ => run.StopRequested || sinceCheckpoint.Elapsed >= Options.CheckpointInterval,
+            OnCheckpoint = checkpoint =>
+            {
+                if (SaveCheckpoint(checkpoint, run)) sinceCheckpoint.Restart();
+                if (run.StopRequested)
+                {
+                    run.Stop();
+                    run.Token.ThrowIfCancellationRequested();
+                }
+            },
+        };
+        return Trainer.Train(job.Task, job.Architecture, hyperparameters, data, callbacks, resumeFrom, run.Token);
+    }
+
+    private TrainingCheckpoint? LoadCheckpoint(JobRun run)
+    {
+        var stored = store.LoadCheckpointAsync(run.JobId, run.Token).GetAwaiter().GetResult();
+        if (stored is null) return null;
+        try
+        {
+            return TrainingCheckpoint.FromBytes(stored.Bytes);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "Job {JobId}: unreadable checkpoint; training from the start.", run.JobId);
+            return null;
+        }
+    }
+
+    /// <summary>Writes the checkpoint with every epoch before it. A database that is away costs only this checkpoint
+    /// (training goes on and the next epoch tries again); a lost lease stops the run.</summary>
+    private bool SaveCheckpoint(TrainingCheckpoint checkpoint, JobRun run)
+    {
+        var row = new Checkpoint { JobId = run.JobId, Epoch = checkpoint.Epoch, Bytes = checkpoint.ToBytes(), UpdatedAt = DateTime.UtcNow };
+        try
+        {
+            if (!FlushAsync(run, row, run.Token).GetAwaiter().GetResult()) LoseLease(run);
+            return true;
+        }
+        catch (Exception ex) when (ex is not OperationCanceledException)
+        {
+            logger.LogWarning("Job {JobId}: checkpoint after epoch {Epoch} not saved ({Error}); trying again after the next epoch.",
+                run.JobId, checkpoint.Epoch, ex.Message);
+            return false;
+        }
+    }
+
+    private static void LoseLease(JobRun run)
+    {
+        run.MarkLeaseLost();
+        run.Token.ThrowIfCancellationRequested();
+    }
+
+    /// <summary>Writes the pending epochs (and a checkpoint, when given) under the run's write lock.</summary>
+    private async Task<bool> FlushAsync(JobRun run, Checkpoint? checkpoint, CancellationToken ct)
+    {
+        await run.WriteLock.WaitAsync(ct);
+        try
+        {
+            var (epochs, eta) = run.Epochs.Peek();
+            if (epochs.Count == 0 && checkpoint is null) return true;
+            if (!await store.RecordProgressAsync(run.Lease, epochs, eta, checkpoint, ct))
+            {
+                run.MarkLeaseLost();
+                return false;
+            }
+            run.Epochs.Remove(epochs.Count);
+            events.Publish(run.JobId);
+            return true;
+        }
+        finally
+        {
+            run.WriteLock.Release();
+        }
+    }
+
+    /// <summary>Beside the training thread: writes finished epochs every Worker:ProgressInterval, stops the run when a
+    /// cancel is recorded (by any replica), renews the lease every Worker:HeartbeatInterval. A database that is away
+    /// is retried on the next tick; the epochs wait in the buffer.</summary>
+    private async Task ProgressLoopAsync(JobRun run, CancellationToken stop)
+    {
+        using var timer = new PeriodicTimer(Options.ProgressInterval > TimeSpan.Zero ? Options.ProgressInterval : TimeSpan.FromMilliseconds(200));
+        var sinceRenewal = Stopwatch.StartNew();
+        var failing = false;
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                try
+                {
+                    if (!await FlushAsync(run, null, stop)) return;
+                    if (sinceRenewal.Elapsed >= Options.HeartbeatInterval)
+                    {
+                        var state = await store.RenewAsync(run.Lease, stop);
+                        sinceRenewal.Restart();
+                        if (state == LeaseState.Lost)
+                        {
+                            run.MarkLeaseLost();
+                            return;
+                        }
+                        if (state == LeaseState.CancelRequested) run.RequestCancel();
+                    }
+                    else if (!run.CancelRequested && await store.IsCancelRequestedAsync(run.JobId, stop)) run.RequestCancel();
+                    failing = false;
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    if (!failing) logger.LogWarning("Job {JobId}: progress not written ({Error}); retrying.", run.JobId, ex.Message);
+                    failing = true;
+                }
+            }
+        }
+        catch (OperationCanceledException)
+        {
+        }
+    }
+
+    /// <summary>Records how the run ended. The database may be away for a while: each final write is retried
+    /// until the lease would have expired anyway (then another replica rescues the job from its checkpoint).</summary>
+    private async Task EndAsync(TrainingJob job, JobRun run, TrainingResult? result, string? error)
+    {
+        if (run.LeaseLost)
+        {
+            logger.LogWarning("Job {JobId}: lease lost; another worker owns it now, nothing written.", job.Id);
+            return;
+        }
+        var epochs = run.Epochs.Peek().Epochs;
+        var (what, write) = (result, error) switch
+        {
+            ({ } r, _) => ("succeeded", StoreModel(job, r, epochs, run)),
+            (null, { } e) => ("failed", ct => store.FinishAsync(run.Lease, JobStatus.Failed, e, epochs, ct)),
+            _ when run.CancelRequested => ("cancelled", ct => store.FinishAsync(run.Lease, JobStatus.Cancelled, null, epochs, ct)),
+            _ => ("returned to the queue at shutdown", (Func<CancellationToken, Task<bool>>)(ct => store.ReleaseAsync(run.Lease, ct))),
+        };
+        var deadline = DateTime.UtcNow + (run.StopRequested ? StopGrace : Options.LeaseDuration);
+        for (var delay = TimeSpan.FromMilliseconds(100); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond * 2)))
+        {
+            try
+            {
+                if (await write(CancellationToken.None))
+                    logger.LogInformation("Job {JobId} {What}. {Error}", job.Id, what, error);
+                else
+                    logger.LogWarning("Job {JobId}: lease lost before the end ({What}) was recorded; nothing written.", job.Id, what);
+                return;
+            }
+            catch (Exception ex) when (DateTime.UtcNow + delay < deadline)
+            {
+                logger.LogWarning("Job {JobId}: could not record that it {What} ({Error}); retrying.", job.Id, what, ex.Message);
+                await Task.Delay(delay);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Job {JobId}: could not record that it {What}; its lease will expire and another worker takes it over.", job.Id, what);
+                return;
+            }
+        }
+    }
+
+    private Func<CancellationToken, Task<bool>> StoreModel(TrainingJob job, TrainingResult result, IReadOnlyList<EpochMetric> epochs, JobRun run)
+    {
+        var model = result.Model;
+        var last = result.History.Count > 0 ? result.History[^1] : null;
+        var entity = new Model
+        {
+            Id = Guid.NewGuid(),
+            JobId = job.Id,
+            Name = job.Name,
+            Task = job.Task,
+            Architecture = job.Architecture,
+            Dataset = job.Dataset,
+            VocabularySize = model.Config.VocabularySize,
+            ParameterCount = model.ParameterCount,
+            ConfigJson = JsonSerializer.Serialize(model.Config, ApiJson.Options),
+            FinalMetricsJson = last is null ? null : JsonSerializer.Serialize(EpochMetric.From(job.Id, last, DateTime.UtcNow).AsResponse(), ApiJson.Options),
+            CreatedAt = DateTime.UtcNow,
+        };
+        var weights = new ModelWeights { ModelId = entity.Id, Bytes = model.ToSafetensors() };
+        var finalEpoch = last?.Epoch ?? job.CurrentEpoch;
+        return ct => store.SucceedAsync(run.Lease, epochs, entity, weights, finalEpoch, ct);
+    }
+}
