@@ -37,6 +37,7 @@ public sealed class ServiceBasicsTests
         Assert.Contains("worker", problem.GetProperty("detail").GetString());
     }
 
+#if !POSTGRES
     [Fact]
     public async Task TheDatabaseFileIsMigratedAndUsesTheWriteAheadLog()
     {
@@ -52,6 +53,7 @@ public sealed class ServiceBasicsTests
         command.CommandText = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '__EF%' ORDER BY name)";
         Assert.Equal("Checkpoints,DatasetContents,Datasets,EpochMetrics,ModelWeights,Models,TrainingJobs", (string?)await command.ExecuteScalarAsync());
     }
+#endif
 
     [Fact]
     public async Task TheOpenApiDocumentListsEveryEndpointWithASummary()
