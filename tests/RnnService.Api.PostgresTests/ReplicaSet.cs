@@ -1,0 +1,53 @@
+using Npgsql;
+
+namespace RnnService.Api.Tests;
+
+/// <summary>Several service processes on one fresh PostgreSQL database. The first migrates it; the others start
+/// once it is healthy.</summary>
+public sealed class ReplicaSet : IDisposable
+{
+    private ReplicaSet(PostgresCluster cluster, string database, List<ServiceProcess> replicas)
+    {
+        Cluster = cluster;
+        Database = database;
+        Replicas = replicas;
+    }
+
+    public PostgresCluster Cluster { get; }
+    public string Database { get; }
+    public IReadOnlyList<ServiceProcess> Replicas { get; }
+    public ServiceProcess this[int index] => Replicas[index];
+
+    public static async Task<ReplicaSet> StartAsync(int count, PostgresCluster? cluster = null, IReadOnlyDictionary<string, string>? settings = null)
+    {
+        cluster ??= PostgresCluster.Shared;
+        var database = $"rnn_replicas_{Guid.NewGuid():N}";
+        var connectionString = cluster.ConnectionString(database);
+        var replicas = new List<ServiceProcess> { ServiceProcess.Start(connectionString, settings) };
+        var set = new ReplicaSet(cluster, database, replicas);
+        try
+        {
+            await replicas[0].WaitHealthyAsync(TimeSpan.FromSeconds(90));
+            for (var i = 1; i < count; i++) replicas.Add(ServiceProcess.Start(connectionString, settings));
+            foreach (var replica in replicas.Skip(1)) await replica.WaitHealthyAsync(TimeSpan.FromSeconds(90));
+            return set;
+        }
+        catch
+        {
+            set.Dispose();
+            throw;
+        }
+    }
+
+    /// <summary>The replica whose name a job's worker field carries.</summary>
+    public ServiceProcess ByName(string name) =>
+        Replicas.SingleOrDefault(r => r.Name == name) ?? throw new InvalidOperationException($"No replica named {name}.");
+
+    public string Logs => string.Join("\n", Replicas.Select((r, i) => $"--- replica {i} ({r.Name}):\n{r.Output}"));
+
+    public void Dispose()
+    {
+        foreach (var replica in Replicas) replica.Dispose();
+        NpgsqlConnection.ClearAllPools();
+    }
+}
