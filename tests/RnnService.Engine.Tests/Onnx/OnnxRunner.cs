@@ -13,6 +13,8 @@ internal sealed class OnnxRunner : IDisposable
     public ModelMetadata Metadata => _session.ModelMetadata;
     public IReadOnlyList<string> InputNames => _session.InputNames;
     public IReadOnlyList<string> OutputNames => _session.OutputNames;
+    /// <summary>Inputs that have a default value in the file (ONNX Runtime's overridable initializers).</summary>
+    public IReadOnlyList<string> OptionalInputNames => [.. _session.OverridableInitializerMetadata.Keys];
 
     public sealed record Output(float[] Data, long[] Shape);
 
