@@ -12,6 +12,7 @@ public class OnnxCharModelExportTests
         { Architecture.Lstm, 1 }, { Architecture.Lstm, 2 },
         { Architecture.Gru, 1 }, { Architecture.Gru, 2 },
         { Architecture.Rnn, 1 }, { Architecture.Rnn, 2 },
+        { Architecture.Gru, 3 },
     };
 
     private static readonly string[] Lines = ["the cat", "a bad d", "hello m"];

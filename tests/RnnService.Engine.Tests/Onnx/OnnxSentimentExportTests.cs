@@ -21,6 +21,7 @@ public class OnnxSentimentExportTests
         { Architecture.Lstm, 1 }, { Architecture.Lstm, 2 },
         { Architecture.Gru, 1 }, { Architecture.Gru, 2 },
         { Architecture.Rnn, 1 }, { Architecture.Rnn, 2 },
+        { Architecture.Lstm, 3 },
     };
 
     [Theory]
