@@ -1,5 +1,6 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
 //   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http] [--quick] [--no-torch] [--python PATH]
+// onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
 // No workload named: all of them. --quick: a smoke run (one warm-up call, three short timed runs).
 // --warmup SECONDS: minimum warm-up per measurement (default 3). --no-torch: engine only.
 using System.Globalization;
@@ -13,6 +14,7 @@ var selected = new List<string>();
 var settings = MeasureSettings.Full;
 bool useTorch = true;
 bool runHttp = false;
+bool runOnnx = false;
 double? warmup = null;
 string python = "/usr/bin/python3";   // Debian's interpreter with python3-torch, not a pyenv shim
 for (int i = 0; i < args.Length; i++)
@@ -24,10 +26,11 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--warmup" && i + 1 < args.Length) warmup = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http onnx] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
+    else if (a.Equals("onnx", StringComparison.OrdinalIgnoreCase)) runOnnx = true;
     else if (Workloads.Groups.FirstOrDefault(g => g.Equals(a, StringComparison.OrdinalIgnoreCase)) is string g)
         selected.Add(g);
     else
@@ -37,10 +40,11 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
-if (selected.Count == 0 && !runHttp)
+if (selected.Count == 0 && !runHttp && !runOnnx)
 {
     selected.AddRange(Workloads.Groups);
     runHttp = true;
+    runOnnx = true;
 }
 
 Console.WriteLine($"RnnService engine benchmarks  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
@@ -88,6 +92,9 @@ foreach (string group in selected)
         if (error != null) Console.WriteLine($"  (PyTorch failed: {error})");
     }
 }
+
+if (runOnnx)
+    foreach (var line in OnnxRuntimeBenchmark.Run(settings)) Console.WriteLine(line);
 
 var httpFigures = new List<HttpFigures>();
 if (runHttp)

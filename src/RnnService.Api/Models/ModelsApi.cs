@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
+using RnnService.Engine.Onnx;
 
 namespace RnnService.Api.Models;
 
@@ -28,6 +29,15 @@ public static class ModelsApi
             .WithSummary("Download the weights as a safetensors file")
             .WithDescription("PyTorch state_dict names (embedding.weight, rnn.weight_ih_l0, ..., head.weight, head.bias); " +
                 "the model config is JSON in the file's metadata under \"config\".")
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
+
+        group.MapGet("/{id:guid}/onnx", OnnxAsync)
+            .WithName("GetModelOnnx")
+            .WithSummary("Download the model as an ONNX file (opset 14) for ONNX Runtime and other runtimes")
+            .WithDescription("Sentiment: inputs tokens int64 [batch, sequence] (word ids, padded with 0) and lengths int32 [batch]; " +
+                "output probability [batch] (of positive). Char models: input tokens int64 [batch, sequence], optional initial_h " +
+                "(and initial_c for LSTM) float [layers, batch, hidden]; outputs logits [batch, sequence, vocabulary], final_h (and final_c). " +
+                "The config and vocabulary are in the file's metadata_props (\"config\", \"vocabulary\", \"task\").")
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
 
         group.MapDelete("/{id:guid}", DeleteAsync)
@@ -63,9 +73,20 @@ public static class ModelsApi
         var file = await db.Models.AsNoTracking().Where(m => m.Id == id)
             .Join(db.ModelWeights, m => m.Id, w => w.ModelId, (m, w) => new { m.Name, Weights = w.Bytes }).FirstOrDefaultAsync(ct);
         if (file is null) return Problems.NotFound($"No model {id}.");
-        var name = string.IsNullOrWhiteSpace(file.Name) ? id.ToString() : string.Concat(file.Name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
-        return TypedResults.File(file.Weights, "application/octet-stream", $"{name}.safetensors");
+        return TypedResults.File(file.Weights, "application/octet-stream", $"{DownloadName(file.Name, id)}.safetensors");
     }
+
+    private static async Task<Results<FileContentHttpResult, NotFoundProblem>> OnnxAsync(Guid id, RnnDbContext db, ModelCache cache, CancellationToken ct)
+    {
+        var model = await cache.GetAsync(id, db, ct);
+        if (model is null) return Problems.NotFound($"No model {id}.");
+        var name = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => m.Name).FirstOrDefaultAsync(ct);
+        return TypedResults.File(OnnxExporter.Export(model), "application/octet-stream", $"{DownloadName(name, id)}.onnx");
+    }
+
+    /// <summary>The model's name with anything but letters, digits, '-' and '_' replaced, or its id.</summary>
+    private static string DownloadName(string? name, Guid id) =>
+        string.IsNullOrWhiteSpace(name) ? id.ToString() : string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
 
     private static async Task<Results<NoContent, NotFoundProblem>> DeleteAsync(Guid id, RnnDbContext db, ModelCache cache, CancellationToken ct)
     {

@@ -1,0 +1,93 @@
+using System.Net;
+using System.Text.Json;
+using Microsoft.ML.OnnxRuntime;
+using RnnService.Engine.Onnx;
+using RnnService.Engine.Tokenizers;
+
+namespace RnnService.Api.Tests;
+
+public class OnnxExportTests
+{
+    [Fact]
+    public async Task TheOnnxDownloadOfASentimentModelGivesThePredictProbabilitiesInOnnxRuntime()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 3, name: "toy model"))).Id())).Id("modelId");
+        string[] texts = ["a wonderful heartfelt film", "boring", "the plot was dull and the acting was terrible", "great"];
+        var predictions = (await (await client.PostJsonAsync("/predict", new { modelId, texts })).OkJsonAsync()).GetProperty("predictions");
+
+        var response = await client.GetAsync($"/models/{modelId}/onnx");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
+        Assert.Equal("toy_model.onnx", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        using var session = new InferenceSession(await response.Content.ReadAsByteArrayAsync());
+        var vocabulary = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap[OnnxNames.VocabularyMetadata])!;
+        var tokenizer = new WordTokenizer(vocabulary);
+        // As the service encodes: at most maxSequenceLength words, and a text without words is one <unk>.
+        var encoded = texts.Select(t => tokenizer.Encode(t, 256) is { Length: > 0 } ids ? ids : [tokenizer.UnknownId]).ToArray();
+        int b = texts.Length, steps = encoded.Max(e => e.Length);
+        var tokens = new long[b * steps];
+        for (int i = 0; i < b; i++)
+            for (int j = 0; j < encoded[i].Length; j++) tokens[i * steps + j] = encoded[i][j];
+        var lengths = encoded.Select(e => e.Length).ToArray();
+
+        using var tokenValue = OrtValue.CreateTensorValueFromMemory(tokens, [b, steps]);
+        using var lengthValue = OrtValue.CreateTensorValueFromMemory(lengths, [b]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, new Dictionary<string, OrtValue> { [OnnxNames.Tokens] = tokenValue, [OnnxNames.Lengths] = lengthValue },
+            [OnnxNames.Probability]);
+        var probabilities = outputs[0].GetTensorDataAsSpan<float>().ToArray();
+
+        Assert.Equal(b, probabilities.Length);
+        for (int i = 0; i < b; i++)
+            Assert.True(Math.Abs(predictions[i].GetProperty("probability").GetDouble() - probabilities[i]) <= 1e-5,
+                $"Text {i}: /predict {predictions[i].GetProperty("probability").GetDouble()}, ONNX Runtime {probabilities[i]}");
+    }
+
+    [Fact]
+    public async Task TheOnnxDownloadOfANamesModelGivesThePredictNextCharacterDistribution()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 1))).Id())).Id("modelId");
+        const string prompt = "Mar";
+        var prediction = (await (await client.PostJsonAsync("/predict", new { modelId, text = prompt })).OkJsonAsync()).GetProperty("predictions")[0];
+
+        using var session = new InferenceSession(await client.GetByteArrayAsync($"/models/{modelId}/onnx"));
+        var vocabulary = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap[OnnxNames.VocabularyMetadata])!;
+        var tokenizer = new CharTokenizer(vocabulary);
+        Assert.True(tokenizer.LineMode);
+        long[] context = [tokenizer.BeginId, .. tokenizer.Encode(prompt).Select(id => (long)id)];
+        using var tokenValue = OrtValue.CreateTensorValueFromMemory(context, [1, context.Length]);
+        using var runOptions = new RunOptions();
+        using var outputs = session.Run(runOptions, new Dictionary<string, OrtValue> { [OnnxNames.Tokens] = tokenValue }, [OnnxNames.Logits]);
+        int v = vocabulary.Length;
+        var last = outputs[0].GetTensorDataAsSpan<float>().Slice((context.Length - 1) * v, v).ToArray();
+
+        // Softmax over what the model may generate (not <pad>, <unk>, <bos>), as /predict reports it.
+        var allowed = Enumerable.Range(0, v).Where(i => i != tokenizer.PadId && i != tokenizer.UnknownId && i != tokenizer.BeginId).ToArray();
+        double max = allowed.Max(i => last[i]);
+        double sum = allowed.Sum(i => Math.Exp(last[i] - max));
+        var nextCharacters = prediction.GetProperty("nextCharacters");
+        Assert.Equal(10, nextCharacters.GetArrayLength());
+        foreach (var next in nextCharacters.EnumerateArray())
+        {
+            int id = Array.IndexOf(vocabulary, next.GetProperty("character").GetString());
+            double expected = next.GetProperty("probability").GetDouble(), actual = Math.Exp(last[id] - max) / sum;
+            Assert.True(Math.Abs(expected - actual) <= 1e-5, $"'{vocabulary[id]}': /predict {expected}, ONNX Runtime {actual}");
+        }
+    }
+
+    [Fact]
+    public async Task TheOnnxDownloadOfAnUnknownModelIsA404Problem()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+
+        var problem = await (await client.GetAsync($"/models/{Guid.NewGuid()}/onnx")).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.Contains("No model", problem.GetProperty("detail").GetString());
+    }
+}
