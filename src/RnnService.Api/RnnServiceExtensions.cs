@@ -94,6 +94,7 @@ public static class RnnServiceExtensions
         services.AddSingleton<WorkerHealth>();
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<ModelCache>();
+        services.AddInferenceLimits();
         services.AddHostedService<TrainingWorker>();
         return services;
     }
@@ -120,6 +121,7 @@ public static class RnnServiceExtensions
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseRateLimiter();
+        app.UseRequestTimeouts();
         return app;
     }
 
