@@ -52,8 +52,11 @@ public sealed class InferenceOptions
     public int MaxGenerateCharacters { get; set; } = 2000;
     /// <summary>/predict: total characters of all texts at most this (char models run two passes per text).</summary>
     public int MaxPredictCharacters { get; set; } = 1000;
-    /// <summary>Inference requests running at once; 0 = one per CPU core.</summary>
+    /// <summary>Inference requests running at once; 0 = one per CPU core. Light requests do not count.</summary>
     public int MaxConcurrentRequests { get; set; }
+    /// <summary>A request of at most this many characters (as the two budgets above count them) is light: it
+    /// runs at once without a slot, so a one-sentence /predict never queues behind long generations.</summary>
+    public int LightRequestCharacters { get; set; } = 100;
     /// <summary>How long a request waits for a free slot before it is answered 503.</summary>
     public TimeSpan QueueWait { get; set; } = TimeSpan.FromSeconds(1);
     /// <summary>Retry-After of that 503.</summary>

@@ -67,7 +67,7 @@ public sealed class InferenceLimitsTests
     }
 
     [Fact]
-    public async Task WithEverySlotBusyTheNextRequestIs503WithRetryAfterWhileHealthAndJobsAnswer()
+    public async Task WithEverySlotBusyTheNextHeavyRequestIs503WithRetryAfterWhileLightOnesHealthAndJobsAnswer()
     {
         await using var factory = new RnnServiceFactory(new()
         {
@@ -87,9 +87,12 @@ public sealed class InferenceLimitsTests
         var problem = await refused.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
         Assert.Equal(TimeSpan.FromSeconds(2), refused.Headers.RetryAfter?.Delta);
         Assert.Contains("Inference:MaxConcurrentRequests", problem.GetProperty("detail").GetString());
-        await (await client.PostJsonAsync("/predict", new { modelId, text = "to be" })).AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        await (await client.PostAsync("/generate", Json(new { modelId, count = 1, maxLength = 500 }))).AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
 
-        // Endpoints outside inference do not queue behind it: they answer while the heavy request still runs.
+        // A light request (at most Inference:LightRequestCharacters) needs no slot, and endpoints outside
+        // inference do not queue behind it: they answer while the heavy request still runs.
+        var scored = await (await client.PostJsonAsync("/predict", new { modelId, text = "to be" })).OkJsonAsync();
+        Assert.True(scored.GetProperty("predictions")[0].GetProperty("perplexity").GetDouble() > 1);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/jobs")).StatusCode);
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
@@ -99,8 +102,9 @@ public sealed class InferenceLimitsTests
         abandon.Cancel();
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => heavy);
         await WaitUntilAsync(() => slots.Running == 0, "the abandoned request to release its slot");
-        var light = await (await client.PostAsync("/generate", Json(new { modelId, count = 1, maxLength = 5, seed = 1 }))).OkJsonAsync();
-        Assert.Single(light.GetProperty("samples").EnumerateArray());
+        // The slot is free again: a request that needs one is served.
+        var served = await (await client.PostAsync("/generate", Json(new { modelId, count = 1, maxLength = 500, seed = 1 }))).OkJsonAsync();
+        Assert.Single(served.GetProperty("samples").EnumerateArray());
     }
 
     [Fact]

@@ -92,7 +92,7 @@ public static class InferenceApi
         }
         if (InferenceLimits.CheckPredict(texts, inference) is { } tooMuch) return Problems.Invalid(request.Text is null ? "texts" : "text", tooMuch);
 
-        using var slot = await slots.TryEnterAsync(ct);
+        using var slot = await slots.TryEnterAsync(InferenceLimits.PredictCharacters(texts), ct);
         if (slot is null) return InferenceLimits.Busy(http, inference);
         var model = await cache.GetAsync(modelId, db, ct);
         if (model is null) return Problems.NotFound($"No model {modelId}.");
@@ -147,11 +147,11 @@ public static class InferenceApi
         if (request.TopK is < 0) return Problems.Invalid("topK", "Must be 0 (off) or more.");
         if (request.TopP is { } topP && !(topP > 0 && topP <= 1)) return Problems.Invalid("topP", "Must be in (0, 1].");
         var defaults = new GenerationOptions();
-        if (InferenceLimits.CheckGenerate(request.Count ?? defaults.Count, request.Prompt?.Length ?? 0,
-                request.MaxLength ?? defaults.MaxLength, inference) is { } tooMuch)
+        int samples = request.Count ?? defaults.Count, promptLength = request.Prompt?.Length ?? 0, length = request.MaxLength ?? defaults.MaxLength;
+        if (InferenceLimits.CheckGenerate(samples, promptLength, length, inference) is { } tooMuch)
             return TypedResults.ValidationProblem(tooMuch);
 
-        using var slot = await slots.TryEnterAsync(ct);
+        using var slot = await slots.TryEnterAsync(InferenceLimits.GenerateCharacters(samples, promptLength, length), ct);
         if (slot is null) return InferenceLimits.Busy(http, inference);
         var model = await cache.GetAsync(modelId, db, ct);
         if (model is null) return Problems.NotFound($"No model {modelId}.");

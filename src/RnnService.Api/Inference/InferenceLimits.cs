@@ -16,9 +16,18 @@ public static class InferenceLimits
     }
 
     /// <summary>count × (prompt + maxLength) characters: every sample runs the prompt and then its own steps.</summary>
+    public static long GenerateCharacters(int count, int promptLength, int maxLength) => (long)count * (promptLength + maxLength);
+
+    public static long PredictCharacters(IReadOnlyList<string> texts)
+    {
+        long characters = 0;
+        foreach (var text in texts) characters += text.Length;
+        return characters;
+    }
+
     public static Dictionary<string, string[]>? CheckGenerate(int count, int promptLength, int maxLength, InferenceOptions options)
     {
-        long characters = (long)count * (promptLength + maxLength);
+        long characters = GenerateCharacters(count, promptLength, maxLength);
         if (characters <= options.MaxGenerateCharacters) return null;
         var message = $"count × (prompt length + maxLength) = {count} × ({promptLength} + {maxLength}) = {characters} characters; " +
             $"at most {options.MaxGenerateCharacters} per request (Inference:MaxGenerateCharacters).";
@@ -29,8 +38,7 @@ public static class InferenceLimits
 
     public static string? CheckPredict(IReadOnlyList<string> texts, InferenceOptions options)
     {
-        long characters = 0;
-        foreach (var text in texts) characters += text.Length;
+        long characters = PredictCharacters(texts);
         return characters <= options.MaxPredictCharacters ? null
             : $"{characters} characters in all; at most {options.MaxPredictCharacters} per request (Inference:MaxPredictCharacters).";
     }
