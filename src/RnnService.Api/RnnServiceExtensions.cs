@@ -91,6 +91,7 @@ public static class RnnServiceExtensions
         services.AddSingleton<JobRunner>();
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<ModelCache>();
+        services.AddInferenceLimits();
         services.AddHostedService<TrainingWorker>();
         return services;
     }
@@ -102,6 +103,7 @@ public static class RnnServiceExtensions
         app.UseStatusCodePages();
         app.UseMiddleware<RequestBodyLimitMiddleware>();
         app.UseRateLimiter();
+        app.UseRequestTimeouts();
         return app;
     }
 

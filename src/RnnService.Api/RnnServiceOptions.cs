@@ -66,6 +66,22 @@ public sealed class InferenceOptions
     /// <summary>Requests per client IP per window.</summary>
     public int PermitLimit { get; set; } = 600;
     public int WindowSeconds { get; set; } = 60;
+    /// <summary>/generate: count × (prompt length + maxLength) at most this; sized for about a second of batched
+    /// generation on the largest model the Limits allow.</summary>
+    public int MaxGenerateCharacters { get; set; } = 2000;
+    /// <summary>/predict: total characters of all texts at most this (char models run two passes per text).</summary>
+    public int MaxPredictCharacters { get; set; } = 1000;
+    /// <summary>Inference requests running at once; 0 = one per CPU core. Light requests do not count.</summary>
+    public int MaxConcurrentRequests { get; set; }
+    /// <summary>A request of at most this many characters (as the two budgets above count them) is light: it
+    /// runs at once without a slot, so a one-sentence /predict never queues behind long generations.</summary>
+    public int LightRequestCharacters { get; set; } = 100;
+    /// <summary>How long a request waits for a free slot before it is answered 503.</summary>
+    public TimeSpan QueueWait { get; set; } = TimeSpan.FromSeconds(1);
+    /// <summary>Retry-After of that 503.</summary>
+    public int BusyRetryAfterSeconds { get; set; } = 1;
+    /// <summary>A request still running after this is stopped and answered 504; zero = no timeout.</summary>
+    public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
 
 /// <summary>Optional API key, bound from the "Auth" section: when set, writes need the X-Api-Key header.</summary>

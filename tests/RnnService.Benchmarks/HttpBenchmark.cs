@@ -104,7 +104,7 @@ internal static class HttpBenchmark
         return response.Content.ReadFromJsonAsync<JsonElement>().GetAwaiter().GetResult().GetProperty("id").GetString()!;
     }
 
-    private static string TrainAndWait(HttpClient client, string json)
+    internal static string TrainAndWait(HttpClient client, string json)
     {
         var job = WaitForStatus(client, PostTrain(client, json), "succeeded");
         return job.GetProperty("modelId").GetString()!;
@@ -125,7 +125,7 @@ internal static class HttpBenchmark
         throw new TimeoutException($"Job {jobId} did not reach {status}.");
     }
 
-    private static void WaitHealthy(HttpClient client, Process service)
+    internal static void WaitHealthy(HttpClient client, Process service)
     {
         var until = DateTime.UtcNow.AddSeconds(60);
         while (DateTime.UtcNow < until)
@@ -141,14 +141,14 @@ internal static class HttpBenchmark
         throw new TimeoutException("The service did not become healthy within 60 s.");
     }
 
-    private static void RunToEnd(string file, string arguments, string directory)
+    internal static void RunToEnd(string file, string arguments, string directory)
     {
         using var p = Process.Start(new ProcessStartInfo(file, arguments) { WorkingDirectory = directory, UseShellExecute = false })!;
         p.WaitForExit();
         if (p.ExitCode != 0) throw new InvalidOperationException($"{file} {arguments} failed with exit code {p.ExitCode}.");
     }
 
-    private static int FreePort()
+    internal static int FreePort()
     {
         var listener = new System.Net.Sockets.TcpListener(System.Net.IPAddress.Loopback, 0);
         listener.Start();
@@ -157,7 +157,7 @@ internal static class HttpBenchmark
         return port;
     }
 
-    private static string RepositoryRoot()
+    internal static string RepositoryRoot()
     {
         for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir != null; dir = dir.Parent)
             if (File.Exists(Path.Combine(dir.FullName, "RnnService.sln"))) return dir.FullName;

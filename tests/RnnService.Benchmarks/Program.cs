@@ -1,5 +1,5 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
-//   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http] [--quick] [--no-torch] [--python PATH]
+//   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx] [--quick] [--no-torch] [--python PATH]
 // onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
 // No workload named: all of them. --quick: a smoke run (one warm-up call, three short timed runs).
 // --warmup SECONDS: minimum warm-up per measurement (default 3). --no-torch: engine only.
@@ -15,6 +15,7 @@ var settings = MeasureSettings.Full;
 bool useTorch = true;
 bool runHttp = false;
 bool runOnnx = false;
+bool runInferenceLimits = false;   // "http-limits": only the issue-14 lines (InferenceLoadBenchmark)
 double? warmup = null;
 string python = "/usr/bin/python3";   // Debian's interpreter with python3-torch, not a pyenv shim
 for (int i = 0; i < args.Length; i++)
@@ -26,10 +27,11 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--warmup" && i + 1 < args.Length) warmup = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http onnx] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
+    else if (a.Equals("http-limits", StringComparison.OrdinalIgnoreCase)) runInferenceLimits = true;
     else if (a.Equals("onnx", StringComparison.OrdinalIgnoreCase)) runOnnx = true;
     else if (Workloads.Groups.FirstOrDefault(g => g.Equals(a, StringComparison.OrdinalIgnoreCase)) is string g)
         selected.Add(g);
@@ -40,7 +42,7 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
-if (selected.Count == 0 && !runHttp && !runOnnx)
+if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits)
 {
     selected.AddRange(Workloads.Groups);
     runHttp = true;
@@ -102,6 +104,12 @@ if (runHttp)
     httpFigures.AddRange(HttpBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns));
     foreach (var f in httpFigures) Console.WriteLine(HttpBenchmark.Line(f));
 }
+if (runHttp || runInferenceLimits)
+{
+    var limits = InferenceLoadBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns);
+    foreach (var f in limits) Console.WriteLine(HttpBenchmark.Line(f));
+    httpFigures.AddRange(limits);
+}
 
 Console.WriteLine();
 Console.WriteLine($"load average after the run: {Machine.LoadAverage()}");
@@ -116,7 +124,7 @@ if (httpFigures.Count > 0)
     Console.WriteLine("|---|---:|---:|---:|---|");
     foreach (var f in httpFigures)
     {
-        string target = f.Name.Contains("while training") ? (f.Name.Contains("latency") ? "p99 < 10 ms" : "") :
+        string target = f.Name.Contains("max-size generates") ? "" : f.Name.Contains("while training") ? (f.Name.Contains("latency") ? "p99 < 10 ms" : "") :
             f.Name.Contains("latency") ? "p50 < 1 ms" : ">= 5000 req/s";
         Console.WriteLine($"| {f.Name} | {f.P50Ms:F2} ms | {f.P99Ms:F2} ms | {f.RequestsPerSecond:F0} | {target} |");
     }

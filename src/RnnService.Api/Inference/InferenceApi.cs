@@ -43,26 +43,37 @@ public static class InferenceApi
     {
         var group = app.MapGroup("").WithTags("Inference")
             .RequireRateLimiting(RateLimitPolicy);
+        var timeout = app.ServiceProvider.GetRequiredService<IOptions<InferenceOptions>>().Value.RequestTimeout;
+        if (timeout > TimeSpan.Zero) group.WithRequestTimeout(InferenceLimits.TimeoutPolicy(timeout));
 
         group.MapPost("/predict", PredictAsync)
             .WithName("Predict")
             .WithSummary("Classify texts (sentiment model) or score them (char model)")
-            .WithDescription("Body {modelId, text} or {modelId, texts: [...]}. Rate limited (Inference:PermitLimit per Inference:WindowSeconds per client).")
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .WithDescription("Body {modelId, text} or {modelId, texts: [...]}; at most Inference:MaxPredictCharacters characters in all. " +
+                "Rate limited (Inference:PermitLimit per Inference:WindowSeconds per client); 503 with Retry-After when " +
+                "Inference:MaxConcurrentRequests are running; 504 past Inference:RequestTimeout.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
         group.MapPost("/generate", GenerateAsync)
             .WithName("Generate")
             .WithSummary("Sample text from a char model")
-            .WithDescription("400 for a sentiment model. Rate limited like /predict.")
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .WithDescription("400 for a sentiment model, and when count × (prompt length + maxLength) is over " +
+                "Inference:MaxGenerateCharacters. Rate limited, capped and timed out like /predict.")
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
         return group;
     }
 
-    private static async Task<Results<Ok<PredictResponse>, ValidationProblem, NotFoundProblem>> PredictAsync(
-        PredictRequest request, RnnDbContext db, ModelCache cache, IOptions<LimitsOptions> options, CancellationToken ct)
+    private static async Task<Results<Ok<PredictResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> PredictAsync(
+        PredictRequest request, RnnDbContext db, ModelCache cache, InferenceSlots slots, HttpContext http,
+        IOptions<LimitsOptions> options, IOptions<InferenceOptions> inferenceOptions, CancellationToken ct)
     {
         var limits = options.Value;
+        var inference = inferenceOptions.Value;
         if (request.ModelId is not { } modelId) return Problems.Invalid("modelId", "Required.");
         if ((request.Text is null) == (request.Texts is null)) return Problems.Invalid("text", "Give either text or texts (not both).");
         IReadOnlyList<string> texts;
@@ -79,17 +90,19 @@ public static class InferenceApi
             for (var i = 0; i < texts.Count; i++)
                 if (CheckText(texts[i], limits) is { } problem) return Problems.Invalid($"texts[{i}]", problem);
         }
+        if (InferenceLimits.CheckPredict(texts, inference) is { } tooMuch) return Problems.Invalid(request.Text is null ? "texts" : "text", tooMuch);
 
+        using var slot = await slots.TryEnterAsync(InferenceLimits.PredictCharacters(texts), ct);
+        if (slot is null) return InferenceLimits.Busy(http, inference);
         var model = await cache.GetAsync(modelId, db, ct);
         if (model is null) return Problems.NotFound($"No model {modelId}.");
         try
         {
             var predictions = model switch
             {
-                SentimentClassifier classifier => classifier.Classify(texts).Select(c => new Prediction(c.Text,
+                SentimentClassifier classifier => classifier.Classify(texts, ct).Select(c => new Prediction(c.Text,
                     Label: c.Label == 1 ? "positive" : "negative", Probability: Finite(c.Probability), UnknownWords: c.UnknownWords)).ToList(),
-                CharLanguageModel lm => texts.Select(t => new Prediction(t, Perplexity: Finite(lm.Perplexity(t)),
-                    NextCharacters: lm.NextCharacters(t, 10).Select(n => new NextCharacterResponse(n.Character, Finite(n.Probability) ?? 0)).ToList())).ToList(),
+                CharLanguageModel lm => texts.Select(t => Score(lm, t, ct)).ToList(),
                 _ => throw new NotSupportedException(model.GetType().Name),
             };
             return TypedResults.Ok(new PredictResponse(modelId, predictions));
@@ -100,6 +113,14 @@ public static class InferenceApi
         }
     }
 
+    // One text at a time, so an abandoned or timed-out batch stops between texts.
+    private static Prediction Score(CharLanguageModel lm, string text, CancellationToken ct)
+    {
+        ct.ThrowIfCancellationRequested();
+        return new Prediction(text, Perplexity: Finite(lm.Perplexity(text)),
+            NextCharacters: lm.NextCharacters(text, 10).Select(n => new NextCharacterResponse(n.Character, Finite(n.Probability) ?? 0)).ToList());
+    }
+
     private static string? CheckText(string? text, LimitsOptions limits) =>
         string.IsNullOrWhiteSpace(text) ? "Must not be empty."
         : text.Length > limits.MaxTextLength ? $"At most {limits.MaxTextLength} characters (Limits:MaxTextLength)."
@@ -108,10 +129,12 @@ public static class InferenceApi
     // JSON has no NaN or Infinity (an unseen character can make a perplexity infinite): those become null.
     private static double? Finite(double value) => double.IsFinite(value) ? value : null;
 
-    private static async Task<Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem>> GenerateAsync(
-        GenerateRequest request, RnnDbContext db, ModelCache cache, IOptions<LimitsOptions> options, CancellationToken ct)
+    private static async Task<Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> GenerateAsync(
+        GenerateRequest request, RnnDbContext db, ModelCache cache, InferenceSlots slots, HttpContext http,
+        IOptions<LimitsOptions> options, IOptions<InferenceOptions> inferenceOptions, CancellationToken ct)
     {
         var limits = options.Value;
+        var inference = inferenceOptions.Value;
         if (request.ModelId is not { } modelId) return Problems.Invalid("modelId", "Required.");
         if (request.Prompt is { } prompt && prompt.Length > limits.MaxTextLength)
             return Problems.Invalid("prompt", $"At most {limits.MaxTextLength} characters (Limits:MaxTextLength).");
@@ -123,13 +146,18 @@ public static class InferenceApi
             return Problems.Invalid("temperature", $"Must be between 0 and {limits.MaxTemperature}.");
         if (request.TopK is < 0) return Problems.Invalid("topK", "Must be 0 (off) or more.");
         if (request.TopP is { } topP && !(topP > 0 && topP <= 1)) return Problems.Invalid("topP", "Must be in (0, 1].");
+        var defaults = new GenerationOptions();
+        int samples = request.Count ?? defaults.Count, promptLength = request.Prompt?.Length ?? 0, length = request.MaxLength ?? defaults.MaxLength;
+        if (InferenceLimits.CheckGenerate(samples, promptLength, length, inference) is { } tooMuch)
+            return TypedResults.ValidationProblem(tooMuch);
 
+        using var slot = await slots.TryEnterAsync(InferenceLimits.GenerateCharacters(samples, promptLength, length), ct);
+        if (slot is null) return InferenceLimits.Busy(http, inference);
         var model = await cache.GetAsync(modelId, db, ct);
         if (model is null) return Problems.NotFound($"No model {modelId}.");
         if (model is not CharLanguageModel lm)
             return Problems.Invalid("modelId", "This is a sentiment model; /generate needs a char (charlm) model.");
 
-        var defaults = new GenerationOptions();
         var generation = new GenerationOptions
         {
             Prompt = request.Prompt ?? defaults.Prompt,
@@ -143,7 +171,7 @@ public static class InferenceApi
         try
         {
             generation.Validate();
-            return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation)));
+            return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation, ct)));
         }
         catch (ArgumentException ex)
         {

@@ -12,6 +12,7 @@ public sealed class CharLanguageModel : RnnModel
 {
     private readonly CharTokenizer _tokenizer;
     private readonly bool[] _allowed;   // tokens that may be generated: not pad/unk/bos
+    private long _generationSteps;
 
     internal CharLanguageModel(ModelConfig config, RecurrentNetwork network) : base(config, network)
     {
@@ -23,6 +24,10 @@ public sealed class CharLanguageModel : RnnModel
     }
 
     public bool LineMode => _tokenizer.LineMode;
+
+    /// <summary>Sampling steps <see cref="Generate"/> has run on this model, all callers together; lets a
+    /// caller see that cancelled generation stopped stepping.</summary>
+    public long GenerationSteps => Interlocked.Read(ref _generationSteps);
 
     /// <summary>Token ids that condition the model on a prompt: &lt;bos&gt; + prompt for line models.</summary>
     private int[] Context(string prompt)
@@ -73,12 +78,14 @@ public sealed class CharLanguageModel : RnnModel
 
     /// <summary>
     /// Writes options.Count samples, each the prompt followed by up to MaxLength generated characters
-    /// (a line model stops at its end marker). The same seed gives the same samples.
+    /// (a line model stops at its end marker). The same seed gives the same samples. The token is checked
+    /// before every step, so abandoned generation stops within one step (OperationCanceledException).
     /// </summary>
-    public IReadOnlyList<string> Generate(GenerationOptions options)
+    public IReadOnlyList<string> Generate(GenerationOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        cancellationToken.ThrowIfCancellationRequested();
         var context = Context(options.Prompt);
         int b = options.Count, p = context.Length, v = _tokenizer.Count;
         var rng = new Rng(options.Seed);
@@ -97,6 +104,8 @@ public sealed class CharLanguageModel : RnnModel
             var next = new int[b];
             for (int step = 0; step < options.MaxLength; step++)
             {
+                cancellationToken.ThrowIfCancellationRequested();
+                Interlocked.Increment(ref _generationSteps);
                 network.FinalHidden.CopyTo(h);
                 if (network.HasCellState) network.FinalCell.CopyTo(c);
                 bool any = false;

@@ -17,7 +17,8 @@ public sealed class SentimentClassifier : RnnModel
         _tokenizer = new WordTokenizer(config.Vocabulary);
     }
 
-    public IReadOnlyList<Classification> Classify(IReadOnlyList<string> texts)
+    /// <summary>Classifies in batches of up to 64 texts; the token is checked before each batch.</summary>
+    public IReadOnlyList<Classification> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var results = new List<Classification>(texts.Count);
@@ -25,7 +26,10 @@ public sealed class SentimentClassifier : RnnModel
         try
         {
             for (int start = 0; start < texts.Count; start += MaxBatch)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
                 ClassifyBatch(network, texts, start, Math.Min(MaxBatch, texts.Count - start), results);
+            }
         }
         finally { Return(network); }
         return results;

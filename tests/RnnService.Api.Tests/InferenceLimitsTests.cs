@@ -1,0 +1,159 @@
+using System.Net;
+using System.Text;
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using RnnService.Api.Data;
+using RnnService.Api.Inference;
+using RnnService.Api.Models;
+using RnnService.Engine.Models;
+
+namespace RnnService.Api.Tests;
+
+/// <summary>Issue 14: abandoned inference stops, each request's work is bounded up front, inference requests
+/// are capped and timed out while /health and /jobs stay answerable.</summary>
+public sealed class InferenceLimitsTests
+{
+    // 100 samples × 5000 steps on a hidden-512 LSTM: many seconds of work, far past every wait below.
+    private static StringContent Heavy(Guid modelId) => Json(new { modelId, count = 100, maxLength = 5000, seed = 1 });
+
+    [Fact]
+    public async Task AnAbandonedGenerateStopsSteppingWithinOneStepOfTheCancel()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Inference:MaxGenerateCharacters"] = "1000000" });
+        using var client = factory.CreateClient();
+        var (modelId, model) = await LoadHeavyModelAsync(factory, client);
+        var slots = factory.Services.GetRequiredService<InferenceSlots>();
+        long before = model.GenerationSteps;
+
+        using var abandon = new CancellationTokenSource();
+        var heavy = Task.Run(() => client.PostAsync("/generate", Heavy(modelId), abandon.Token));
+        await WaitUntilAsync(() => model.GenerationSteps > before, "the heavy generation to start stepping");
+        abandon.Cancel();
+        long atCancel = model.GenerationSteps;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => heavy);
+        // The handler holds its slot until the engine loop has returned, so a free slot means the loop has ended.
+        await WaitUntilAsync(() => slots.Running == 0, "the abandoned request to release its slot");
+        long afterCancel = model.GenerationSteps - atCancel;
+        Assert.True(afterCancel <= 1, $"{afterCancel} steps ran after the client went away");
+        Assert.True(model.GenerationSteps - before < 5000, "the generation ran to its end");
+    }
+
+    [Fact]
+    public async Task OversizeGenerateAndPredictRequestsAre400NamingTheFieldsAndTheLimit()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Inference:MaxGenerateCharacters"] = "2000", ["Inference:MaxPredictCharacters"] = "1000" });
+        using var client = factory.CreateClient();
+        var modelId = Guid.NewGuid();
+
+        var generate = await (await client.PostJsonAsync("/generate", new { modelId, count = 100, maxLength = 5000 }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "count");
+        var message = generate.GetProperty("errors").GetProperty("maxLength")[0].GetString()!;
+        Assert.Contains("500000", message);
+        Assert.Contains("at most 2000", message);
+        Assert.Contains("Inference:MaxGenerateCharacters", message);
+        // The prompt runs once per sample, so it counts: 20 × (100 + 10) = 2200.
+        var prompted = await (await client.PostJsonAsync("/generate", new { modelId, prompt = new string('a', 100), count = 20, maxLength = 10 }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "prompt");
+        Assert.True(prompted.GetProperty("errors").TryGetProperty("count", out _));
+        // Exactly at the limit passes the bound (and finds no such model).
+        await (await client.PostJsonAsync("/generate", new { modelId, count = 10, maxLength = 200 })).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        var texts = Enumerable.Repeat(new string('a', 100), 11).ToArray();
+        var predict = await (await client.PostJsonAsync("/predict", new { modelId, texts })).AssertProblemAsync(HttpStatusCode.BadRequest, "texts");
+        Assert.Contains("at most 1000", predict.GetProperty("errors").GetProperty("texts")[0].GetString());
+        await (await client.PostJsonAsync("/predict", new { modelId, text = new string('a', 1001) })).AssertProblemAsync(HttpStatusCode.BadRequest, "text");
+        await (await client.PostJsonAsync("/predict", new { modelId, texts = texts[..10] })).AssertProblemAsync(HttpStatusCode.NotFound);
+    }
+
+    [Fact]
+    public async Task WithEverySlotBusyTheNextHeavyRequestIs503WithRetryAfterWhileLightOnesHealthAndJobsAnswer()
+    {
+        await using var factory = new RnnServiceFactory(new()
+        {
+            ["Inference:MaxGenerateCharacters"] = "1000000", ["Inference:MaxConcurrentRequests"] = "1",
+            ["Inference:QueueWait"] = "00:00:00.200", ["Inference:BusyRetryAfterSeconds"] = "2",
+        });
+        using var client = factory.CreateClient();
+        var (modelId, model) = await LoadHeavyModelAsync(factory, client);
+        var slots = factory.Services.GetRequiredService<InferenceSlots>();
+        long before = model.GenerationSteps;
+
+        using var abandon = new CancellationTokenSource();
+        var heavy = Task.Run(() => client.PostAsync("/generate", Heavy(modelId), abandon.Token));
+        await WaitUntilAsync(() => model.GenerationSteps > before, "the heavy generation to start stepping");
+
+        var refused = await client.PostAsync("/generate", Heavy(modelId));
+        var problem = await refused.AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+        Assert.Equal(TimeSpan.FromSeconds(2), refused.Headers.RetryAfter?.Delta);
+        Assert.Contains("Inference:MaxConcurrentRequests", problem.GetProperty("detail").GetString());
+        await (await client.PostAsync("/generate", Json(new { modelId, count = 1, maxLength = 500 }))).AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
+
+        // A light request (at most Inference:LightRequestCharacters) needs no slot, and endpoints outside
+        // inference do not queue behind it: they answer while the heavy request still runs.
+        var scored = await (await client.PostJsonAsync("/predict", new { modelId, text = "to be" })).OkJsonAsync();
+        Assert.True(scored.GetProperty("predictions")[0].GetProperty("perplexity").GetDouble() > 1);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/health")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/jobs")).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await client.GetAsync("/")).StatusCode);
+        Assert.False(heavy.IsCompleted, "the heavy request finished before the other endpoints were asked");
+        Assert.Equal(1, slots.Running);
+
+        abandon.Cancel();
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => heavy);
+        await WaitUntilAsync(() => slots.Running == 0, "the abandoned request to release its slot");
+        // The slot is free again: a request that needs one is served.
+        var served = await (await client.PostAsync("/generate", Json(new { modelId, count = 1, maxLength = 500, seed = 1 }))).OkJsonAsync();
+        Assert.Single(served.GetProperty("samples").EnumerateArray());
+    }
+
+    [Fact]
+    public async Task ARequestPastTheTimeoutIsStoppedAndAnswered504Problem()
+    {
+        await using var factory = new RnnServiceFactory(new()
+        {
+            ["Inference:MaxGenerateCharacters"] = "1000000", ["Inference:RequestTimeout"] = "00:00:02",
+        });
+        using var client = factory.CreateClient();
+        var (modelId, model) = await LoadHeavyModelAsync(factory, client);
+        var slots = factory.Services.GetRequiredService<InferenceSlots>();
+        long before = model.GenerationSteps;
+
+        var response = await client.PostAsync("/generate", Heavy(modelId));
+
+        var problem = await response.AssertProblemAsync(HttpStatusCode.GatewayTimeout);
+        Assert.Equal("Inference timed out", problem.GetProperty("title").GetString());
+        Assert.Contains("Inference:RequestTimeout", problem.GetProperty("detail").GetString());
+        Assert.Equal(0, slots.Running);
+        long stepsAtAnswer = model.GenerationSteps;
+        Assert.True(stepsAtAnswer > before, "the request never started generating");
+        Assert.True(stepsAtAnswer - before < 5000, "the generation ran to its end");
+    }
+
+    private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
+
+    /// <summary>Trains a one-epoch hidden-512 LSTM on Hamlet (continuous text: no end marker stops a sample),
+    /// generates once so it is in the model cache, and returns the cached instance the endpoints use.</summary>
+    private static async Task<(Guid Id, CharLanguageModel Model)> LoadHeavyModelAsync(RnnServiceFactory factory, HttpClient client)
+    {
+        var job = await client.WaitForSuccessAsync((await client.TrainAsync(new
+        {
+            task = "charlm", dataset = "hamlet", hyperparameters = new { hiddenSize = 512, embeddingSize = 64, epochs = 1 },
+        })).Id());
+        var modelId = job.Id("modelId");
+        await (await client.PostAsync("/generate", Json(new { modelId, count = 1, maxLength = 1, seed = 1 }))).OkJsonAsync();
+        using var scope = factory.Services.CreateScope();
+        var model = await factory.Services.GetRequiredService<ModelCache>().GetAsync(modelId, scope.ServiceProvider.GetRequiredService<RnnDbContext>(), default);
+        return (modelId, Assert.IsType<CharLanguageModel>(model));
+    }
+
+    private static async Task WaitUntilAsync(Func<bool> condition, string what, int seconds = 60)
+    {
+        var deadline = DateTime.UtcNow.AddSeconds(seconds);
+        while (!condition())
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"Timed out after {seconds} s waiting for {what}.");
+            await Task.Delay(10);
+        }
+    }
+}
