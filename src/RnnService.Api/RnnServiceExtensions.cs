@@ -13,6 +13,7 @@ using RnnService.Api.Infrastructure;
 using RnnService.Api.Inference;
 using RnnService.Api.Jobs;
 using RnnService.Api.Models;
+using RnnService.Api.Monitoring;
 using RnnService.Api.Training;
 
 namespace RnnService.Api;
@@ -95,6 +96,7 @@ public static class RnnServiceExtensions
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<ModelCache>();
         services.AddHostedService<TrainingWorker>();
+        services.AddRnnMonitoring(configuration);
         return services;
     }
 
@@ -144,6 +146,7 @@ public static class RnnServiceExtensions
         app.MapInference();
         app.MapDatasets();
         app.MapHealth();
+        app.MapMetrics();
         return app;
     }
 }

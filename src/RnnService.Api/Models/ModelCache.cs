@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
+using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 
 namespace RnnService.Api.Models;
@@ -8,7 +9,7 @@ namespace RnnService.Api.Models;
 /// <summary>A bounded least-recently-used cache of loaded models for /predict and /generate.
 /// Deleted models are remembered so a request that read the weights just before the delete
 /// cannot put them back.</summary>
-public sealed class ModelCache(IOptions<InferenceOptions> options)
+public sealed class ModelCache(IOptions<InferenceOptions> options, RnnMetrics metrics)
 {
     private readonly Lock _lock = new();
     private readonly LinkedList<(Guid Id, RnnModel Model)> _order = new();
@@ -27,9 +28,11 @@ public sealed class ModelCache(IOptions<InferenceOptions> options)
             {
                 _order.Remove(node);
                 _order.AddFirst(node);
+                metrics.CacheHit();
                 return node.Value.Model;
             }
         }
+        metrics.CacheMiss();
         var weights = await db.Models.Where(m => m.Id == id).Select(m => m.Weights).FirstOrDefaultAsync(ct);
         if (weights is null) return null;
         var model = RnnModel.FromSafetensors(weights);
@@ -44,6 +47,7 @@ public sealed class ModelCache(IOptions<InferenceOptions> options)
                     var last = _order.Last!;
                     _order.RemoveLast();
                     _entries.Remove(last.Value.Id);
+                    metrics.CacheEvicted("capacity");
                 }
             }
         }
@@ -55,7 +59,11 @@ public sealed class ModelCache(IOptions<InferenceOptions> options)
         lock (_lock)
         {
             _deleted.Add(id);
-            if (_entries.Remove(id, out var node)) _order.Remove(node);
+            if (_entries.Remove(id, out var node))
+            {
+                _order.Remove(node);
+                metrics.CacheEvicted("deleted");
+            }
         }
     }
 }

@@ -6,6 +6,7 @@ using RnnService.Api.Datasets;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
 using RnnService.Api.Models;
+using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
 
@@ -22,7 +23,8 @@ public sealed class TrainingWorker(
     WorkerHealth health,
     DatasetCatalog datasets,
     IOptions<WorkerOptions> options,
-    ILogger<TrainingWorker> logger) : BackgroundService
+    ILogger<TrainingWorker> logger,
+    RnnMetrics rnnMetrics) : BackgroundService
 {
     private readonly WorkerOptions _options = options.Value;
 
@@ -77,6 +79,7 @@ public sealed class TrainingWorker(
             .Where(j => j.Status == JobStatus.Running && j.LeaseExpiresAt < now)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued)
                 .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        rnnMetrics.LeaseRescued(requeued, cancelled);
         if (cancelled + requeued > 0)
             logger.LogWarning("Expired leases: {Requeued} job(s) requeued, {Cancelled} cancelled.", requeued, cancelled);
     }
@@ -125,6 +128,7 @@ public sealed class TrainingWorker(
         catch (OperationCanceledException) when (run.CancelRequested)
         {
             await FinishAsync(run, JobStatus.Cancelled, null);
+            rnnMetrics.JobFinished(job.Task, JobStatus.Cancelled, job.StartedAt);
         }
         catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
         {
@@ -132,15 +136,18 @@ public sealed class TrainingWorker(
         }
         catch (OperationCanceledException)
         {
+            rnnMetrics.JobFailed(job.Task, TrainingFailure.TimeLimit, job.StartedAt);
             await FinishAsync(run, JobStatus.Failed, $"The job exceeded its time limit of {_options.JobTimeLimit} (Worker:JobTimeLimit).");
         }
         catch (TrainingDivergedException ex)
         {
+            rnnMetrics.JobFailed(job.Task, TrainingFailure.Diverged, job.StartedAt);
             await FinishAsync(run, JobStatus.Failed, $"Training diverged: {ex.Message} No model was stored; try a lower learningRate or a clipNorm.");
         }
         catch (Exception ex)
         {
             logger.LogError(ex, "Job {JobId} failed.", job.Id);
+            rnnMetrics.JobFailed(job.Task, TrainingFailure.Error, job.StartedAt);
             await FinishAsync(run, JobStatus.Failed, ex.Message);
         }
         finally
@@ -210,6 +217,7 @@ public sealed class TrainingWorker(
         db.EpochMetrics.Add(EpochMetric.From(job.Id, metrics, DateTime.UtcNow));
         db.SaveChanges();
         tx.Commit();
+        rnnMetrics.EpochTrained(job.Task, job.Architecture, metrics.Seconds);
         events.Publish(job.Id);
     }
 
@@ -321,6 +329,7 @@ public sealed class TrainingWorker(
         await db.SaveChangesAsync();
         await db.Checkpoints.Where(c => c.JobId == job.Id).ExecuteDeleteAsync();
         await tx.CommitAsync();
+        rnnMetrics.JobFinished(job.Task, JobStatus.Succeeded, job.StartedAt);
         logger.LogInformation("Job {JobId} succeeded: model {ModelId}, {Parameters} parameters.", job.Id, entity.Id, entity.ParameterCount);
     }
 
