@@ -5,6 +5,7 @@ using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Datasets;
@@ -97,11 +98,13 @@ public static class RnnServiceExtensions
         services.AddSingleton<ModelCache>();
         services.AddHostedService<TrainingWorker>();
         services.AddRnnMonitoring(configuration);
+        if (OpenApiSetup.IsGeneratingAtBuildTime) services.RemoveAll<IHostedService>();
         return services;
     }
 
     private static void EnsureDatabaseFolder(string connectionString)
     {
+        if (OpenApiSetup.IsGeneratingAtBuildTime) return;
         var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
         if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return;
         var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource));
@@ -111,6 +114,7 @@ public static class RnnServiceExtensions
     /// <summary>Applies the committed migrations before the service takes requests.</summary>
     public static WebApplication MigrateDatabase(this WebApplication app)
     {
+        if (OpenApiSetup.IsGeneratingAtBuildTime) return app;
         using var db = app.Services.GetRequiredService<IDbContextFactory<RnnDbContext>>().CreateDbContext();
         db.Database.Migrate();
         return app;
