@@ -4,6 +4,7 @@ using Microsoft.AspNetCore.RateLimiting;
 using Microsoft.AspNetCore.Server.Kestrel.Core;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Configuration.Json;
+using Microsoft.Extensions.DependencyInjection.Extensions;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Datasets;
@@ -12,6 +13,7 @@ using RnnService.Api.Infrastructure;
 using RnnService.Api.Inference;
 using RnnService.Api.Jobs;
 using RnnService.Api.Models;
+using RnnService.Api.Monitoring;
 using RnnService.Api.Training;
 
 namespace RnnService.Api;
@@ -93,6 +95,8 @@ public static class RnnServiceExtensions
         services.AddSingleton<ModelCache>();
         services.AddInferenceLimits();
         services.AddHostedService<TrainingWorker>();
+        services.AddRnnMonitoring(configuration);
+        if (OpenApiSetup.IsGeneratingAtBuildTime) services.RemoveAll<IHostedService>();
         return services;
     }
 
@@ -128,6 +132,7 @@ public static class RnnServiceExtensions
         app.MapInference();
         app.MapDatasets();
         app.MapHealth();
+        app.MapMetrics();
         return app;
     }
 }

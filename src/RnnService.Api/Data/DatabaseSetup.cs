@@ -41,6 +41,7 @@ public static class DatabaseSetup
 
     private static void EnsureSqliteFolder(string connectionString)
     {
+        if (Infrastructure.OpenApiSetup.IsGeneratingAtBuildTime) return;
         var dataSource = new SqliteConnectionStringBuilder(connectionString).DataSource;
         if (string.IsNullOrEmpty(dataSource) || dataSource == ":memory:" || dataSource.StartsWith("file:", StringComparison.OrdinalIgnoreCase)) return;
         var folder = Path.GetDirectoryName(Path.GetFullPath(dataSource));
@@ -51,6 +52,7 @@ public static class DatabaseSetup
     /// database-wide lock while it migrates, so replicas that start together apply each migration once.</summary>
     public static WebApplication MigrateDatabase(this WebApplication app)
     {
+        if (Infrastructure.OpenApiSetup.IsGeneratingAtBuildTime) return app;
         using var db = app.Services.GetRequiredService<IDbContextFactory<RnnDbContext>>().CreateDbContext();
         db.Database.Migrate();
         return app;

@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Models;
+using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
 
@@ -42,7 +43,8 @@ public static class InferenceApi
     public static RouteGroupBuilder MapInference(this IEndpointRouteBuilder app)
     {
         var group = app.MapGroup("").WithTags("Inference")
-            .RequireRateLimiting(RateLimitPolicy);
+            .RequireRateLimiting(RateLimitPolicy)
+            .AddEndpointFilter<InferenceMetricsFilter>();
         var timeout = app.ServiceProvider.GetRequiredService<IOptions<InferenceOptions>>().Value.RequestTimeout;
         if (timeout > TimeSpan.Zero) group.WithRequestTimeout(InferenceLimits.TimeoutPolicy(timeout));
 

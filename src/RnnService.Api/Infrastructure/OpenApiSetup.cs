@@ -3,29 +3,33 @@ using Microsoft.OpenApi;
 
 namespace RnnService.Api.Infrastructure;
 
-/// <summary>Document title, and the X-Api-Key scheme on the endpoints that need it (Swagger UI's Authorize button).</summary>
+/// <summary>Shapes the OpenAPI document so it passes `redocly lint` (recommended rules) and tells clients the truth:
+/// title, licence and a relative server; the optional X-Api-Key scheme on the endpoints that need it and
+/// anonymous access elsewhere; tag descriptions; and the client errors every endpoint can answer.</summary>
 public static class OpenApiSetup
 {
     private const string SchemeName = "ApiKey";
+    private const string ProblemJson = "application/problem+json";
+
+    // The repository has no licence file yet; say so rather than claim one. Change this when one is chosen.
+    private const string LicenceName = "No licence granted yet (all rights reserved)";
+
+    private static readonly Dictionary<string, string> TagDescriptions = new()
+    {
+        ["Jobs"] = "Queue training jobs, follow them epoch by epoch (also as Server-Sent Events) and cancel them.",
+        ["Models"] = "Trained models: configuration, final metrics, weights as safetensors, deletion.",
+        ["Inference"] = "Use a model: classify or score texts, sample text from a char model. Rate limited per client IP.",
+        ["Datasets"] = "Built-in and uploaded training data: list, preview, upload, delete.",
+        ["Health"] = "Whether the database answers and the training worker is alive.",
+    };
+
+    /// <summary>True while the build runs the app to write docs/openapi.json (Microsoft.Extensions.ApiDescription.Server):
+    /// then no database is created or migrated and no background service starts.</summary>
+    public static bool IsGeneratingAtBuildTime { get; } =
+        System.Reflection.Assembly.GetEntryAssembly()?.GetName().Name == "GetDocument.Insider";
 
     public static OpenApiOptions Configure(OpenApiOptions options)
     {
-        options.AddDocumentTransformer((document, _, _) =>
-        {
-            document.Info.Title = "RnnService";
-            document.Info.Description = "Train small recurrent neural networks (LSTM, GRU, tanh RNN) from scratch and serve them. " +
-                "Errors are RFC 7807 ProblemDetails; validation errors name the field by its JSON path.";
-            document.Components ??= new OpenApiComponents();
-            document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
-            document.Components.SecuritySchemes[SchemeName] = new OpenApiSecurityScheme
-            {
-                Type = SecuritySchemeType.ApiKey,
-                In = ParameterLocation.Header,
-                Name = ApiKeyEndpointFilter.HeaderName,
-                Description = "Needed for training, cancelling, deleting and uploading when Auth:ApiKey is configured.",
-            };
-            return Task.CompletedTask;
-        });
         options.AddOperationTransformer((operation, context, _) =>
         {
             if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequiresApiKeyMetadata>().Any())
@@ -38,6 +42,64 @@ public static class OpenApiSetup
             }
             return Task.CompletedTask;
         });
+        // Document transformers run after the operation transformers, so this sees every operation.
+        options.AddDocumentTransformer((document, _, _) =>
+        {
+            DescribeDocument(document);
+            foreach (var operation in Operations(document)) DocumentClientErrors(operation, document);
+            return Task.CompletedTask;
+        });
         return options;
     }
+
+    private static void DescribeDocument(OpenApiDocument document)
+    {
+        document.Info.Title = "RnnService";
+        document.Info.Description = "Train small recurrent neural networks (LSTM, GRU, tanh RNN) from scratch and serve them. " +
+            "Errors are RFC 7807 ProblemDetails; validation errors name the field by its JSON path.";
+        document.Info.License = new OpenApiLicense { Name = LicenceName };
+        // Relative: the service that served this document, whatever its host and port (5000 by default, 8080 in Docker).
+        document.Servers = [new OpenApiServer { Url = "/", Description = "The service that serves this document." }];
+
+        document.Components ??= new OpenApiComponents();
+        document.Components.SecuritySchemes ??= new Dictionary<string, IOpenApiSecurityScheme>();
+        document.Components.SecuritySchemes[SchemeName] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.ApiKey,
+            In = ParameterLocation.Header,
+            Name = ApiKeyEndpointFilter.HeaderName,
+            Description = "Needed for training, cancelling, deleting and uploading when Auth:ApiKey is configured; other endpoints ignore it.",
+        };
+        // The empty requirement: everything else is open. Operations guarded by the key override this.
+        document.Security = [new OpenApiSecurityRequirement()];
+
+        foreach (var tag in document.Tags ?? Enumerable.Empty<OpenApiTag>())
+            if (tag.Name is { } name && TagDescriptions.TryGetValue(name, out var description)) tag.Description = description;
+    }
+
+    /// <summary>Any request body can be too large (RequestBodyLimitMiddleware) or of the wrong media type; an
+    /// operation with no specific client error still answers any 4xx as ProblemDetails.</summary>
+    private static void DocumentClientErrors(OpenApiOperation operation, OpenApiDocument document)
+    {
+        operation.Responses ??= [];
+        if (operation.RequestBody is not null)
+        {
+            operation.Responses.TryAdd("413", Problem(document, "Payload too large: the body is over Limits:MaxRequestBodyBytes."));
+            operation.Responses.TryAdd("415", Problem(document, "Unsupported media type: the body must be application/json."));
+        }
+        if (!operation.Responses.Keys.Any(code => code.StartsWith('4')))
+            operation.Responses["4XX"] = Problem(document, "Client error. None is specific to this operation; any 4xx (a malformed request) is a ProblemDetails.");
+    }
+
+    private static OpenApiResponse Problem(OpenApiDocument document, string description) => new()
+    {
+        Description = description,
+        Content = new Dictionary<string, OpenApiMediaType>
+        {
+            [ProblemJson] = new() { Schema = new OpenApiSchemaReference("ProblemDetails", document) },
+        },
+    };
+
+    private static IEnumerable<OpenApiOperation> Operations(OpenApiDocument document) =>
+        (document.Paths ?? []).Values.SelectMany(path => path.Operations?.Values ?? Enumerable.Empty<OpenApiOperation>());
 }

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
+using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 
 namespace RnnService.Api.Models;
@@ -10,7 +11,7 @@ namespace RnnService.Api.Models;
 /// checked against the database again once it is Inference:ModelRevalidateInterval old, so a delete made on any
 /// replica stops it everywhere within that time. Models deleted here are remembered, so a request that read the
 /// weights just before the delete cannot put them back.</summary>
-public sealed class ModelCache(IOptions<InferenceOptions> options)
+public sealed class ModelCache(IOptions<InferenceOptions> options, RnnMetrics metrics)
 {
     private sealed record Entry(Guid Id, RnnModel Model)
     {
@@ -36,6 +37,7 @@ public sealed class ModelCache(IOptions<InferenceOptions> options)
                 _order.Remove(node);
                 _order.AddFirst(node);
                 cached = node.Value;
+                metrics.CacheHit();
                 if (Stopwatch.GetElapsedTime(cached.ValidatedAt) < options.Value.ModelRevalidateInterval) return cached.Model;
             }
         }
@@ -50,6 +52,7 @@ public sealed class ModelCache(IOptions<InferenceOptions> options)
             return cached.Model;
         }
 
+        metrics.CacheMiss();
         var weights = await db.ModelWeights.Where(w => w.ModelId == id).Select(w => w.Bytes).FirstOrDefaultAsync(ct);
         if (weights is null) return null;
         var model = RnnModel.FromSafetensors(weights);
@@ -64,6 +67,7 @@ public sealed class ModelCache(IOptions<InferenceOptions> options)
                     var last = _order.Last!;
                     _order.RemoveLast();
                     _entries.Remove(last.Value.Id);
+                    metrics.CacheEvicted("capacity");
                 }
             }
         }
@@ -75,7 +79,11 @@ public sealed class ModelCache(IOptions<InferenceOptions> options)
         lock (_lock)
         {
             _deleted.Add(id);
-            if (_entries.Remove(id, out var node)) _order.Remove(node);
+            if (_entries.Remove(id, out var node))
+            {
+                _order.Remove(node);
+                metrics.CacheEvicted("deleted");
+            }
         }
     }
 }

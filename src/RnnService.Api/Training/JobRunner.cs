@@ -5,6 +5,7 @@ using RnnService.Api.Datasets;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
 using RnnService.Api.Models;
+using RnnService.Api.Monitoring;
 using RnnService.Engine.Training;
 
 namespace RnnService.Api.Training;
@@ -20,6 +21,7 @@ public sealed class JobRunner(
     JobEvents events,
     RunningJobs runningJobs,
     DatasetCatalog datasets,
+    RnnMetrics metrics,
     IOptions<WorkerOptions> options,
     ILogger<JobRunner> logger)
 {
@@ -43,6 +45,7 @@ public sealed class JobRunner(
             logger.LogInformation("Training job {JobId} ({Task}, {Architecture}, dataset {Dataset}).", job.Id, job.Task, job.Architecture, job.Dataset);
             TrainingResult? result = null;
             string? error = null;
+            var failure = TrainingFailure.Error;
             try
             {
                 result = await Task.Factory.StartNew(() => Train(job, run), CancellationToken.None,
@@ -54,10 +57,12 @@ public sealed class JobRunner(
             catch (OperationCanceledException)
             {
                 error = $"The job exceeded its time limit of {Options.JobTimeLimit} (Worker:JobTimeLimit).";
+                failure = TrainingFailure.TimeLimit;
             }
             catch (TrainingDivergedException ex)
             {
                 error = $"Training diverged: {ex.Message} No model was stored; try a lower learningRate or a clipNorm.";
+                failure = TrainingFailure.Diverged;
             }
             catch (OutOfMemoryException)
             {
@@ -71,7 +76,7 @@ public sealed class JobRunner(
             // The final write takes every epoch still pending, so the progress loop stops first.
             await progressStop.CancelAsync();
             await progress;
-            await EndAsync(job, run, result, error);
+            await EndAsync(job, run, result, error, failure);
         }
         finally
         {
@@ -99,6 +104,7 @@ public sealed class JobRunner(
             {
                 if (!double.IsFinite(m.TrainLoss)) return; // the engine throws TrainingDivergedException next
                 secondsSum += m.Seconds;
+                metrics.EpochTrained(job.Task, job.Architecture, m.Seconds);
                 epochsTimed++;
                 var eta = Math.Round(secondsSum / epochsTimed * Math.Max(0, job.TotalEpochs - m.Epoch), 1);
                 run.Epochs.Add(EpochMetric.From(job.Id, m, DateTime.UtcNow), eta);
@@ -222,7 +228,7 @@ public sealed class JobRunner(
 
     /// <summary>Records how the run ended. The database may be away for a while: each final write is retried
     /// until the lease would have expired anyway (then another replica rescues the job from its checkpoint).</summary>
-    private async Task EndAsync(TrainingJob job, JobRun run, TrainingResult? result, string? error)
+    private async Task EndAsync(TrainingJob job, JobRun run, TrainingResult? result, string? error, TrainingFailure failure)
     {
         if (run.LeaseLost)
         {
@@ -243,7 +249,10 @@ public sealed class JobRunner(
             try
             {
                 if (await write(CancellationToken.None))
+                {
                     logger.LogInformation("Job {JobId} {What}. {Error}", job.Id, what, error);
+                    RecordEnd(job, result, error, failure, run);
+                }
                 else
                     logger.LogWarning("Job {JobId}: lease lost before the end ({What}) was recorded; nothing written.", job.Id, what);
                 return;
@@ -259,6 +268,13 @@ public sealed class JobRunner(
                 return;
             }
         }
+    }
+
+    private void RecordEnd(TrainingJob job, TrainingResult? result, string? error, TrainingFailure failure, JobRun run)
+    {
+        if (result is not null) metrics.JobFinished(job.Task, JobStatus.Succeeded, job.StartedAt);
+        else if (error is not null) metrics.JobFailed(job.Task, failure, job.StartedAt);
+        else if (run.CancelRequested) metrics.JobFinished(job.Task, JobStatus.Cancelled, job.StartedAt);
     }
 
     private Func<CancellationToken, Task<bool>> StoreModel(TrainingJob job, TrainingResult result, IReadOnlyList<EpochMetric> epochs, JobRun run)

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RnnService.Api.Monitoring;
 
 namespace RnnService.Api.Training;
 
@@ -11,6 +12,7 @@ public sealed class TrainingWorker(
     WorkerHealth health,
     WorkerIdentity identity,
     IOptions<WorkerOptions> options,
+    RnnMetrics metrics,
     ILogger<TrainingWorker> logger) : BackgroundService
 {
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
@@ -24,7 +26,8 @@ public sealed class TrainingWorker(
             running.RemoveAll(t => t.IsCompleted);
             try
             {
-                await store.RescueExpiredAsync(stoppingToken);
+                var rescued = await store.RescueExpiredAsync(stoppingToken);
+                metrics.LeaseRescued(rescued.Requeued, rescued.Cancelled, rescued.Failed);
                 while (running.Count < Math.Max(1, options.Value.MaxConcurrentJobs)
                        && await store.ClaimNextAsync(identity.Name, stoppingToken) is { } claim)
                     running.Add(RunAsync(claim, stoppingToken));

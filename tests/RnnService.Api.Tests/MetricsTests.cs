@@ -1,0 +1,177 @@
+using System.Net;
+using System.Net.Http.Headers;
+using Microsoft.EntityFrameworkCore;
+using RnnService.Api.Data;
+using RnnService.Api.Jobs;
+
+namespace RnnService.Api.Tests;
+
+public sealed class MetricsTests
+{
+    // The jobs-by-status gauges are read from the database at every scrape here, not once per 5 s.
+    private static RnnServiceFactory Factory(Dictionary<string, string?>? settings = null)
+    {
+        settings ??= [];
+        settings["Metrics:JobCountsCacheSeconds"] = "0";
+        return new RnnServiceFactory(settings);
+    }
+
+    [Fact]
+    public async Task TrainingPredictingAndGeneratingMoveTheCountersAndHistograms()
+    {
+        await using var factory = Factory();
+        using var client = factory.CreateClient();
+
+        var before = await PrometheusScrape.GetAsync(client);
+        Assert.Equal("gauge", before.Types["rnnservice_jobs"]);
+        Assert.Equal(0, before.Value("rnnservice_jobs", ("status", "succeeded")));
+        Assert.Equal(0, before.Value("rnnservice_epochs_trained_total"));
+
+        var sentiment = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 3))).Id())).Id("modelId");
+        var names = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 1))).Id())).Id("modelId");
+        await (await client.PostJsonAsync("/predict", new { modelId = sentiment, text = "good" })).OkJsonAsync();
+        await (await client.PostJsonAsync("/predict", new { modelId = sentiment, texts = new[] { "bad", "not bad" } })).OkJsonAsync();
+        await (await client.PostJsonAsync("/predict", new { modelId = names, text = "mary" })).OkJsonAsync();
+        var generated = await (await client.PostJsonAsync("/generate", new { modelId = names, prompt = "ma", count = 3, maxLength = 8, seed = 1 })).OkJsonAsync();
+        var characters = generated.GetProperty("samples").EnumerateArray().Sum(s => s.GetString()!.Length - 2);
+        // A rejected request is not an inference.
+        await (await client.PostJsonAsync("/generate", new { modelId = sentiment })).AssertProblemAsync(HttpStatusCode.BadRequest, "modelId");
+
+        var after = await PrometheusScrape.GetAsync(client);
+        Assert.Equal(2, after.Value("rnnservice_jobs", ("status", "succeeded")));
+        Assert.Equal(0, after.Value("rnnservice_jobs", ("status", "queued")));
+        Assert.Equal(0, after.Value("rnnservice_queue_depth"));
+
+        Assert.Equal("counter", after.Types["rnnservice_epochs_trained_total"]);
+        Assert.Equal(3, after.Value("rnnservice_epochs_trained_total", ("task", "sentiment"), ("architecture", "lstm")));
+        Assert.Equal(1, after.Value("rnnservice_epochs_trained_total", ("task", "charlm"), ("architecture", "lstm")));
+        Assert.Equal("histogram", after.Types["rnnservice_epoch_duration_seconds"]);
+        Assert.Equal(3, after.Value("rnnservice_epoch_duration_seconds_count", ("task", "sentiment")));
+        Assert.True(after.Value("rnnservice_epoch_duration_seconds_sum", ("task", "sentiment")) > 0);
+        Assert.Equal(3, after.Value("rnnservice_epoch_duration_seconds_bucket", ("task", "sentiment"), ("le", "+Inf")));
+        Assert.Equal(1, after.Value("rnnservice_job_duration_seconds_count", ("task", "sentiment"), ("status", "succeeded")));
+        Assert.Equal(1, after.Value("rnnservice_job_duration_seconds_count", ("task", "charlm"), ("status", "succeeded")));
+
+        Assert.Equal(2, after.Value("rnnservice_inference_duration_seconds_count", ("endpoint", "predict"), ("task", "sentiment")));
+        Assert.Equal(1, after.Value("rnnservice_inference_duration_seconds_count", ("endpoint", "predict"), ("task", "charlm")));
+        Assert.Equal(1, after.Value("rnnservice_inference_duration_seconds_count", ("endpoint", "generate"), ("task", "charlm")));
+        Assert.True(after.Value("rnnservice_inference_duration_seconds_sum", ("endpoint", "generate"), ("task", "charlm")) > 0);
+        Assert.True(characters > 0);
+        Assert.Equal(characters, after.Value("rnnservice_generated_characters_total"));
+
+        // Each model loaded once (a miss), then served from the cache; the rejected /generate looked the model up too.
+        Assert.Equal(2, after.Value("rnnservice_model_cache_misses_total"));
+        Assert.Equal(3, after.Value("rnnservice_model_cache_hits_total"));
+
+        // ASP.NET Core's own request histogram, by route and status code.
+        Assert.Equal(3, after.Value("http_server_request_duration_seconds_count", ("http_route", "/predict"), ("http_response_status_code", "200")));
+        Assert.True(after.Find("dotnet_gc_heap_total_allocated_bytes_total").Any(), "runtime instrumentation missing");
+
+        (await client.DeleteAsync($"/models/{sentiment}")).EnsureSuccessStatusCode();
+        var deleted = await PrometheusScrape.GetAsync(client);
+        Assert.Equal(1, deleted.Value("rnnservice_model_cache_evictions_total", ("reason", "deleted")));
+    }
+
+    [Fact]
+    public async Task AJobOverItsTimeLimitCountsAsATimeLimitFailure()
+    {
+        await using var factory = Factory(new() { ["Worker:JobTimeLimit"] = "00:00:01" });
+        using var client = factory.CreateClient();
+        var job = await client.TrainAsync(Jobs.Endless());
+        await client.WaitForJobAsync(job.Id(), TimeSpan.FromSeconds(60), "failed");
+
+        var scrape = await PrometheusScrape.GetAsync(client);
+        Assert.Equal(1, scrape.Value("rnnservice_training_failures_total", ("reason", "time_limit")));
+        Assert.Equal(0, scrape.Value("rnnservice_training_failures_total", ("reason", "diverged")));
+        Assert.Equal(1, scrape.Value("rnnservice_job_duration_seconds_count", ("task", "charlm"), ("status", "failed")));
+        Assert.True(scrape.Value("rnnservice_job_duration_seconds_sum", ("task", "charlm"), ("status", "failed")) >= 1);
+        Assert.Equal(1, scrape.Value("rnnservice_jobs", ("status", "failed")));
+    }
+
+    [Fact]
+    public async Task JobsLeftRunningByACrashedWorkerCountAsLeaseRescues()
+    {
+        await using var factory = Factory();
+        using var client = factory.CreateClient();
+        var template = await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 2))).Id());
+
+        // Two jobs "running" under a lease nobody renews: one to requeue, one whose cancel was requested.
+        Guid requeued = Guid.NewGuid(), cancelled = Guid.NewGuid();
+        await using (var db = factory.OpenDatabase())
+        {
+            var row = await db.TrainingJobs.AsNoTracking().SingleAsync(j => j.Id == template.Id());
+            foreach (var (id, cancel) in new[] { (requeued, false), (cancelled, true) })
+            {
+                db.TrainingJobs.Add(new TrainingJob
+                {
+                    Id = id, Task = row.Task, Architecture = row.Architecture, Dataset = row.Dataset,
+                    HyperparametersJson = row.HyperparametersJson, TotalEpochs = row.TotalEpochs, Status = JobStatus.Running,
+                    CancelRequested = cancel, LeaseOwner = "crashed-host", LeaseExpiresAt = DateTime.UtcNow.AddMinutes(-1),
+                    CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow,
+                });
+            }
+            await db.SaveChangesAsync();
+        }
+        await client.WaitForSuccessAsync(requeued);
+        await client.WaitForJobAsync(cancelled, TimeSpan.FromSeconds(30), "cancelled");
+
+        var scrape = await PrometheusScrape.GetAsync(client);
+        Assert.Equal(1, scrape.Value("rnnservice_lease_rescues_total", ("outcome", "requeued")));
+        Assert.Equal(1, scrape.Value("rnnservice_lease_rescues_total", ("outcome", "cancelled")));
+        Assert.Equal(2, scrape.Value("rnnservice_jobs", ("status", "succeeded")));
+        Assert.Equal(1, scrape.Value("rnnservice_jobs", ("status", "cancelled")));
+    }
+
+    [Fact]
+    public async Task TwoServicesInOneProcessEachReportOnlyTheirOwnWork()
+    {
+        await using var first = Factory();
+        await using var second = Factory();
+        using var firstClient = first.CreateClient();
+        using var secondClient = second.CreateClient();
+
+        // An unknown model is a cache miss (and a 404).
+        await (await firstClient.PostJsonAsync("/predict", new { modelId = Guid.NewGuid(), text = "good" })).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        Assert.Equal(1, (await PrometheusScrape.GetAsync(firstClient)).Value("rnnservice_model_cache_misses_total"));
+        Assert.Equal(0, (await PrometheusScrape.GetAsync(secondClient)).Value("rnnservice_model_cache_misses_total"));
+    }
+
+    [Fact]
+    public async Task MetricsCanBeTurnedOff()
+    {
+        await using var factory = Factory(new() { ["Metrics:Enabled"] = "false" });
+        using var client = factory.CreateClient();
+        Assert.Equal(HttpStatusCode.NotFound, (await client.GetAsync("/metrics")).StatusCode);
+        (await client.GetAsync("/health")).EnsureSuccessStatusCode();
+    }
+
+    [Fact]
+    public async Task MetricsAreOpenByDefaultEvenWithAnApiKeyConfigured()
+    {
+        await using var factory = Factory(new() { ["Auth:ApiKey"] = "s3cret" });
+        using var client = factory.CreateClient();
+        Assert.Equal(0, (await PrometheusScrape.GetAsync(client)).Value("rnnservice_queue_depth"));
+    }
+
+    [Fact]
+    public async Task MetricsCanRequireTheApiKeyAsHeaderOrBearerToken()
+    {
+        await using var factory = Factory(new() { ["Auth:ApiKey"] = "s3cret", ["Metrics:RequireApiKey"] = "true" });
+        using var client = factory.CreateClient();
+
+        var problem = await (await client.GetAsync("/metrics")).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        Assert.Contains("X-Api-Key", problem.GetProperty("detail").GetString());
+        using (var wrong = new HttpRequestMessage(HttpMethod.Get, "/metrics"))
+        {
+            wrong.Headers.Authorization = new AuthenticationHeaderValue("Bearer", "guess");
+            await (await client.SendAsync(wrong)).AssertProblemAsync(HttpStatusCode.Unauthorized);
+        }
+
+        client.DefaultRequestHeaders.Add("X-Api-Key", "s3cret");
+        Assert.Equal(0, (await PrometheusScrape.GetAsync(client)).Value("rnnservice_queue_depth"));
+        client.DefaultRequestHeaders.Remove("X-Api-Key");
+        client.DefaultRequestHeaders.Authorization = new AuthenticationHeaderValue("Bearer", "s3cret");
+        Assert.Equal(0, (await PrometheusScrape.GetAsync(client)).Value("rnnservice_queue_depth"));
+    }
+}

@@ -1,0 +1,92 @@
+using System.Net;
+using System.Text.Json;
+
+namespace RnnService.Api.Tests;
+
+public sealed class OpenApiDocumentTests
+{
+    private static string CommittedDocumentPath()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RnnService.sln"))) folder = folder.Parent;
+        Assert.NotNull(folder);
+        return Path.Combine(folder.FullName, "docs", "openapi.json");
+    }
+
+    private static async Task<(string Text, JsonElement Document)> ServedDocumentAsync(HttpClient client)
+    {
+        var text = await (await client.GetAsync("/openapi/v1.json")).Content.ReadAsStringAsync();
+        return (text, JsonDocument.Parse(text).RootElement.Clone());
+    }
+
+    private static IEnumerable<(string Method, string Path, JsonElement Operation)> Operations(JsonElement document) =>
+        document.GetProperty("paths").EnumerateObject().SelectMany(path =>
+            path.Value.EnumerateObject().Select(op => (op.Name.ToUpperInvariant(), path.Name, op.Value)));
+
+    private static bool NeedsApiKey(JsonElement operation) =>
+        operation.TryGetProperty("security", out var security)
+        && security.EnumerateArray().Any(requirement => requirement.TryGetProperty("ApiKey", out _));
+
+    [Fact]
+    public async Task TheServedDocumentIsTheCommittedOne()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var (served, _) = await ServedDocumentAsync(client);
+        var committed = await File.ReadAllTextAsync(CommittedDocumentPath());
+        Assert.True(committed.ReplaceLineEndings() == served.ReplaceLineEndings(),
+            "docs/openapi.json is not the document the service serves: build src/RnnService.Api (Debug) to regenerate it, and commit it.");
+    }
+
+    [Fact]
+    public async Task EveryOperationDocumentsAClientErrorAndTheDocumentHasWhatLintersAskFor()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var (_, document) = await ServedDocumentAsync(client);
+
+        var servers = document.GetProperty("servers").EnumerateArray().Select(s => s.GetProperty("url").GetString()!).ToList();
+        Assert.NotEmpty(servers);
+        Assert.All(servers, url => Assert.True(url == "/" || !url.EndsWith('/'), url));
+        Assert.False(string.IsNullOrWhiteSpace(document.GetProperty("info").GetProperty("license").GetProperty("name").GetString()));
+        Assert.All(document.GetProperty("tags").EnumerateArray(), tag =>
+            Assert.False(string.IsNullOrWhiteSpace(tag.GetProperty("description").GetString()), tag.ToString()));
+        var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
+        Assert.Equal("X-Api-Key", scheme.GetProperty("name").GetString());
+        Assert.Equal("header", scheme.GetProperty("in").GetString());
+
+        var operations = Operations(document).ToList();
+        Assert.True(operations.Count >= 18, $"Only {operations.Count} operations");
+        foreach (var (method, path, operation) in operations)
+        {
+            var codes = operation.GetProperty("responses").EnumerateObject().Select(r => r.Name).ToList();
+            Assert.True(codes.Any(c => c.StartsWith('4')), $"{method} {path} documents no 4xx: {string.Join(',', codes)}");
+            Assert.Equal(NeedsApiKey(operation), codes.Contains("401"));
+            if (operation.TryGetProperty("requestBody", out _)) Assert.Contains("413", codes);
+        }
+    }
+
+    /// <summary>With a key configured, exactly the operations the document marks with the scheme answer 401 without it.</summary>
+    [Fact]
+    public async Task TheDocumentedSecurityIsWhatTheServiceEnforces()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Auth:ApiKey"] = "s3cret" });
+        using var client = factory.CreateClient();
+        var (_, document) = await ServedDocumentAsync(client);
+
+        var keyed = 0;
+        foreach (var (method, path, operation) in Operations(document))
+        {
+            var url = path.Replace("{id}", Guid.NewGuid().ToString()).Replace("{name}", "no-such-dataset");
+            using var request = new HttpRequestMessage(new HttpMethod(method), url);
+            if (operation.TryGetProperty("requestBody", out _))
+                request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");
+            using var response = await client.SendAsync(request);
+            var needsKey = NeedsApiKey(operation);
+            keyed += needsKey ? 1 : 0;
+            Assert.True(needsKey == (response.StatusCode == HttpStatusCode.Unauthorized),
+                $"{method} {path}: documented {(needsKey ? "with" : "without")} the API key, answered {(int)response.StatusCode}");
+        }
+        Assert.True(keyed >= 5, $"Only {keyed} operations need the key");
+    }
+}
