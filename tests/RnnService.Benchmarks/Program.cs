@@ -1,6 +1,6 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
-//   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http service] [--quick] [--no-torch] [--python PATH] [--rounds N]
-// No workload named: all of them but service. --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
+//   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http service threads] [--quick] [--no-torch] [--python PATH] [--rounds N]
+// No workload named: all of them but service and threads (engine thread counts 1-4). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
 // --warmup SECONDS: minimum warm-up of the first round (default 3). --no-torch: engine only.
 // --rounds N: engine and PyTorch measured alternately N times per workload (default 5); the speed-up
 // printed is the median of the per-round ratios, with their range.
@@ -16,6 +16,7 @@ var settings = MeasureSettings.Full;
 bool useTorch = true;
 bool runHttp = false;
 bool runService = false;
+bool runThreads = false;
 double? warmup = null;
 int? rounds = null;
 string python = "/usr/bin/python3";   // Debian's interpreter with python3-torch, not a pyenv shim
@@ -29,11 +30,12 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--rounds" && i + 1 < args.Length) rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http service] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http service threads] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
     else if (a.Equals("service", StringComparison.OrdinalIgnoreCase)) runService = true;
+    else if (a.Equals("threads", StringComparison.OrdinalIgnoreCase)) runThreads = true;
     else if (Workloads.Groups.FirstOrDefault(g => g.Equals(a, StringComparison.OrdinalIgnoreCase)) is string g)
         selected.Add(g);
     else
@@ -44,7 +46,7 @@ for (int i = 0; i < args.Length; i++)
 }
 if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
 if (rounds is int n) settings = settings with { Rounds = n };
-if (selected.Count == 0 && !runHttp && !runService)
+if (selected.Count == 0 && !runHttp && !runService && !runThreads)
 {
     selected.AddRange(Workloads.Groups);
     runHttp = true;
@@ -116,6 +118,8 @@ if (runHttp)
     foreach (var f in httpFigures) Console.WriteLine(HttpBenchmark.Line(f));
 }
 
+var threadRows = runThreads ? ThreadsBenchmark.Run(settings) : [];
+
 var serviceFigures = new List<ServiceFigures>();
 if (runService)
 {
@@ -125,9 +129,12 @@ if (runService)
 Console.WriteLine();
 Console.WriteLine($"load average after the run: {Machine.LoadAverage()}");
 Console.WriteLine();
-Console.WriteLine("| workload | engine | PyTorch | threads | speed-up (median of rounds) | range | target | met |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
-foreach (var r in results) Console.WriteLine(r.Row());
+if (results.Count > 0)
+{
+    Console.WriteLine("| workload | engine | PyTorch | threads | speed-up (median of rounds) | range | target | met |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
+    foreach (var r in results) Console.WriteLine(r.Row());
+}
 if (httpFigures.Count > 0)
 {
     Console.WriteLine();
@@ -139,6 +146,12 @@ if (httpFigures.Count > 0)
             f.Name.Contains("latency") ? "p50 < 1 ms" : ">= 5000 req/s";
         Console.WriteLine($"| {f.Name} | {f.P50Ms:F2} ms | {f.P99Ms:F2} ms | {f.RequestsPerSecond:F0} | {f.Requests} | {f.Errors} | {target} |");
     }
+}
+if (threadRows.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine(ThreadsBenchmark.TableHeader);
+    foreach (var row in threadRows) Console.WriteLine(row);
 }
 if (serviceFigures.Count > 0)
 {
