@@ -25,11 +25,7 @@ internal static class InferenceLoadBenchmark
 
     public static IReadOnlyList<HttpFigures> Run(bool quick)
     {
-        string root = HttpBenchmark.RepositoryRoot();
         string work = Directory.CreateTempSubdirectory("rnnservice-inference-bench").FullName;
-        string output = Path.Combine(work, "api");
-        Console.WriteLine("inference limits: building the service (Release)...");
-        HttpBenchmark.RunToEnd("dotnet", $"build \"{Path.Combine(root, "src", "RnnService.Api")}\" -c Release -o \"{output}\" -nologo -v q", root);
         double seconds = quick ? 3 : 10;
         var figures = new List<HttpFigures>();
         try
@@ -37,19 +33,15 @@ internal static class InferenceLoadBenchmark
             string? sentiment = null, largest = null;
             foreach (var (name, settings) in new[] { ("limits off", LimitsOff), ("default limits", new Dictionary<string, string>()) })
             {
-                // Both runs share one database, so the models are trained once.
-                using var service = Start(output, work, settings, out var client);
-                using (client)
-                {
-                    HttpBenchmark.WaitHealthy(client, service);
-                    sentiment ??= HttpBenchmark.TrainAndWait(client, """{"task":"sentiment","dataset":"toy-sentiment"}""");
-                    largest ??= HttpBenchmark.TrainAndWait(client, LargestModel);
-                    var f = Measure(client, sentiment, largest, seconds);
-                    figures.Add(f.Light with { Name = $"http predict latency, {HeavyClients} max-size generates, {name}" });
-                    Console.WriteLine($"  {name}: generate {f.Completed} answered 200, {f.Refused} 503, {f.TimedOut} 504, {f.Other} other; " +
-                        $"median generate {f.GenerateMedianMs:F0} ms");
-                }
-                if (!service.HasExited) { service.Kill(entireProcessTree: true); service.WaitForExit(10_000); }
+                // Both runs share one build and one database, so the models are trained once.
+                var environment = new Dictionary<string, string>(settings) { ["Inference__PermitLimit"] = "100000000" }; // the per-client rate limit is not under test
+                using var service = ServiceHost.Start("inference limits", environment, work);
+                sentiment ??= TrainAndWait(service, """{"task":"sentiment","dataset":"toy-sentiment"}""");
+                largest ??= TrainAndWait(service, LargestModel);
+                var f = Measure(service.Client, sentiment, largest, seconds);
+                figures.Add(f.Light with { Name = $"http predict latency, {HeavyClients} max-size generates, {name}" });
+                Console.WriteLine($"  {name}: generate {f.Completed} answered 200, {f.Refused} 503, {f.TimedOut} 504, {f.Other} other; " +
+                    $"median generate {f.GenerateMedianMs:F0} ms");
             }
             return figures;
         }
@@ -58,6 +50,9 @@ internal static class InferenceLoadBenchmark
             try { Directory.Delete(work, recursive: true); } catch (IOException) { }
         }
     }
+
+    private static string TrainAndWait(ServiceHost service, string json) =>
+        service.WaitForStatus(service.PostTrain(json), "succeeded", TimeSpan.FromMinutes(5)).GetProperty("modelId").GetString()!;
 
     private sealed record Figures(HttpFigures Light, int Completed, int Refused, int TimedOut, int Other, double GenerateMedianMs);
 
@@ -125,27 +120,4 @@ internal static class InferenceLoadBenchmark
 
     private static double Percentile(double[] sorted, double q) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
-
-    private static Process Start(string output, string work, Dictionary<string, string> settings, out HttpClient client)
-    {
-        int port = HttpBenchmark.FreePort();
-        var start = new ProcessStartInfo("dotnet", $"\"{Path.Combine(output, "RnnService.Api.dll")}\" --urls http://127.0.0.1:{port}")
-        {
-            WorkingDirectory = work, RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false,
-        };
-        start.Environment["ConnectionStrings__RnnService"] = $"Data Source={Path.Combine(work, "bench.db")}";
-        start.Environment["Inference__PermitLimit"] = "100000000";   // the per-client rate limit is not under test
-        start.Environment["Logging__LogLevel__Default"] = "Warning";
-        foreach (var (key, value) in settings) start.Environment[key] = value;
-        var service = Process.Start(start) ?? throw new InvalidOperationException("Could not start the service.");
-        service.OutputDataReceived += (_, _) => { };
-        service.ErrorDataReceived += (_, _) => { };
-        service.BeginOutputReadLine();
-        service.BeginErrorReadLine();
-        client = new HttpClient(new SocketsHttpHandler { MaxConnectionsPerServer = 64 })
-        {
-            BaseAddress = new Uri($"http://127.0.0.1:{port}"), Timeout = TimeSpan.FromMinutes(5),
-        };
-        return service;
-    }
 }

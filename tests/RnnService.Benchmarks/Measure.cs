@@ -24,10 +24,22 @@ public sealed record MeasureSettings
     public int MinRuns { get; init; } = 5;
     public int MaxRuns { get; init; } = 25;
 
+    /// <summary>
+    /// Rounds per workload: engine and PyTorch are measured alternately (E T, then T E, ...), so a burst of
+    /// load from other processes hits both sides; the reported speed-up is the median of the per-round ratios.
+    /// </summary>
+    public int Rounds { get; init; } = 5;
+
+    /// <summary>Settings after the first round: both sides are warm by then, so a short warm-up and a shorter run.</summary>
+    public MeasureSettings ForLaterRounds() => this with
+    {
+        WarmupIterations = Math.Min(WarmupIterations, 3), WarmupSeconds = Math.Min(WarmupSeconds, 0.3), TargetSeconds = TargetSeconds / 2,
+    };
+
     public static readonly MeasureSettings Full = new();
     public static readonly MeasureSettings Quick = new()
     {
-        WarmupIterations = 1, WarmupSeconds = 0, MinSampleSeconds = 0.001, TargetSeconds = 0.05, MinRuns = 3, MaxRuns = 3,
+        WarmupIterations = 1, WarmupSeconds = 0, MinSampleSeconds = 0.001, TargetSeconds = 0.05, MinRuns = 3, MaxRuns = 3, Rounds = 2,
     };
 }
 
@@ -53,7 +65,13 @@ public static class Measure
             for (int i = 0; i < inner; i++) op();
             samples[r] = Stopwatch.GetElapsedTime(start).TotalSeconds / inner;
         }
-        Array.Sort(samples);
-        return runs % 2 == 1 ? samples[runs / 2] : (samples[runs / 2 - 1] + samples[runs / 2]) / 2;
+        return Median(samples);
+    }
+
+    public static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        int n = sorted.Length;
+        return n == 0 ? double.NaN : n % 2 == 1 ? sorted[n / 2] : (sorted[n / 2 - 1] + sorted[n / 2]) / 2;
     }
 }

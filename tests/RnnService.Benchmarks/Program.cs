@@ -1,8 +1,10 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
-//   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx] [--quick] [--no-torch] [--python PATH]
+//   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx service threads] [--quick] [--no-torch] [--python PATH] [--rounds N]
 // onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
-// No workload named: all of them. --quick: a smoke run (one warm-up call, three short timed runs).
-// --warmup SECONDS: minimum warm-up per measurement (default 3). --no-torch: engine only.
+// No workload named: all of them but service and threads (engine thread counts 1-4). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
+// --warmup SECONDS: minimum warm-up of the first round (default 3). --no-torch: engine only.
+// --rounds N: engine and PyTorch measured alternately N times per workload (default 5); the speed-up
+// printed is the median of the per-round ratios, with their range.
 using System.Globalization;
 using System.Runtime.Intrinsics;
 using RnnService.Benchmarks;
@@ -16,7 +18,10 @@ bool useTorch = true;
 bool runHttp = false;
 bool runOnnx = false;
 bool runInferenceLimits = false;   // "http-limits": only the issue-14 lines (InferenceLoadBenchmark)
+bool runService = false;
+bool runThreads = false;
 double? warmup = null;
+int? rounds = null;
 string python = "/usr/bin/python3";   // Debian's interpreter with python3-torch, not a pyenv shim
 for (int i = 0; i < args.Length; i++)
 {
@@ -25,14 +30,17 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--no-torch") useTorch = false;
     else if (a == "--python" && i + 1 < args.Length) python = args[++i];
     else if (a == "--warmup" && i + 1 < args.Length) warmup = double.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (a == "--rounds" && i + 1 < args.Length) rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx service threads] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
     else if (a.Equals("http-limits", StringComparison.OrdinalIgnoreCase)) runInferenceLimits = true;
     else if (a.Equals("onnx", StringComparison.OrdinalIgnoreCase)) runOnnx = true;
+    else if (a.Equals("service", StringComparison.OrdinalIgnoreCase)) runService = true;
+    else if (a.Equals("threads", StringComparison.OrdinalIgnoreCase)) runThreads = true;
     else if (Workloads.Groups.FirstOrDefault(g => g.Equals(a, StringComparison.OrdinalIgnoreCase)) is string g)
         selected.Add(g);
     else
@@ -42,7 +50,8 @@ for (int i = 0; i < args.Length; i++)
     }
 }
 if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
-if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits)
+if (rounds is int n) settings = settings with { Rounds = n };
+if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runService && !runThreads)
 {
     selected.AddRange(Workloads.Groups);
     runHttp = true;
@@ -52,12 +61,15 @@ if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits)
 Console.WriteLine($"RnnService engine benchmarks  {DateTime.UtcNow:yyyy-MM-dd HH:mm} UTC");
 Console.WriteLine($"machine: {Machine.CpuModel()}, {Environment.ProcessorCount} logical CPUs, load average {Machine.LoadAverage()}");
 Console.WriteLine($".NET {Environment.Version}, Vector512 {(Vector512.IsHardwareAccelerated ? "yes" : "no")}, " +
-    $"{(settings.MinRuns == MeasureSettings.Quick.MinRuns ? "QUICK smoke run (figures not meaningful)" : "full run")}");
+    $"{(settings.MinRuns == MeasureSettings.Quick.MinRuns ? "QUICK smoke run (figures not meaningful)" : "full run")}, " +
+    $"{settings.Rounds} alternating rounds per workload, engine threads {RnnService.Engine.Kernels.EngineThreads.Count}");
+Console.WriteLine($"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}, " +
+    $"OPENBLAS_L2_SIZE={Environment.GetEnvironmentVariable("OPENBLAS_L2_SIZE") ?? "(unset)"} (the PyTorch side inherits them)");
 
+using var probe = new TorchRunner(python);
 TorchRunner? torch = null;
 if (useTorch)
 {
-    var probe = new TorchRunner(python);
     string? version = probe.Probe();
     if (version is null) Console.WriteLine("PyTorch not available: engine figures only");
     else
@@ -75,23 +87,33 @@ foreach (string group in selected)
     foreach (var w in Workloads.Create(group))
     {
         var op = EngineRunners.Prepare(w);
-        GC.Collect();
-        GC.WaitForPendingFinalizers();
-        double engine = Measure.Run(op, settings);
-        TorchResult? baseline = null;
+        var engineRounds = new List<double>();
+        var torchRounds = new List<TorchResult>();
         string? error = null;
-        if (torch != null && w.HasTorchBaseline)
+        for (int round = 0; round < settings.Rounds; round++)
         {
-            try { baseline = torch.Run(w, settings); }
-            catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.Text.Json.JsonException)
-            {
-                error = e.Message;
-            }
+            var s = round == 0 ? settings : settings.ForLaterRounds();
+            bool torchFirst = round % 2 == 1;   // E T, T E, E T, ...: neither side always runs right after the other
+            if (torchFirst) error ??= TryTorch(w, s);
+            GC.Collect();
+            GC.WaitForPendingFinalizers();
+            engineRounds.Add(Measure.Run(op, s));
+            if (!torchFirst) error ??= TryTorch(w, s);
         }
-        var result = new Result(w, engine, baseline);
+        var result = new Result(w, engineRounds, error is null ? torchRounds : []);
         results.Add(result);
         Console.WriteLine(result.Line());
         if (error != null) Console.WriteLine($"  (PyTorch failed: {error})");
+
+        string? TryTorch(Workload workload, MeasureSettings s)
+        {
+            if (torch is null || !workload.HasTorchBaseline) return null;
+            try { torchRounds.Add(torch.Run(workload, s)); return null; }
+            catch (Exception e) when (e is InvalidOperationException or TimeoutException or System.Text.Json.JsonException)
+            {
+                return e.Message;
+            }
+        }
     }
 }
 
@@ -111,32 +133,71 @@ if (runHttp || runInferenceLimits)
     httpFigures.AddRange(limits);
 }
 
+var threadRows = runThreads ? ThreadsBenchmark.Run(settings) : [];
+
+var serviceFigures = new List<ServiceFigures>();
+if (runService)
+{
+    serviceFigures.AddRange(ServiceBenchmark.Run(torch, settings));
+}
+
 Console.WriteLine();
 Console.WriteLine($"load average after the run: {Machine.LoadAverage()}");
 Console.WriteLine();
-Console.WriteLine("| workload | engine | PyTorch | threads | speed-up | target | met |");
-Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
-foreach (var r in results) Console.WriteLine(r.Row());
+if (results.Count > 0)
+{
+    Console.WriteLine("| workload | engine | PyTorch | threads | speed-up (median of rounds) | range | target | met |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
+    foreach (var r in results) Console.WriteLine(r.Row());
+}
 if (httpFigures.Count > 0)
 {
     Console.WriteLine();
-    Console.WriteLine("| http | p50 | p99 | requests/s | target |");
-    Console.WriteLine("|---|---:|---:|---:|---|");
+    Console.WriteLine("| http | p50 | p99 | requests/s | ok | failed | target |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---|");
     foreach (var f in httpFigures)
     {
         string target = f.Name.Contains("max-size generates") ? "" : f.Name.Contains("while training") ? (f.Name.Contains("latency") ? "p99 < 10 ms" : "") :
             f.Name.Contains("latency") ? "p50 < 1 ms" : ">= 5000 req/s";
-        Console.WriteLine($"| {f.Name} | {f.P50Ms:F2} ms | {f.P99Ms:F2} ms | {f.RequestsPerSecond:F0} | {target} |");
+        Console.WriteLine($"| {f.Name} | {f.P50Ms:F2} ms | {f.P99Ms:F2} ms | {f.RequestsPerSecond:F0} | {f.Requests} | {f.Errors} | {target} |");
     }
+}
+if (threadRows.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine(ThreadsBenchmark.TableHeader);
+    foreach (var row in threadRows) Console.WriteLine(row);
+}
+if (serviceFigures.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine(ServiceBenchmark.TableHeader);
+    foreach (var f in serviceFigures) Console.WriteLine(ServiceBenchmark.Row(f));
 }
 return 0;
 
 namespace RnnService.Benchmarks
 {
-    /// <summary>One workload's figures: engine and PyTorch seconds per call.</summary>
-    internal sealed record Result(Workload Workload, double EngineSeconds, TorchResult? Torch)
+    /// <summary>
+    /// One workload's figures over the alternating rounds: engine and PyTorch seconds per call (medians of
+    /// the rounds), and the speed-up as the median of the per-round ratios with its range.
+    /// </summary>
+    internal sealed record Result(Workload Workload, IReadOnlyList<double> EngineRounds, IReadOnlyList<TorchResult> TorchRounds)
     {
         private string Unit => Workload.Unit;
+        public double EngineSeconds => Measure.Median(EngineRounds);
+        public double? TorchSeconds => TorchRounds.Count == 0 ? null : Measure.Median(TorchRounds.Select(t => t.Seconds));
+
+        /// <summary>PyTorch time / engine time of each round (rounds pair up in order).</summary>
+        public IReadOnlyList<double> Ratios => TorchRounds.Zip(EngineRounds, (t, e) => t.Seconds / e).ToList();
+
+        /// <summary>How many times faster the engine is: the median of the per-round ratios.</summary>
+        public double? Speedup => Ratios.Count == 0 ? null : Measure.Median(Ratios);
+
+        private string Spread => Ratios.Count == 0 ? "" : $"{Ratios.Min():F2}-{Ratios.Max():F2}x";
+
+        /// <summary>PyTorch's better thread count in each round, e.g. "1" or "1/2" when the rounds differed.</summary>
+        private string Threads => string.Join('/', TorchRounds.Select(t => t.Threads).Distinct().Order());
 
         /// <summary>The figure in the workload's unit (time per call, or GFLOP/s).</summary>
         private double Value(double seconds) => Unit switch
@@ -146,9 +207,6 @@ namespace RnnService.Benchmarks
             _ => seconds * 1e3,
         };
 
-        /// <summary>How many times faster the engine is (PyTorch time / engine time).</summary>
-        public double? Speedup => Torch is null ? null : Torch.Seconds / EngineSeconds;
-
         public string Verdict => Workload.Target <= 0 || Speedup is null ? "" : Speedup >= Workload.Target ? "met" : "MISSED";
 
         private string TargetText => Workload.Target <= 0 ? "" : $">= {Workload.Target:0.##}x";
@@ -156,14 +214,15 @@ namespace RnnService.Benchmarks
         public string Line()
         {
             string line = $"{Workload.Name}  engine {Format(Value(EngineSeconds))} {Unit}";
-            if (Torch != null) line += $"  torch {Format(Value(Torch.Seconds))} {Unit}  speedup {Speedup:F2}x";
+            if (TorchSeconds is double t)
+                line += $"  torch {Format(Value(t))} {Unit}  speedup {Speedup:F2}x (median of {Ratios.Count} rounds, range {Spread})";
             return line;
         }
 
         public string Row() =>
             $"| {Workload.Name} | {Format(Value(EngineSeconds))} {Unit} | " +
-            (Torch is null ? "n/a | | " : $"{Format(Value(Torch.Seconds))} {Unit} | {Torch.Threads} | ") +
-            $"{(Speedup is double s ? $"{s:F2}x" : "")} | {TargetText} | {Verdict} |";
+            (TorchSeconds is not double t ? "n/a | | " : $"{Format(Value(t))} {Unit} | {Threads} | ") +
+            $"{(Speedup is double s ? $"{s:F2}x" : "")} | {Spread} | {TargetText} | {Verdict} |";
 
         internal static string Format(double v) => v switch
         {

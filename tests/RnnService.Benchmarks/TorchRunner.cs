@@ -7,15 +7,18 @@ namespace RnnService.Benchmarks;
 public sealed record TorchResult(double Seconds, int Threads, IReadOnlyDictionary<string, double> ByThreads);
 
 /// <summary>
-/// Runs torch_bench.py (copied beside the benchmark) with Debian's /usr/bin/python3, one process per
-/// workload: the workload record and the measurement settings go in as a JSON file, the result comes
-/// back as one JSON line on stdout.
+/// Runs torch_bench.py (copied beside the benchmark) with Debian's /usr/bin/python3 as one long-lived
+/// process in --serve mode: each request (the workload record and the measurement settings) goes in as
+/// one JSON line, the result comes back as one JSON line. The process keeps each workload's model, so
+/// rounds that alternate with the engine do not pay for importing torch or rebuilding the model.
 /// </summary>
-public sealed class TorchRunner(string python)
+public sealed class TorchRunner(string python) : IDisposable
 {
     public static readonly JsonSerializerOptions Json = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+    private static readonly TimeSpan RequestTimeout = TimeSpan.FromMinutes(5);
 
     private static string Script => Path.Combine(AppContext.BaseDirectory, "torch_bench.py");
+    private Process? _server;
 
     /// <summary>The torch version, or null when the interpreter cannot import torch.</summary>
     public string? Probe()
@@ -33,24 +36,56 @@ public sealed class TorchRunner(string python)
 
     public TorchResult Run(Workload workload, MeasureSettings settings)
     {
-        string specFile = Path.Combine(Path.GetTempPath(), $"rnn-bench-{Environment.ProcessId}-{Guid.NewGuid():N}.json");
-        try
+        var server = Server();
+        server.StandardInput.WriteLine(JsonSerializer.Serialize(new { workload, settings }, Json));
+        server.StandardInput.Flush();
+        string line = ReadLine(server) ?? throw new InvalidOperationException($"torch_bench.py ended on {workload.Name}.");
+        using var doc = JsonDocument.Parse(line);
+        var root = doc.RootElement;
+        if (root.TryGetProperty("error", out var error))
+            throw new InvalidOperationException($"torch_bench.py failed on {workload.Name}: {error.GetString()}");
+        var byThreads = root.GetProperty("seconds_by_threads").EnumerateObject()
+            .ToDictionary(p => p.Name, p => p.Value.GetDouble());
+        return new TorchResult(root.GetProperty("seconds").GetDouble(), root.GetProperty("threads").GetInt32(), byThreads);
+    }
+
+    private Process Server()
+    {
+        if (_server is { HasExited: false }) return _server;
+        var info = new ProcessStartInfo(python)
         {
-            File.WriteAllText(specFile, JsonSerializer.Serialize(new { workload, settings }, Json));
-            var (code, stdout, stderr) = Execute([Script, "--spec-file", specFile], TimeSpan.FromMinutes(5));
-            if (code != 0)
-                throw new InvalidOperationException($"torch_bench.py failed ({code}) on {workload.Name}: {stderr.Trim()}");
-            string line = stdout.Split('\n', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries).Last();
-            using var doc = JsonDocument.Parse(line);
-            var root = doc.RootElement;
-            var byThreads = root.GetProperty("seconds_by_threads").EnumerateObject()
-                .ToDictionary(p => p.Name, p => p.Value.GetDouble());
-            return new TorchResult(root.GetProperty("seconds").GetDouble(), root.GetProperty("threads").GetInt32(), byThreads);
-        }
-        finally
+            RedirectStandardInput = true, RedirectStandardOutput = true, RedirectStandardError = false, UseShellExecute = false,
+        };
+        info.ArgumentList.Add(Script);
+        info.ArgumentList.Add("--serve");
+        _server = Process.Start(info) ?? throw new InvalidOperationException($"Could not start {python}.");
+        string ready = ReadLine(_server) ?? throw new InvalidOperationException("torch_bench.py --serve did not start.");
+        if (!ready.Contains("ready", StringComparison.Ordinal))
+            throw new InvalidOperationException($"torch_bench.py --serve said {ready}.");
+        return _server;
+    }
+
+    private static string? ReadLine(Process server)
+    {
+        var read = server.StandardOutput.ReadLineAsync();
+        if (!read.Wait(RequestTimeout))
         {
-            File.Delete(specFile);
+            server.Kill(entireProcessTree: true);
+            throw new TimeoutException($"torch_bench.py did not answer within {RequestTimeout}.");
         }
+        return read.Result;
+    }
+
+    public void Dispose()
+    {
+        if (_server is null) return;
+        if (!_server.HasExited)
+        {
+            _server.StandardInput.Close();   // the script ends at end of input
+            if (!_server.WaitForExit(10_000)) _server.Kill(entireProcessTree: true);
+        }
+        _server.Dispose();
+        _server = null;
     }
 
     private (int Code, string Stdout, string Stderr) Execute(IEnumerable<string> arguments, TimeSpan timeout)

@@ -5,6 +5,7 @@ The C# program writes one workload (record Workload in Workloads.cs, snake_case 
 measurement settings (record MeasureSettings in Measure.cs) to a file and runs
 
     /usr/bin/python3 torch_bench.py --spec-file SPEC.json      (or --spec '{"workload": ..., "settings": ...}')
+    /usr/bin/python3 torch_bench.py --serve                    (one spec per stdin line, one result line each)
 
 This script builds the same model and data with torch, times the same operation with the same
 procedure (measure() mirrors Measure.Run: warm-up, then the median of timed runs) at 1 and at 2
@@ -191,35 +192,63 @@ KINDS = {
 }
 
 
+def run_spec(w, settings, threads, ops):
+    """Times one workload at each thread count; ops caches the built operation per (name, threads), so a
+    later round of the same workload reuses the warmed-up model (as the C# side reuses its runner)."""
+    build = KINDS.get(w["kind"])
+    if build is None:
+        raise SystemExit(f"no PyTorch baseline for workload kind {w['kind']}")
+    by_threads = {}
+    for t in threads:
+        if t > (os.cpu_count() or 1):
+            continue
+        torch.set_num_threads(t)
+        key = (w["name"], t)
+        if key not in ops:
+            torch.manual_seed(1)
+            ops[key] = build(w)
+        by_threads[str(t)] = measure(ops[key], settings)
+    best = min(by_threads, key=by_threads.get)
+    return {"name": w["name"], "seconds": by_threads[best], "threads": int(best),
+            "seconds_by_threads": by_threads, "torch": torch.__version__}
+
+
+def serve(threads):
+    """One request per stdin line ({"workload": ..., "settings": ...}), one JSON result line per request,
+    so the C# side can alternate engine and PyTorch runs without re-importing torch each time."""
+    ops = {}
+    print(json.dumps({"ready": torch.__version__}), flush=True)
+    for line in sys.stdin:
+        if not line.strip():
+            continue
+        spec = json.loads(line)
+        try:
+            result = run_spec(spec["workload"], spec["settings"], threads, ops)
+        except Exception as e:  # reported to the caller, which prints it and goes on
+            result = {"error": f"{type(e).__name__}: {e}"}
+        print(json.dumps(result), flush=True)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--spec", help="workload and settings as JSON")
     parser.add_argument("--spec-file", help="file holding that JSON")
+    parser.add_argument("--serve", action="store_true", help="read one spec per stdin line, answer one JSON line each")
     parser.add_argument("--threads", default="1,2", help="intra-op thread counts to try (default 1,2)")
     args = parser.parse_args()
+    threads = [int(t) for t in args.threads.split(",")]
+    if args.serve:
+        serve(threads)
+        return 0
     if args.spec_file:
         with open(args.spec_file, encoding="utf-8") as f:
             spec = json.load(f)
     elif args.spec:
         spec = json.loads(args.spec)
     else:
-        parser.error("give --spec or --spec-file")
-    w, settings = spec["workload"], spec["settings"]
-    build = KINDS.get(w["kind"])
-    if build is None:
-        raise SystemExit(f"no PyTorch baseline for workload kind {w['kind']}")
-
-    torch.manual_seed(1)
-    by_threads = {}
-    for threads in [int(t) for t in args.threads.split(",")]:
-        if threads > (os.cpu_count() or 1):
-            continue
-        torch.set_num_threads(threads)
-        op = build(w)
-        by_threads[str(threads)] = measure(op, settings)
-    best = min(by_threads, key=by_threads.get)
-    print(json.dumps({"name": w["name"], "seconds": by_threads[best], "threads": int(best),
-                      "seconds_by_threads": by_threads, "torch": torch.__version__}))
+        parser.error("give --spec, --spec-file or --serve")
+    print(json.dumps(run_spec(spec["workload"], spec["settings"], threads, {})))
+    return 0
 
 
 if __name__ == "__main__":

@@ -2,7 +2,7 @@
 // Goto-style blocking: op(B) packed into 32-column panels, op(A) into 8-row groups, then for each
 // K chunk of Kc, each panel, each row group, one register-blocked FMA micro-kernel
 // (8 × 32 tile with Vector512, 6 × 16 with Vector256).
-// Work is cut into independent output blocks (rows × panels) that two threads claim dynamically;
+// Work is cut into independent output blocks (rows × panels) that a pool of threads claims dynamically;
 // every output element is computed by the same FMA chain whoever computes it, so results are
 // bit-identical for any thread count.
 using System.Runtime.CompilerServices;
@@ -52,7 +52,8 @@ public static unsafe class Sgemm
     /// and when the second core is busy (another process, or /predict requests while a job trains) each
     /// hand-off can wait for a preempted worker; measured on the loaded 2-core VM, W4 (32×512×128 per
     /// step) gained nothing from splitting and W3 (20×1024×256) about 25 % when it was lucky. Only the
-    /// all-steps GEMMs (input projection, weight gradients, dX) and big GEMMs go to two threads.
+    /// all-steps GEMMs (input projection, weight gradients, dX) and big GEMMs go to the thread pool
+    /// (<see cref="EngineThreads.Count"/> threads).
     /// </summary>
     internal const long ParallelFlops = 16_000_000;
     /// <summary>Jobs above ParallelFlops run ≥ 0.3 ms, so waking a sleeping worker (tens of µs) is worth waiting for.</summary>
@@ -82,7 +83,7 @@ public static unsafe class Sgemm
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyCore(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,
-        Span<float> c, int ldc, bool accumulate, GemmIsa isa, bool allowParallel)
+        Span<float> c, int ldc, bool accumulate, GemmIsa isa, bool allowParallel, int forceThreads = 0)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(m);
         ArgumentOutOfRangeException.ThrowIfNegative(n);
@@ -114,13 +115,13 @@ public static unsafe class Sgemm
                 PackedA = pap, PackedB = pbp, C = cp, Ldc = ldc,
                 M = m, N = n, K = k, Panels = panels, Mr = mr, Accumulate = accumulate, Isa = isa,
             };
-            Run(ref job, allowParallel, pack: true);
+            Run(ref job, allowParallel, pack: true, forceThreads);
         }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void MultiplyCore(int m, ReadOnlySpan<float> a, int lda, PackedMatrix b,
-        Span<float> c, int ldc, bool accumulate, GemmIsa isa, bool allowParallel)
+        Span<float> c, int ldc, bool accumulate, GemmIsa isa, bool allowParallel, int forceThreads = 0)
     {
         ArgumentNullException.ThrowIfNull(b);
         ArgumentOutOfRangeException.ThrowIfNegative(m);
@@ -145,7 +146,7 @@ public static unsafe class Sgemm
                 PackedA = m == 1 ? ap : pap, PackedB = pbp, C = cp, Ldc = ldc,
                 M = m, N = n, K = k, Panels = b.Panels, Mr = mr, Accumulate = accumulate, Isa = isa,
             };
-            Run(ref job, allowParallel, pack: false);
+            Run(ref job, allowParallel, pack: false, forceThreads);
         }
     }
 
@@ -156,19 +157,23 @@ public static unsafe class Sgemm
         return buffer;
     }
 
-    /// <summary>Cuts the job into packing and output blocks and runs them on one or both threads.</summary>
-    private static void Run(ref GemmJob job, bool allowParallel, bool pack)
+    /// <summary>
+    /// Cuts the job into packing and output blocks and runs them on the calling thread or the pool.
+    /// forceThreads &gt; 0 (tests only): use exactly that many threads whatever the size, waiting for the pool.
+    /// </summary>
+    private static void Run(ref GemmJob job, bool allowParallel, bool pack, int forceThreads)
     {
         int rowBlock = Mc / job.Mr * job.Mr;
         int unitsM = (job.M + rowBlock - 1) / rowBlock;
         long flops = 2L * job.M * job.N * job.K;
-        bool parallel = allowParallel && flops >= ParallelFlops
-            && unitsM * job.Panels >= 2 && SgemmParallel.Available;
+        int threads = forceThreads > 0 ? forceThreads : EngineThreads.Count;
+        bool parallel = forceThreads > 1
+            || (allowParallel && threads >= 2 && flops >= ParallelFlops && unitsM * job.Panels >= 2);
         int panelBlock = MaxPanelBlock;
         if (parallel)
         {
-            // Aim for about 8 blocks so the two threads stay balanced even when one is preempted.
-            panelBlock = Math.Clamp(job.Panels * unitsM / 8, 1, MaxPanelBlock);
+            // Aim for about 4 blocks per thread so the threads stay balanced even when one is preempted.
+            panelBlock = Math.Clamp(job.Panels * unitsM / (4 * threads), 1, MaxPanelBlock);
         }
         job.RowBlock = rowBlock;
         job.PanelBlock = panelBlock;
@@ -180,10 +185,14 @@ public static unsafe class Sgemm
             job.PackUnitsB = (job.Panels + PackPanels - 1) / PackPanels;
             job.PackUnits = job.PackUnitsB + unitsM;
         }
-        if (parallel && SgemmParallel.TryRun(in job, wakeAndWait: flops >= WakeFlops)) return;
+        if (parallel && SgemmParallel.TryRun(in job, threads, wakeAndWait: flops >= WakeFlops, force: forceThreads > 1)) return;
+        SgemmParallel.t_lastThreads = 1;
         for (int u = 0; u < job.PackUnits; u++) RunPackUnit(in job, u);
         for (int u = 0; u < job.Units; u++) RunUnit(in job, u);
     }
+
+    /// <summary>Threads that ran blocks of this thread's last GEMM (1 when it ran alone).</summary>
+    internal static int LastCallThreads => SgemmParallel.t_lastThreads;
 
     private const int PackPanels = 4;
 

@@ -1,9 +1,12 @@
-// Two-thread GEMM:  C = Σ_u Block_u(C),  blocks u ∈ [0, Units) claimed by the caller and one persistent worker.
-// Why a persistent spinning worker instead of Parallel.For: a recurrent step calls the GEMM T times per
-// pass, each call only tens of microseconds long. Parallel.For costs ~7 µs per call; handing a job to a
-// thread that is already spinning costs well under a microsecond. The worker spins ~0.1 ms after its
-// last job (covering back-to-back GEMMs such as the weight gradients after a backward pass), then
-// sleeps on a semaphore so training does not burn the second core between its big GEMMs.
+// Pooled GEMM:  C = Σ_u Block_u(C),  blocks u ∈ [0, Units) claimed by the caller and up to
+// EngineThreads.Count − 1 persistent workers.
+// Why persistent spinning workers instead of Parallel.For: a recurrent pass calls the GEMM many times,
+// each call a fraction of a millisecond. Parallel.For costs ~7 µs per call; handing a job to threads
+// that are already spinning costs well under a microsecond. A worker spins ~0.1 ms after its last job
+// (covering back-to-back GEMMs such as the weight gradients after a backward pass), then sleeps on its
+// own semaphore so training does not burn idle cores between its big GEMMs.
+// Each output block is computed entirely by one thread with the same FMA chain, so the result is
+// bit-identical for any thread count.
 using System.Diagnostics;
 
 namespace RnnService.Engine.Kernels;
@@ -11,70 +14,76 @@ namespace RnnService.Engine.Kernels;
 internal static unsafe class SgemmParallel
 {
     private static readonly object s_gate = new();
-    private static readonly SemaphoreSlim s_wake = new(0, int.MaxValue);
     private static readonly long s_spinTicks = Stopwatch.Frequency / 10_000;
-    private static Thread? s_thread;
+    private static SgemmWorker[] s_workers = [];
 
-    // Job hand-off. The caller writes s_job and resets s_next, then publishes s_seq; it does not touch
-    // them again until the worker has reported s_doneSeq == s_seq, so the worker's copy is never torn.
+    // Job hand-off. The caller writes s_job, s_next, s_packed and s_helpers, then publishes a new
+    // sequence number to each helper; it does not touch them again until every helper has reported
+    // that sequence done, so a helper's copy is never torn.
     private static GemmJob s_job;
     private static int s_next;
     private static int s_packed;      // packing blocks finished (they must all finish before any output block)
+    private static int s_helpers;
+    private static bool s_roundRobin;
     private static int s_seq;
-    private static int s_doneSeq;
-    private static int s_sleeping;
+    private static int s_participants;
 
-    // Back-off: when the other core is busy (another process), the worker can be descheduled in the
+    // Back-off: when the other cores are busy (another process), a worker can be descheduled in the
     // middle of its block and the caller waits for it, so a step gets slower instead of faster.
     // After a call where the caller waited longer than it worked, stay single-threaded for a while.
     private static readonly long s_backoffTicks = Stopwatch.Frequency / 20;   // 50 ms
     private static long s_backoffUntil;
     private static readonly long s_minWaitTicks = Stopwatch.Frequency / 20_000;       // 50 µs
 
-    public static bool Available => Environment.ProcessorCount >= 2;
+    /// <summary>Threads (the caller included) that ran at least one block of the last job this thread
+    /// handed to the pool; 1 after a call that ran on the calling thread alone. Tests read it to prove
+    /// that the parallel path ran.</summary>
+    [ThreadStatic] internal static int t_lastThreads;
 
     /// <summary>
-    /// Runs all units of the job on the calling thread and the worker. Returns false (and does nothing)
-    /// when the worker is busy with another caller, or asleep and !wakeAndWait; the caller then runs
-    /// single-threaded. An asleep worker is woken either way, so the next call (the next time step)
-    /// finds it spinning; only big jobs wait for the wake-up (tens of µs).
+    /// Runs all units of the job on the calling thread and up to threads − 1 workers. Returns false (and
+    /// does nothing) when the pool is busy with another caller or backing off, or its workers are asleep
+    /// and !wakeAndWait; the caller then runs single-threaded. Asleep workers are woken either way, so
+    /// the next call finds them spinning; only big jobs wait for the wake-up (tens of µs).
+    /// force: wait for the pool, ignore the back-off and hand out blocks round-robin, so every one of
+    /// the threads runs at least one block (tests use it to check a given thread count).
     /// </summary>
-    public static bool TryRun(in GemmJob job, bool wakeAndWait)
+    public static bool TryRun(in GemmJob job, int threads, bool wakeAndWait, bool force = false)
     {
-        if (Stopwatch.GetTimestamp() < Volatile.Read(ref s_backoffUntil)) return false;
-        if (!Monitor.TryEnter(s_gate)) return false;
+        int helpers = Math.Min(threads, job.PackUnits + job.Units) - 1;
+        if (helpers < 1) return false;
+        if (!force && Stopwatch.GetTimestamp() < Volatile.Read(ref s_backoffUntil)) return false;
+        if (force) Monitor.Enter(s_gate);
+        else if (!Monitor.TryEnter(s_gate)) return false;
         try
         {
-            if (s_thread is null)
+            EnsureWorkers(helpers);
+            if (!force && !wakeAndWait && AnyAsleep(helpers))
             {
-                s_thread = new Thread(WorkerLoop) { IsBackground = true, Name = "Sgemm worker" };
-                s_thread.Start();
-                return false;
-            }
-            if (Volatile.Read(ref s_sleeping) != 0 && !wakeAndWait)
-            {
-                s_wake.Release();
+                for (int w = 0; w < helpers; w++) s_workers[w].Wake();
                 return false;
             }
 
             s_job = job;
             s_next = 0;
             s_packed = 0;
-            int seq = s_seq + 1;
-            Interlocked.Exchange(ref s_seq, seq);            // full fence: job visible before seq
-            if (Volatile.Read(ref s_sleeping) != 0)          // it fell asleep in between: wake it
-                s_wake.Release();
+            s_helpers = helpers;
+            s_roundRobin = force;
+            s_participants = 0;
+            int seq = ++s_seq;
+            for (int w = 0; w < helpers; w++) s_workers[w].Post(seq);   // full fence per post: job visible first
 
             long t0 = Stopwatch.GetTimestamp();
-            Drain(in job);
+            Drain(in job, 0);
             long t1 = Stopwatch.GetTimestamp();
 
             var spin = new SpinWait();
-            while (Volatile.Read(ref s_doneSeq) != seq)
-                spin.SpinOnce(sleep1Threshold: -1);
+            for (int w = 0; w < helpers; w++)
+                while (!s_workers[w].IsDone(seq)) spin.SpinOnce(sleep1Threshold: -1);
             long waited = Stopwatch.GetTimestamp() - t1;
-            if (waited > t1 - t0 && waited > s_minWaitTicks)
+            if (!force && waited > t1 - t0 && waited > s_minWaitTicks)
                 Volatile.Write(ref s_backoffUntil, Stopwatch.GetTimestamp() + s_backoffTicks);
+            t_lastThreads = Volatile.Read(ref s_participants);
             return true;
         }
         finally
@@ -83,13 +92,41 @@ internal static unsafe class SgemmParallel
         }
     }
 
-    /// <summary>Claims blocks in order: packing blocks first, so a thread that reaches the output
-    /// blocks only ever waits for the other thread's last packing block.</summary>
-    private static void Drain(in GemmJob job)
+    private static void EnsureWorkers(int count)
     {
-        int u, total = job.PackUnits + job.Units;
-        while ((u = Interlocked.Increment(ref s_next) - 1) < total)
+        if (s_workers.Length >= count) return;
+        var grown = new SgemmWorker[count];
+        Array.Copy(s_workers, grown, s_workers.Length);
+        for (int w = s_workers.Length; w < count; w++) grown[w] = new SgemmWorker(w + 1, s_spinTicks, RunPosted);
+        s_workers = grown;
+    }
+
+    private static bool AnyAsleep(int helpers)
+    {
+        for (int w = 0; w < helpers; w++)
+            if (s_workers[w].IsAsleep) return true;
+        return false;
+    }
+
+    /// <summary>Called on worker `slot` (1-based) for a posted sequence number.</summary>
+    private static void RunPosted(int slot)
+    {
+        GemmJob job = s_job;
+        Drain(in job, slot);
+    }
+
+    /// <summary>Claims blocks in order: packing blocks first, so a thread that reaches the output
+    /// blocks only ever waits for another thread's last packing block. Round-robin mode gives thread
+    /// `slot` the blocks u ≡ slot (mod helpers + 1) instead of claiming dynamically.</summary>
+    private static void Drain(in GemmJob job, int slot)
+    {
+        int total = job.PackUnits + job.Units, ran = 0;
+        int stride = s_helpers + 1;
+        bool roundRobin = s_roundRobin;
+        for (int u = roundRobin ? slot : Interlocked.Increment(ref s_next) - 1; u < total;
+             u = roundRobin ? u + stride : Interlocked.Increment(ref s_next) - 1)
         {
+            ran++;
             if (u < job.PackUnits)
             {
                 Sgemm.RunPackUnit(in job, u);
@@ -103,33 +140,6 @@ internal static unsafe class SgemmParallel
             }
             Sgemm.RunUnit(in job, u - job.PackUnits);
         }
-    }
-
-    private static void WorkerLoop()
-    {
-        int last = 0;
-        while (true)
-        {
-            long start = Stopwatch.GetTimestamp();
-            int seq;
-            while ((seq = Volatile.Read(ref s_seq)) == last)
-            {
-                if (Stopwatch.GetTimestamp() - start < s_spinTicks)
-                {
-                    Thread.SpinWait(20);
-                    continue;
-                }
-                // Dekker-style: announce sleeping, then re-check; the caller publishes, then checks s_sleeping.
-                Interlocked.Exchange(ref s_sleeping, 1);
-                if (Volatile.Read(ref s_seq) == last)
-                    s_wake.Wait();
-                Interlocked.Exchange(ref s_sleeping, 0);
-                start = Stopwatch.GetTimestamp();
-            }
-            last = seq;
-            GemmJob job = s_job;
-            Drain(in job);
-            Volatile.Write(ref s_doneSeq, seq);
-        }
+        if (ran > 0) Interlocked.Increment(ref s_participants);
     }
 }

@@ -29,18 +29,37 @@ public sealed class GoldenFile
 
     private static float[] ToFloats(JsonElement e) => e.EnumerateArray().Select(x => x.GetSingle()).ToArray();
 
-    /// <summary>Asserts |actual − expected| ≤ tol · max(|expected|, 1) everywhere; reports the worst element.</summary>
+    /// <summary>Absolute floor of the tolerance, so an all-zero tensor (pad rows) compares exactly enough.</summary>
+    public const float AbsoluteFloor = 1e-7f;
+
+    /// <summary>
+    /// Asserts |actual[i] − expected[i]| ≤ tol · max|expected| + 1e-7 for every element: the tolerance scales
+    /// with the tensor, so a gradient whose values are all around 1e-5 is still checked to 1e-5 of its size.
+    /// Reports the worst element.
+    /// </summary>
     public static void AssertClose(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, string what, float tol = 1e-5f)
     {
         Assert.True(expected.Length == actual.Length, $"{what}: length {actual.Length}, expected {expected.Length}");
+        var (ratio, worst, allowed) = WorstError(expected, actual, tol);
+        Assert.True(ratio <= 1, $"{what}: worst error {(worst >= 0 ? MathF.Abs(actual[worst] - expected[worst]) : 0):g3} at [{worst}] " +
+            $"(actual {(worst >= 0 ? actual[worst] : 0)}, expected {(worst >= 0 ? expected[worst] : 0)}) exceeds {allowed:g3} = {tol:g2} · max|expected| + {AbsoluteFloor:g1}");
+    }
+
+    /// <summary>The largest |actual − expected| over the allowed error, its index, and the allowed error.</summary>
+    public static (float Ratio, int Index, float Allowed) WorstError(ReadOnlySpan<float> expected, ReadOnlySpan<float> actual, float tol)
+    {
+        float scale = 0;
+        foreach (float e in expected) scale = MathF.Max(scale, MathF.Abs(e));
+        float allowed = tol * scale + AbsoluteFloor;
         int worst = -1;
-        float worstErr = 0;
+        float worstRatio = 0;
         for (int i = 0; i < expected.Length; i++)
         {
-            float err = MathF.Abs(actual[i] - expected[i]) / MathF.Max(MathF.Abs(expected[i]), 1f);
-            if (!(err <= worstErr)) { worstErr = err; worst = i; }
+            float ratio = MathF.Abs(actual[i] - expected[i]) / allowed;
+            if (float.IsNaN(ratio)) return (float.NaN, i, allowed);   // fails "ratio <= 1"
+            if (ratio > worstRatio) { worstRatio = ratio; worst = i; }
         }
-        Assert.True(worstErr <= tol, $"{what}: worst relative error {worstErr:g3} at [{worst}] (actual {(worst >= 0 ? actual[worst] : 0)}, expected {(worst >= 0 ? expected[worst] : 0)})");
+        return (worstRatio, worst, allowed);
     }
 
     /// <summary>[B, T, X] batch-first → [T, B, X] time-major (and back with swapped arguments).</summary>

@@ -17,6 +17,7 @@ public class ModelGoldenTests
     [Theory]
     [InlineData("model_sentiment_lstm.json")]
     [InlineData("model_sentiment_gru.json")]
+    [InlineData("model_sentiment_rnn.json")]
     public void SentimentModelMatchesPyTorch(string file)
     {
         var g = GoldenFile.Load(file);
@@ -33,6 +34,7 @@ public class ModelGoldenTests
     [InlineData("model_charlm_lstm.json")]
     [InlineData("model_charlm_gru.json")]
     [InlineData("model_charlm_rnn.json")]
+    [InlineData("model_charlm_lstm_l2.json")]
     public void CharLanguageModelMatchesPyTorch(string file)
     {
         var g = GoldenFile.Load(file);

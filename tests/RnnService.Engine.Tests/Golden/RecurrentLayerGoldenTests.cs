@@ -13,6 +13,9 @@ public class RecurrentLayerGoldenTests
     [InlineData("gru_l2.json")]
     [InlineData("rnn_l1.json")]
     [InlineData("rnn_l2.json")]
+    [InlineData("lstm_long.json")]   // T·B = 320 rows: the long-batch weight-gradient path
+    [InlineData("gru_long.json")]
+    [InlineData("rnn_long.json")]
     public void LayerMatchesPyTorchForwardAndBackward(string file)
     {
         var g = GoldenFile.Load(file);
@@ -20,6 +23,7 @@ public class RecurrentLayerGoldenTests
         int I = g.Int("input_size"), H = g.Int("hidden_size"), L = g.Int("layers"), B = g.Int("batch"), T = g.Int("seq_len");
         int[] lengths = g.Ints("lengths");
         bool lstm = arch == "lstm";
+        if (file.Contains("long")) Assert.True(T * B >= RecurrentLayer.TransposedWeightGradientRows);
 
         var p = new ParameterSet();
         var layers = new RecurrentLayer[L];

@@ -1,6 +1,7 @@
 // Checks C = (accumulate ? C : 0) + op(A)·op(B) from the fast kernel against the double-precision
 // reference loop, within |Δ| ≤ 1e-5·√k·(1 + |C_ref|), and that the thread count and instruction set
-// never change a single bit of the result.
+// never change a single bit of the result (thread counts 1-4 forced, with a counter
+// proving how many threads ran).
 using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Tests.Kernels;
@@ -122,30 +123,35 @@ public class SgemmTests
         CheckPacked(rng, 5, packedT, bt, transB: true, ldb: ld, lda: k, ldc: n);
     }
 
-    [Fact]
-    public void MultiThreadedSizeMatchesNaiveAndIsBitIdenticalToSingleThreaded()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void PooledMultiplyOnEachThreadCountMatchesNaiveAndIsBitIdenticalToSingleThreaded(int threads)
     {
+        // More threads than this machine has cores still has to give the same bits: every output block
+        // is computed whole by one thread. Forced round-robin gives each thread at least one block.
         const int m = 256, n = 512, k = 300;
         var rng = new Random(11);
         float[] a = Random(rng, m * k), b = Random(rng, k * n), c0 = Random(rng, m * n);
         float[] single = (float[])c0.Clone();
         Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, single, n, true, Sgemm.BestIsa, allowParallel: false);
+        Assert.Equal(1, Sgemm.LastCallThreads);
 
-        // The first calls may find the worker thread not yet spinning; repeat so the two-thread path runs.
-        for (int rep = 0; rep < 5; rep++)
-        {
-            float[] multi = (float[])c0.Clone();
-            Sgemm.Multiply(false, false, m, n, k, a, k, b, n, multi, n, accumulate: true);
-            Assert.Equal(single, multi);
-        }
+        float[] multi = (float[])c0.Clone();
+        Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, multi, n, true, Sgemm.BestIsa, allowParallel: true, forceThreads: threads);
+        Assert.Equal(threads, Sgemm.LastCallThreads);
+        Assert.Equal(single, multi);
 
         AssertMatchesNaive(false, false, m, n, k, a, k, b, n, c0, single, n, accumulate: true);
     }
 
-    [Fact]
-    public void PackedMultiThreadedStepIsBitIdenticalToSingleThreaded()
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    [InlineData(4)]
+    public void PooledPackedMultiplyOnEachThreadCountMatchesNaiveAndIsBitIdenticalToSingleThreaded(int threads)
     {
-        // Big enough (2·m·gh·hidden ≥ Sgemm.ParallelFlops) for the packed overload to use both threads.
         const int m = 128, hidden = 256, gh = 1024;
         var rng = new Random(12);
         float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden);
@@ -153,12 +159,50 @@ public class SgemmTests
         packed.Pack(transB: true, w, hidden);
         var single = new float[m * gh];
         Sgemm.MultiplyCore(m, h, hidden, packed, single, gh, false, Sgemm.BestIsa, allowParallel: false);
-        for (int rep = 0; rep < 5; rep++)
-        {
-            var multi = new float[m * gh];
-            Sgemm.Multiply(m, h, hidden, packed, multi, gh, accumulate: false);
-            Assert.Equal(single, multi);
-        }
+        Assert.Equal(1, Sgemm.LastCallThreads);
+
+        var multi = new float[m * gh];
+        Sgemm.MultiplyCore(m, h, hidden, packed, multi, gh, false, Sgemm.BestIsa, allowParallel: true, forceThreads: threads);
+        Assert.Equal(threads, Sgemm.LastCallThreads);
+        Assert.Equal(single, multi);
+
+        AssertMatchesNaive(false, true, m, gh, hidden, h, hidden, w, hidden, new float[m * gh], single, gh, accumulate: false);
+    }
+
+    [Fact]
+    public void ThreadCounterReportsOneWhenAForcedCallRunsOnTheCallerAlone()
+    {
+        // The planted error for the tests above: a run forced to one thread must not pass for two.
+        const int m = 256, n = 512, k = 300;
+        var rng = new Random(13);
+        float[] a = Random(rng, m * k), b = Random(rng, k * n), c = new float[m * n];
+        Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, c, n, false, Sgemm.BestIsa, allowParallel: true, forceThreads: 2);
+        Assert.Equal(2, Sgemm.LastCallThreads);
+        Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, c, n, false, Sgemm.BestIsa, allowParallel: true, forceThreads: 1);
+        Assert.NotEqual(2, Sgemm.LastCallThreads);
+        Assert.Equal(1, Sgemm.LastCallThreads);
+    }
+
+    [Fact]
+    public void PerStepRecurrentGemmStaysOnTheCallingThread()
+    {
+        // W4's step (batch 32 × h128 LSTM): below Sgemm.ParallelFlops, so no hand-off whatever EngineThreads.Count is.
+        const int m = 32, hidden = 128, gh = 512;
+        var rng = new Random(14);
+        float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden);
+        var packed = new PackedMatrix(hidden, gh);
+        packed.Pack(transB: true, w, hidden);
+        var c = new float[m * gh];
+        Sgemm.Multiply(m, h, hidden, packed, c, gh, accumulate: false);
+        Assert.Equal(1, Sgemm.LastCallThreads);
+    }
+
+    [Fact]
+    public void EngineThreadCountRejectsValuesOutsideOneToMax()
+    {
+        Assert.InRange(EngineThreads.Count, 1, EngineThreads.DefaultCap);
+        Assert.Throws<ArgumentOutOfRangeException>(() => EngineThreads.Count = 0);
+        Assert.Throws<ArgumentOutOfRangeException>(() => EngineThreads.Count = EngineThreads.Max + 1);
     }
 
     [Theory]

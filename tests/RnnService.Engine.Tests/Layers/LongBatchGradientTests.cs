@@ -1,15 +1,21 @@
 using RnnService.Engine.Core;
 using RnnService.Engine.Layers;
+using Xunit.Abstractions;
 
 namespace RnnService.Engine.Tests.Layers;
 
 /// <summary>
 /// Weight gradients of batches with at least <see cref="RecurrentLayer.TransposedWeightGradientRows"/>
 /// rows take the transposed GEMM path; the golden files and the other gradient checks use short batches.
-/// Checked against central finite differences of L = Σ y ⊙ R on a padded batch of T·B = 320 rows.
+/// Checked against central finite differences of L = Σ y ⊙ R on a padded batch of T·B = 320 rows
+/// (and against PyTorch in Golden/{lstm,gru,rnn}_long.json).
 /// </summary>
-public class LongBatchGradientTests
+public class LongBatchGradientTests(ITestOutputHelper output)
 {
+    // The loss sums 1280 outputs of a 40-step recurrence, so its float32 noise is larger than in the short
+    // checks; a wider step keeps that noise below the tolerance (Richardson's O(ε⁴) truncation allows it).
+    private const float LongEpsilon = 4e-2f;
+
     [Theory]
     [InlineData("lstm")]
     [InlineData("gru")]
@@ -50,18 +56,12 @@ public class LongBatchGradientTests
         p.ZeroGrads();
         layer.Backward(r, default, default, default, default, default);
         var analytic = (float[])p.Grads.Clone();
-        const float eps = 1e-2f;
-        foreach (var slice in p.Slices)
-            for (int k = 0; k < slice.Length; k += 3)
-            {
-                int i = slice.Offset + k;
-                float saved = p.Values[i];
-                p.Values[i] = saved + eps; p.MarkChanged(); double plus = Loss();
-                p.Values[i] = saved - eps; p.MarkChanged(); double minus = Loss();
-                p.Values[i] = saved; p.MarkChanged();
-                double numeric = (plus - minus) / (2 * eps);
-                double error = Math.Abs(numeric - analytic[i]) / Math.Max(Math.Abs(numeric) + Math.Abs(analytic[i]), 1e-2);
-                Assert.True(error < 2e-2, $"{slice.Name}[{k}]: numeric {numeric}, analytic {analytic[i]}");
-            }
+        var mismatches = FiniteDifferences.Compare(p, analytic, Loss, new Rng(22), output.WriteLine, LongEpsilon);
+        Assert.True(mismatches.Count == 0, string.Join("\n", mismatches));
+
+        // The same check fails on a 2 % error planted in the weight gradients of the long-batch path.
+        var planted = analytic.Select(g => g * 1.02f).ToArray();
+        var caught = FiniteDifferences.Compare(p, planted, Loss, new Rng(22), epsilon: LongEpsilon);
+        foreach (var slice in p.Slices) Assert.Contains(caught, m => m.Tensor == slice.Name);
     }
 }

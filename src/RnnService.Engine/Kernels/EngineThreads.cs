@@ -1,0 +1,31 @@
+namespace RnnService.Engine.Kernels;
+
+/// <summary>
+/// How many threads (the calling one included) one big GEMM may use. The per-step recurrent GEMMs stay
+/// single-threaded whatever the setting (see <see cref="Sgemm"/>); only the all-steps GEMMs (input
+/// projection, weight gradients) and big products are split. Process-wide: jobs running at the same
+/// time share one pool, and a GEMM that finds the pool busy runs on its own thread.
+/// </summary>
+public static class EngineThreads
+{
+    /// <summary>Default ceiling: above it, measurement showed no gain on the engine's GEMM shapes
+    /// (see docs/benchmarks.md, "Engine threads").</summary>
+    public const int DefaultCap = 8;
+
+    /// <summary>Upper bound for the setting: more threads than this is a configuration mistake.</summary>
+    public const int Max = 256;
+
+    private static int s_count = Math.Clamp(Environment.ProcessorCount, 1, DefaultCap);
+
+    /// <summary>Threads per GEMM, 1 to <see cref="Max"/>; default: the core count, at most <see cref="DefaultCap"/>.</summary>
+    public static int Count
+    {
+        get => Volatile.Read(ref s_count);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfLessThan(value, 1);
+            ArgumentOutOfRangeException.ThrowIfGreaterThan(value, Max);
+            Volatile.Write(ref s_count, value);
+        }
+    }
+}
