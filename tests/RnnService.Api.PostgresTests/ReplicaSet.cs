@@ -2,8 +2,7 @@ using Npgsql;
 
 namespace RnnService.Api.Tests;
 
-/// <summary>Several service processes on one fresh PostgreSQL database. The first migrates it; the others start
-/// once it is healthy.</summary>
+/// <summary>Several service processes on one fresh PostgreSQL database.</summary>
 public sealed class ReplicaSet : IDisposable
 {
     private ReplicaSet(PostgresCluster cluster, string database, List<ServiceProcess> replicas)
@@ -20,16 +19,19 @@ public sealed class ReplicaSet : IDisposable
 
     public static async Task<ReplicaSet> StartAsync(int count, PostgresCluster? cluster = null, IReadOnlyDictionary<string, string>? settings = null)
     {
-        cluster ??= PostgresCluster.Shared;
         var database = $"rnn_replicas_{Guid.NewGuid():N}";
-        var connectionString = cluster.ConnectionString(database);
+        // On the shared cluster the database starts as a copy of the migrated template and the replicas start
+        // together; on a cluster of its own the first replica creates and migrates it, and the others follow.
+        var fromTemplate = cluster is null;
+        cluster ??= PostgresCluster.Shared;
+        var connectionString = fromTemplate ? TestDatabase.Create(database) : cluster.ConnectionString(database);
         var replicas = new List<ServiceProcess> { ServiceProcess.Start(connectionString, settings) };
         var set = new ReplicaSet(cluster, database, replicas);
         try
         {
-            await replicas[0].WaitHealthyAsync(TimeSpan.FromSeconds(90));
+            if (!fromTemplate) await replicas[0].WaitHealthyAsync(TimeSpan.FromSeconds(90));
             for (var i = 1; i < count; i++) replicas.Add(ServiceProcess.Start(connectionString, settings));
-            foreach (var replica in replicas.Skip(1)) await replica.WaitHealthyAsync(TimeSpan.FromSeconds(90));
+            foreach (var replica in replicas) await replica.WaitHealthyAsync(TimeSpan.FromSeconds(90));
             return set;
         }
         catch

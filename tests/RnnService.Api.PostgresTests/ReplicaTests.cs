@@ -15,7 +15,7 @@ public sealed class ReplicaTests
         using var set = await ReplicaSet.StartAsync(3);
         var ids = new List<Guid>();
         for (var i = 0; i < 12; i++)
-            ids.Add((await set[i % 3].Client.TrainAsync(Jobs.Names(epochs: 3))).Id());
+            ids.Add((await set[i % 3].Client.TrainAsync(Jobs.Sentiment(epochs: 3))).Id());
 
         var jobs = new List<JsonElement>();
         foreach (var id in ids) jobs.Add(await WaitForEndAsync(set, set[0].Client, id));
@@ -40,7 +40,7 @@ public sealed class ReplicaTests
     public async Task KillingTheReplicaThatTrainsAJobMakesAnotherResumeItFromItsCheckpoint()
     {
         using var set = await ReplicaSet.StartAsync(3);
-        const int epochs = 40;
+        const int epochs = 30;
         var id = (await set[0].Client.TrainAsync(new
         {
             task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs, seed = 5 },
@@ -113,7 +113,7 @@ public sealed class ReplicaTests
         for (var i = 0; i < 3; i++)
             ids.Add((await set[i % 2].Client.TrainAsync(new
             {
-                task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 25, seed = i },
+                task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 12, seed = i },
             })).Id());
         await set[0].Client.WaitUntilAsync(ids[0], j => j.Status() == "running" && j.Epoch() >= 1, seconds: 120);
 
@@ -150,7 +150,7 @@ public sealed class ReplicaTests
             var job = await WaitForEndAsync(set, set[1].Client, id);
             Assert.True(job.Status() == "succeeded", $"{job}\n{set.Logs}");
             var metrics = await (await set[0].Client.GetAsync($"/jobs/{id}/metrics")).OkJsonAsync();
-            Assert.Equal(Enumerable.Range(1, 25), metrics.EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()));
+            Assert.Equal(Enumerable.Range(1, 12), metrics.EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()));
         }
         foreach (var replica in set.Replicas) (await replica.Client.GetAsync("/health")).EnsureSuccessStatusCode();
         await (await set[1].Client.PostJsonAsync("/predict", new { modelId, texts = new[] { "good" } })).OkJsonAsync();

@@ -22,7 +22,8 @@ public sealed class DashboardTests(DashboardFixture fixture)
         b.WaitUntil(() => b.All("#f-dataset option[value='toy-sentiment']").Count == 1, "the sentiment datasets in the form");
         b.Choose("#f-dataset", "toy-sentiment");
         b.Fill("#f-name", "toy gru");
-        b.Fill("#f-hyperparameters-epochs", "60");
+        // Epochs reach the page in batches (Worker:ProgressInterval, 200 ms): enough of them that the run spans several.
+        b.Fill("#f-hyperparameters-epochs", "400");
         b.Fill("#f-hyperparameters-hiddenSize", "96");
         b.Click("#train-form button[type=submit]");
 
@@ -35,11 +36,11 @@ public sealed class DashboardTests(DashboardFixture fixture)
                 "return [document.querySelector('#loss-chart')?.dataset.points ?? '-1', document.querySelector('.job-header .badge')?.textContent ?? '']")!;
             var points = int.Parse((string)state.First());
             if (points >= 0) seen.Add(points);
-            return (string)state.Last() == "succeeded" && points == 60;
-        }, "the job to succeed with 60 epochs drawn", seconds: 60);
-        Assert.True(seen.Count(p => p is > 0 and < 60) >= 2, $"The curve did not grow live; point counts seen: {string.Join(',', seen)}");
+            return (string)state.Last() == "succeeded" && points == 400;
+        }, "the job to succeed with 400 epochs drawn", seconds: 90);
+        Assert.True(seen.Count(p => p is > 0 and < 400) >= 2, $"The curve did not grow live; point counts seen: {string.Join(',', seen)}");
         Assert.Equal(2, b.All("#loss-chart g.series").Count); // train and validation
-        Assert.Equal("60", b.Find("#metric-chart g.series[data-name='validation']").GetAttribute("data-points"));
+        Assert.Equal("400", b.Find("#metric-chart g.series[data-name='validation']").GetAttribute("data-points"));
         Assert.Contains("hiddenSize", b.Text("dl.hyper"));
         Assert.Contains("96", b.Text("dl.hyper"));
         b.FullPageScreenshot("job-detail");

@@ -19,6 +19,7 @@ public sealed class RnnMetrics
     private readonly Histogram<double> _epochDuration;
     private readonly Histogram<double> _jobDuration;
     private readonly Counter<long> _leaseRescues;
+    private readonly Histogram<double> _claimDuration;
     private readonly Counter<long> _trainingFailures;
     private readonly Histogram<double> _inferenceDuration;
     private readonly Counter<long> _cacheHits;
@@ -41,6 +42,9 @@ public sealed class RnnMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = JobBuckets });
         _leaseRescues = meter.CreateCounter<long>("rnnservice.lease.rescues", "{job}",
             "Running jobs whose lease expired (their worker died): requeued to resume from the checkpoint, or cancelled.");
+        _claimDuration = meter.CreateHistogram("rnnservice.job.claim.duration", "s",
+            "Time to claim a queued job (the claim statement, SKIP LOCKED on PostgreSQL), counting successful claims.",
+            advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = InferenceBuckets });
         _trainingFailures = meter.CreateCounter<long>("rnnservice.training.failures", "{job}",
             "Jobs that failed, by reason: diverged, time_limit or error.");
         _inferenceDuration = meter.CreateHistogram("rnnservice.inference.duration", "s", "Successful /predict and /generate requests, by endpoint and task.",
@@ -67,6 +71,8 @@ public sealed class RnnMetrics
         _jobDuration.Record(Math.Max(0, (DateTime.UtcNow - started).TotalSeconds),
             new KeyValuePair<string, object?>("task", Label(task)), new KeyValuePair<string, object?>("status", Label(status)));
     }
+
+    public void JobClaimed(TimeSpan elapsed) => _claimDuration.Record(elapsed.TotalSeconds);
 
     public void LeaseRescued(int requeued, int cancelled, int failed)
     {

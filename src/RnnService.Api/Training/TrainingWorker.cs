@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Monitoring;
 
@@ -28,9 +29,13 @@ public sealed class TrainingWorker(
             {
                 var rescued = await store.RescueExpiredAsync(stoppingToken);
                 metrics.LeaseRescued(rescued.Requeued, rescued.Cancelled, rescued.Failed);
-                while (running.Count < Math.Max(1, options.Value.MaxConcurrentJobs)
-                       && await store.ClaimNextAsync(identity.Name, stoppingToken) is { } claim)
+                while (running.Count < Math.Max(1, options.Value.MaxConcurrentJobs))
+                {
+                    var claimStarted = Stopwatch.GetTimestamp();
+                    if (await store.ClaimNextAsync(identity.Name, stoppingToken) is not { } claim) break;
+                    metrics.JobClaimed(Stopwatch.GetElapsedTime(claimStarted));
                     running.Add(RunAsync(claim, stoppingToken));
+                }
                 failing = false;
             }
             catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)

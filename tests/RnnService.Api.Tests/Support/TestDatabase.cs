@@ -12,9 +12,39 @@ public static class TestDatabase
 {
 #if POSTGRES
     public const DatabaseProvider Provider = DatabaseProvider.Postgres;
+    private const string Template = "rnn_template";
+    private static readonly Lazy<string> MigratedTemplate = new(MigrateTemplate);
+    private static readonly HashSet<string> Created = [];
 
     public static string ConnectionString(string folder) =>
-        PostgresCluster.Shared.ConnectionString("rnn_" + Path.GetFileName(folder).Replace('-', '_').ToLowerInvariant());
+        Create("rnn_" + Path.GetFileName(folder).Replace('-', '_').ToLowerInvariant());
+
+    /// <summary>A database (once per name) copied from a template that holds every migration, so a test's service
+    /// starts with nothing left to migrate; returns its connection string.</summary>
+    public static string Create(string database)
+    {
+        var cluster = PostgresCluster.Shared;
+        lock (Created)
+        {
+            if (Created.Add(database))
+            {
+                using var connection = new NpgsqlConnection(cluster.ConnectionString("postgres"));
+                connection.Open();
+                using var command = new NpgsqlCommand($"CREATE DATABASE \"{database}\" TEMPLATE \"{MigratedTemplate.Value}\"", connection);
+                command.ExecuteNonQuery();
+            }
+        }
+        return cluster.ConnectionString(database);
+    }
+
+    private static string MigrateTemplate()
+    {
+        var connectionString = PostgresCluster.Shared.ConnectionString(Template);
+        using (var db = new PostgresRnnDbContext(new DbContextOptionsBuilder<PostgresRnnDbContext>().UseNpgsql(connectionString).Options))
+            db.Database.Migrate();
+        NpgsqlConnection.ClearAllPools(); // a template must have no open connections
+        return Template;
+    }
 
     public static RnnDbContext Open(string folder) =>
         new PostgresRnnDbContext(new DbContextOptionsBuilder<PostgresRnnDbContext>().UseNpgsql(ConnectionString(folder)).Options);
