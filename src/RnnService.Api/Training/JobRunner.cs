@@ -68,6 +68,12 @@ public sealed class JobRunner(
             {
                 error = "The job ran out of memory. Reduce batchSize, maxSequenceLength or hiddenSize.";
             }
+            catch (Exception ex) when (DatabaseUnavailableExceptionHandler.IsUnavailable(ex))
+            {
+                // The database went away while the run was loading its data or checkpoint: not the job's fault.
+                // It goes back to the queue (below) and resumes from its checkpoint once the database is back.
+                logger.LogWarning("Job {JobId}: the database is unavailable ({Error}); returning it to the queue.", job.Id, ex.Message);
+            }
             catch (Exception ex)
             {
                 logger.LogError(ex, "Job {JobId} failed.", job.Id);
@@ -241,7 +247,7 @@ public sealed class JobRunner(
             ({ } r, _) => ("succeeded", StoreModel(job, r, epochs, run)),
             (null, { } e) => ("failed", ct => store.FinishAsync(run.Lease, JobStatus.Failed, e, epochs, ct)),
             _ when run.CancelRequested => ("cancelled", ct => store.FinishAsync(run.Lease, JobStatus.Cancelled, null, epochs, ct)),
-            _ => ("returned to the queue at shutdown", (Func<CancellationToken, Task<bool>>)(ct => store.ReleaseAsync(run.Lease, ct))),
+            _ => ("returned to the queue", (Func<CancellationToken, Task<bool>>)(ct => store.ReleaseAsync(run.Lease, ct))),
         };
         var deadline = DateTime.UtcNow + (run.StopRequested ? StopGrace : Options.LeaseDuration);
         for (var delay = TimeSpan.FromMilliseconds(100); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond * 2)))

@@ -216,7 +216,8 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
         return true;
     }
 
-    /// <summary>This replica is shutting down: the job goes back to the queue and resumes from its checkpoint wherever it is claimed next.</summary>
+    /// <summary>This replica is shutting down (or lost its database while starting the run): the job goes back to the queue
+    /// and resumes from its checkpoint wherever it is claimed next.</summary>
     public async Task<bool> ReleaseAsync(JobLease lease, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
