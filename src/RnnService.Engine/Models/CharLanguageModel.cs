@@ -7,6 +7,13 @@ namespace RnnService.Engine.Models;
 /// <summary>A candidate next character; "&lt;eos&gt;" stands for the end of a line-mode sample.</summary>
 public sealed record NextCharacter(string Character, float Probability);
 
+/// <summary>
+/// One scored position of a text: Index into the text (the text's length for a line model's end marker),
+/// the Character there ("&lt;eos&gt;" for the end marker), its Probability given everything before it
+/// (null for a character outside the model's alphabet) and the Alternatives the model found most likely there.
+/// </summary>
+public sealed record ScoredCharacter(int Index, string Character, float? Probability, IReadOnlyList<NextCharacter> Alternatives);
+
 /// <summary>chars → embedding → RNN → linear → softmax over the next character.</summary>
 public sealed class CharLanguageModel : RnnModel
 {
@@ -75,6 +82,70 @@ public sealed class CharLanguageModel : RnnModel
         }
         finally { Return(network); }
     }
+
+    /// <summary>The characters of a text outside the model's alphabet, each once, in order of appearance.</summary>
+    public IReadOnlyList<string> UnknownCharacters(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = _tokenizer.Encode(text);
+        var unknown = new List<string>();
+        for (int i = 0; i < ids.Length; i++)
+            if (ids[i] == _tokenizer.UnknownId && !unknown.Contains(text[i].ToString())) unknown.Add(text[i].ToString());
+        return unknown;
+    }
+
+    /// <summary>
+    /// Every position of a text under the same next-character distribution as <see cref="NextCharacters"/> and
+    /// generation (softmax over the characters that can be generated): for line models each character and the
+    /// end marker given &lt;bos&gt; and what precedes it; for continuous models every character after the first.
+    /// Runs in windows of 256 steps carrying the state, checking the token between windows.
+    /// </summary>
+    public IReadOnlyList<ScoredCharacter> Score(string text, int top, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        var encoded = _tokenizer.Encode(text);
+        int[] ids = LineMode ? [_tokenizer.BeginId, .. encoded, _tokenizer.EndId] : encoded;
+        if (ids.Length < 2) throw new ArgumentException("The text needs at least two characters.", nameof(text));
+        int steps = ids.Length - 1, v = _tokenizer.Count, offset = LineMode ? 0 : 1;
+        var scores = new List<ScoredCharacter>(steps);
+        var probs = new float[v];
+        var network = Rent();
+        try
+        {
+            var h = new float[network.StateSize(1)];
+            var c = new float[network.StateSize(1)];
+            var ignore = new int[Math.Min(steps, ScoreWindow)];
+            Array.Fill(ignore, -1);
+            for (int start = 0; start < steps; start += ScoreWindow)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int t = Math.Min(ScoreWindow, steps - start);
+                network.LanguageModelLoss(ids.AsSpan(start, t), ignore.AsSpan(0, t), t, 1, default,
+                    start == 0 ? default : h, start == 0 || !network.HasCellState ? default : c, backward: false);
+                var logits = network.LanguageModelLogits;
+                for (int step = 0; step < t; step++)
+                {
+                    TokenSampler.Softmax(logits.Slice(step * v, v), _allowed, 1f, probs);
+                    int target = ids[start + step + 1], index = start + step + offset;
+                    bool known = target != _tokenizer.UnknownId;
+                    scores.Add(new ScoredCharacter(index, index < text.Length ? text[index].ToString() : CharTokenizer.EndToken,
+                        known ? probs[target] : null, Top(probs, top)));
+                }
+                network.FinalHidden.CopyTo(h);
+                if (network.HasCellState) network.FinalCell.CopyTo(c);
+            }
+        }
+        finally { Return(network); }
+        return scores;
+    }
+
+    private const int ScoreWindow = 256;
+
+    private List<NextCharacter> Top(float[] probs, int top) =>
+        Enumerable.Range(0, probs.Length).Where(i => _allowed[i])
+            .OrderByDescending(i => probs[i]).ThenBy(i => i).Take(top)
+            .Select(i => new NextCharacter(_tokenizer.TokenText(i), probs[i])).ToList();
 
     /// <summary>
     /// Writes options.Count samples, each the prompt followed by up to MaxLength generated characters
