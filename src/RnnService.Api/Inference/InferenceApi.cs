@@ -35,16 +35,20 @@ public sealed record Prediction(
 public sealed record PredictResponse(Guid ModelId, IReadOnlyList<Prediction> Predictions);
 
 /// <summary>Sampling settings; all optional. temperature 0 = greedy, topK 0 = off, topP 1 = off;
-/// without a seed a random one is drawn (and returned).</summary>
+/// without a seed a random one is drawn (and returned). maxLength and minLength count characters after the
+/// prompt, prefix included; every sample starts with prompt + prefix; a sample ends before the first stop
+/// string it writes (at most 4, each 1-50 characters).</summary>
 public sealed record GenerateRequest(Guid? ModelId, string? Prompt, int? MaxLength, float? Temperature, int? TopK,
-    float? TopP, int? Seed, int? Count);
+    float? TopP, int? Seed, int? Count, int? MinLength = null, string? Prefix = null, IReadOnlyList<string>? Stop = null);
 
-/// <summary>unknownCharacters: characters of the prompt outside the model's alphabet (the model reads them as unknown).</summary>
+/// <summary>unknownCharacters: characters of the prompt and prefix outside the model's alphabet (the model reads them as unknown).</summary>
 public sealed record GenerateResponse(Guid ModelId, int Seed, IReadOnlyList<string> Samples, IReadOnlyList<string> UnknownCharacters);
 
 public static class InferenceApi
 {
     public const string RateLimitPolicy = "inference";
+    public const int MaxStopStrings = 4;
+    public const int MaxStopLength = 50;
 
     public static RouteGroupBuilder MapInference(this IEndpointRouteBuilder app)
     {
@@ -69,7 +73,8 @@ public static class InferenceApi
         group.MapPost("/generate", GenerateAsync)
             .WithName("Generate")
             .WithSummary("Sample text from a char model")
-            .WithDescription("400 for a sentiment model, and when count × (prompt length + maxLength) is over " +
+            .WithDescription("Controls: minLength, maxLength, prefix (every sample starts with prompt + prefix), stop strings. " +
+                "400 for a sentiment model, and when count × (prompt length + maxLength) is over " +
                 "Inference:MaxGenerateCharacters. Rate limited, capped and timed out like /predict.")
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
@@ -167,6 +172,18 @@ public static class InferenceApi
         if (request.TopK is < 0) return Problems.Invalid("topK", "Must be 0 (off) or more.");
         if (request.TopP is { } topP && !(topP > 0 && topP <= 1)) return Problems.Invalid("topP", "Must be in (0, 1].");
         var defaults = new GenerationOptions();
+        int effectiveMax = request.MaxLength ?? defaults.MaxLength;
+        if (request.MinLength is { } minLength && !(minLength >= 0 && minLength <= effectiveMax))
+            return Problems.Invalid("minLength", $"Must be between 0 and maxLength ({effectiveMax}).");
+        if (request.Prefix is { } prefix && prefix.Length > effectiveMax)
+            return Problems.Invalid("prefix", $"At most maxLength ({effectiveMax}) characters: the prefix counts towards it.");
+        if (request.Stop is { } stops)
+        {
+            if (stops.Count > MaxStopStrings) return Problems.Invalid("stop", $"At most {MaxStopStrings} stop strings.");
+            for (int i = 0; i < stops.Count; i++)
+                if (string.IsNullOrEmpty(stops[i]) || stops[i].Length > MaxStopLength)
+                    return Problems.Invalid($"stop[{i}]", $"Must be 1 to {MaxStopLength} characters.");
+        }
         int samples = request.Count ?? defaults.Count, promptLength = request.Prompt?.Length ?? 0, length = request.MaxLength ?? defaults.MaxLength;
         if (InferenceLimits.CheckGenerate(samples, promptLength, length, inference) is { } tooMuch)
             return TypedResults.ValidationProblem(tooMuch);
@@ -187,11 +204,14 @@ public static class InferenceApi
             TopP = request.TopP ?? defaults.TopP,
             Seed = request.Seed ?? Random.Shared.Next(),
             Count = request.Count ?? defaults.Count,
+            MinLength = request.MinLength ?? defaults.MinLength,
+            Prefix = request.Prefix ?? defaults.Prefix,
+            Stop = request.Stop ?? defaults.Stop,
         };
         try
         {
             generation.Validate();
-            return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation, ct), lm.UnknownCharacters(generation.Prompt)));
+            return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation, ct), lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
         }
         catch (ArgumentException ex)
         {

@@ -148,8 +148,9 @@ public sealed class CharLanguageModel : RnnModel
             .Select(i => new NextCharacter(_tokenizer.TokenText(i), probs[i])).ToList();
 
     /// <summary>
-    /// Writes options.Count samples, each the prompt followed by up to MaxLength generated characters
-    /// (a line model stops at its end marker). The same seed gives the same samples. The token is checked
+    /// Writes options.Count samples, each the prompt and prefix followed by generated characters, up to MaxLength
+    /// after the prompt (a line model stops at its end marker, which it may not choose before MinLength; any
+    /// model stops at a Stop string, cut off). The same seed gives the same samples. The token is checked
     /// before every step, so abandoned generation stops within one step (OperationCanceledException).
     /// </summary>
     public IReadOnlyList<string> Generate(GenerationOptions options, CancellationToken cancellationToken = default)
@@ -157,15 +158,20 @@ public sealed class CharLanguageModel : RnnModel
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
         cancellationToken.ThrowIfCancellationRequested();
-        var context = Context(options.Prompt);
-        int b = options.Count, p = context.Length, v = _tokenizer.Count;
+        var context = Context(options.Prompt + options.Prefix);
+        int b = options.Count, p = context.Length, v = _tokenizer.Count, start = options.Prompt.Length;
         var rng = new Rng(options.Seed);
         var sampler = new TokenSampler(v);
         var outputs = new System.Text.StringBuilder[b];
         var done = new bool[b];
-        for (int i = 0; i < b; i++) outputs[i] = new System.Text.StringBuilder(options.Prompt);
+        for (int i = 0; i < b; i++) outputs[i] = new System.Text.StringBuilder(options.Prompt + options.Prefix);
+        // The end marker is off limits while a sample is shorter than MinLength.
+        var allowedNoEnd = (bool[])_allowed.Clone();
+        if (LineMode) allowedNoEnd[_tokenizer.EndId] = false;
         var tokens = new int[b * p];
         for (int i = 0; i < b; i++) context.CopyTo(tokens, i * p);
+        int steps = options.MaxLength - options.Prefix.Length;
+        if (steps == 0) return outputs.Select(o => o.ToString()).ToList();
         var network = Rent();
         try
         {
@@ -173,7 +179,7 @@ public sealed class CharLanguageModel : RnnModel
             var c = new float[network.StateSize(b)];
             var logits = network.NextTokenLogits(tokens, p, b, default, default);
             var next = new int[b];
-            for (int step = 0; step < options.MaxLength; step++)
+            for (int step = 0; step < steps; step++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Interlocked.Increment(ref _generationSteps);
@@ -182,18 +188,37 @@ public sealed class CharLanguageModel : RnnModel
                 bool any = false;
                 for (int i = 0; i < b; i++)
                 {
-                    int id = sampler.Sample(logits.Slice(i * v, v), _allowed, options.Temperature, options.TopK, options.TopP, rng);
+                    bool tooShort = outputs[i].Length - start < options.MinLength;
+                    int id = sampler.Sample(logits.Slice(i * v, v), tooShort ? allowedNoEnd : _allowed, options.Temperature, options.TopK, options.TopP, rng);
                     next[i] = id;
                     if (done[i]) continue;
                     if (id == _tokenizer.EndId) { done[i] = true; continue; }
                     outputs[i].Append(_tokenizer.TokenText(id));
+                    if (EndsWithStop(outputs[i], start, options)) { done[i] = true; continue; }
                     any = true;
                 }
-                if (!any || step == options.MaxLength - 1) break;
+                if (!any || step == steps - 1) break;
                 logits = network.NextTokenLogits(next, 1, b, h, network.HasCellState ? c : default);
             }
         }
         finally { Return(network); }
         return outputs.Select(o => o.ToString()).ToList();
+    }
+
+    /// <summary>True (and the stop string cut off) when the generated part, at least MinLength long without the
+    /// stop string, ends with one of the Stop strings.</summary>
+    private static bool EndsWithStop(System.Text.StringBuilder output, int start, GenerationOptions options)
+    {
+        foreach (var stop in options.Stop)
+        {
+            int at = output.Length - stop.Length;
+            if (at < start + options.MinLength) continue;
+            bool match = true;
+            for (int k = 0; k < stop.Length && match; k++) match = output[at + k] == stop[k];
+            if (!match) continue;
+            output.Length = at;
+            return true;
+        }
+        return false;
     }
 }
