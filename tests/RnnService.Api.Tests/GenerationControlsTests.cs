@@ -51,6 +51,68 @@ public sealed class GenerationControlsTests
     }
 
     [Fact]
+    public async Task ExcludingTrainingSamplesReturnsOnlyNewNamesAndCountsTheRejectedCandidates()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 3))).Id())).Id("modelId");
+        var training = TrainingNames();
+
+        var request = new { modelId, count = 30, maxLength = 12, seed = 4, temperature = 0.7 };
+        var free = Samples(await (await client.PostJsonAsync("/generate", request)).OkJsonAsync());
+        int known = free.Count(training.Contains);
+        Assert.True(known > 0, $"The model wrote no training name in {string.Join(", ", free)}: the check below could not fail");
+
+        var answer = await (await client.PostJsonAsync("/generate", new
+        {
+            request.modelId, request.count, request.maxLength, request.seed, request.temperature, excludeTrainingSamples = true,
+        })).OkJsonAsync();
+        var fresh = Samples(answer);
+        Assert.Equal(30, fresh.Count);
+        Assert.DoesNotContain(fresh, training.Contains);
+        // The first round is the plain request's draws: its new names come first, its training names were rejected.
+        Assert.Equal(free.Where(s => !training.Contains(s)), fresh.Take(30 - known));
+        Assert.True(answer.GetProperty("rejected").GetInt32() >= known);
+        Assert.False((await (await client.PostJsonAsync("/generate", request)).OkJsonAsync()).TryGetProperty("rejected", out _));
+
+        // Greedy decoding writes the same name every time: when that is a training name, no candidate is new.
+        var greedy = Samples(await (await client.PostJsonAsync("/generate", new { modelId, prompt = "m", temperature = 0, maxLength = 12 })).OkJsonAsync())[0];
+        var stuck = await client.PostJsonAsync("/generate", new { modelId, prompt = "m", temperature = 0, maxLength = 12, count = 2, excludeTrainingSamples = true });
+        if (training.Contains(greedy))
+        {
+            var problem = await stuck.AssertProblemAsync((HttpStatusCode)422);
+            Assert.Contains("Found 0 of 2", problem.GetProperty("detail").GetString());
+            Assert.Contains("10 were training lines", problem.GetProperty("detail").GetString());
+        }
+        else Assert.Equal(0, (await stuck.OkJsonAsync()).GetProperty("rejected").GetInt32());
+    }
+
+    [Fact]
+    public async Task ExcludingTrainingSamplesNeedsALineModelThatKeptItsLines()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(new
+        {
+            task = "charlm", dataset = "hamlet", hyperparameters = new { hiddenSize = 8, embeddingSize = 4, epochs = 1 },
+        })).Id())).Id("modelId");
+        var problem = await (await client.PostJsonAsync("/generate", new { modelId, maxLength = 5, excludeTrainingSamples = true }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
+        Assert.Contains("line models", problem.GetProperty("errors").GetProperty("excludeTrainingSamples")[0].GetString());
+        // Five candidates per sample count against the work budget.
+        await (await client.PostJsonAsync("/generate", new { modelId, count = 10, maxLength = 100, excludeTrainingSamples = true }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
+    }
+
+    private static HashSet<string> TrainingNames()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(folder!.FullName, "RnnService.sln"))) folder = folder.Parent;
+        var path = Path.Combine(folder.FullName, "src", "RnnService.Engine", "Data", "BuiltIn", "us-names.txt");
+        return File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToHashSet();
+    }
+
+    [Fact]
     public async Task BadGenerationControlsAreProblemsNamingTheField()
     {
         await using var factory = new RnnServiceFactory();

@@ -37,18 +37,24 @@ public sealed record PredictResponse(Guid ModelId, IReadOnlyList<Prediction> Pre
 /// <summary>Sampling settings; all optional. temperature 0 = greedy, topK 0 = off, topP 1 = off;
 /// without a seed a random one is drawn (and returned). maxLength and minLength count characters after the
 /// prompt, prefix included; every sample starts with prompt + prefix; a sample ends before the first stop
-/// string it writes (at most 4, each 1-50 characters).</summary>
+/// string it writes (at most 4, each 1-50 characters). excludeTrainingSamples (line models): never return a line
+/// of the training data; up to 5 candidates per sample are drawn.</summary>
 public sealed record GenerateRequest(Guid? ModelId, string? Prompt, int? MaxLength, float? Temperature, int? TopK,
-    float? TopP, int? Seed, int? Count, int? MinLength = null, string? Prefix = null, IReadOnlyList<string>? Stop = null);
+    float? TopP, int? Seed, int? Count, int? MinLength = null, string? Prefix = null, IReadOnlyList<string>? Stop = null,
+    bool? ExcludeTrainingSamples = null);
 
-/// <summary>unknownCharacters: characters of the prompt and prefix outside the model's alphabet (the model reads them as unknown).</summary>
-public sealed record GenerateResponse(Guid ModelId, int Seed, IReadOnlyList<string> Samples, IReadOnlyList<string> UnknownCharacters);
+/// <summary>unknownCharacters: characters of the prompt and prefix outside the model's alphabet (the model reads them as unknown);
+/// rejected (with excludeTrainingSamples): candidates dropped because they were training lines.</summary>
+public sealed record GenerateResponse(Guid ModelId, int Seed, IReadOnlyList<string> Samples, IReadOnlyList<string> UnknownCharacters,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Rejected = null);
 
 public static class InferenceApi
 {
     public const string RateLimitPolicy = "inference";
     public const int MaxStopStrings = 4;
     public const int MaxStopLength = 50;
+    /// <summary>excludeTrainingSamples draws at most this many candidates per sample asked for.</summary>
+    public const int CandidatesPerSample = 5;
 
     public static RouteGroupBuilder MapInference(this IEndpointRouteBuilder app)
     {
@@ -73,9 +79,12 @@ public static class InferenceApi
         group.MapPost("/generate", GenerateAsync)
             .WithName("Generate")
             .WithSummary("Sample text from a char model")
-            .WithDescription("Controls: minLength, maxLength, prefix (every sample starts with prompt + prefix), stop strings. " +
+            .WithDescription("Controls: minLength, maxLength, prefix (every sample starts with prompt + prefix), stop strings, excludeTrainingSamples " +
+                "(line models: no line of the training data; the response counts the rejected candidates; 422 when " + CandidatesPerSample +
+                " candidates per sample did not give enough new ones). " +
                 "400 for a sentiment model, and when count × (prompt length + maxLength) is over " +
                 "Inference:MaxGenerateCharacters. Rate limited, capped and timed out like /predict.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
@@ -121,6 +130,17 @@ public static class InferenceApi
         {
             return Problems.Invalid(field, ex.Message);
         }
+    }
+
+    private static Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult> GenerateNew(
+        CharLanguageModel lm, Guid modelId, GenerationOptions generation, CancellationToken ct)
+    {
+        var (samples, rejected, candidates) = lm.GenerateNew(generation, generation.Count * CandidatesPerSample, ct);
+        if (samples.Count < generation.Count)
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not enough new samples",
+                detail: $"Found {samples.Count} of {generation.Count} samples that are not training lines in {candidates} candidates " +
+                    $"({rejected} were training lines). Raise the temperature, ask for fewer or longer samples (minLength), or drop excludeTrainingSamples.");
+        return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, samples, lm.UnknownCharacters(generation.Prompt + generation.Prefix), rejected));
     }
 
     /// <summary>The texts of a {text} or {texts} body, checked against the Limits; the field a problem with all of them names.</summary>
@@ -187,13 +207,22 @@ public static class InferenceApi
         int samples = request.Count ?? defaults.Count, promptLength = request.Prompt?.Length ?? 0, length = request.MaxLength ?? defaults.MaxLength;
         if (InferenceLimits.CheckGenerate(samples, promptLength, length, inference) is { } tooMuch)
             return TypedResults.ValidationProblem(tooMuch);
+        bool exclude = request.ExcludeTrainingSamples == true;
+        long work = InferenceLimits.GenerateCharacters(samples, promptLength, length) * (exclude ? CandidatesPerSample : 1);
+        if (exclude && work > inference.MaxGenerateCharacters)
+            return Problems.Invalid("excludeTrainingSamples", $"Up to {CandidatesPerSample} candidates per sample: {CandidatesPerSample} × count × " +
+                $"(prompt length + maxLength) = {work} characters; at most {inference.MaxGenerateCharacters} (Inference:MaxGenerateCharacters).");
 
-        using var slot = await slots.TryEnterAsync(InferenceLimits.GenerateCharacters(samples, promptLength, length), ct);
+        using var slot = await slots.TryEnterAsync(work, ct);
         if (slot is null) return InferenceLimits.Busy(http, inference);
         var model = await cache.GetAsync(modelId, db, ct);
         if (model is null) return Problems.NotFound($"No model {modelId}.");
         if (model is not CharLanguageModel lm)
             return Problems.Invalid("modelId", "This is a sentiment model; /generate needs a char (charlm) model.");
+        if (exclude && lm.TrainingLines is null)
+            return Problems.Invalid("excludeTrainingSamples", lm.LineMode
+                ? "This model was saved without its training lines (trained before they were kept); retrain it to use this."
+                : "Only line models (one sample per line) can exclude training samples.");
 
         var generation = new GenerationOptions
         {
@@ -211,6 +240,7 @@ public static class InferenceApi
         try
         {
             generation.Validate();
+            if (exclude) return GenerateNew(lm, modelId, generation, ct);
             return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation, ct), lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
         }
         catch (ArgumentException ex)

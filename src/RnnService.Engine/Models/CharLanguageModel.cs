@@ -32,6 +32,9 @@ public sealed class CharLanguageModel : RnnModel
 
     public bool LineMode => _tokenizer.LineMode;
 
+    /// <summary>The lines this model trained on (hashed); null for continuous models and models saved before they were kept.</summary>
+    public TrainingLineSet? TrainingLines { get; internal set; }
+
     /// <summary>Sampling steps <see cref="Generate"/> has run on this model, all callers together; lets a
     /// caller see that cancelled generation stopped stepping.</summary>
     public long GenerationSteps => Interlocked.Read(ref _generationSteps);
@@ -157,10 +160,43 @@ public sealed class CharLanguageModel : RnnModel
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
+        return GenerateBatch(options, options.Count, new Rng(options.Seed), cancellationToken);
+    }
+
+    /// <summary>
+    /// Like <see cref="Generate"/>, but never returns a line of the training data: samples are drawn in rounds of
+    /// the number still missing (the first round is what Generate returns for the same seed) until Count are new
+    /// or maxCandidates were drawn. Samples holds what was found (possibly fewer than Count); Rejected counts
+    /// the candidates that were training lines. Throws InvalidOperationException for a model without
+    /// <see cref="TrainingLines"/>.
+    /// </summary>
+    public (IReadOnlyList<string> Samples, int Rejected, int Candidates) GenerateNew(GenerationOptions options, int maxCandidates,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var lines = TrainingLines ?? throw new InvalidOperationException("This model was saved without its training lines.");
+        var rng = new Rng(options.Seed);
+        var found = new List<string>(options.Count);
+        int rejected = 0, candidates = 0;
+        while (found.Count < options.Count && candidates < maxCandidates)
+        {
+            int round = Math.Min(options.Count - found.Count, maxCandidates - candidates);
+            foreach (var sample in GenerateBatch(options, round, rng, cancellationToken))
+            {
+                candidates++;
+                if (lines.Contains(sample)) rejected++;
+                else found.Add(sample);
+            }
+        }
+        return (found, rejected, candidates);
+    }
+
+    private List<string> GenerateBatch(GenerationOptions options, int count, Rng rng, CancellationToken cancellationToken)
+    {
         cancellationToken.ThrowIfCancellationRequested();
         var context = Context(options.Prompt + options.Prefix);
-        int b = options.Count, p = context.Length, v = _tokenizer.Count, start = options.Prompt.Length;
-        var rng = new Rng(options.Seed);
+        int b = count, p = context.Length, v = _tokenizer.Count, start = options.Prompt.Length;
         var sampler = new TokenSampler(v);
         var outputs = new System.Text.StringBuilder[b];
         var done = new bool[b];
