@@ -66,7 +66,7 @@ public sealed class ServiceBasicsTests
         string[] expected =
         [
             "POST /train", "GET /jobs", "GET /jobs/{id}", "GET /jobs/{id}/metrics", "GET /jobs/{id}/events", "POST /jobs/{id}/cancel",
-            "POST /predict", "POST /generate",
+            "POST /predict", "POST /generate", "POST /score",
             "GET /models", "GET /models/{id}", "DELETE /models/{id}", "GET /models/{id}/weights", "GET /models/{id}/onnx",
             "GET /datasets", "POST /datasets", "GET /datasets/{name}", "GET /datasets/{name}/preview", "DELETE /datasets/{name}",
             "GET /health",

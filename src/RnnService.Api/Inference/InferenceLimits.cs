@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
+using RnnService.Engine.Models;
 
 namespace RnnService.Api.Inference;
 
@@ -41,6 +42,28 @@ public static class InferenceLimits
         long characters = PredictCharacters(texts);
         return characters <= options.MaxPredictCharacters ? null
             : $"{characters} characters in all; at most {options.MaxPredictCharacters} per request (Inference:MaxPredictCharacters).";
+    }
+
+    /// <summary>
+    /// How far explain may exceed the plain budget: it classifies n + 1 variants of an n-word text, but in
+    /// batches of 64 through one pass each, so its time grows far slower than its character count.
+    /// </summary>
+    public const int ExplainFactor = 32;
+
+    /// <summary>Σ (words + 1) × characters: every text is classified again once per word.</summary>
+    public static long ExplainCharacters(IReadOnlyList<string> texts)
+    {
+        long characters = 0;
+        foreach (var text in texts) characters += SentimentClassifier.ExplainSequences([text]) * text.Length;
+        return characters;
+    }
+
+    public static string? CheckExplain(IReadOnlyList<string> texts, InferenceOptions options)
+    {
+        long characters = ExplainCharacters(texts), allowed = (long)options.MaxPredictCharacters * ExplainFactor;
+        return characters <= allowed ? null
+            : $"(words + 1) × characters = {characters} in all; at most {allowed} per explained request " +
+              $"(Inference:MaxPredictCharacters × {ExplainFactor}). Explain fewer or shorter texts.";
     }
 
     /// <summary>503 with Retry-After: every slot stayed busy for the whole queue wait.</summary>

@@ -26,8 +26,9 @@ public sealed class Model
 public sealed record ModelConfigResponse(TaskKind Task, Architecture Architecture, int VocabularySize,
     int EmbeddingSize, int HiddenSize, int Layers, int OutputSize, bool LineMode, Hyperparameters Hyperparameters);
 
+/// <summary>A model in the list: finalMetrics is its last epoch's metrics, so a list needs no request per model.</summary>
 public sealed record ModelSummary(Guid Id, Guid JobId, string? Name, TaskKind Task, Architecture Architecture,
-    string Dataset, int VocabularySize, long ParameterCount, DateTime CreatedAt);
+    string Dataset, int VocabularySize, long ParameterCount, DateTime CreatedAt, EpochMetricResponse? FinalMetrics = null);
 
 public sealed record ModelResponse(Guid Id, Guid JobId, string? Name, TaskKind Task, Architecture Architecture,
     string Dataset, int VocabularySize, long ParameterCount, ModelConfigResponse Config,
@@ -35,6 +36,13 @@ public sealed record ModelResponse(Guid Id, Guid JobId, string? Name, TaskKind T
 
 public static class ModelMapping
 {
+    public static ModelSummary AsSummary(this Model model) =>
+        new(model.Id, model.JobId, model.Name, model.Task, model.Architecture, model.Dataset, model.VocabularySize,
+            model.ParameterCount, model.CreatedAt, FinalMetrics(model));
+
+    private static EpochMetricResponse? FinalMetrics(Model model) => model.FinalMetricsJson is null ? null
+        : JsonSerializer.Deserialize<EpochMetricResponse>(model.FinalMetricsJson, ApiJson.Options);
+
     public static ModelResponse AsResponse(this Model model)
     {
         var c = JsonSerializer.Deserialize<ModelConfig>(model.ConfigJson, ApiJson.Options)!;

@@ -57,9 +57,8 @@ public static class ModelsApi
         var total = await db.Models.CountAsync(ct);
         var items = await db.Models.AsNoTracking().OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
             .Skip((p - 1) * size).Take(size)
-            .Select(m => new ModelSummary(m.Id, m.JobId, m.Name, m.Task, m.Architecture, m.Dataset, m.VocabularySize, m.ParameterCount, m.CreatedAt))
             .ToListAsync(ct);
-        return TypedResults.Ok(new ModelPage(items, p, size, total));
+        return TypedResults.Ok(new ModelPage(items.Select(m => m.AsSummary()).ToList(), p, size, total));
     }
 
     private static async Task<Results<Ok<ModelResponse>, NotFoundProblem>> GetAsync(Guid id, RnnDbContext db, CancellationToken ct)

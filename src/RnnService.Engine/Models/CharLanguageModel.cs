@@ -7,6 +7,13 @@ namespace RnnService.Engine.Models;
 /// <summary>A candidate next character; "&lt;eos&gt;" stands for the end of a line-mode sample.</summary>
 public sealed record NextCharacter(string Character, float Probability);
 
+/// <summary>
+/// One scored position of a text: Index into the text (the text's length for a line model's end marker),
+/// the Character there ("&lt;eos&gt;" for the end marker), its Probability given everything before it
+/// (null for a character outside the model's alphabet) and the Alternatives the model found most likely there.
+/// </summary>
+public sealed record ScoredCharacter(int Index, string Character, float? Probability, IReadOnlyList<NextCharacter> Alternatives);
+
 /// <summary>chars → embedding → RNN → linear → softmax over the next character.</summary>
 public sealed class CharLanguageModel : RnnModel
 {
@@ -24,6 +31,9 @@ public sealed class CharLanguageModel : RnnModel
     }
 
     public bool LineMode => _tokenizer.LineMode;
+
+    /// <summary>The lines this model trained on (hashed); null for continuous models and models saved before they were kept.</summary>
+    public TrainingLineSet? TrainingLines { get; internal set; }
 
     /// <summary>Sampling steps <see cref="Generate"/> has run on this model, all callers together; lets a
     /// caller see that cancelled generation stopped stepping.</summary>
@@ -76,25 +86,128 @@ public sealed class CharLanguageModel : RnnModel
         finally { Return(network); }
     }
 
+    /// <summary>The characters of a text outside the model's alphabet, each once, in order of appearance.</summary>
+    public IReadOnlyList<string> UnknownCharacters(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        var ids = _tokenizer.Encode(text);
+        var unknown = new List<string>();
+        for (int i = 0; i < ids.Length; i++)
+            if (ids[i] == _tokenizer.UnknownId && !unknown.Contains(text[i].ToString())) unknown.Add(text[i].ToString());
+        return unknown;
+    }
+
     /// <summary>
-    /// Writes options.Count samples, each the prompt followed by up to MaxLength generated characters
-    /// (a line model stops at its end marker). The same seed gives the same samples. The token is checked
+    /// Every position of a text under the same next-character distribution as <see cref="NextCharacters"/> and
+    /// generation (softmax over the characters that can be generated): for line models each character and the
+    /// end marker given &lt;bos&gt; and what precedes it; for continuous models every character after the first.
+    /// Runs in windows of 256 steps carrying the state, checking the token between windows.
+    /// </summary>
+    public IReadOnlyList<ScoredCharacter> Score(string text, int top, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        var encoded = _tokenizer.Encode(text);
+        int[] ids = LineMode ? [_tokenizer.BeginId, .. encoded, _tokenizer.EndId] : encoded;
+        if (ids.Length < 2) throw new ArgumentException("The text needs at least two characters.", nameof(text));
+        int steps = ids.Length - 1, v = _tokenizer.Count, offset = LineMode ? 0 : 1;
+        var scores = new List<ScoredCharacter>(steps);
+        var probs = new float[v];
+        var network = Rent();
+        try
+        {
+            var h = new float[network.StateSize(1)];
+            var c = new float[network.StateSize(1)];
+            var ignore = new int[Math.Min(steps, ScoreWindow)];
+            Array.Fill(ignore, -1);
+            for (int start = 0; start < steps; start += ScoreWindow)
+            {
+                cancellationToken.ThrowIfCancellationRequested();
+                int t = Math.Min(ScoreWindow, steps - start);
+                network.LanguageModelLoss(ids.AsSpan(start, t), ignore.AsSpan(0, t), t, 1, default,
+                    start == 0 ? default : h, start == 0 || !network.HasCellState ? default : c, backward: false);
+                var logits = network.LanguageModelLogits;
+                for (int step = 0; step < t; step++)
+                {
+                    TokenSampler.Softmax(logits.Slice(step * v, v), _allowed, 1f, probs);
+                    int target = ids[start + step + 1], index = start + step + offset;
+                    bool known = target != _tokenizer.UnknownId;
+                    scores.Add(new ScoredCharacter(index, index < text.Length ? text[index].ToString() : CharTokenizer.EndToken,
+                        known ? probs[target] : null, Top(probs, top)));
+                }
+                network.FinalHidden.CopyTo(h);
+                if (network.HasCellState) network.FinalCell.CopyTo(c);
+            }
+        }
+        finally { Return(network); }
+        return scores;
+    }
+
+    private const int ScoreWindow = 256;
+
+    private List<NextCharacter> Top(float[] probs, int top) =>
+        Enumerable.Range(0, probs.Length).Where(i => _allowed[i])
+            .OrderByDescending(i => probs[i]).ThenBy(i => i).Take(top)
+            .Select(i => new NextCharacter(_tokenizer.TokenText(i), probs[i])).ToList();
+
+    /// <summary>
+    /// Writes options.Count samples, each the prompt and prefix followed by generated characters, up to MaxLength
+    /// after the prompt (a line model stops at its end marker, which it may not choose before MinLength; any
+    /// model stops at a Stop string, cut off). The same seed gives the same samples. The token is checked
     /// before every step, so abandoned generation stops within one step (OperationCanceledException).
     /// </summary>
     public IReadOnlyList<string> Generate(GenerationOptions options, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        cancellationToken.ThrowIfCancellationRequested();
-        var context = Context(options.Prompt);
-        int b = options.Count, p = context.Length, v = _tokenizer.Count;
+        return GenerateBatch(options, options.Count, new Rng(options.Seed), cancellationToken);
+    }
+
+    /// <summary>
+    /// Like <see cref="Generate"/>, but never returns a line of the training data: samples are drawn in rounds of
+    /// the number still missing (the first round is what Generate returns for the same seed) until Count are new
+    /// or maxCandidates were drawn. Samples holds what was found (possibly fewer than Count); Rejected counts
+    /// the candidates that were training lines. Throws InvalidOperationException for a model without
+    /// <see cref="TrainingLines"/>.
+    /// </summary>
+    public (IReadOnlyList<string> Samples, int Rejected, int Candidates) GenerateNew(GenerationOptions options, int maxCandidates,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        var lines = TrainingLines ?? throw new InvalidOperationException("This model was saved without its training lines.");
         var rng = new Rng(options.Seed);
+        var found = new List<string>(options.Count);
+        int rejected = 0, candidates = 0;
+        while (found.Count < options.Count && candidates < maxCandidates)
+        {
+            int round = Math.Min(options.Count - found.Count, maxCandidates - candidates);
+            foreach (var sample in GenerateBatch(options, round, rng, cancellationToken))
+            {
+                candidates++;
+                if (lines.Contains(sample)) rejected++;
+                else found.Add(sample);
+            }
+        }
+        return (found, rejected, candidates);
+    }
+
+    private List<string> GenerateBatch(GenerationOptions options, int count, Rng rng, CancellationToken cancellationToken)
+    {
+        cancellationToken.ThrowIfCancellationRequested();
+        var context = Context(options.Prompt + options.Prefix);
+        int b = count, p = context.Length, v = _tokenizer.Count, start = options.Prompt.Length;
         var sampler = new TokenSampler(v);
         var outputs = new System.Text.StringBuilder[b];
         var done = new bool[b];
-        for (int i = 0; i < b; i++) outputs[i] = new System.Text.StringBuilder(options.Prompt);
+        for (int i = 0; i < b; i++) outputs[i] = new System.Text.StringBuilder(options.Prompt + options.Prefix);
+        // The end marker is off limits while a sample is shorter than MinLength.
+        var allowedNoEnd = (bool[])_allowed.Clone();
+        if (LineMode) allowedNoEnd[_tokenizer.EndId] = false;
         var tokens = new int[b * p];
         for (int i = 0; i < b; i++) context.CopyTo(tokens, i * p);
+        int steps = options.MaxLength - options.Prefix.Length;
+        if (steps == 0) return outputs.Select(o => o.ToString()).ToList();
         var network = Rent();
         try
         {
@@ -102,7 +215,7 @@ public sealed class CharLanguageModel : RnnModel
             var c = new float[network.StateSize(b)];
             var logits = network.NextTokenLogits(tokens, p, b, default, default);
             var next = new int[b];
-            for (int step = 0; step < options.MaxLength; step++)
+            for (int step = 0; step < steps; step++)
             {
                 cancellationToken.ThrowIfCancellationRequested();
                 Interlocked.Increment(ref _generationSteps);
@@ -111,18 +224,37 @@ public sealed class CharLanguageModel : RnnModel
                 bool any = false;
                 for (int i = 0; i < b; i++)
                 {
-                    int id = sampler.Sample(logits.Slice(i * v, v), _allowed, options.Temperature, options.TopK, options.TopP, rng);
+                    bool tooShort = outputs[i].Length - start < options.MinLength;
+                    int id = sampler.Sample(logits.Slice(i * v, v), tooShort ? allowedNoEnd : _allowed, options.Temperature, options.TopK, options.TopP, rng);
                     next[i] = id;
                     if (done[i]) continue;
                     if (id == _tokenizer.EndId) { done[i] = true; continue; }
                     outputs[i].Append(_tokenizer.TokenText(id));
+                    if (EndsWithStop(outputs[i], start, options)) { done[i] = true; continue; }
                     any = true;
                 }
-                if (!any || step == options.MaxLength - 1) break;
+                if (!any || step == steps - 1) break;
                 logits = network.NextTokenLogits(next, 1, b, h, network.HasCellState ? c : default);
             }
         }
         finally { Return(network); }
         return outputs.Select(o => o.ToString()).ToList();
+    }
+
+    /// <summary>True (and the stop string cut off) when the generated part, at least MinLength long without the
+    /// stop string, ends with one of the Stop strings.</summary>
+    private static bool EndsWithStop(System.Text.StringBuilder output, int start, GenerationOptions options)
+    {
+        foreach (var stop in options.Stop)
+        {
+            int at = output.Length - stop.Length;
+            if (at < start + options.MinLength) continue;
+            bool match = true;
+            for (int k = 0; k < stop.Length && match; k++) match = output[at + k] == stop[k];
+            if (!match) continue;
+            output.Length = at;
+            return true;
+        }
+        return false;
     }
 }

@@ -33,13 +33,15 @@ public abstract class RnnModel
     }
 
     /// <summary>The model as a safetensors file: PyTorch state_dict names, config JSON in metadata "config".</summary>
-    public byte[] ToSafetensors() => ModelSerializer.Write(Config, _network);
+    public byte[] ToSafetensors() => ModelSerializer.Write(Config, _network, (this as CharLanguageModel)?.TrainingLines);
 
     /// <summary>Loads either kind of model; throws InvalidDataException on a malformed or inconsistent file.</summary>
     public static RnnModel FromSafetensors(ReadOnlySpan<byte> file)
     {
-        var (config, network) = ModelSerializer.Read(file);
-        return Create(config, network);
+        var (config, network) = ModelSerializer.Read(file, out var trainingLines);
+        var model = Create(config, network);
+        if (model is CharLanguageModel lm) lm.TrainingLines = trainingLines;
+        return model;
     }
 
     internal static RnnModel Create(ModelConfig config, RecurrentNetwork network) => config.Task switch

@@ -5,6 +5,13 @@ namespace RnnService.Engine.Models;
 /// <summary>A classified text: Label 1 = positive; Probability is P(positive); UnknownWords mapped to &lt;unk&gt;.</summary>
 public sealed record Classification(string Text, int Label, float Probability, IReadOnlyList<string> UnknownWords);
 
+/// <summary>How much one word moved a prediction: Influence = P(positive | text) − P(positive | text without the
+/// word at Index), so a positive influence pushed the text towards positive.</summary>
+public sealed record WordInfluence(int Index, string Word, float Influence);
+
+/// <summary>A classification with every word's occlusion influence, in word order.</summary>
+public sealed record Explanation(Classification Classification, IReadOnlyList<WordInfluence> Words);
+
 /// <summary>words → embedding → RNN → last real token's hidden state → linear → sigmoid.</summary>
 public sealed class SentimentClassifier : RnnModel
 {
@@ -34,6 +41,40 @@ public sealed class SentimentClassifier : RnnModel
         finally { Return(network); }
         return results;
     }
+
+    /// <summary>
+    /// Classifies each text and measures each word's influence by occlusion: the text's words (as the tokenizer
+    /// splits them) are rejoined without that word and classified again. All variants of all texts go through
+    /// <see cref="Classify"/> together, so a text of n words costs one batched pass of n + 1 sequences.
+    /// </summary>
+    public IReadOnlyList<Explanation> Explain(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(texts);
+        var words = new IReadOnlyList<string>[texts.Count];
+        var variants = new List<string>();
+        for (int i = 0; i < texts.Count; i++)
+        {
+            words[i] = WordTokenizer.SplitWords(texts[i] ?? throw new ArgumentNullException(nameof(texts)));
+            variants.Add(texts[i]);
+            for (int w = 0; w < words[i].Count; w++)
+                variants.Add(string.Join(' ', words[i].Where((_, k) => k != w)));
+        }
+        var classified = Classify(variants, cancellationToken);
+        var explanations = new List<Explanation>(texts.Count);
+        int next = 0;
+        for (int i = 0; i < texts.Count; i++)
+        {
+            var full = classified[next++];
+            var influences = new WordInfluence[words[i].Count];
+            for (int w = 0; w < influences.Length; w++)
+                influences[w] = new WordInfluence(w, words[i][w], full.Probability - classified[next++].Probability);
+            explanations.Add(new Explanation(full, influences));
+        }
+        return explanations;
+    }
+
+    /// <summary>Sequences Explain classifies for these texts: each text once and once per word removed.</summary>
+    public static long ExplainSequences(IReadOnlyList<string> texts) => texts.Sum(t => 1L + WordTokenizer.SplitWords(t).Count);
 
     private void ClassifyBatch(RecurrentNetwork network, IReadOnlyList<string> texts, int start, int count, List<Classification> results)
     {

@@ -11,15 +11,19 @@ public static class ModelSerializer
 {
     public const string ConfigKey = "config";
 
-    public static byte[] Write(ModelConfig config, RecurrentNetwork network)
+    public static byte[] Write(ModelConfig config, RecurrentNetwork network, Sampling.TrainingLineSet? trainingLines = null)
     {
         var p = network.Parameters;
         var tensors = p.Slices.Select(s => new SafeTensors.Tensor(s.Name, s.Shape, p.Value(s).ToArray())).ToList();
         var metadata = new Dictionary<string, string> { [ConfigKey] = config.ToJson(), ["format"] = "pt" };
+        if (trainingLines is not null) metadata[Sampling.TrainingLineSet.MetadataKey] = trainingLines.ToBase64();
         return SafeTensors.Write(tensors, metadata);
     }
 
-    public static (ModelConfig Config, RecurrentNetwork Network) Read(ReadOnlySpan<byte> file)
+    public static (ModelConfig Config, RecurrentNetwork Network) Read(ReadOnlySpan<byte> file) => Read(file, out _);
+
+    /// <summary>Also gives the training lines of a line-mode char model; null for files saved without them.</summary>
+    public static (ModelConfig Config, RecurrentNetwork Network) Read(ReadOnlySpan<byte> file, out Sampling.TrainingLineSet? trainingLines)
     {
         var (tensors, metadata) = SafeTensors.Read(file);
         if (!metadata.TryGetValue(ConfigKey, out var json))
@@ -45,6 +49,7 @@ public static class ModelSerializer
         if (tensors.Count != p.Slices.Count)
             throw new InvalidDataException("The file holds tensors the model does not have.");
         p.MarkChanged();
+        trainingLines = metadata.TryGetValue(Sampling.TrainingLineSet.MetadataKey, out var lines) ? Sampling.TrainingLineSet.FromBase64(lines) : null;
         return (config, network);
     }
 }

@@ -102,7 +102,11 @@ public static class Trainer
             bestWeights.CopyTo(p.Values, 0);
             p.MarkChanged();
         }
-        return new TrainingResult(RnnModel.Create(config, network), history, stoppedEarly);
+        var model = RnnModel.Create(config, network);
+        // Line models keep a hash of every corpus line, so generation can avoid returning one.
+        if (model is CharLanguageModel lm && data is TextCorpus { LineMode: true } corpus)
+            lm.TrainingLines = Sampling.TrainingLineSet.FromLines(Tokenizers.CharTokenizer.SplitLines(corpus.Text));
+        return new TrainingResult(model, history, stoppedEarly);
     }
 
     /// <summary>A checkpoint must come from the same model shape and vocabulary; the epoch count may grow.</summary>

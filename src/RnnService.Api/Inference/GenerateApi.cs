@@ -1,0 +1,135 @@
+using System.Text.Json.Serialization;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.Extensions.Options;
+using RnnService.Api.Data;
+using RnnService.Api.Infrastructure;
+using RnnService.Api.Models;
+using RnnService.Engine.Models;
+using RnnService.Engine.Sampling;
+
+namespace RnnService.Api.Inference;
+
+/// <summary>Sampling settings; all optional. temperature 0 = greedy, topK 0 = off, topP 1 = off;
+/// without a seed a random one is drawn (and returned). maxLength and minLength count characters after the
+/// prompt, prefix included; every sample starts with prompt + prefix; a sample ends before the first stop
+/// string it writes (at most 4, each 1-50 characters). excludeTrainingSamples (line models): never return a line
+/// of the training data; up to 5 candidates per sample are drawn.</summary>
+public sealed record GenerateRequest(Guid? ModelId, string? Prompt, int? MaxLength, float? Temperature, int? TopK,
+    float? TopP, int? Seed, int? Count, int? MinLength = null, string? Prefix = null, IReadOnlyList<string>? Stop = null,
+    bool? ExcludeTrainingSamples = null);
+
+/// <summary>unknownCharacters: characters of the prompt and prefix outside the model's alphabet (the model reads them as unknown);
+/// rejected (with excludeTrainingSamples): candidates dropped because they were training lines.</summary>
+public sealed record GenerateResponse(Guid ModelId, int Seed, IReadOnlyList<string> Samples, IReadOnlyList<string> UnknownCharacters,
+    [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Rejected = null);
+
+/// <summary>POST /generate: samples from a char model, with length, prefix, stop and training-line controls.</summary>
+public static class GenerateApi
+{
+    public const int MaxStopStrings = 4;
+    public const int MaxStopLength = 50;
+    /// <summary>excludeTrainingSamples draws at most this many candidates per sample asked for.</summary>
+    public const int CandidatesPerSample = 5;
+
+    public static void MapGenerate(this RouteGroupBuilder group)
+    {
+        group.MapPost("/generate", GenerateAsync)
+            .WithName("Generate")
+            .WithSummary("Sample text from a char model")
+            .WithDescription("Controls: minLength, maxLength, prefix (every sample starts with prompt + prefix), stop strings, excludeTrainingSamples " +
+                "(line models: no line of the training data; the response counts the rejected candidates; 422 when " + CandidatesPerSample +
+                " candidates per sample did not give enough new ones). " +
+                "400 for a sentiment model, and when count × (prompt length + maxLength) is over " +
+                "Inference:MaxGenerateCharacters. Rate limited, capped and timed out like /predict.")
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
+            .ProducesProblem(StatusCodes.Status504GatewayTimeout);
+    }
+
+    private static async Task<Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> GenerateAsync(
+        GenerateRequest request, RnnDbContext db, ModelCache cache, InferenceSlots slots, HttpContext http,
+        IOptions<LimitsOptions> options, IOptions<InferenceOptions> inferenceOptions, CancellationToken ct)
+    {
+        var limits = options.Value;
+        var inference = inferenceOptions.Value;
+        if (request.ModelId is not { } modelId) return Problems.Invalid("modelId", "Required.");
+        if (request.Prompt is { } prompt && prompt.Length > limits.MaxTextLength)
+            return Problems.Invalid("prompt", $"At most {limits.MaxTextLength} characters (Limits:MaxTextLength).");
+        if (request.MaxLength is { } maxLength && !(maxLength >= 1 && maxLength <= limits.MaxGenerateLength))
+            return Problems.Invalid("maxLength", $"Must be between 1 and {limits.MaxGenerateLength}.");
+        if (request.Count is { } count && !(count >= 1 && count <= limits.MaxGenerateCount))
+            return Problems.Invalid("count", $"Must be between 1 and {limits.MaxGenerateCount}.");
+        if (request.Temperature is { } temperature && !(temperature >= 0 && temperature <= limits.MaxTemperature))
+            return Problems.Invalid("temperature", $"Must be between 0 and {limits.MaxTemperature}.");
+        if (request.TopK is < 0) return Problems.Invalid("topK", "Must be 0 (off) or more.");
+        if (request.TopP is { } topP && !(topP > 0 && topP <= 1)) return Problems.Invalid("topP", "Must be in (0, 1].");
+        var defaults = new GenerationOptions();
+        int effectiveMax = request.MaxLength ?? defaults.MaxLength;
+        if (request.MinLength is { } minLength && !(minLength >= 0 && minLength <= effectiveMax))
+            return Problems.Invalid("minLength", $"Must be between 0 and maxLength ({effectiveMax}).");
+        if (request.Prefix is { } prefix && prefix.Length > effectiveMax)
+            return Problems.Invalid("prefix", $"At most maxLength ({effectiveMax}) characters: the prefix counts towards it.");
+        if (request.Stop is { } stops)
+        {
+            if (stops.Count > MaxStopStrings) return Problems.Invalid("stop", $"At most {MaxStopStrings} stop strings.");
+            for (int i = 0; i < stops.Count; i++)
+                if (string.IsNullOrEmpty(stops[i]) || stops[i].Length > MaxStopLength)
+                    return Problems.Invalid($"stop[{i}]", $"Must be 1 to {MaxStopLength} characters.");
+        }
+        int samples = request.Count ?? defaults.Count, promptLength = request.Prompt?.Length ?? 0, length = request.MaxLength ?? defaults.MaxLength;
+        if (InferenceLimits.CheckGenerate(samples, promptLength, length, inference) is { } tooMuch)
+            return TypedResults.ValidationProblem(tooMuch);
+        bool exclude = request.ExcludeTrainingSamples == true;
+        long work = InferenceLimits.GenerateCharacters(samples, promptLength, length) * (exclude ? CandidatesPerSample : 1);
+        if (exclude && work > inference.MaxGenerateCharacters)
+            return Problems.Invalid("excludeTrainingSamples", $"Up to {CandidatesPerSample} candidates per sample: {CandidatesPerSample} × count × " +
+                $"(prompt length + maxLength) = {work} characters; at most {inference.MaxGenerateCharacters} (Inference:MaxGenerateCharacters).");
+
+        using var slot = await slots.TryEnterAsync(work, ct);
+        if (slot is null) return InferenceLimits.Busy(http, inference);
+        var model = await cache.GetAsync(modelId, db, ct);
+        if (model is null) return Problems.NotFound($"No model {modelId}.");
+        if (model is not CharLanguageModel lm)
+            return Problems.Invalid("modelId", "This is a sentiment model; /generate needs a char (charlm) model.");
+        if (exclude && lm.TrainingLines is null)
+            return Problems.Invalid("excludeTrainingSamples", lm.LineMode
+                ? "This model was saved without its training lines (trained before they were kept); retrain it to use this."
+                : "Only line models (one sample per line) can exclude training samples.");
+
+        var generation = new GenerationOptions
+        {
+            Prompt = request.Prompt ?? defaults.Prompt,
+            MaxLength = request.MaxLength ?? defaults.MaxLength,
+            Temperature = request.Temperature ?? defaults.Temperature,
+            TopK = request.TopK ?? defaults.TopK,
+            TopP = request.TopP ?? defaults.TopP,
+            Seed = request.Seed ?? Random.Shared.Next(),
+            Count = request.Count ?? defaults.Count,
+            MinLength = request.MinLength ?? defaults.MinLength,
+            Prefix = request.Prefix ?? defaults.Prefix,
+            Stop = request.Stop ?? defaults.Stop,
+        };
+        try
+        {
+            generation.Validate();
+            if (exclude) return GenerateNew(lm, modelId, generation, ct);
+            return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation, ct), lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
+        }
+        catch (ArgumentException ex)
+        {
+            return Problems.Invalid(string.IsNullOrEmpty(ex.ParamName) ? "body" : Problems.CamelCase(ex.ParamName), ex.Message.Split(" (Parameter")[0]);
+        }
+    }
+
+    private static Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult> GenerateNew(
+        CharLanguageModel lm, Guid modelId, GenerationOptions generation, CancellationToken ct)
+    {
+        var (samples, rejected, candidates) = lm.GenerateNew(generation, generation.Count * CandidatesPerSample, ct);
+        if (samples.Count < generation.Count)
+            return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not enough new samples",
+                detail: $"Found {samples.Count} of {generation.Count} samples that are not training lines in {candidates} candidates " +
+                    $"({rejected} were training lines). Raise the temperature, ask for fewer or longer samples (minLength), or drop excludeTrainingSamples.");
+        return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, samples, lm.UnknownCharacters(generation.Prompt + generation.Prefix), rejected));
+    }
+}

@@ -1,0 +1,98 @@
+// One job: progress, live metrics and charts.
+import { api } from '../api.js';
+import { lineChart, palette } from '../chart.js';
+import { h, put, toast } from '../dom.js';
+import { num, pct, duration, when, jobTitle, active } from '../format.js';
+import { statusBadge } from '../widgets.js';
+import { setPage } from '../router.js';
+import { followJob } from '../follow.js';
+
+export async function jobView(main, ctx, [id]) {
+  let job = await api(`/jobs/${id}`);
+  const epochs = new Map((await api(`/jobs/${id}/metrics`)).map(m => [m.epoch, m]));
+  if (!ctx.alive()) return;
+
+  const header = h('div', { class: 'job-header' });
+  const charts = h('div', { class: 'charts' });
+  const epochTable = h('tbody');
+  const hyper = h('dl', { class: 'hyper' });
+  setPage(main, jobTitle(job), header, charts,
+    h('section', { 'aria-labelledby': 'hp-title' }, h('h2', { id: 'hp-title' }, 'Effective hyper-parameters'), hyper),
+    h('details', { class: 'epochs' }, h('summary', {}, h('h2', { id: 'ep-title' }, 'Every epoch')),
+      h('div', { class: 'table-wrap' }, h('table', { class: 'numbers', 'aria-labelledby': 'ep-title' },
+        h('thead', {}, h('tr', {}, ['Epoch', 'Train loss', 'Validation loss', job.task === 'sentiment' ? 'Train acc' : 'Perplexity',
+          job.task === 'sentiment' ? 'Validation acc' : '', 'Seconds'].filter(Boolean).map(t => h('th', { scope: 'col' }, t)))),
+        epochTable))));
+
+  for (const [k, v] of Object.entries(job.hyperparameters)) hyper.append(h('div', {}, h('dt', {}, k), h('dd', {}, v === null ? 'off' : String(v))));
+
+  function drawHeader() {
+    const cancel = active(job) ? h('button', {
+      type: 'button', class: 'danger', onclick: async e => {
+        e.target.disabled = true;
+        try { job = await api(`/jobs/${id}/cancel`, { method: 'POST' }); drawHeader(); toast(`Job ${job.status}`); }
+        catch (error) { e.target.disabled = false; toast(error.message, 'error'); }
+      },
+    }, 'Cancel job') : null;
+    put(header, 
+      h('p', { class: 'meta' }, statusBadge(job.status), ` ${job.task} · ${job.architecture} · dataset `,
+        h('a', { href: `#/datasets?preview=${encodeURIComponent(job.dataset)}` }, job.dataset),
+        job.resumedFromEpoch ? ` · resumed from epoch ${job.resumedFromEpoch}` : ''),
+      h('div', { class: 'progress-line' },
+        h('progress', { max: 100, value: job.progress.percent, 'aria-label': 'Training progress' }),
+        h('span', {}, `epoch ${job.progress.epoch} of ${job.progress.totalEpochs}`),
+        active(job) ? h('span', { class: 'muted' }, `ETA ${duration(job.progress.etaSeconds)}`) : null),
+      job.error ? h('div', { class: 'alert', role: 'alert' }, h('strong', {}, 'The job failed: '), job.error) : null,
+      h('div', { class: 'actions' },
+        job.modelId ? h('a', { class: 'button primary', href: `#/models/${job.modelId}`, id: 'model-link' }, 'Open the model playground') : null,
+        cancel,
+        h('a', { class: 'button', href: `#/compare?ids=${id}` }, 'Compare with other runs')),
+      h('p', { class: 'muted small' }, `Created ${when(job.createdAt)}`, job.finishedAt ? ` · finished ${when(job.finishedAt)}` : ''));
+  }
+
+  function drawCharts() {
+    const list = [...epochs.values()].sort((a, b) => a.epoch - b.epoch);
+    const pick = key => list.map(m => [m.epoch, m[key]]);
+    const xMax = job.progress.totalEpochs;
+    const loss = lineChart({
+      title: 'Loss per epoch', yLabel: 'cross-entropy', xMax,
+      series: [{ name: 'train', color: palette[0], points: pick('trainLoss') },
+        { name: 'validation', color: palette[1], dashed: true, points: pick('validationLoss') }],
+    });
+    loss.id = 'loss-chart';
+    const second = job.task === 'sentiment'
+      ? lineChart({
+        title: 'Accuracy per epoch', yLabel: 'accuracy', xMax, percent: true,
+        series: [{ name: 'train', color: palette[0], points: pick('trainAccuracy') },
+          { name: 'validation', color: palette[1], dashed: true, points: pick('validationAccuracy') }],
+      })
+      : lineChart({
+        title: 'Perplexity per epoch', yLabel: 'perplexity', xMax,
+        series: [{ name: 'perplexity', color: palette[2], points: pick('perplexity') }],
+      });
+    second.id = 'metric-chart';
+    put(charts, h('figure', {}, loss), h('figure', {}, second));
+    put(epochTable, ...list.map(m => h('tr', {},
+      h('td', {}, m.epoch), h('td', {}, num(m.trainLoss)), h('td', {}, num(m.validationLoss)),
+      job.task === 'sentiment' ? [h('td', {}, pct(m.trainAccuracy)), h('td', {}, pct(m.validationAccuracy))] : h('td', {}, num(m.perplexity)),
+      h('td', {}, num(m.seconds, 3)))));
+  }
+
+  drawHeader();
+  drawCharts();
+  if (active(job)) {
+    let refreshing = false, again = false;
+    const refresh = async () => {
+      if (refreshing) { again = true; return; }
+      refreshing = true;
+      try { const latest = await api(`/jobs/${id}`); if (ctx.alive() && active(job)) { job = latest; drawHeader(); } }
+      catch { /* the next epoch refreshes */ }
+      refreshing = false;
+      if (again) { again = false; refresh(); }
+    };
+    followJob(ctx, id, {
+      onEpoch: m => { epochs.set(m.epoch, m); drawCharts(); refresh(); },
+      onEnd: end => { job = end; drawHeader(); drawCharts(); toast(`Job ${end.status}`); },
+    });
+  }
+}

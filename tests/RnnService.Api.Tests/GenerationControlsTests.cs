@@ -1,0 +1,128 @@
+using System.Net;
+using System.Text.Json;
+
+namespace RnnService.Api.Tests;
+
+/// <summary>Issue 13: /generate's minLength, maxLength, prefix and stop controls, on a us-names model.</summary>
+public sealed class GenerationControlsTests
+{
+    private static List<string> Samples(JsonElement answer) => answer.GetProperty("samples").EnumerateArray().Select(s => s.GetString()!).ToList();
+
+    [Fact]
+    public async Task EverySampleStartsWithThePrefixAndKeepsWithinMinAndMaxLength()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
+
+        var free = Samples(await (await client.PostJsonAsync("/generate", new { modelId, count = 40, maxLength = 20, seed = 5 })).OkJsonAsync());
+        Assert.Contains(free, s => s.Length < 6);   // without minLength, short names happen: the check below can fail
+
+        var answer = await (await client.PostJsonAsync("/generate", new { modelId, prefix = "jo", minLength = 6, maxLength = 8, count = 40, seed = 5 })).OkJsonAsync();
+        var samples = Samples(answer);
+        Assert.Equal(40, samples.Count);
+        Assert.All(samples, s => Assert.StartsWith("jo", s));
+        Assert.All(samples, s => Assert.InRange(s.Length, 6, 8));
+
+        // The prefix follows the prompt and counts towards maxLength like the characters after it.
+        var prompted = Samples(await (await client.PostJsonAsync("/generate", new { modelId, prompt = "m", prefix = "ar", maxLength = 2, count = 3, seed = 1 })).OkJsonAsync());
+        Assert.All(prompted, s => Assert.Equal("mar", s));
+    }
+
+    [Fact]
+    public async Task ASampleEndsBeforeTheFirstStopStringItWrites()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
+
+        var request = new { modelId, count = 30, maxLength = 20, seed = 11, temperature = 1.0 };
+        var free = Samples(await (await client.PostJsonAsync("/generate", request)).OkJsonAsync());
+        var stopped = Samples(await (await client.PostJsonAsync("/generate", new { request.modelId, request.count, request.maxLength, request.seed, request.temperature, stop = new[] { "a", "e" } })).OkJsonAsync());
+        Assert.Contains(free, s => s.Contains('a') || s.Contains('e'));
+        Assert.All(stopped, s => Assert.DoesNotContain('a', s));
+        Assert.All(stopped, s => Assert.DoesNotContain('e', s));
+        // Same seed, same draws: each stopped sample is the free sample cut before its first "a" or "e".
+        for (int i = 0; i < free.Count; i++)
+        {
+            int cut = free[i].IndexOfAny(['a', 'e']);
+            Assert.Equal(cut < 0 ? free[i] : free[i][..cut], stopped[i]);
+        }
+    }
+
+    [Fact]
+    public async Task ExcludingTrainingSamplesReturnsOnlyNewNamesAndCountsTheRejectedCandidates()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 3))).Id())).Id("modelId");
+        var training = TrainingNames();
+
+        var request = new { modelId, count = 30, maxLength = 12, seed = 4, temperature = 0.7 };
+        var free = Samples(await (await client.PostJsonAsync("/generate", request)).OkJsonAsync());
+        int known = free.Count(training.Contains);
+        Assert.True(known > 0, $"The model wrote no training name in {string.Join(", ", free)}: the check below could not fail");
+
+        var answer = await (await client.PostJsonAsync("/generate", new
+        {
+            request.modelId, request.count, request.maxLength, request.seed, request.temperature, excludeTrainingSamples = true,
+        })).OkJsonAsync();
+        var fresh = Samples(answer);
+        Assert.Equal(30, fresh.Count);
+        Assert.DoesNotContain(fresh, training.Contains);
+        // The first round is the plain request's draws: its new names come first, its training names were rejected.
+        Assert.Equal(free.Where(s => !training.Contains(s)), fresh.Take(30 - known));
+        Assert.True(answer.GetProperty("rejected").GetInt32() >= known);
+        Assert.False((await (await client.PostJsonAsync("/generate", request)).OkJsonAsync()).TryGetProperty("rejected", out _));
+
+        // Greedy decoding writes the same name every time: when that is a training name, no candidate is new.
+        var greedy = Samples(await (await client.PostJsonAsync("/generate", new { modelId, prompt = "m", temperature = 0, maxLength = 12 })).OkJsonAsync())[0];
+        var stuck = await client.PostJsonAsync("/generate", new { modelId, prompt = "m", temperature = 0, maxLength = 12, count = 2, excludeTrainingSamples = true });
+        if (training.Contains(greedy))
+        {
+            var problem = await stuck.AssertProblemAsync((HttpStatusCode)422);
+            Assert.Contains("Found 0 of 2", problem.GetProperty("detail").GetString());
+            Assert.Contains("10 were training lines", problem.GetProperty("detail").GetString());
+        }
+        else Assert.Equal(0, (await stuck.OkJsonAsync()).GetProperty("rejected").GetInt32());
+    }
+
+    [Fact]
+    public async Task ExcludingTrainingSamplesNeedsALineModelThatKeptItsLines()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(new
+        {
+            task = "charlm", dataset = "hamlet", hyperparameters = new { hiddenSize = 8, embeddingSize = 4, epochs = 1 },
+        })).Id())).Id("modelId");
+        var problem = await (await client.PostJsonAsync("/generate", new { modelId, maxLength = 5, excludeTrainingSamples = true }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
+        Assert.Contains("line models", problem.GetProperty("errors").GetProperty("excludeTrainingSamples")[0].GetString());
+        // Five candidates per sample count against the work budget.
+        await (await client.PostJsonAsync("/generate", new { modelId, count = 10, maxLength = 100, excludeTrainingSamples = true }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
+    }
+
+    private static HashSet<string> TrainingNames()
+    {
+        var folder = new DirectoryInfo(AppContext.BaseDirectory);
+        while (!File.Exists(Path.Combine(folder!.FullName, "RnnService.sln"))) folder = folder.Parent;
+        var path = Path.Combine(folder.FullName, "src", "RnnService.Engine", "Data", "BuiltIn", "us-names.txt");
+        return File.ReadAllLines(path).Select(l => l.Trim()).Where(l => l.Length > 0).ToHashSet();
+    }
+
+    [Fact]
+    public async Task BadGenerationControlsAreProblemsNamingTheField()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = Guid.NewGuid();
+        await (await client.PostJsonAsync("/generate", new { modelId, minLength = 30, maxLength = 20 })).AssertProblemAsync(HttpStatusCode.BadRequest, "minLength");
+        await (await client.PostJsonAsync("/generate", new { modelId, minLength = -1 })).AssertProblemAsync(HttpStatusCode.BadRequest, "minLength");
+        await (await client.PostJsonAsync("/generate", new { modelId, prefix = "abcdef", maxLength = 5 })).AssertProblemAsync(HttpStatusCode.BadRequest, "prefix");
+        await (await client.PostJsonAsync("/generate", new { modelId, stop = new[] { "a", "" } })).AssertProblemAsync(HttpStatusCode.BadRequest, "stop[1]");
+        await (await client.PostJsonAsync("/generate", new { modelId, stop = new[] { "a", "b", "c", "d", "e" } })).AssertProblemAsync(HttpStatusCode.BadRequest, "stop");
+        await (await client.PostJsonAsync("/generate", new { modelId, stop = new[] { new string('x', 51) } })).AssertProblemAsync(HttpStatusCode.BadRequest, "stop[0]");
+    }
+}
