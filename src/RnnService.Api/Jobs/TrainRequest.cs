@@ -6,7 +6,7 @@ namespace RnnService.Api.Jobs;
 /// <summary>A training request. Omitted hyper-parameters take the engine's defaults for the task.</summary>
 /// <param name="Task">sentiment or charlm; must match the dataset's task.</param>
 /// <param name="Architecture">lstm (default), gru or rnn.</param>
-/// <param name="Dataset">A built-in dataset (toy-sentiment, hamlet, us-names) or an uploaded one.</param>
+/// <param name="Dataset">A built-in dataset (toy-sentiment, hamlet, us-names, imdb-sentences) or an uploaded one.</param>
 /// <param name="Name">An optional label, copied to the model.</param>
 /// <param name="Hyperparameters">Any subset of the hyper-parameters.</param>
 public sealed record TrainRequest(TaskKind? Task, Architecture? Architecture, string? Dataset, string? Name,
