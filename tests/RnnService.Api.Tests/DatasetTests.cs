@@ -75,7 +75,7 @@ public sealed class DatasetTests
         await (await client.PostJsonAsync("/datasets", upload with { name = "hamlet" })).AssertProblemAsync(HttpStatusCode.Conflict);
         var problem = await (await client.DeleteAsync("/datasets/us-names")).AssertProblemAsync(HttpStatusCode.Conflict);
         Assert.Contains("built-in", problem.GetProperty("detail").GetString());
-        Assert.Equal(3, (await (await client.GetAsync("/datasets")).OkJsonAsync()).EnumerateArray().Count(d => d.GetProperty("builtIn").GetBoolean()));
+        Assert.Equal(4, (await (await client.GetAsync("/datasets")).OkJsonAsync()).EnumerateArray().Count(d => d.GetProperty("builtIn").GetBoolean()));
     }
 
     [Fact]
