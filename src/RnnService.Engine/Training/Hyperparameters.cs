@@ -56,31 +56,72 @@ public sealed record Hyperparameters
         _ => throw new ArgumentException($"Unknown task {task}.", nameof(task)),
     };
 
-    /// <summary>Throws ArgumentException whose ParamName is the offending property's name.</summary>
+    /// <summary>Throws ArgumentException for the first of <see cref="Errors"/>; its ParamName is the property's name.</summary>
     public void Validate()
     {
-        Positive(EmbeddingSize, nameof(EmbeddingSize));
-        Positive(HiddenSize, nameof(HiddenSize));
-        if (Layers is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "Layers must be 1, 2 or 3.");
-        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
-        Positive(Epochs, nameof(Epochs));
-        Positive(BatchSize, nameof(BatchSize));
-        if (!float.IsFinite(LearningRate) || LearningRate <= 0)
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
-        if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
-        if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum must be in [0, 1).");
-        if (!float.IsFinite(ClipNorm) || ClipNorm < 0) throw new ArgumentOutOfRangeException(nameof(ClipNorm), ClipNorm, "ClipNorm must be 0 (off) or a positive finite number.");
-        if (SequenceLength < 2) throw new ArgumentOutOfRangeException(nameof(SequenceLength), SequenceLength, "SequenceLength must be at least 2.");
-        if (MaxVocabulary < 3) throw new ArgumentOutOfRangeException(nameof(MaxVocabulary), MaxVocabulary, "MaxVocabulary must be at least 3.");
-        Positive(MaxSequenceLength, nameof(MaxSequenceLength));
-        if (!(ValidationFraction >= 0 && ValidationFraction <= 0.5f))
-            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 0.5].");
-        if (EarlyStoppingPatience is < 1)
-            throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1, or null for off.");
+        foreach (var (field, message) in Errors())
+            throw new ArgumentOutOfRangeException(field, typeof(Hyperparameters).GetProperty(field)?.GetValue(this), message);
     }
 
-    private static void Positive(int value, string name)
+    /// <summary>Every invalid setting at once, keyed by property name ("HiddenSize"), in declaration order; empty when valid.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Errors()
     {
-        if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+        var errors = new List<KeyValuePair<string, string>>();
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok) errors.Add(new(field, message));
+        }
+        // Comparisons are written so that NaN fails them.
+        Check(EmbeddingSize > 0, nameof(EmbeddingSize), "EmbeddingSize must be positive.");
+        Check(HiddenSize > 0, nameof(HiddenSize), "HiddenSize must be positive.");
+        Check(Layers is >= 1 and <= 3, nameof(Layers), "Layers must be 1, 2 or 3.");
+        Check(Dropout >= 0 && Dropout < 1, nameof(Dropout), "Dropout must be in [0, 1).");
+        Check(Epochs > 0, nameof(Epochs), "Epochs must be positive.");
+        Check(BatchSize > 0, nameof(BatchSize), "BatchSize must be positive.");
+        Check(float.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), "LearningRate must be a positive finite number.");
+        Check(Enum.IsDefined(Optimizer), nameof(Optimizer), "Unknown optimizer.");
+        Check(Momentum >= 0 && Momentum < 1, nameof(Momentum), "Momentum must be in [0, 1).");
+        Check(float.IsFinite(ClipNorm) && ClipNorm >= 0, nameof(ClipNorm), "ClipNorm must be 0 (off) or a positive finite number.");
+        Check(SequenceLength >= 2, nameof(SequenceLength), "SequenceLength must be at least 2.");
+        Check(MaxVocabulary >= 3, nameof(MaxVocabulary), "MaxVocabulary must be at least 3.");
+        Check(MaxSequenceLength > 0, nameof(MaxSequenceLength), "MaxSequenceLength must be positive.");
+        Check(ValidationFraction >= 0 && ValidationFraction <= 0.5f, nameof(ValidationFraction), "ValidationFraction must be in [0, 0.5].");
+        Check(EarlyStoppingPatience is null or >= 1, nameof(EarlyStoppingPatience), "EarlyStoppingPatience must be at least 1, or null for off.");
+        return errors;
+    }
+
+    /// <summary>Characters a char model is assumed to know before its corpus is read (its vocabulary is the corpus's characters).</summary>
+    public const int AssumedCharacterVocabulary = 256;
+
+    /// <summary>
+    /// The model's parameter count for a vocabulary of <paramref name="vocabularySize"/> tokens; without one, an
+    /// upper estimate: MaxVocabulary words for sentiment, <see cref="AssumedCharacterVocabulary"/> for char models.
+    /// </summary>
+    public long EstimateParameters(TaskKind task, Architecture architecture, int? vocabularySize = null)
+    {
+        var (v, o) = Vocabulary(task, vocabularySize);
+        return ModelSize.Parameters(architecture, v, EmbeddingSize, HiddenSize, Layers, o);
+    }
+
+    /// <summary>
+    /// Peak training memory in bytes (see <see cref="ModelSize.TrainingBytes"/>): the largest batch of a
+    /// run (training or evaluation) over the longest sequence, MaxSequenceLength words for sentiment and
+    /// SequenceLength characters for char models.
+    /// </summary>
+    public long EstimateTrainingMemoryBytes(TaskKind task, Architecture architecture, int? vocabularySize = null)
+    {
+        var (v, o) = Vocabulary(task, vocabularySize);
+        int steps = task == TaskKind.Sentiment ? MaxSequenceLength : SequenceLength;
+        return ModelSize.TrainingBytes(architecture, task, v, EmbeddingSize, HiddenSize, Layers, o,
+            Math.Max(BatchSize, EvaluationBatchSize()), steps, Optimizer);
+    }
+
+    /// <summary>Validation batches: at least 64 rows for speed, never more than a training batch would use memory for.</summary>
+    internal int EvaluationBatchSize() => Math.Max(BatchSize, 64);
+
+    private (int Vocabulary, int Output) Vocabulary(TaskKind task, int? vocabularySize)
+    {
+        int v = vocabularySize ?? (task == TaskKind.Sentiment ? MaxVocabulary : AssumedCharacterVocabulary);
+        return (v, task == TaskKind.Sentiment ? 1 : v);
     }
 }
