@@ -30,7 +30,10 @@ public sealed record HyperparametersRequest(
     int? MaxSequenceLength = null,
     float? ValidationFraction = null,
     int? EarlyStoppingPatience = null,
-    int? Seed = null);
+    int? Seed = null,
+    float? EmbeddingDropout = null,
+    Pooling? Pooling = null,
+    float? WeightDecay = null);
 
 /// <summary>Merges a request over the engine's defaults and checks it against the configured limits.</summary>
 public static class HyperparameterRules
@@ -57,6 +60,9 @@ public static class HyperparameterRules
             ValidationFraction = r.ValidationFraction ?? d.ValidationFraction,
             EarlyStoppingPatience = r.EarlyStoppingPatience ?? d.EarlyStoppingPatience,
             Seed = r.Seed ?? d.Seed,
+            EmbeddingDropout = r.EmbeddingDropout ?? d.EmbeddingDropout,
+            Pooling = r.Pooling ?? d.Pooling,
+            WeightDecay = r.WeightDecay ?? d.WeightDecay,
         };
     }
 

@@ -4,7 +4,8 @@ using RnnService.Engine.Layers;
 namespace RnnService.Engine.Models;
 
 /// <summary>
-/// Embedding → 1..3 stacked recurrent layers (dropout between them while training) → linear head,
+/// Embedding (embedding dropout while training) → 1..3 stacked recurrent layers (dropout between them and
+/// before the head while training) → linear head,
 /// with PyTorch state_dict names: embedding.weight, rnn.weight_ih_l{k} ..., head.weight, head.bias.
 /// Holds its own workspaces, so one instance serves one thread; <see cref="CloneForInference"/>
 /// makes another over the same weights.
@@ -17,7 +18,12 @@ public sealed partial class RecurrentNetwork
     public int HiddenSize { get; }
     public int LayerCount { get; }
     public int OutputSize { get; }
+    /// <summary>Dropout between stacked layers and before the head, while training.</summary>
     public float DropoutProbability { get; }
+    /// <summary>Dropout on the embedding output, while training.</summary>
+    public float EmbeddingDropoutProbability { get; }
+    /// <summary>How <see cref="ClassifierLoss"/> reads the top layer's outputs.</summary>
+    public Pooling Pooling { get; }
     public ParameterSet Parameters { get; }
     public Embedding Embedding { get; }
     public RecurrentLayer[] Layers { get; }
@@ -25,7 +31,8 @@ public sealed partial class RecurrentNetwork
     public bool HasCellState => Architecture == Architecture.Lstm;
 
     private readonly Dropout[] _dropouts;
-    private bool _dropoutActive;
+    private readonly Dropout _embeddingDropout, _headDropout;
+    private bool _dropoutActive, _embeddingDropoutActive;
     private int _t, _b;
     private int[] _tokens = [], _lengths = [];
     private float[] _emb = [], _dEmb = [];
@@ -33,14 +40,15 @@ public sealed partial class RecurrentNetwork
     private float[] _hT = [], _cT = [], _zeroStates = [];
 
     public RecurrentNetwork(Architecture architecture, int vocabularySize, int embeddingSize, int hiddenSize,
-        int layers, int outputSize, float dropout = 0)
-        : this(architecture, vocabularySize, embeddingSize, hiddenSize, layers, outputSize, dropout, shareValuesWith: null)
+        int layers, int outputSize, float dropout = 0, float embeddingDropout = 0, Pooling pooling = Pooling.Last)
+        : this(architecture, vocabularySize, embeddingSize, hiddenSize, layers, outputSize, dropout, embeddingDropout, pooling, shareValuesWith: null)
     {
     }
 
     private RecurrentNetwork(Architecture architecture, int vocabularySize, int embeddingSize, int hiddenSize,
-        int layers, int outputSize, float dropout, ParameterSet? shareValuesWith)
+        int layers, int outputSize, float dropout, float embeddingDropout, Pooling pooling, ParameterSet? shareValuesWith)
     {
+        if (!Enum.IsDefined(pooling)) throw new ArgumentException($"Unknown pooling {pooling}.", nameof(pooling));
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(vocabularySize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(embeddingSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenSize);
@@ -54,6 +62,8 @@ public sealed partial class RecurrentNetwork
         LayerCount = layers;
         OutputSize = outputSize;
         DropoutProbability = dropout;
+        EmbeddingDropoutProbability = embeddingDropout;
+        Pooling = pooling;
         Parameters = new ParameterSet();
         Embedding = new Embedding(Parameters, "embedding.weight", vocabularySize, embeddingSize);
         Layers = new RecurrentLayer[layers];
@@ -72,6 +82,8 @@ public sealed partial class RecurrentNetwork
         else Parameters.AllocateSharing(shareValuesWith);
         _dropouts = new Dropout[Math.Max(0, layers - 1)];
         for (int l = 0; l < _dropouts.Length; l++) _dropouts[l] = new Dropout(dropout);
+        _embeddingDropout = new Dropout(embeddingDropout);
+        _headDropout = new Dropout(dropout);
         _outputs = new float[layers][];
         _dOutputs = new float[layers][];
         for (int l = 0; l < layers; l++) { _outputs[l] = []; _dOutputs[l] = []; }
@@ -88,14 +100,15 @@ public sealed partial class RecurrentNetwork
 
     /// <summary>Another network with its own workspaces reading the same weight buffer (for concurrent inference).</summary>
     public RecurrentNetwork CloneForInference() =>
-        new(Architecture, VocabularySize, EmbeddingSize, HiddenSize, LayerCount, OutputSize, DropoutProbability, shareValuesWith: Parameters);
+        new(Architecture, VocabularySize, EmbeddingSize, HiddenSize, LayerCount, OutputSize, DropoutProbability,
+            EmbeddingDropoutProbability, Pooling, shareValuesWith: Parameters);
 
     /// <summary>Size of one stacked state tensor [L, B, H].</summary>
     public int StateSize(int batch) => LayerCount * batch * HiddenSize;
 
     /// <summary>
     /// tokens [B, T] batch-first; lengths[b] in 1..T (empty: all T); h0/c0 [L, B, H] (empty: zeros).
-    /// dropoutRng non-null turns on dropout between layers (training). Returns the top layer's
+    /// dropoutRng non-null turns on embedding dropout and dropout between layers (training); the objectives add the head's. Returns the top layer's
     /// output [T, B, H]; final states are in <see cref="FinalHidden"/>/<see cref="FinalCell"/> [L, B, H].
     /// </summary>
     public ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<int> lengths,
@@ -116,6 +129,8 @@ public sealed partial class RecurrentNetwork
         Ensure(ref _cT, LayerCount * bh);
         Embedding.Forward(tokens, t, b, _emb);
         _dropoutActive = dropoutRng != null && DropoutProbability > 0;
+        _embeddingDropoutActive = dropoutRng != null && EmbeddingDropoutProbability > 0;
+        if (_embeddingDropoutActive) _embeddingDropout.Forward(_emb.AsSpan(0, t * b * e), dropoutRng!);
         ReadOnlySpan<float> input = _emb.AsSpan(0, t * b * e);
         for (int l = 0; l < LayerCount; l++)
         {
@@ -156,6 +171,7 @@ public sealed partial class RecurrentNetwork
             if (l > 0 && _dropoutActive) _dropouts[l - 1].Backward(dx);
             dy = dx;
         }
+        if (_embeddingDropoutActive) _embeddingDropout.Backward(_dEmb.AsSpan(0, t * b * e));
         Embedding.Backward(_tokens, t, b, _lengths.AsSpan(0, b), _dEmb);
     }
 

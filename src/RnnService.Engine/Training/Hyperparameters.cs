@@ -15,8 +15,14 @@ public sealed record Hyperparameters
     public int HiddenSize { get; init; }
     /// <summary>Stacked recurrent layers, 1 to 3.</summary>
     public int Layers { get; init; }
-    /// <summary>Dropout between stacked layers while training, in [0, 1).</summary>
+    /// <summary>Dropout between stacked layers and before the head while training, in [0, 1).</summary>
     public float Dropout { get; init; }
+    /// <summary>Dropout on the embedding output while training, in [0, 1).</summary>
+    public float EmbeddingDropout { get; init; }
+    /// <summary>Sentiment: how the top layer's outputs become one vector per text (last real token, mean or max over real tokens).</summary>
+    public Pooling Pooling { get; init; }
+    /// <summary>Adam only: decoupled weight decay as torch.optim.AdamW (p ·= 1 − lr·weightDecay each step); 0 = plain Adam.</summary>
+    public float WeightDecay { get; init; }
     public int Epochs { get; init; }
     public int BatchSize { get; init; }
     public float LearningRate { get; init; }
@@ -76,6 +82,11 @@ public sealed record Hyperparameters
         Check(HiddenSize > 0, nameof(HiddenSize), "HiddenSize must be positive.");
         Check(Layers is >= 1 and <= 3, nameof(Layers), "Layers must be 1, 2 or 3.");
         Check(Dropout >= 0 && Dropout < 1, nameof(Dropout), "Dropout must be in [0, 1).");
+        Check(EmbeddingDropout >= 0 && EmbeddingDropout < 1, nameof(EmbeddingDropout), "EmbeddingDropout must be in [0, 1).");
+        Check(Enum.IsDefined(Pooling), nameof(Pooling), "Unknown pooling; use last, mean or max.");
+        Check(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "WeightDecay must be 0 (off) or a positive finite number.");
+        Check(!(WeightDecay > 0 && Optimizer == OptimizerKind.Sgd), nameof(WeightDecay),
+            "WeightDecay is decoupled as in AdamW and needs the adam optimizer.");
         Check(Epochs > 0, nameof(Epochs), "Epochs must be positive.");
         Check(BatchSize > 0, nameof(BatchSize), "BatchSize must be positive.");
         Check(float.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), "LearningRate must be a positive finite number.");

@@ -57,7 +57,7 @@ public static class Trainer
         var rng = new Rng(hp.Seed);
         network.Initialize(rng);
         Optimizer optimizer = hp.Optimizer == OptimizerKind.Adam
-            ? new Adam(p.Count, hp.LearningRate)
+            ? new Adam(p.Count, hp.LearningRate, weightDecay: hp.WeightDecay)
             : new Sgd(p.Count, hp.LearningRate, hp.Momentum);
 
         var history = new List<EpochMetrics>();
