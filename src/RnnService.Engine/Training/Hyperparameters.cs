@@ -6,10 +6,11 @@ namespace RnnService.Engine.Training;
 public enum OptimizerKind { Adam, Sgd }
 
 /// <summary>
-/// Everything that shapes a training run. <see cref="DefaultsFor"/> gives settings that train a good
-/// model of the task in seconds; callers override what they need with a `with` expression.
+/// Everything that shapes a training run. <see cref="DefaultsFor(TaskKind)"/> gives the task's settings (early
+/// stopping on); <see cref="DefaultsFor(TaskKind, DataShape)"/> also fits them to the data's size. Callers
+/// override what they need with a `with` expression.
 /// </summary>
-public sealed record Hyperparameters
+public sealed partial record Hyperparameters
 {
     public int EmbeddingSize { get; init; }
     public int HiddenSize { get; init; }
@@ -21,7 +22,7 @@ public sealed record Hyperparameters
     public float EmbeddingDropout { get; init; }
     /// <summary>Sentiment: how the top layer's outputs become one vector per text (last real token, mean or max over real tokens).</summary>
     public Pooling Pooling { get; init; }
-    /// <summary>Adam only: decoupled weight decay as torch.optim.AdamW (p ·= 1 − lr·weightDecay each step); 0 = plain Adam.</summary>
+    /// <summary>Decoupled weight decay as torch.optim.AdamW (p ·= 1 − lr·weightDecay each step); 0 = plain Adam; ignored by SGD.</summary>
     public float WeightDecay { get; init; }
     public int Epochs { get; init; }
     public int BatchSize { get; init; }
@@ -50,14 +51,16 @@ public sealed record Hyperparameters
             EmbeddingSize = 32, HiddenSize = 64, Layers = 1, Dropout = 0, Epochs = 40, BatchSize = 8,
             LearningRate = 0.01f, Optimizer = OptimizerKind.Adam, Momentum = 0.9f, ClipNorm = 5,
             SequenceLength = 100, MaxVocabulary = 20000, MaxSequenceLength = 256,
-            ValidationFraction = 0.1f, EarlyStoppingPatience = null, Seed = 42,
+            // Max pooling and AdamW's decay gave the best validation accuracy on imdb-sentences (docs/quality.md).
+            Pooling = Pooling.Max, WeightDecay = 1,
+            ValidationFraction = 0.1f, EarlyStoppingPatience = 3, Seed = 42,
         },
         TaskKind.CharLm => new Hyperparameters
         {
             EmbeddingSize = 32, HiddenSize = 128, Layers = 1, Dropout = 0, Epochs = 20, BatchSize = 32,
             LearningRate = 0.005f, Optimizer = OptimizerKind.Adam, Momentum = 0.9f, ClipNorm = 5,
             SequenceLength = 100, MaxVocabulary = 20000, MaxSequenceLength = 256,
-            ValidationFraction = 0.1f, EarlyStoppingPatience = null, Seed = 42,
+            ValidationFraction = 0.1f, EarlyStoppingPatience = 2, Seed = 42,
         },
         _ => throw new ArgumentException($"Unknown task {task}.", nameof(task)),
     };
@@ -85,8 +88,6 @@ public sealed record Hyperparameters
         Check(EmbeddingDropout >= 0 && EmbeddingDropout < 1, nameof(EmbeddingDropout), "EmbeddingDropout must be in [0, 1).");
         Check(Enum.IsDefined(Pooling), nameof(Pooling), "Unknown pooling; use last, mean or max.");
         Check(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "WeightDecay must be 0 (off) or a positive finite number.");
-        Check(!(WeightDecay > 0 && Optimizer == OptimizerKind.Sgd), nameof(WeightDecay),
-            "WeightDecay is decoupled as in AdamW and needs the adam optimizer.");
         Check(Epochs > 0, nameof(Epochs), "Epochs must be positive.");
         Check(BatchSize > 0, nameof(BatchSize), "BatchSize must be positive.");
         Check(float.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), "LearningRate must be a positive finite number.");
