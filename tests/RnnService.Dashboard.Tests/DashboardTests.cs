@@ -23,6 +23,7 @@ public sealed class DashboardTests(DashboardFixture fixture)
         b.Choose("#f-dataset", "toy-sentiment");
         b.Fill("#f-name", "toy gru");
         b.Fill("#f-hyperparameters-epochs", "60");
+        b.Fill("#f-hyperparameters-earlyStoppingPatience", "60");   // every epoch runs, so the curve has 60 points
         b.Fill("#f-hyperparameters-hiddenSize", "96");
         b.Click("#train-form button[type=submit]");
 
@@ -163,8 +164,8 @@ public sealed class DashboardTests(DashboardFixture fixture)
     {
         var b = _browser;
         b.Resize(1280, 900);
-        var (first, _) = await fixture.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", name = "compare lstm", hyperparameters = new { epochs = 8, hiddenSize = 16 } });
-        var (second, _) = await fixture.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", architecture = "rnn", name = "compare rnn", hyperparameters = new { epochs = 12, hiddenSize = 16 } });
+        var (first, _) = await fixture.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", name = "compare lstm", hyperparameters = new { epochs = 8, hiddenSize = 16, earlyStoppingPatience = 8 } });
+        var (second, _) = await fixture.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", architecture = "rnn", name = "compare rnn", hyperparameters = new { epochs = 12, hiddenSize = 16, earlyStoppingPatience = 12 } });
 
         b.Go("#/compare");
         Assert.Contains("Pick at least two", b.Text("#compare-output"));

@@ -38,10 +38,21 @@ public sealed record HyperparametersRequest(
 /// <summary>Merges a request over the engine's defaults and checks it against the configured limits.</summary>
 public static class HyperparameterRules
 {
-    public static Hyperparameters Merge(TaskKind task, HyperparametersRequest? r)
+    /// <summary>
+    /// The request over the engine's defaults: fitted to the dataset when its shape is known (batch size, learning
+    /// rate, validation split, and epochs for about <see cref="Hyperparameters.TargetSteps"/> optimisation steps
+    /// with the merged settings unless the request gives epochs), the task's defaults otherwise.
+    /// </summary>
+    public static Hyperparameters Merge(TaskKind task, HyperparametersRequest? r, DataShape? shape = null)
     {
-        var d = Hyperparameters.DefaultsFor(task);
+        var d = shape is null ? Hyperparameters.DefaultsFor(task) : Hyperparameters.DefaultsFor(task, shape);
         if (r is null) return d;
+        var merged = Override(d, r);
+        return shape is null || r.Epochs is not null ? merged : merged with { Epochs = merged.EpochsFor(task, shape) };
+    }
+
+    private static Hyperparameters Override(Hyperparameters d, HyperparametersRequest r)
+    {
         return d with
         {
             EmbeddingSize = r.EmbeddingSize ?? d.EmbeddingSize,

@@ -37,16 +37,18 @@ public sealed partial record Hyperparameters
     public int EpochsFor(TaskKind task, DataShape data)
     {
         ArgumentNullException.ThrowIfNull(data);
-        double trainShare = 1 - ValidationFraction;
+        // Also called on settings not yet validated: out-of-range values are clamped here, rejected by Errors().
+        double trainShare = 1 - (ValidationFraction is >= 0 and <= 0.5f ? ValidationFraction : 0);
+        int batch = Math.Max(1, BatchSize), window = Math.Max(2, SequenceLength);
         double stepsPerEpoch;
         if (task == TaskKind.CharLm && data.Continuous)
         {
             // RunStream: min(BatchSize, length / SequenceLength) streams read in windows of SequenceLength.
             double length = Math.Max(2, data.Samples * trainShare);
-            double streams = Math.Clamp(Math.Floor((length - 1) / SequenceLength), 1, BatchSize);
-            stepsPerEpoch = Math.Ceiling((length - 1) / streams / SequenceLength);
+            double streams = Math.Clamp(Math.Floor((length - 1) / window), 1, batch);
+            stepsPerEpoch = Math.Ceiling((length - 1) / streams / window);
         }
-        else stepsPerEpoch = Math.Ceiling(Math.Max(1, data.Samples * trainShare) / BatchSize);
+        else stepsPerEpoch = Math.Ceiling(Math.Max(1, data.Samples * trainShare) / batch);
         return (int)Math.Clamp(Math.Ceiling(TargetSteps / Math.Max(1, stepsPerEpoch)), 1, 500);
     }
 }
