@@ -51,4 +51,11 @@ public sealed partial record Hyperparameters
         else stepsPerEpoch = Math.Ceiling(Math.Max(1, data.Samples * trainShare) / batch);
         return (int)Math.Clamp(Math.Ceiling(TargetSteps / Math.Max(1, stepsPerEpoch)), 1, 500);
     }
+
+    /// <summary>
+    /// Which of n items (sentences without a test set of their own, or lines) a run holds out for validation:
+    /// (train indices, validation indices), each in original order. Seeded by <see cref="Seed"/>, so the same
+    /// settings always hold out the same items (also for a comparison made outside the engine).
+    /// </summary>
+    public (int[] Train, int[] Validation) ValidationSplit(int n) => TrainingTask.Split(n, ValidationFraction, Seed);
 }
