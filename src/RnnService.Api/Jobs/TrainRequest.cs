@@ -33,7 +33,8 @@ public sealed record HyperparametersRequest(
     int? Seed = null,
     float? EmbeddingDropout = null,
     Pooling? Pooling = null,
-    float? WeightDecay = null);
+    float? WeightDecay = null,
+    bool? Bidirectional = null);
 
 /// <summary>Merges a request over the engine's defaults and checks it against the configured limits.</summary>
 public static class HyperparameterRules
@@ -74,6 +75,7 @@ public static class HyperparameterRules
             EmbeddingDropout = r.EmbeddingDropout ?? d.EmbeddingDropout,
             Pooling = r.Pooling ?? d.Pooling,
             WeightDecay = r.WeightDecay ?? d.WeightDecay,
+            Bidirectional = r.Bidirectional ?? d.Bidirectional,
         };
     }
 
@@ -84,7 +86,7 @@ public static class HyperparameterRules
     public static Dictionary<string, string[]> Check(TaskKind task, Architecture architecture, Hyperparameters h, LimitsOptions limits)
     {
         var errors = new Dictionary<string, string[]>();
-        foreach (var (field, message) in h.Errors())
+        foreach (var (field, message) in h.Errors(task))
             errors[Path(field)] = [message];
 
         void AtMost(string field, double value, double max, string limit)

@@ -41,5 +41,5 @@ public sealed record ModelConfig
 
     internal RecurrentNetwork CreateNetwork() =>
         new(Architecture, VocabularySize, EmbeddingSize, HiddenSize, Layers, OutputSize, Hyperparameters.Dropout,
-            Hyperparameters.EmbeddingDropout, Hyperparameters.Pooling);
+            Hyperparameters.EmbeddingDropout, Hyperparameters.Pooling, Hyperparameters.Bidirectional);
 }

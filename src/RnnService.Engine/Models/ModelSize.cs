@@ -20,19 +20,20 @@ public static class ModelSize
     };
 
     /// <summary>
-    /// Exactly what <see cref="RecurrentNetwork"/> allocates: embedding V·E, per layer G·H·(I + H) + 2·G·H
-    /// (PyTorch's two bias vectors; I = E for the first layer, H above), head H·O + O.
+    /// Exactly what <see cref="RecurrentNetwork"/> allocates: embedding V·E, per layer and direction G·H·(I + H) + 2·G·H
+    /// (PyTorch's two bias vectors; I = E for the first layer, D·H above), head D·H·O + O (D = 2 when bidirectional).
     /// </summary>
-    public static long Parameters(Architecture architecture, int vocabularySize, int embeddingSize, int hiddenSize, int layers, int outputSize)
+    public static long Parameters(Architecture architecture, int vocabularySize, int embeddingSize, int hiddenSize, int layers, int outputSize,
+        bool bidirectional = false)
     {
-        long g = GatesOf(architecture), h = hiddenSize;
+        long g = GatesOf(architecture), h = hiddenSize, d = bidirectional ? 2 : 1;
         long total = (long)vocabularySize * embeddingSize;
         for (int l = 0; l < layers; l++)
         {
-            long input = l == 0 ? embeddingSize : h;
-            total += g * h * (input + h) + 2 * g * h;
+            long input = l == 0 ? embeddingSize : d * h;
+            total += d * (g * h * (input + h) + 2 * g * h);
         }
-        return total + h * outputSize + outputSize;
+        return total + d * h * outputSize + outputSize;
     }
 
     /// <summary>
@@ -45,13 +46,14 @@ public static class ModelSize
     /// early stopping and a checkpoint copy of weights and optimizer state.
     /// </summary>
     public static long TrainingBytes(Architecture architecture, TaskKind task, int vocabularySize, int embeddingSize,
-        int hiddenSize, int layers, int outputSize, int batch, int steps, OptimizerKind optimizer)
+        int hiddenSize, int layers, int outputSize, int batch, int steps, OptimizerKind optimizer, bool bidirectional = false)
     {
-        long g = GatesOf(architecture), h = hiddenSize, e = embeddingSize, rows = (long)batch * steps;
+        long g = GatesOf(architecture), h = hiddenSize, e = embeddingSize, rows = (long)batch * steps, d = bidirectional ? 2 : 1;
         long floats = 0;
-        for (int l = 0; l < layers; l++)
+        for (int l = 0; l < layers * d; l++)
         {
-            long input = l == 0 ? e : h;
+            // A backward direction also keeps a reversed copy of its input and output and their gradients (counted as X and output again).
+            long input = l < d ? e : d * h;
             floats += rows * input;                                       // X
             floats += 2 * rows * g * h;                                   // Xp, DXp
             if (architecture == Architecture.Gru) floats += 2 * rows * g * h;    // Hp, DHp
@@ -62,7 +64,7 @@ public static class ModelSize
         }
         floats += 2 * rows * e;                                           // embedding output and gradient
         if (task == TaskKind.CharLm) floats += 2 * rows * outputSize + rows * h;   // logits, dLogits, dTop
-        long p = Parameters(architecture, vocabularySize, embeddingSize, hiddenSize, layers, outputSize);
+        long p = Parameters(architecture, vocabularySize, embeddingSize, hiddenSize, layers, outputSize, bidirectional);
         long optimizerState = optimizer == OptimizerKind.Adam ? 2 : 1;
         floats += p * (2 + optimizerState + 1 + 1 + optimizerState);      // values, grads, state, best, checkpoint
         return floats * FloatBytes;

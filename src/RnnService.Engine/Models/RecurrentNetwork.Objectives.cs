@@ -18,9 +18,9 @@ public sealed partial class RecurrentNetwork
         ReadOnlySpan<float> labels, bool backward, Span<float> probabilities, Rng? dropoutRng = null)
     {
         var top = Forward(tokens, t, b, lengths, default, default, dropoutRng);
-        int h = HiddenSize, bh = b * h;
-        Ensure(ref _pooled, bh);
-        var pooled = _pooled.AsSpan(0, bh);
+        int h = HiddenSize, bh = b * h, bf = b * FeatureSize;
+        Ensure(ref _pooled, bf);
+        var pooled = _pooled.AsSpan(0, bf);
         Pool(top, pooled);
         bool headDropout = dropoutRng != null && DropoutProbability > 0;
         if (headDropout) _headDropout.Forward(pooled, dropoutRng!);
@@ -35,22 +35,26 @@ public sealed partial class RecurrentNetwork
         float loss = Losses.BinaryCrossEntropyWithLogits(logits, labels, dLogits);
         if (backward)
         {
-            Ensure(ref _dPooled, bh);
-            var dPooled = _dPooled.AsSpan(0, bh);
+            Ensure(ref _dPooled, bf);
+            var dPooled = _dPooled.AsSpan(0, bf);
             Head.Backward(pooled, dLogits, b, dPooled);
             if (headDropout) _headDropout.Backward(dPooled);
             if (Pooling == Pooling.Last)
             {
-                Ensure(ref _dStates, LayerCount * bh);
-                var dStates = _dStates.AsSpan(0, LayerCount * bh);
+                Ensure(ref _dStates, LayerCount * Directions * bh);
+                var dStates = _dStates.AsSpan(0, LayerCount * Directions * bh);
                 dStates.Clear();
-                dPooled.CopyTo(dStates.Slice((LayerCount - 1) * bh, bh));
+                // dPooled [B, D·H] → the top layer's state slots, one per direction.
+                int topSlot = (LayerCount - 1) * Directions;
+                for (int row = 0; row < b; row++)
+                    for (int d = 0; d < Directions; d++)
+                        dPooled.Slice(row * FeatureSize + d * h, h).CopyTo(dStates.Slice((topSlot + d) * bh + row * h, h));
                 Backward(default, dStates, default);
             }
             else
             {
-                Ensure(ref _dTop, t * bh);
-                var dTop = _dTop.AsSpan(0, t * bh);
+                Ensure(ref _dTop, t * bf);
+                var dTop = _dTop.AsSpan(0, t * bf);
                 Unpool(dPooled, dTop);
                 Backward(dTop, default, default);
             }
@@ -58,10 +62,10 @@ public sealed partial class RecurrentNetwork
         return loss;
     }
 
-    /// <summary>pooled[b] from the top outputs y [T, B, H] over steps 0..len_b − 1 (past its length a sequence emits zeros).</summary>
+    /// <summary>pooled[b] from the top outputs y [T, B, D·H] over steps 0..len_b − 1 (past its length a sequence emits zeros).</summary>
     private void Pool(ReadOnlySpan<float> y, Span<float> pooled)
     {
-        int h = HiddenSize, b = _b;
+        int h = FeatureSize, b = _b;
         if (Pooling == Pooling.Last)
         {
             TopFinalHidden.CopyTo(pooled);
@@ -92,10 +96,10 @@ public sealed partial class RecurrentNetwork
         }
     }
 
-    /// <summary>dTop [T, B, H] from dPooled [B, H]: spread evenly over the real steps (mean) or to the arg max (max).</summary>
+    /// <summary>dTop [T, B, D·H] from dPooled [B, D·H]: spread evenly over the real steps (mean) or to the arg max (max).</summary>
     private void Unpool(ReadOnlySpan<float> dPooled, Span<float> dTop)
     {
-        int h = HiddenSize, b = _b;
+        int h = FeatureSize, b = _b;
         dTop.Clear();
         for (int row = 0; row < b; row++)
         {
@@ -119,6 +123,7 @@ public sealed partial class RecurrentNetwork
     public (float Loss, int Count) LanguageModelLoss(ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, int t, int b,
         ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, bool backward, Rng? dropoutRng = null)
     {
+        RequireUnidirectional();
         Forward(tokens, t, b, lengths, h0, c0, dropoutRng);
         int rows = t * b, v = OutputSize;
         // The top output buffer is not read again by the layers' backward, so dropout may scale it in place.
@@ -155,10 +160,17 @@ public sealed partial class RecurrentNetwork
     /// </summary>
     public ReadOnlySpan<float> NextTokenLogits(ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0)
     {
+        RequireUnidirectional();
         var top = Forward(tokens, t, b, default, h0, c0, dropoutRng: null);
         Ensure(ref _logits, b * OutputSize);
         var logits = _logits.AsSpan(0, b * OutputSize);
         Head.Forward(top.Slice((t - 1) * b * HiddenSize, b * HiddenSize), b, logits);
         return logits;
+    }
+
+    /// <summary>A language model predicts the next character from the past only; a backward direction would see it.</summary>
+    private void RequireUnidirectional()
+    {
+        if (Bidirectional) throw new InvalidOperationException("A bidirectional network cannot be a language model.");
     }
 }

@@ -22,6 +22,8 @@ public sealed partial record Hyperparameters
     public float EmbeddingDropout { get; init; }
     /// <summary>Sentiment: how the top layer's outputs become one vector per text (last real token, mean or max over real tokens).</summary>
     public Pooling Pooling { get; init; }
+    /// <summary>Sentiment: every layer also reads each text backwards (PyTorch bidirectional=True); char models predict from the past only.</summary>
+    public bool Bidirectional { get; init; }
     /// <summary>Decoupled weight decay as torch.optim.AdamW (p ·= 1 − lr·weightDecay each step); 0 = plain Adam; ignored by SGD.</summary>
     public float WeightDecay { get; init; }
     public int Epochs { get; init; }
@@ -65,11 +67,25 @@ public sealed partial record Hyperparameters
         _ => throw new ArgumentException($"Unknown task {task}.", nameof(task)),
     };
 
-    /// <summary>Throws ArgumentException for the first of <see cref="Errors"/>; its ParamName is the property's name.</summary>
-    public void Validate()
+    /// <summary>Throws ArgumentException for the first of <see cref="Errors()"/>; its ParamName is the property's name.</summary>
+    public void Validate() => Throw(Errors());
+
+    /// <summary>As <see cref="Validate()"/>, with the rules that depend on the task.</summary>
+    public void Validate(TaskKind task) => Throw(Errors(task));
+
+    private void Throw(IReadOnlyList<KeyValuePair<string, string>> errors)
     {
-        foreach (var (field, message) in Errors())
+        foreach (var (field, message) in errors)
             throw new ArgumentOutOfRangeException(field, typeof(Hyperparameters).GetProperty(field)?.GetValue(this), message);
+    }
+
+    /// <summary><see cref="Errors()"/> and the rules that depend on the task.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Errors(TaskKind task)
+    {
+        var errors = Errors().ToList();
+        if (task == TaskKind.CharLm && Bidirectional)
+            errors.Add(new(nameof(Bidirectional), "A char model predicts the next character from the past only, so it cannot be bidirectional."));
+        return errors;
     }
 
     /// <summary>Every invalid setting at once, keyed by property name ("HiddenSize"), in declaration order; empty when valid.</summary>
@@ -112,7 +128,7 @@ public sealed partial record Hyperparameters
     public long EstimateParameters(TaskKind task, Architecture architecture, int? vocabularySize = null)
     {
         var (v, o) = Vocabulary(task, vocabularySize);
-        return ModelSize.Parameters(architecture, v, EmbeddingSize, HiddenSize, Layers, o);
+        return ModelSize.Parameters(architecture, v, EmbeddingSize, HiddenSize, Layers, o, Bidirectional);
     }
 
     /// <summary>
@@ -125,7 +141,7 @@ public sealed partial record Hyperparameters
         var (v, o) = Vocabulary(task, vocabularySize);
         int steps = task == TaskKind.Sentiment ? MaxSequenceLength : SequenceLength;
         return ModelSize.TrainingBytes(architecture, task, v, EmbeddingSize, HiddenSize, Layers, o,
-            Math.Max(BatchSize, EvaluationBatchSize()), steps, Optimizer);
+            Math.Max(BatchSize, EvaluationBatchSize()), steps, Optimizer, Bidirectional);
     }
 
     /// <summary>Validation batches: at least 64 rows for speed, never more than a training batch would use memory for.</summary>

@@ -40,7 +40,7 @@ public static class Trainer
     {
         ArgumentNullException.ThrowIfNull(hyperparameters);
         ArgumentNullException.ThrowIfNull(data);
-        hyperparameters.Validate();
+        hyperparameters.Validate(task);
         var hp = hyperparameters;
         if (!Enum.IsDefined(architecture)) throw new ArgumentException($"Unknown architecture {architecture}.", nameof(architecture));
         TrainingTask job = (task, data) switch

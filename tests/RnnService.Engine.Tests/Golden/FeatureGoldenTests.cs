@@ -3,7 +3,7 @@ using RnnService.Engine.Optimizers;
 
 namespace RnnService.Engine.Tests.Golden;
 
-/// <summary>Pooling classifiers and AdamW against files made by make_golden_features.py.</summary>
+/// <summary>Pooling and bidirectional classifiers and AdamW against files made by make_golden_features.py.</summary>
 public class FeatureGoldenTests
 {
     [Theory]
@@ -12,12 +12,19 @@ public class FeatureGoldenTests
     [InlineData("features_pooling_mean_gru_l2.json")]
     [InlineData("features_pooling_max_gru_l1.json")]
     [InlineData("features_pooling_max_rnn_l1.json")]
+    [InlineData("features_bidirectional_last_lstm_l1.json")]
+    [InlineData("features_bidirectional_last_lstm_l2.json")]
+    [InlineData("features_bidirectional_last_gru_l1.json")]
+    [InlineData("features_bidirectional_mean_gru_l2.json")]
+    [InlineData("features_bidirectional_max_rnn_l2.json")]
     public void PooledClassifierMatchesPyTorch(string file)
     {
         var g = GoldenFile.Load(file);
         var net = new RecurrentNetwork(Enum.Parse<Architecture>(g.String("arch"), ignoreCase: true), g.Int("vocab_size"),
             g.Int("embedding_size"), g.Int("hidden_size"), g.Int("layers"), outputSize: 1,
-            pooling: Enum.Parse<Pooling>(g.String("pooling"), ignoreCase: true));
+            pooling: Enum.Parse<Pooling>(g.String("pooling"), ignoreCase: true), bidirectional: file.StartsWith("features_bidirectional_", StringComparison.Ordinal));
+        // Every tensor of PyTorch's state_dict, under its own name (weight_ih_l0_reverse ...), and nothing else.
+        Assert.Equal(g.ParamNames.Order(), net.Parameters.Slices.Select(sl => sl.Name).Order());
         foreach (var name in g.ParamNames) g.Param(name).CopyTo(net.Parameters.Value(net.Parameters[name]));
         net.Parameters.MarkChanged();
 

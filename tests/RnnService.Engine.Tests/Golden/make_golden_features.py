@@ -1,4 +1,4 @@
-"""PyTorch golden files for the engine's model features (pooling, AdamW).
+"""PyTorch golden files for the engine's model features (pooling, bidirectional layers, AdamW).
 
 Run from the repository root with Debian's python3-torch (1.13.x):
 
@@ -42,18 +42,25 @@ def load(name):
 
 
 class PooledClassifier(nn.Module):
-    """embedding -> RNN over the real steps -> pool (last / mean / max over real steps) -> linear."""
+    """embedding -> RNN over the real steps -> pool (last / mean / max over real steps) -> linear.
+    Bidirectional "last" reads cat(h_n[-2], h_n[-1]): the forward state at the last real token and the
+    backward state at the first."""
 
-    def __init__(self, arch, V, E, H, L, pooling):
+    def __init__(self, arch, V, E, H, L, pooling, bidirectional=False):
         super().__init__()
         self.embedding = nn.Embedding(V, E)
-        self.rnn = ARCH_CLS[arch](E, H, num_layers=L, batch_first=True)
-        self.head = nn.Linear(H, 1)
+        self.rnn = ARCH_CLS[arch](E, H, num_layers=L, batch_first=True, bidirectional=bidirectional)
+        self.head = nn.Linear(2 * H if bidirectional else H, 1)
         self.pooling = pooling
+        self.bidirectional = bidirectional
 
     def forward(self, tokens, lengths):
         packed = pack_padded_sequence(self.embedding(tokens), torch.tensor(lengths), batch_first=True, enforce_sorted=False)
-        out, _ = self.rnn(packed)
+        out, hn = self.rnn(packed)
+        if isinstance(hn, tuple):
+            hn = hn[0]
+        if self.pooling == "last" and self.bidirectional:
+            return self.head(torch.cat([hn[-2], hn[-1]], dim=1)).squeeze(1)
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=tokens.shape[1])  # [B, T, H], zeros past each length
         real = (torch.arange(tokens.shape[1]).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)).unsqueeze(2)
         if self.pooling == "mean":
@@ -66,14 +73,19 @@ class PooledClassifier(nn.Module):
 
 
 POOLING_CASES = [("lstm", 1, "mean"), ("lstm", 2, "max"), ("gru", 2, "mean"), ("gru", 1, "max"), ("rnn", 1, "max")]
+BIDIRECTIONAL_CASES = [("lstm", 1, "last", True), ("lstm", 2, "last", True), ("gru", 1, "last", True), ("gru", 2, "mean", True),
+                       ("rnn", 2, "max", True)]
 
 
-def pooling_name(arch, layers, pooling):
+def pooling_name(arch, layers, pooling, bidirectional=False):
+    if bidirectional:
+        return "features_bidirectional_%s_%s_l%d.json" % (pooling, arch, layers)
     return "features_pooling_%s_%s_l%d.json" % (pooling, arch, layers)
 
 
 def run_pooling(d):
-    m = PooledClassifier(d["arch"], d["vocab_size"], d["embedding_size"], d["hidden_size"], d["layers"], d["pooling"])
+    m = PooledClassifier(d["arch"], d["vocab_size"], d["embedding_size"], d["hidden_size"], d["layers"], d["pooling"],
+                         d.get("bidirectional", False))
     m.load_state_dict({k: torch.tensor(v).reshape(m.state_dict()[k].shape) for k, v in d["params"].items()})
     tokens = torch.tensor(d["tokens"]).reshape(d["batch"], d["seq_len"])
     logits = m(tokens, d["lengths"])
@@ -82,31 +94,31 @@ def run_pooling(d):
     return m, logits, loss
 
 
-def make_pooling(arch, layers, pooling):
+def make_pooling(arch, layers, pooling, bidirectional=False):
     V, E, H, B, T, lengths = 11, 6, 5, 3, 6, [6, 4, 2]
-    m = PooledClassifier(arch, V, E, H, layers, pooling)
+    m = PooledClassifier(arch, V, E, H, layers, pooling, bidirectional)
     with torch.no_grad():
         for p in m.parameters():
             p.uniform_(-0.5, 0.5)
     tokens = torch.randint(1, V, (B, T))
     tokens = tokens * (torch.arange(T).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)).long()
-    d = {"arch": arch, "layers": layers, "pooling": pooling, "vocab_size": V, "embedding_size": E, "hidden_size": H,
+    d = {"arch": arch, "layers": layers, "pooling": pooling, "bidirectional": bidirectional, "vocab_size": V, "embedding_size": E, "hidden_size": H,
          "batch": B, "seq_len": T, "lengths": lengths, "tokens": [int(x) for x in tokens.reshape(-1)],
          "labels": [1.0, 0.0, 1.0], "params": {k: flat(v) for k, v in m.state_dict().items()}}
     m, logits, loss = run_pooling(d)
     d["logits"] = flat(logits)
     d["loss"] = float(loss.item())
     d["grads"] = {k: flat(p.grad) for k, p in m.named_parameters()}
-    write(pooling_name(arch, layers, pooling), d)
+    write(pooling_name(arch, layers, pooling, bidirectional), d)
 
 
-def verify_pooling(arch, layers, pooling):
-    d = load(pooling_name(arch, layers, pooling))
+def verify_pooling(arch, layers, pooling, bidirectional=False):
+    d = load(pooling_name(arch, layers, pooling, bidirectional))
     m, logits, loss = run_pooling(d)
     assert torch.allclose(logits, torch.tensor(d["logits"]), atol=1e-6)
     for k, p in m.named_parameters():
         assert torch.allclose(p.grad.reshape(-1), torch.tensor(d["grads"][k]), atol=1e-6), k
-    print("verified", pooling_name(arch, layers, pooling))
+    print("verified", pooling_name(arch, layers, pooling, bidirectional))
 
 
 def make_adamw():
@@ -139,6 +151,8 @@ if __name__ == "__main__":
     for case in POOLING_CASES:
         make_pooling(*case)
     make_adamw()
-    for case in POOLING_CASES:
+    for case in BIDIRECTIONAL_CASES:  # after the existing cases, so their files stay byte for byte the same
+        make_pooling(*case)
+    for case in POOLING_CASES + BIDIRECTIONAL_CASES:
         verify_pooling(*case)
     verify_adamw()

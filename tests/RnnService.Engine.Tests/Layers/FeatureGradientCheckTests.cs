@@ -4,7 +4,8 @@ using RnnService.Engine.Models;
 namespace RnnService.Engine.Tests.Layers;
 
 /// <summary>
-/// Central finite differences for pooling and dropout on the embedding and before the head, on a padded batch.
+/// Central finite differences for pooling, bidirectional layers and dropout on the embedding and before the head,
+/// on a padded batch.
 /// Dropout draws its masks from a fresh Rng(99) on every call, so every evaluation sees the same masks.
 /// </summary>
 public class FeatureGradientCheckTests
@@ -23,9 +24,14 @@ public class FeatureGradientCheckTests
     [InlineData(Architecture.Rnn, 1, Pooling.Max, 0f, 0f)]
     [InlineData(Architecture.Lstm, 1, Pooling.Last, 0.3f, 0.2f)]
     [InlineData(Architecture.Gru, 1, Pooling.Mean, 0.3f, 0.2f)]
-    public void ClassifierGradientsMatchFiniteDifferences(Architecture architecture, int layers, Pooling pooling, float dropout, float embeddingDropout)
+    [InlineData(Architecture.Lstm, 1, Pooling.Last, 0f, 0f, true)]
+    [InlineData(Architecture.Lstm, 2, Pooling.Last, 0.3f, 0f, true)]
+    [InlineData(Architecture.Gru, 2, Pooling.Max, 0f, 0f, true)]
+    [InlineData(Architecture.Rnn, 2, Pooling.Mean, 0f, 0.2f, true)]
+    public void ClassifierGradientsMatchFiniteDifferences(Architecture architecture, int layers, Pooling pooling, float dropout, float embeddingDropout,
+        bool bidirectional = false)
     {
-        var net = NewNetwork(architecture, layers, outputs: 1, dropout, embeddingDropout, pooling);
+        var net = NewNetwork(architecture, layers, outputs: 1, dropout, embeddingDropout, pooling, bidirectional);
         Rng? Masks() => dropout > 0 || embeddingDropout > 0 ? new Rng(99) : null;
         Check(net, () => net.ClassifierLoss(Tokens, 5, 3, Lengths, Labels, backward: true, default, Masks()),
             () => net.ClassifierLoss(Tokens, 5, 3, Lengths, Labels, backward: false, default, Masks()));
@@ -56,9 +62,11 @@ public class FeatureGradientCheckTests
         Assert.NotEqual(inference, net.ClassifierLogits.ToArray());
     }
 
-    private static RecurrentNetwork NewNetwork(Architecture architecture, int layers, int outputs, float dropout, float embeddingDropout, Pooling pooling)
+    private static RecurrentNetwork NewNetwork(Architecture architecture, int layers, int outputs, float dropout, float embeddingDropout, Pooling pooling,
+        bool bidirectional = false)
     {
-        var net = new RecurrentNetwork(architecture, vocabularySize: 7, embeddingSize: 4, hiddenSize: 5, layers, outputs, dropout, embeddingDropout, pooling);
+        var net = new RecurrentNetwork(architecture, vocabularySize: 7, embeddingSize: 4, hiddenSize: 5, layers, outputs, dropout, embeddingDropout, pooling,
+            bidirectional);
         net.Initialize(new Rng(11));
         // Larger weights than the default init so gates are far from linear and errors would show.
         var v = net.Parameters.Values;

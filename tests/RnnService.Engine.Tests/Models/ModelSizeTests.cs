@@ -7,21 +7,26 @@ namespace RnnService.Engine.Tests.Models;
 
 public class ModelSizeTests(ITestOutputHelper output)
 {
-    public static TheoryData<Architecture, TaskKind, int> Shapes()
+    public static TheoryData<Architecture, TaskKind, int, bool> Shapes()
     {
-        var data = new TheoryData<Architecture, TaskKind, int>();
+        var data = new TheoryData<Architecture, TaskKind, int, bool>();
         foreach (var architecture in Enum.GetValues<Architecture>())
             foreach (var task in new[] { TaskKind.Sentiment, TaskKind.CharLm })
                 for (int layers = 1; layers <= 3; layers++)
-                    data.Add(architecture, task, layers);
+                    foreach (var bidirectional in task == TaskKind.Sentiment ? new[] { false, true } : [false])
+                        data.Add(architecture, task, layers, bidirectional);
         return data;
     }
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void ParameterEstimateEqualsTheBuiltNetworksCount(Architecture architecture, TaskKind task, int layers)
+    public void ParameterEstimateEqualsTheBuiltNetworksCount(Architecture architecture, TaskKind task, int layers, bool bidirectional)
     {
-        var hp = Hyperparameters.DefaultsFor(task) with { EmbeddingSize = 7, HiddenSize = 11, Layers = layers, Dropout = 0.2f };
+        var hp = Hyperparameters.DefaultsFor(task) with
+        {
+            EmbeddingSize = 7, HiddenSize = 11, Layers = layers, Dropout = 0.2f, EmbeddingDropout = 0.1f, Pooling = Pooling.Mean,
+            WeightDecay = 0.5f, Bidirectional = bidirectional,
+        };
         const int vocabulary = 23;
         var config = new ModelConfig
         {

@@ -64,6 +64,17 @@ public class HyperparameterValidationTests
     }
 
     [Fact]
+    public void ABidirectionalCharModelIsRejectedNamingTheField()
+    {
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { Bidirectional = true };
+
+        Assert.Empty(hp.Errors());
+        Assert.Equal(["Bidirectional"], hp.Errors(TaskKind.CharLm).Select(e => e.Key));
+        var e = Assert.ThrowsAny<ArgumentException>(() => Trainer.Train(TaskKind.CharLm, Architecture.Lstm, hp, BuiltInDatasets.Load(BuiltInDatasets.Hamlet)));
+        Assert.Equal("Bidirectional", e.ParamName);
+    }
+
+    [Fact]
     public void RunningOutOfMemorySaysWhatToReduce()
     {
         var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { Epochs = 1 };
