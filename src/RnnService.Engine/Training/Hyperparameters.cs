@@ -53,8 +53,6 @@ public sealed partial record Hyperparameters
             EmbeddingSize = 32, HiddenSize = 64, Layers = 1, Dropout = 0, Epochs = 40, BatchSize = 8,
             LearningRate = 0.01f, Optimizer = OptimizerKind.Adam, Momentum = 0.9f, ClipNorm = 5,
             SequenceLength = 100, MaxVocabulary = 20000, MaxSequenceLength = 256,
-            // Max pooling and AdamW's decay gave the best validation accuracy on imdb-sentences (docs/quality.md).
-            Pooling = Pooling.Max, WeightDecay = 1,
             ValidationFraction = 0.1f, EarlyStoppingPatience = 3, Seed = 42,
         },
         TaskKind.CharLm => new Hyperparameters
