@@ -16,7 +16,7 @@ public sealed partial record Hyperparameters
 
     /// <summary>
     /// Defaults that fit the data as well as the task: batch size, learning rate and validation split from its
-    /// size, max pooling and weight decay for classifiers, early stopping (keeping the best weights) wherever there is a validation split, and the epochs
+    /// size, weight decay for classifiers, early stopping (keeping the best weights) wherever there is a validation split, and the epochs
     /// that give about <see cref="TargetSteps"/> optimisation steps (<see cref="EpochsFor"/>).
     /// </summary>
     public static Hyperparameters DefaultsFor(TaskKind task, DataShape data)
@@ -25,9 +25,10 @@ public sealed partial record Hyperparameters
         var d = DefaultsFor(task);
         d = task switch
         {
-            // Max pooling and AdamW's decay gave the best validation accuracy on imdb-sentences (docs/quality.md);
-            // the task defaults keep PyTorch's plain last-state classifier.
-            TaskKind.Sentiment => d with { Pooling = Pooling.Max, WeightDecay = 1 },
+            // AdamW's decay lifted validation accuracy on imdb-sentences from about 0.70 to 0.75-0.8 over four seeds.
+            // Max pooling scored a little higher on validation (0.79 against 0.75 on 72 sentences, within noise),
+            // so the classifier stays PyTorch's plain last state, which ONNX export and the README snippet assume.
+            TaskKind.Sentiment => d with { WeightDecay = 1 },
             _ when data.Continuous && data.Samples < ShortTextCharacters =>
                 d with { BatchSize = 1, LearningRate = 0.01f, ValidationFraction = 0, EarlyStoppingPatience = null },
             _ => d with { BatchSize = 64, LearningRate = 0.01f, EarlyStoppingPatience = 2 },
