@@ -21,6 +21,8 @@ public sealed class LimitsOptions
     public long MaxUploadBytes { get; set; } = 50L * 1024 * 1024;
     /// <summary>Any request body above this is answered 413; keep it above MaxUploadBytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
+    /// <summary>Upper bound on a job's estimated peak training memory; by default a quarter of the memory this process may use.</summary>
+    public long MaxTrainingMemoryBytes { get; set; } = GC.GetGCMemoryInfo().TotalAvailableMemoryBytes / 4;
 }
 
 /// <summary>Where the service keeps its data, bound from the "Database" section; the connection string is

@@ -29,7 +29,7 @@ public sealed class DatasetTests
         Assert.Equal("csv", created.GetProperty("format").GetString());
         Assert.False(created.GetProperty("builtIn").GetBoolean());
         var listed = await (await client.GetAsync("/datasets")).OkJsonAsync();
-        Assert.Equal(["toy-sentiment", "hamlet", "us-names", "film-reviews"], listed.EnumerateArray().Select(d => d.GetProperty("name").GetString()));
+        Assert.Equal(["toy-sentiment", "hamlet", "us-names", "imdb-sentences", "film-reviews"], listed.EnumerateArray().Select(d => d.GetProperty("name").GetString()));
         Assert.Equal(20, (await (await client.GetAsync("/datasets/film-reviews")).OkJsonAsync()).GetProperty("samples").GetInt32());
 
         var job = await client.WaitForSuccessAsync((await client.TrainAsync(new
@@ -75,7 +75,7 @@ public sealed class DatasetTests
         await (await client.PostJsonAsync("/datasets", upload with { name = "hamlet" })).AssertProblemAsync(HttpStatusCode.Conflict);
         var problem = await (await client.DeleteAsync("/datasets/us-names")).AssertProblemAsync(HttpStatusCode.Conflict);
         Assert.Contains("built-in", problem.GetProperty("detail").GetString());
-        Assert.Equal(3, (await (await client.GetAsync("/datasets")).OkJsonAsync()).EnumerateArray().Count(d => d.GetProperty("builtIn").GetBoolean()));
+        Assert.Equal(4, (await (await client.GetAsync("/datasets")).OkJsonAsync()).EnumerateArray().Count(d => d.GetProperty("builtIn").GetBoolean()));
     }
 
     [Fact]

@@ -22,7 +22,7 @@ public sealed class RecoveryTests
                 weightsBefore = await client.GetByteArrayAsync($"/models/{modelId}/weights");
                 jobId = (await client.TrainAsync(new
                 {
-                    task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 12 },
+                    task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 12, earlyStoppingPatience = 12 },
                 })).Id();
                 await client.WaitUntilAsync(jobId, j => j.Epoch() >= 2);
             } // the first host stops mid-training

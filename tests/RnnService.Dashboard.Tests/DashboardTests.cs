@@ -23,7 +23,8 @@ public sealed class DashboardTests(DashboardFixture fixture)
         b.Choose("#f-dataset", "toy-sentiment");
         b.Fill("#f-name", "toy gru");
         // Epochs reach the page in batches (Worker:ProgressInterval, 200 ms): enough of them that the run spans several.
-        b.Fill("#f-hyperparameters-epochs", "400");
+        b.Fill("#f-hyperparameters-epochs", "2000");
+        b.Fill("#f-hyperparameters-earlyStoppingPatience", "2000");   // every epoch runs, so the curve has 2000 points
         b.Fill("#f-hyperparameters-hiddenSize", "96");
         b.Click("#train-form button[type=submit]");
 
@@ -36,11 +37,11 @@ public sealed class DashboardTests(DashboardFixture fixture)
                 "return [document.querySelector('#loss-chart')?.dataset.points ?? '-1', document.querySelector('.job-header .badge')?.textContent ?? '']")!;
             var points = int.Parse((string)state.First());
             if (points >= 0) seen.Add(points);
-            return (string)state.Last() == "succeeded" && points == 400;
-        }, "the job to succeed with 400 epochs drawn", seconds: 90);
-        Assert.True(seen.Count(p => p is > 0 and < 400) >= 2, $"The curve did not grow live; point counts seen: {string.Join(',', seen)}");
+            return (string)state.Last() == "succeeded" && points == 2000;
+        }, "the job to succeed with 2000 epochs drawn", seconds: 120);
+        Assert.True(seen.Count(p => p is > 0 and < 2000) >= 2, $"The curve did not grow live; point counts seen: {string.Join(',', seen)}");
         Assert.Equal(2, b.All("#loss-chart g.series").Count); // train and validation
-        Assert.Equal("400", b.Find("#metric-chart g.series[data-name='validation']").GetAttribute("data-points"));
+        Assert.Equal("2000", b.Find("#metric-chart g.series[data-name='validation']").GetAttribute("data-points"));
         Assert.Contains("hiddenSize", b.Text("dl.hyper"));
         Assert.Contains("96", b.Text("dl.hyper"));
         b.FullPageScreenshot("job-detail");
@@ -164,8 +165,8 @@ public sealed class DashboardTests(DashboardFixture fixture)
     {
         var b = _browser;
         b.Resize(1280, 900);
-        var (first, _) = await fixture.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", name = "compare lstm", hyperparameters = new { epochs = 8, hiddenSize = 16 } });
-        var (second, _) = await fixture.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", architecture = "rnn", name = "compare rnn", hyperparameters = new { epochs = 12, hiddenSize = 16 } });
+        var (first, _) = await fixture.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", name = "compare lstm", hyperparameters = new { epochs = 8, hiddenSize = 16, earlyStoppingPatience = 8 } });
+        var (second, _) = await fixture.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", architecture = "rnn", name = "compare rnn", hyperparameters = new { epochs = 12, hiddenSize = 16, earlyStoppingPatience = 12 } });
 
         b.Go("#/compare");
         Assert.Contains("Pick at least two", b.Text("#compare-output"));

@@ -25,6 +25,19 @@ public sealed class DatasetCatalog(IDbContextFactory<RnnDbContext> dbFactory)
         return await db.Datasets.Where(d => d.Name == name).Select(d => (TaskKind?)d.Task).FirstOrDefaultAsync(ct);
     }
 
+    /// <summary>The dataset's size as the engine's fitted defaults need it, or null when no dataset has that name.</summary>
+    public async Task<DataShape?> FindShapeAsync(string name, CancellationToken ct)
+    {
+        if (IsBuiltIn(name))
+        {
+            var builtIn = BuiltIns.Value.First(d => d.Name == name);
+            return new DataShape(builtIn.Samples, builtIn.Task == TaskKind.CharLm && !builtIn.LineMode);
+        }
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.Datasets.Where(d => d.Name == name)
+            .Select(d => new DataShape(d.Samples, d.Task == TaskKind.CharLm && !d.LineMode)).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>Parses the dataset for training (called on the training thread).</summary>
     public TrainingData Load(string name)
     {

@@ -83,7 +83,8 @@ public static class JobsApi
         if (datasetTask != task)
             return Problems.Invalid("dataset", $"The dataset '{request.Dataset}' is for the {Lower(datasetTask.Value)} task, not {Lower(task)}.");
 
-        var hyperparameters = HyperparameterRules.Merge(task, request.Hyperparameters);
+        var shape = await datasets.FindShapeAsync(request.Dataset, ct);
+        var hyperparameters = HyperparameterRules.Merge(task, request.Hyperparameters, shape);
         var errors = HyperparameterRules.Check(task, architecture, hyperparameters, limits.Value);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 

@@ -1,4 +1,5 @@
 using RnnService.Engine.Models;
+using RnnService.Api.Infrastructure;
 using RnnService.Engine.Training;
 
 namespace RnnService.Api.Jobs;
@@ -6,7 +7,7 @@ namespace RnnService.Api.Jobs;
 /// <summary>A training request. Omitted hyper-parameters take the engine's defaults for the task.</summary>
 /// <param name="Task">sentiment or charlm; must match the dataset's task.</param>
 /// <param name="Architecture">lstm (default), gru or rnn.</param>
-/// <param name="Dataset">A built-in dataset (toy-sentiment, hamlet, us-names) or an uploaded one.</param>
+/// <param name="Dataset">A built-in dataset (toy-sentiment, hamlet, us-names, imdb-sentences) or an uploaded one.</param>
 /// <param name="Name">An optional label, copied to the model.</param>
 /// <param name="Hyperparameters">Any subset of the hyper-parameters.</param>
 public sealed record TrainRequest(TaskKind? Task, Architecture? Architecture, string? Dataset, string? Name,
@@ -29,15 +30,30 @@ public sealed record HyperparametersRequest(
     int? MaxSequenceLength = null,
     float? ValidationFraction = null,
     int? EarlyStoppingPatience = null,
-    int? Seed = null);
+    int? Seed = null,
+    float? EmbeddingDropout = null,
+    Pooling? Pooling = null,
+    float? WeightDecay = null,
+    bool? Bidirectional = null);
 
 /// <summary>Merges a request over the engine's defaults and checks it against the configured limits.</summary>
 public static class HyperparameterRules
 {
-    public static Hyperparameters Merge(TaskKind task, HyperparametersRequest? r)
+    /// <summary>
+    /// The request over the engine's defaults: fitted to the dataset when its shape is known (batch size, learning
+    /// rate, validation split, and epochs for about <see cref="Hyperparameters.TargetSteps"/> optimisation steps
+    /// with the merged settings unless the request gives epochs), the task's defaults otherwise.
+    /// </summary>
+    public static Hyperparameters Merge(TaskKind task, HyperparametersRequest? r, DataShape? shape = null)
     {
-        var d = Hyperparameters.DefaultsFor(task);
+        var d = shape is null ? Hyperparameters.DefaultsFor(task) : Hyperparameters.DefaultsFor(task, shape);
         if (r is null) return d;
+        var merged = Override(d, r);
+        return shape is null || r.Epochs is not null ? merged : merged with { Epochs = merged.EpochsFor(task, shape) };
+    }
+
+    private static Hyperparameters Override(Hyperparameters d, HyperparametersRequest r)
+    {
         return d with
         {
             EmbeddingSize = r.EmbeddingSize ?? d.EmbeddingSize,
@@ -56,71 +72,55 @@ public static class HyperparameterRules
             ValidationFraction = r.ValidationFraction ?? d.ValidationFraction,
             EarlyStoppingPatience = r.EarlyStoppingPatience ?? d.EarlyStoppingPatience,
             Seed = r.Seed ?? d.Seed,
+            EmbeddingDropout = r.EmbeddingDropout ?? d.EmbeddingDropout,
+            Pooling = r.Pooling ?? d.Pooling,
+            WeightDecay = r.WeightDecay ?? d.WeightDecay,
+            Bidirectional = r.Bidirectional ?? d.Bidirectional,
         };
     }
 
-    /// <summary>Field errors keyed by JSON path ("hyperparameters.hiddenSize"); empty when valid.</summary>
+    /// <summary>
+    /// Field errors keyed by JSON path ("hyperparameters.hiddenSize"); empty when valid. The engine's own rules
+    /// (<see cref="Hyperparameters.Errors"/>) come first, all at once; this adds only the configured limits.
+    /// </summary>
     public static Dictionary<string, string[]> Check(TaskKind task, Architecture architecture, Hyperparameters h, LimitsOptions limits)
     {
         var errors = new Dictionary<string, string[]>();
-        void Range(string field, double value, double min, double max)
+        foreach (var (field, message) in h.Errors(task))
+            errors[Path(field)] = [message];
+
+        void AtMost(string field, double value, double max, string limit)
         {
-            // Written so that NaN fails too.
-            if (!(value >= min && value <= max))
-                errors[$"hyperparameters.{field}"] = [$"Must be between {min} and {max}."];
+            if (value > max && !errors.ContainsKey(Path(field)))
+                errors[Path(field)] = [$"At most {max} (Limits:{limit})."];
         }
-        Range("embeddingSize", h.EmbeddingSize, 1, limits.MaxEmbeddingSize);
-        Range("hiddenSize", h.HiddenSize, 1, limits.MaxHiddenSize);
-        Range("layers", h.Layers, 1, limits.MaxLayers);
-        Range("epochs", h.Epochs, 1, limits.MaxEpochs);
-        Range("batchSize", h.BatchSize, 1, limits.MaxBatchSize);
-        Range("sequenceLength", h.SequenceLength, 1, limits.MaxSequenceLength);
-        Range("maxSequenceLength", h.MaxSequenceLength, 1, limits.MaxSequenceLength);
-        Range("validationFraction", h.ValidationFraction, 0, limits.MaxValidationFraction);
-        void Finite(string field, float value)
-        {
-            if (!float.IsFinite(value)) errors[$"hyperparameters.{field}"] = ["Must be a finite number."];
-        }
-        Finite("dropout", h.Dropout);
-        Finite("learningRate", h.LearningRate);
-        Finite("momentum", h.Momentum);
-        Finite("clipNorm", h.ClipNorm);
-        if (h.EarlyStoppingPatience is < 1)
-            errors["hyperparameters.earlyStoppingPatience"] = ["Must be at least 1, or null to turn early stopping off."];
+        AtMost(nameof(h.EmbeddingSize), h.EmbeddingSize, limits.MaxEmbeddingSize, nameof(limits.MaxEmbeddingSize));
+        AtMost(nameof(h.HiddenSize), h.HiddenSize, limits.MaxHiddenSize, nameof(limits.MaxHiddenSize));
+        AtMost(nameof(h.Layers), h.Layers, limits.MaxLayers, nameof(limits.MaxLayers));
+        AtMost(nameof(h.Epochs), h.Epochs, limits.MaxEpochs, nameof(limits.MaxEpochs));
+        AtMost(nameof(h.BatchSize), h.BatchSize, limits.MaxBatchSize, nameof(limits.MaxBatchSize));
+        AtMost(nameof(h.SequenceLength), h.SequenceLength, limits.MaxSequenceLength, nameof(limits.MaxSequenceLength));
+        AtMost(nameof(h.MaxSequenceLength), h.MaxSequenceLength, limits.MaxSequenceLength, nameof(limits.MaxSequenceLength));
+        AtMost(nameof(h.ValidationFraction), h.ValidationFraction, limits.MaxValidationFraction, nameof(limits.MaxValidationFraction));
         if (errors.Count > 0) return errors;
 
-        try
-        {
-            h.Validate();
-        }
-        catch (ArgumentException ex)
-        {
-            var field = string.IsNullOrEmpty(ex.ParamName) ? "hyperparameters" : "hyperparameters." + Infrastructure.Problems.CamelCase(ex.ParamName);
-            errors[field] = [ex.Message.Split(" (Parameter")[0]];
-            return errors;
-        }
-
-        var parameters = EstimateParameters(task, architecture, h);
+        var parameters = h.EstimateParameters(task, architecture);
         if (parameters > limits.MaxParameters)
             errors["hyperparameters"] = [$"The model would have about {parameters:N0} parameters; the limit is {limits.MaxParameters:N0} (Limits:MaxParameters). Reduce hiddenSize, embeddingSize, layers or maxVocabulary."];
+
+        var memory = h.EstimateTrainingMemoryBytes(task, architecture);
+        if (memory > limits.MaxTrainingMemoryBytes)
+        {
+            var longest = task == TaskKind.Sentiment ? nameof(h.MaxSequenceLength) : nameof(h.SequenceLength);
+            var message = $"Training would need about {Mebibytes(memory):N0} MiB at its peak; the limit is {Mebibytes(limits.MaxTrainingMemoryBytes):N0} MiB " +
+                $"(Limits:MaxTrainingMemoryBytes). Reduce batchSize, {Problems.CamelCase(longest)} or hiddenSize.";
+            foreach (var field in new[] { nameof(h.BatchSize), longest, nameof(h.HiddenSize) })
+                errors[Path(field)] = [message];
+        }
         return errors;
     }
 
-    /// <summary>Upper estimate from the sizes: embedding V*E, per layer G*H*(I+H) + 2*G*H (PyTorch's two
-    /// bias vectors), head H*O + O. V is maxVocabulary for sentiment and 256 characters for char models
-    /// (whose vocabulary is the corpus's characters); O is 1 for sentiment and V for char models.</summary>
-    public static long EstimateParameters(TaskKind task, Architecture architecture, Hyperparameters h)
-    {
-        long gates = architecture switch { Architecture.Lstm => 4, Architecture.Gru => 3, _ => 1 };
-        long v = task == TaskKind.Sentiment ? h.MaxVocabulary : 256;
-        long e = h.EmbeddingSize, hidden = h.HiddenSize;
-        long total = v * e;
-        for (var layer = 0; layer < h.Layers; layer++)
-        {
-            var input = layer == 0 ? e : hidden;
-            total += gates * hidden * (input + hidden) + 2 * gates * hidden;
-        }
-        long output = task == TaskKind.Sentiment ? 1 : v;
-        return total + hidden * output + output;
-    }
+    private static string Path(string property) => "hyperparameters." + Problems.CamelCase(property);
+
+    private static long Mebibytes(long bytes) => bytes / (1024 * 1024);
 }

@@ -75,10 +75,11 @@ public static class ModelsApi
         return TypedResults.File(file.Weights, "application/octet-stream", $"{DownloadName(file.Name, id)}.safetensors");
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFoundProblem>> OnnxAsync(Guid id, RnnDbContext db, ModelCache cache, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, NotFoundProblem, ConflictProblem>> OnnxAsync(Guid id, RnnDbContext db, ModelCache cache, CancellationToken ct)
     {
         var model = await cache.GetAsync(id, db, ct);
         if (model is null) return Problems.NotFound($"No model {id}.");
+        if (OnnxExporter.Unsupported(model.Config) is { } reason) return Problems.Conflict(reason + " The safetensors weights (GET /models/{id}/weights) load into PyTorch.");
         var name = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => m.Name).FirstOrDefaultAsync(ct);
         return TypedResults.File(OnnxExporter.Export(model), "application/octet-stream", $"{DownloadName(name, id)}.onnx");
     }

@@ -9,13 +9,15 @@ namespace RnnService.Engine.Data;
 
 /// <summary>
 /// The datasets embedded in the engine (see Data/README.md for provenance):
-/// "toy-sentiment" (58 train + 20 test sentences), "hamlet" (continuous text), "us-names" (8000 names, one a line).
+/// "toy-sentiment" (58 train + 20 test sentences), "hamlet" (continuous text), "us-names" (8000 names, one a line),
+/// "imdb-sentences" (1000 labelled IMDB review sentences, no split of its own).
 /// </summary>
 public static class BuiltInDatasets
 {
     public const string ToySentiment = "toy-sentiment";
     public const string Hamlet = "hamlet";
     public const string UsNames = "us-names";
+    public const string ImdbSentences = "imdb-sentences";
 
     private const string ResourcePrefix = "RnnService.Engine.Data.BuiltIn.";
 
@@ -25,14 +27,14 @@ public static class BuiltInDatasets
     /// <summary>All built-in datasets, counts measured from the embedded files.</summary>
     public static IReadOnlyList<BuiltInDataset> All => Catalog.Value;
 
-    public static bool Exists(string name) => name is ToySentiment or Hamlet or UsNames;
+    public static bool Exists(string name) => name is ToySentiment or Hamlet or UsNames or ImdbSentences;
 
     /// <summary>Loads (once, then from cache) a built-in dataset by name.</summary>
     public static TrainingData Load(string name)
     {
         ArgumentNullException.ThrowIfNull(name);
         if (!Exists(name))
-            throw new ArgumentException($"Unknown built-in dataset \"{name}\"; known: {ToySentiment}, {Hamlet}, {UsNames}.", nameof(name));
+            throw new ArgumentException($"Unknown built-in dataset \"{name}\"; known: {ToySentiment}, {Hamlet}, {UsNames}, {ImdbSentences}.", nameof(name));
         return Loaded.GetOrAdd(name, key => new Lazy<TrainingData>(() => LoadUncached(key))).Value;
     }
 
@@ -42,6 +44,8 @@ public static class BuiltInDatasets
         // The soliloquy is one line; a trailing newline would only teach the model to emit one.
         Hamlet => new TextCorpus(ReadText("hamlet.txt").TrimEnd('\r', '\n'), LineMode: false),
         UsNames => new TextCorpus(ReadText("us-names.txt"), LineMode: true),
+        // No test split of its own: held-out splits are the caller's (validation) or an evaluation's choice.
+        ImdbSentences => new SentimentData(ParseLabelledArray(ReadText("imdb-sentences.json")), Test: null),
         _ => throw new ArgumentException($"Unknown built-in dataset \"{name}\".", nameof(name)),
     };
 
@@ -50,6 +54,7 @@ public static class BuiltInDatasets
         var sentiment = (SentimentData)Load(ToySentiment);
         var hamlet = (TextCorpus)Load(Hamlet);
         var names = (TextCorpus)Load(UsNames);
+        var imdb = (SentimentData)Load(ImdbSentences);
         return
         [
             new(ToySentiment, TaskKind.Sentiment,
@@ -61,6 +66,9 @@ public static class BuiltInDatasets
             new(UsNames, TaskKind.CharLm,
                 "US first names (SSA baby-name counts 1880-2024), lowercase, one per line, most births first.",
                 CharTokenizer.SplitLines(names.Text).Count, ResourceLength("us-names.txt")),
+            new(ImdbSentences, TaskKind.Sentiment,
+                $"{imdb.Train.Count} IMDB review sentences labelled 1 positive / 0 negative, half each (UCI Sentiment Labelled Sentences, Kotzias et al. 2015); no test split of its own.",
+                imdb.Train.Count, ResourceLength("imdb-sentences.json")),
         ];
     }
 
@@ -76,6 +84,16 @@ public static class BuiltInDatasets
             .Select(e => new SentimentExample(e.GetProperty("text").GetString()!, e.GetProperty("label").GetInt32()))
             .ToList()
             .AsReadOnly();
+
+    /// <summary>The UCI file as the sentiment npm package ships it: [{"text": "...", "class": 0 or 1}, ...].</summary>
+    private static IReadOnlyList<SentimentExample> ParseLabelledArray(string json)
+    {
+        using var document = JsonDocument.Parse(json);
+        return document.RootElement.EnumerateArray()
+            .Select(e => new SentimentExample(e.GetProperty("text").GetString()!.Trim(), e.GetProperty("class").GetInt32()))
+            .ToList()
+            .AsReadOnly();
+    }
 
     private static Stream OpenResource(string file) =>
         typeof(BuiltInDatasets).Assembly.GetManifestResourceStream(ResourcePrefix + file)

@@ -12,8 +12,8 @@ namespace RnnService.Engine.Layers;
 ///   n = tanh(W_in x + b_in + r ⊙ (W_hn h + b_hn))
 ///   h_t = (1 − z) ⊙ n + z ⊙ h_{t-1}
 /// </summary>
-public sealed class GruLayer(ParameterSet parameters, string prefix, int layerIndex, int inputSize, int hiddenSize)
-    : RecurrentLayer(parameters, prefix, layerIndex, inputSize, hiddenSize, gates: 3)
+public sealed class GruLayer(ParameterSet parameters, string prefix, int layerIndex, int inputSize, int hiddenSize, string suffix = "")
+    : RecurrentLayer(parameters, prefix, layerIndex, inputSize, hiddenSize, gates: 3, suffix)
 {
     public override bool HasCellState => false;
     protected override bool SeparateHiddenProjection => true;

@@ -12,8 +12,8 @@ namespace RnnService.Engine.Layers;
 ///   c_t = f ⊙ c_{t-1} + i ⊙ g
 ///   h_t = o ⊙ tanh(c_t)
 /// </summary>
-public sealed class LstmLayer(ParameterSet parameters, string prefix, int layerIndex, int inputSize, int hiddenSize)
-    : RecurrentLayer(parameters, prefix, layerIndex, inputSize, hiddenSize, gates: 4)
+public sealed class LstmLayer(ParameterSet parameters, string prefix, int layerIndex, int inputSize, int hiddenSize, string suffix = "")
+    : RecurrentLayer(parameters, prefix, layerIndex, inputSize, hiddenSize, gates: 4, suffix)
 {
     public override bool HasCellState => true;
     protected override bool SeparateHiddenProjection => false;

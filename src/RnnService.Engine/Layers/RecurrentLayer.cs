@@ -57,7 +57,8 @@ public abstract class RecurrentLayer
     protected float[] DHp = [];      // [T, B, GH]  gradient w.r.t. the hidden projection (GRU; else aliases DXp)
     protected float[] Dh = [], Dc = [];   // [B, H] running gradients dL/dh_t, dL/dc_t
 
-    protected RecurrentLayer(ParameterSet parameters, string prefix, int layerIndex, int inputSize, int hiddenSize, int gates)
+    /// <param name="suffix">"_reverse" for the backward direction of a bidirectional layer (PyTorch's names).</param>
+    protected RecurrentLayer(ParameterSet parameters, string prefix, int layerIndex, int inputSize, int hiddenSize, int gates, string suffix = "")
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(inputSize);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(hiddenSize);
@@ -66,10 +67,10 @@ public abstract class RecurrentLayer
         HiddenSize = hiddenSize;
         Gates = gates;
         int gh = gates * hiddenSize;
-        WeightIh = parameters.Add($"{prefix}weight_ih_l{layerIndex}", gh, inputSize);
-        WeightHh = parameters.Add($"{prefix}weight_hh_l{layerIndex}", gh, hiddenSize);
-        BiasIh = parameters.Add($"{prefix}bias_ih_l{layerIndex}", gh);
-        BiasHh = parameters.Add($"{prefix}bias_hh_l{layerIndex}", gh);
+        WeightIh = parameters.Add($"{prefix}weight_ih_l{layerIndex}{suffix}", gh, inputSize);
+        WeightHh = parameters.Add($"{prefix}weight_hh_l{layerIndex}{suffix}", gh, hiddenSize);
+        BiasIh = parameters.Add($"{prefix}bias_ih_l{layerIndex}{suffix}", gh);
+        BiasHh = parameters.Add($"{prefix}bias_hh_l{layerIndex}{suffix}", gh);
         _wihT = new PackedMatrix(inputSize, gh);
         _whhT = new PackedMatrix(hiddenSize, gh);
         _biasSum = new float[gh];

@@ -8,8 +8,8 @@ namespace RnnService.Engine.Layers;
 /// Elman RNN layer (PyTorch nn.RNN, nonlinearity tanh):
 ///   h_t = tanh(W_ih x_t + b_ih + W_hh h_{t-1} + b_hh)
 /// </summary>
-public sealed class TanhRnnLayer(ParameterSet parameters, string prefix, int layerIndex, int inputSize, int hiddenSize)
-    : RecurrentLayer(parameters, prefix, layerIndex, inputSize, hiddenSize, gates: 1)
+public sealed class TanhRnnLayer(ParameterSet parameters, string prefix, int layerIndex, int inputSize, int hiddenSize, string suffix = "")
+    : RecurrentLayer(parameters, prefix, layerIndex, inputSize, hiddenSize, gates: 1, suffix)
 {
     public override bool HasCellState => false;
     protected override bool SeparateHiddenProjection => false;

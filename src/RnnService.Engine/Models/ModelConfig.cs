@@ -40,5 +40,6 @@ public sealed record ModelConfig
         JsonSerializer.Deserialize<ModelConfig>(json, JsonOptions) ?? throw new InvalidDataException("Model config is empty.");
 
     internal RecurrentNetwork CreateNetwork() =>
-        new(Architecture, VocabularySize, EmbeddingSize, HiddenSize, Layers, OutputSize, Hyperparameters.Dropout);
+        new(Architecture, VocabularySize, EmbeddingSize, HiddenSize, Layers, OutputSize, Hyperparameters.Dropout,
+            Hyperparameters.EmbeddingDropout, Hyperparameters.Pooling, Hyperparameters.Bidirectional);
 }

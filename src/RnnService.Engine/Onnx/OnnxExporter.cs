@@ -15,14 +15,22 @@ namespace RnnService.Engine.Onnx;
 /// </summary>
 public static class OnnxExporter
 {
+    /// <exception cref="NotSupportedException">A bidirectional model, or pooling other than last (see <see cref="Unsupported"/>).</exception>
     public static byte[] Export(RnnModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         return Export(model.Config, model.Network);
     }
 
+    /// <summary>Why this model has no ONNX graph here, or null when it can be exported.</summary>
+    public static string? Unsupported(ModelConfig config) =>
+        config.Hyperparameters.Bidirectional ? "Bidirectional layers are not exported to ONNX yet."
+        : config.Hyperparameters.Pooling != Pooling.Last ? $"Pooling '{config.Hyperparameters.Pooling.ToString().ToLowerInvariant()}' is not exported to ONNX yet (only 'last')."
+        : null;
+
     internal static byte[] Export(ModelConfig config, RecurrentNetwork network)
     {
+        if (Unsupported(config) is { } reason) throw new NotSupportedException(reason);
         bool sentiment = config.Task == TaskKind.Sentiment;
         var graph = new OnnxGraph();
         graph.Inputs.Add(new(OnnxNames.Tokens, OnnxElementType.Int64, ["batch", "sequence"], "Token ids, batch-first; padding id 0."));

@@ -12,7 +12,6 @@ namespace RnnService.Engine.Training;
 /// </summary>
 internal sealed class CharLanguageModelTask : TrainingTask
 {
-    private const int EvaluationBatch = 256;
     private readonly CharTokenizer _tokenizer;
     private readonly string _defaultPrompt;
     // Continuous mode
@@ -64,7 +63,7 @@ internal sealed class CharLanguageModelTask : TrainingTask
                   : RunStream(network, _trainStream, Hp.BatchSize, optimizer, rng, cancellationToken), null);
 
     public override (double Loss, double? Accuracy) Evaluate(RecurrentNetwork network) =>
-        (LineMode ? RunLines(network, _validationLines, EvaluationBatch, null, null, default)
+        (LineMode ? RunLines(network, _validationLines, Hp.EvaluationBatchSize(), null, null, default)
                   : RunStream(network, _validationStream, 1, null, null, default), null);
 
     /// <summary>Mean loss per predicted character over a set of lines; trains when an optimizer is given.</summary>

@@ -6,17 +6,26 @@ namespace RnnService.Engine.Training;
 public enum OptimizerKind { Adam, Sgd }
 
 /// <summary>
-/// Everything that shapes a training run. <see cref="DefaultsFor"/> gives settings that train a good
-/// model of the task in seconds; callers override what they need with a `with` expression.
+/// Everything that shapes a training run. <see cref="DefaultsFor(TaskKind)"/> gives the task's settings (early
+/// stopping on); <see cref="DefaultsFor(TaskKind, DataShape)"/> also fits them to the data's size. Callers
+/// override what they need with a `with` expression.
 /// </summary>
-public sealed record Hyperparameters
+public sealed partial record Hyperparameters
 {
     public int EmbeddingSize { get; init; }
     public int HiddenSize { get; init; }
     /// <summary>Stacked recurrent layers, 1 to 3.</summary>
     public int Layers { get; init; }
-    /// <summary>Dropout between stacked layers while training, in [0, 1).</summary>
+    /// <summary>Dropout between stacked layers and before the head while training, in [0, 1).</summary>
     public float Dropout { get; init; }
+    /// <summary>Dropout on the embedding output while training, in [0, 1).</summary>
+    public float EmbeddingDropout { get; init; }
+    /// <summary>Sentiment: how the top layer's outputs become one vector per text (last real token, mean or max over real tokens).</summary>
+    public Pooling Pooling { get; init; }
+    /// <summary>Sentiment: every layer also reads each text backwards (PyTorch bidirectional=True); char models predict from the past only.</summary>
+    public bool Bidirectional { get; init; }
+    /// <summary>Decoupled weight decay as torch.optim.AdamW (p ·= 1 − lr·weightDecay each step); 0 = plain Adam; ignored by SGD.</summary>
+    public float WeightDecay { get; init; }
     public int Epochs { get; init; }
     public int BatchSize { get; init; }
     public float LearningRate { get; init; }
@@ -44,43 +53,101 @@ public sealed record Hyperparameters
             EmbeddingSize = 32, HiddenSize = 64, Layers = 1, Dropout = 0, Epochs = 40, BatchSize = 8,
             LearningRate = 0.01f, Optimizer = OptimizerKind.Adam, Momentum = 0.9f, ClipNorm = 5,
             SequenceLength = 100, MaxVocabulary = 20000, MaxSequenceLength = 256,
-            ValidationFraction = 0.1f, EarlyStoppingPatience = null, Seed = 42,
+            ValidationFraction = 0.1f, EarlyStoppingPatience = 3, Seed = 42,
         },
         TaskKind.CharLm => new Hyperparameters
         {
             EmbeddingSize = 32, HiddenSize = 128, Layers = 1, Dropout = 0, Epochs = 20, BatchSize = 32,
             LearningRate = 0.005f, Optimizer = OptimizerKind.Adam, Momentum = 0.9f, ClipNorm = 5,
             SequenceLength = 100, MaxVocabulary = 20000, MaxSequenceLength = 256,
-            ValidationFraction = 0.1f, EarlyStoppingPatience = null, Seed = 42,
+            ValidationFraction = 0.1f, EarlyStoppingPatience = 2, Seed = 42,
         },
         _ => throw new ArgumentException($"Unknown task {task}.", nameof(task)),
     };
 
-    /// <summary>Throws ArgumentException whose ParamName is the offending property's name.</summary>
-    public void Validate()
+    /// <summary>Throws ArgumentException for the first of <see cref="Errors()"/>; its ParamName is the property's name.</summary>
+    public void Validate() => Throw(Errors());
+
+    /// <summary>As <see cref="Validate()"/>, with the rules that depend on the task.</summary>
+    public void Validate(TaskKind task) => Throw(Errors(task));
+
+    private void Throw(IReadOnlyList<KeyValuePair<string, string>> errors)
     {
-        Positive(EmbeddingSize, nameof(EmbeddingSize));
-        Positive(HiddenSize, nameof(HiddenSize));
-        if (Layers is < 1 or > 3) throw new ArgumentOutOfRangeException(nameof(Layers), Layers, "Layers must be 1, 2 or 3.");
-        if (!(Dropout >= 0 && Dropout < 1)) throw new ArgumentOutOfRangeException(nameof(Dropout), Dropout, "Dropout must be in [0, 1).");
-        Positive(Epochs, nameof(Epochs));
-        Positive(BatchSize, nameof(BatchSize));
-        if (!float.IsFinite(LearningRate) || LearningRate <= 0)
-            throw new ArgumentOutOfRangeException(nameof(LearningRate), LearningRate, "LearningRate must be a positive finite number.");
-        if (!Enum.IsDefined(Optimizer)) throw new ArgumentOutOfRangeException(nameof(Optimizer), Optimizer, "Unknown optimizer.");
-        if (!(Momentum >= 0 && Momentum < 1)) throw new ArgumentOutOfRangeException(nameof(Momentum), Momentum, "Momentum must be in [0, 1).");
-        if (!float.IsFinite(ClipNorm) || ClipNorm < 0) throw new ArgumentOutOfRangeException(nameof(ClipNorm), ClipNorm, "ClipNorm must be 0 (off) or a positive finite number.");
-        if (SequenceLength < 2) throw new ArgumentOutOfRangeException(nameof(SequenceLength), SequenceLength, "SequenceLength must be at least 2.");
-        if (MaxVocabulary < 3) throw new ArgumentOutOfRangeException(nameof(MaxVocabulary), MaxVocabulary, "MaxVocabulary must be at least 3.");
-        Positive(MaxSequenceLength, nameof(MaxSequenceLength));
-        if (!(ValidationFraction >= 0 && ValidationFraction <= 0.5f))
-            throw new ArgumentOutOfRangeException(nameof(ValidationFraction), ValidationFraction, "ValidationFraction must be in [0, 0.5].");
-        if (EarlyStoppingPatience is < 1)
-            throw new ArgumentOutOfRangeException(nameof(EarlyStoppingPatience), EarlyStoppingPatience, "EarlyStoppingPatience must be at least 1, or null for off.");
+        foreach (var (field, message) in errors)
+            throw new ArgumentOutOfRangeException(field, typeof(Hyperparameters).GetProperty(field)?.GetValue(this), message);
     }
 
-    private static void Positive(int value, string name)
+    /// <summary><see cref="Errors()"/> and the rules that depend on the task.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Errors(TaskKind task)
     {
-        if (value <= 0) throw new ArgumentOutOfRangeException(name, value, $"{name} must be positive.");
+        var errors = Errors().ToList();
+        if (task == TaskKind.CharLm && Bidirectional)
+            errors.Add(new(nameof(Bidirectional), "A char model predicts the next character from the past only, so it cannot be bidirectional."));
+        return errors;
+    }
+
+    /// <summary>Every invalid setting at once, keyed by property name ("HiddenSize"), in declaration order; empty when valid.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Errors()
+    {
+        var errors = new List<KeyValuePair<string, string>>();
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok) errors.Add(new(field, message));
+        }
+        // Comparisons are written so that NaN fails them.
+        Check(EmbeddingSize > 0, nameof(EmbeddingSize), "EmbeddingSize must be positive.");
+        Check(HiddenSize > 0, nameof(HiddenSize), "HiddenSize must be positive.");
+        Check(Layers is >= 1 and <= 3, nameof(Layers), "Layers must be 1, 2 or 3.");
+        Check(Dropout >= 0 && Dropout < 1, nameof(Dropout), "Dropout must be in [0, 1).");
+        Check(EmbeddingDropout >= 0 && EmbeddingDropout < 1, nameof(EmbeddingDropout), "EmbeddingDropout must be in [0, 1).");
+        Check(Enum.IsDefined(Pooling), nameof(Pooling), "Unknown pooling; use last, mean or max.");
+        Check(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "WeightDecay must be 0 (off) or a positive finite number.");
+        Check(Epochs > 0, nameof(Epochs), "Epochs must be positive.");
+        Check(BatchSize > 0, nameof(BatchSize), "BatchSize must be positive.");
+        Check(float.IsFinite(LearningRate) && LearningRate > 0, nameof(LearningRate), "LearningRate must be a positive finite number.");
+        Check(Enum.IsDefined(Optimizer), nameof(Optimizer), "Unknown optimizer.");
+        Check(Momentum >= 0 && Momentum < 1, nameof(Momentum), "Momentum must be in [0, 1).");
+        Check(float.IsFinite(ClipNorm) && ClipNorm >= 0, nameof(ClipNorm), "ClipNorm must be 0 (off) or a positive finite number.");
+        Check(SequenceLength >= 2, nameof(SequenceLength), "SequenceLength must be at least 2.");
+        Check(MaxVocabulary >= 3, nameof(MaxVocabulary), "MaxVocabulary must be at least 3.");
+        Check(MaxSequenceLength > 0, nameof(MaxSequenceLength), "MaxSequenceLength must be positive.");
+        Check(ValidationFraction >= 0 && ValidationFraction <= 0.5f, nameof(ValidationFraction), "ValidationFraction must be in [0, 0.5].");
+        Check(EarlyStoppingPatience is null or >= 1, nameof(EarlyStoppingPatience), "EarlyStoppingPatience must be at least 1, or null for off.");
+        return errors;
+    }
+
+    /// <summary>Characters a char model is assumed to know before its corpus is read (its vocabulary is the corpus's characters).</summary>
+    public const int AssumedCharacterVocabulary = 256;
+
+    /// <summary>
+    /// The model's parameter count for a vocabulary of <paramref name="vocabularySize"/> tokens; without one, an
+    /// upper estimate: MaxVocabulary words for sentiment, <see cref="AssumedCharacterVocabulary"/> for char models.
+    /// </summary>
+    public long EstimateParameters(TaskKind task, Architecture architecture, int? vocabularySize = null)
+    {
+        var (v, o) = Vocabulary(task, vocabularySize);
+        return ModelSize.Parameters(architecture, v, EmbeddingSize, HiddenSize, Layers, o, Bidirectional);
+    }
+
+    /// <summary>
+    /// Peak training memory in bytes (see <see cref="ModelSize.TrainingBytes"/>): the largest batch of a
+    /// run (training or evaluation) over the longest sequence, MaxSequenceLength words for sentiment and
+    /// SequenceLength characters for char models.
+    /// </summary>
+    public long EstimateTrainingMemoryBytes(TaskKind task, Architecture architecture, int? vocabularySize = null)
+    {
+        var (v, o) = Vocabulary(task, vocabularySize);
+        int steps = task == TaskKind.Sentiment ? MaxSequenceLength : SequenceLength;
+        return ModelSize.TrainingBytes(architecture, task, v, EmbeddingSize, HiddenSize, Layers, o,
+            Math.Max(BatchSize, EvaluationBatchSize()), steps, Optimizer, Bidirectional);
+    }
+
+    /// <summary>Validation batches: at least 64 rows for speed, never more than a training batch would use memory for.</summary>
+    internal int EvaluationBatchSize() => Math.Max(BatchSize, 64);
+
+    private (int Vocabulary, int Output) Vocabulary(TaskKind task, int? vocabularySize)
+    {
+        int v = vocabularySize ?? (task == TaskKind.Sentiment ? MaxVocabulary : AssumedCharacterVocabulary);
+        return (v, task == TaskKind.Sentiment ? 1 : v);
     }
 }

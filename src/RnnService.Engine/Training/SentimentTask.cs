@@ -8,7 +8,6 @@ namespace RnnService.Engine.Training;
 /// <summary>Binary sentiment: word ids, padded batches, BCE on the last real token's state.</summary>
 internal sealed class SentimentTask : TrainingTask
 {
-    private const int EvaluationBatch = 256;
     private readonly WordTokenizer _tokenizer;
     private readonly int[][] _train, _validation;
     private readonly float[] _trainLabels, _validationLabels;
@@ -71,9 +70,9 @@ internal sealed class SentimentTask : TrainingTask
         double lossSum = 0;
         int correct = 0;
         var all = Enumerable.Range(0, _validation.Length).ToArray();
-        for (int start = 0; start < all.Length; start += EvaluationBatch)
+        for (int start = 0; start < all.Length; start += Hp.EvaluationBatchSize())
         {
-            int b = Math.Min(EvaluationBatch, all.Length - start);
+            int b = Math.Min(Hp.EvaluationBatchSize(), all.Length - start);
             int t = Gather(_validation, _validationLabels, all.AsSpan(start, b));
             float loss = network.ClassifierLoss(_tokens.AsSpan(0, b * t), t, b, _lengths.AsSpan(0, b), _labels.AsSpan(0, b),
                 backward: false, _probabilities.AsSpan(0, b));

@@ -15,13 +15,32 @@ public static class Trainer
     /// <exception cref="ArgumentException">Bad hyper-parameters (ParamName names the field), architecture, or data.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; checked between batches.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <exception cref="InsufficientMemoryException">Ran out of memory; the message says which settings to reduce.</exception>
     public static TrainingResult Train(TaskKind task, Architecture architecture, Hyperparameters hyperparameters,
         TrainingData data, TrainingCallbacks? callbacks = null, TrainingCheckpoint? resumeFrom = null,
         CancellationToken cancellationToken = default)
     {
+        try
+        {
+            return TrainUnguarded(task, architecture, hyperparameters, data, callbacks, resumeFrom, cancellationToken);
+        }
+        catch (OutOfMemoryException ex) when (ex is not InsufficientMemoryException)
+        {
+            // The runtime's message ("Exception of type ...") tells a user nothing; say what to reduce.
+            long estimate = hyperparameters.EstimateTrainingMemoryBytes(task, architecture);
+            string longest = task == TaskKind.Sentiment ? "maxSequenceLength" : "sequenceLength";
+            throw new InsufficientMemoryException(
+                $"Training ran out of memory (estimated peak about {estimate / (1024 * 1024):N0} MiB). " +
+                $"Reduce batchSize, {longest}, hiddenSize, embeddingSize or layers.", ex);
+        }
+    }
+
+    private static TrainingResult TrainUnguarded(TaskKind task, Architecture architecture, Hyperparameters hyperparameters,
+        TrainingData data, TrainingCallbacks? callbacks, TrainingCheckpoint? resumeFrom, CancellationToken cancellationToken)
+    {
         ArgumentNullException.ThrowIfNull(hyperparameters);
         ArgumentNullException.ThrowIfNull(data);
-        hyperparameters.Validate();
+        hyperparameters.Validate(task);
         var hp = hyperparameters;
         if (!Enum.IsDefined(architecture)) throw new ArgumentException($"Unknown architecture {architecture}.", nameof(architecture));
         TrainingTask job = (task, data) switch
@@ -38,7 +57,7 @@ public static class Trainer
         var rng = new Rng(hp.Seed);
         network.Initialize(rng);
         Optimizer optimizer = hp.Optimizer == OptimizerKind.Adam
-            ? new Adam(p.Count, hp.LearningRate)
+            ? new Adam(p.Count, hp.LearningRate, weightDecay: hp.WeightDecay)
             : new Sgd(p.Count, hp.LearningRate, hp.Momentum);
 
         var history = new List<EpochMetrics>();

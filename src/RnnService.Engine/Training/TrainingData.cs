@@ -22,6 +22,16 @@ public sealed record SentimentData(IReadOnlyList<SentimentExample> Train, IReadO
 
     public IReadOnlyList<SentimentExample>? Test { get; init; } = Test is null ? null : ValidExamples(Test, nameof(Test), allowEmpty: true);
 
+    /// <summary>
+    /// A fixed, seeded hold-out split of the training examples (for evaluations that must never be seen by
+    /// training or by validation): the remaining examples as new data without a test set, and the held-out share in file order.
+    /// </summary>
+    public (SentimentData Remaining, IReadOnlyList<SentimentExample> HeldOut) HoldOut(float fraction, int seed)
+    {
+        var (remaining, heldOut) = TrainingTask.Split(Train.Count, fraction, seed);
+        return (new SentimentData(remaining.Select(i => Train[i]).ToList()), heldOut.Select(i => Train[i]).ToList());
+    }
+
     private static IReadOnlyList<SentimentExample> ValidExamples(IReadOnlyList<SentimentExample> examples, string paramName, bool allowEmpty)
     {
         if (examples is null)

@@ -39,6 +39,17 @@ public class BuiltInDatasetsTests
     }
 
     [Fact]
+    public void ImdbSentencesHas1000TrimmedSentencesHalfPositiveInFileOrder()
+    {
+        var data = Assert.IsType<SentimentData>(BuiltInDatasets.Load("imdb-sentences"));
+        Assert.Null(data.Test);
+        Assert.Equal(1000, data.Train.Count);
+        Assert.Equal(500, data.Train.Count(e => e.Label == 1));
+        Assert.Equal(new SentimentExample("A very, very, very slow-moving, aimless movie about a distressed, drifting young man.", 0), data.Train[0]);
+        Assert.All(data.Train, e => Assert.Equal(e.Text.Trim(), e.Text));
+    }
+
+    [Fact]
     public void LoadReturnsTheCachedInstance()
     {
         Assert.Same(BuiltInDatasets.Load("hamlet"), BuiltInDatasets.Load("hamlet"));
@@ -48,10 +59,10 @@ public class BuiltInDatasetsTests
     public void CatalogDescribesEachDataset()
     {
         var all = BuiltInDatasets.All;
-        Assert.Equal(["toy-sentiment", "hamlet", "us-names"], all.Select(d => d.Name));
-        Assert.Equal([TaskKind.Sentiment, TaskKind.CharLm, TaskKind.CharLm], all.Select(d => d.Task));
-        Assert.Equal([78, 866, 8000], all.Select(d => d.Samples));
-        Assert.Equal([4532L, 872L, 55885L], all.Select(d => d.Bytes));
+        Assert.Equal(["toy-sentiment", "hamlet", "us-names", "imdb-sentences"], all.Select(d => d.Name));
+        Assert.Equal([TaskKind.Sentiment, TaskKind.CharLm, TaskKind.CharLm, TaskKind.Sentiment], all.Select(d => d.Task));
+        Assert.Equal([78, 866, 8000, 1000], all.Select(d => d.Samples));
+        Assert.Equal([4532L, 872L, 55885L, 104371L], all.Select(d => d.Bytes));
         Assert.All(all, d => Assert.False(string.IsNullOrWhiteSpace(d.Description)));
     }
 
@@ -59,6 +70,7 @@ public class BuiltInDatasetsTests
     public void ExistsKnowsOnlyTheBuiltIns()
     {
         Assert.True(BuiltInDatasets.Exists("us-names"));
+        Assert.True(BuiltInDatasets.Exists("imdb-sentences"));
         Assert.False(BuiltInDatasets.Exists("imdb"));
     }
 

@@ -53,6 +53,41 @@ public class HyperparameterValidationTests
     }
 
     [Fact]
+    public void ErrorsListsEveryInvalidSettingAtOnceInDeclarationOrder()
+    {
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { HiddenSize = 0, Dropout = float.NaN, BatchSize = -1, EarlyStoppingPatience = 0 };
+
+        var errors = hp.Errors();
+
+        Assert.Equal(["HiddenSize", "Dropout", "BatchSize", "EarlyStoppingPatience"], errors.Select(e => e.Key));
+        Assert.Equal("Dropout must be in [0, 1).", errors[1].Value);
+    }
+
+    [Fact]
+    public void ABidirectionalCharModelIsRejectedNamingTheField()
+    {
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { Bidirectional = true };
+
+        Assert.Empty(hp.Errors());
+        Assert.Equal(["Bidirectional"], hp.Errors(TaskKind.CharLm).Select(e => e.Key));
+        var e = Assert.ThrowsAny<ArgumentException>(() => Trainer.Train(TaskKind.CharLm, Architecture.Lstm, hp, BuiltInDatasets.Load(BuiltInDatasets.Hamlet)));
+        Assert.Equal("Bidirectional", e.ParamName);
+    }
+
+    [Fact]
+    public void RunningOutOfMemorySaysWhatToReduce()
+    {
+        var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { Epochs = 1 };
+        var callbacks = new TrainingCallbacks { OnEpoch = _ => throw new OutOfMemoryException() };
+
+        var e = Assert.Throws<InsufficientMemoryException>(() => Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, hp,
+            BuiltInDatasets.Load(BuiltInDatasets.ToySentiment), callbacks));
+
+        Assert.Contains("Reduce batchSize, maxSequenceLength, hiddenSize", e.Message);
+        Assert.IsType<OutOfMemoryException>(e.InnerException);
+    }
+
+    [Fact]
     public void DefaultsAreValidForEveryTask()
     {
         Hyperparameters.DefaultsFor(TaskKind.Sentiment).Validate();

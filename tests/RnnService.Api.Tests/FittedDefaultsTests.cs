@@ -1,0 +1,53 @@
+namespace RnnService.Api.Tests;
+
+/// <summary>Omitted hyper-parameters are the engine's defaults fitted to the dataset's size, shown on the job.</summary>
+public sealed class FittedDefaultsTests : IAsyncLifetime
+{
+    private readonly RnnServiceFactory _factory = new();
+    private HttpClient _client = null!;
+
+    public Task InitializeAsync()
+    {
+        _client = _factory.CreateClient();
+        return Task.CompletedTask;
+    }
+
+    public async Task DisposeAsync()
+    {
+        _client.Dispose();
+        await _factory.DisposeAsync();
+    }
+
+    [Fact]
+    public async Task AOnePageTextTrainsInOneStreamWithoutValidationForAboutSixHundredSteps()
+    {
+        var job = await _client.TrainAsync(new { task = "charlm", dataset = "hamlet" });
+
+        var hp = job.GetProperty("hyperparameters");
+        Assert.Equal(1, hp.GetProperty("batchSize").GetInt32());
+        Assert.Equal(0, hp.GetProperty("validationFraction").GetDouble());
+        Assert.Equal(67, hp.GetProperty("epochs").GetInt32());
+        Assert.Equal(67, job.GetProperty("progress").GetProperty("totalEpochs").GetInt32());
+    }
+
+    [Fact]
+    public async Task ALineCorpusStopsEarlyOnValidationAndItsEpochsFollowTheRequestedBatchSize()
+    {
+        var defaults = (await _client.TrainAsync(new { task = "charlm", dataset = "us-names" })).GetProperty("hyperparameters");
+        var smallBatches = (await _client.TrainAsync(new { task = "charlm", dataset = "us-names", hyperparameters = new { batchSize = 16 } }))
+            .GetProperty("hyperparameters");
+
+        Assert.Equal((64, 6, 2), (defaults.GetProperty("batchSize").GetInt32(), defaults.GetProperty("epochs").GetInt32(),
+            defaults.GetProperty("earlyStoppingPatience").GetInt32()));
+        // 7,200 training lines in batches of 16: 450 steps an epoch, so two epochs come closest to 600 steps from above.
+        Assert.Equal(2, smallBatches.GetProperty("epochs").GetInt32());
+    }
+
+    [Fact]
+    public async Task GivenEpochsAreKept()
+    {
+        var job = await _client.TrainAsync(new { task = "charlm", dataset = "us-names", hyperparameters = new { epochs = 3 } });
+
+        Assert.Equal(3, job.GetProperty("hyperparameters").GetProperty("epochs").GetInt32());
+    }
+}

@@ -1,0 +1,54 @@
+using RnnService.Engine.Models;
+using RnnService.Engine.Optimizers;
+
+namespace RnnService.Engine.Tests.Golden;
+
+/// <summary>Pooling and bidirectional classifiers and AdamW against files made by make_golden_features.py.</summary>
+public class FeatureGoldenTests
+{
+    [Theory]
+    [InlineData("features_pooling_mean_lstm_l1.json")]
+    [InlineData("features_pooling_max_lstm_l2.json")]
+    [InlineData("features_pooling_mean_gru_l2.json")]
+    [InlineData("features_pooling_max_gru_l1.json")]
+    [InlineData("features_pooling_max_rnn_l1.json")]
+    [InlineData("features_bidirectional_last_lstm_l1.json")]
+    [InlineData("features_bidirectional_last_lstm_l2.json")]
+    [InlineData("features_bidirectional_last_gru_l1.json")]
+    [InlineData("features_bidirectional_mean_gru_l2.json")]
+    [InlineData("features_bidirectional_max_rnn_l2.json")]
+    public void PooledClassifierMatchesPyTorch(string file)
+    {
+        var g = GoldenFile.Load(file);
+        var net = new RecurrentNetwork(Enum.Parse<Architecture>(g.String("arch"), ignoreCase: true), g.Int("vocab_size"),
+            g.Int("embedding_size"), g.Int("hidden_size"), g.Int("layers"), outputSize: 1,
+            pooling: Enum.Parse<Pooling>(g.String("pooling"), ignoreCase: true), bidirectional: file.StartsWith("features_bidirectional_", StringComparison.Ordinal));
+        // Every tensor of PyTorch's state_dict, under its own name (weight_ih_l0_reverse ...), and nothing else.
+        Assert.Equal(g.ParamNames.Order(), net.Parameters.Slices.Select(sl => sl.Name).Order());
+        foreach (var name in g.ParamNames) g.Param(name).CopyTo(net.Parameters.Value(net.Parameters[name]));
+        net.Parameters.MarkChanged();
+
+        float loss = net.ClassifierLoss(g.Ints("tokens"), g.Int("seq_len"), g.Int("batch"), g.Ints("lengths"), g.Floats("labels"),
+            backward: true, default);
+
+        GoldenFile.AssertClose(g.Floats("logits"), net.ClassifierLogits, "logits");
+        GoldenFile.AssertClose([g.Float("loss")], [loss], "loss");
+        foreach (var name in g.ParamNames)
+            GoldenFile.AssertClose(g.Grad(name), net.Parameters.Grad(net.Parameters[name]), $"grad {name}");
+    }
+
+    [Fact]
+    public void AdamWithWeightDecayMatchesTorchAdamW()
+    {
+        var g = GoldenFile.Load("features_adamw.json");
+        var p = g.Floats("p0");
+        var adam = new Adam(p.Length, g.Float("lr"), g.Float("beta1"), g.Float("beta2"), g.Float("eps"), g.Float("weight_decay"));
+        var grads = g.FloatLists("grads");
+        var after = g.FloatLists("after");
+        for (int s = 0; s < grads.Length; s++)
+        {
+            adam.Step(p, grads[s]);
+            GoldenFile.AssertClose(after[s], p, $"AdamW step {s + 1}", tol: 1e-6f);
+        }
+    }
+}

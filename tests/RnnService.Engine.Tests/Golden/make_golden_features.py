@@ -1,0 +1,158 @@
+"""PyTorch golden files for the engine's model features (pooling, bidirectional layers, AdamW).
+
+Run from the repository root with Debian's python3-torch (1.13.x):
+
+    /usr/bin/python3 tests/RnnService.Engine.Tests/Golden/make_golden_features.py
+
+It writes features_*.json beside itself, then reloads each file and recomputes it from the stored
+inputs and parameters. Kept apart from make_golden.py so each script owns its own files.
+Everything is float32, single-threaded and seeded; arrays are flat and row-major.
+"""
+
+import json
+import os
+
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
+
+torch.manual_seed(4321)
+torch.set_num_threads(1)
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ARCH_CLS = {"lstm": nn.LSTM, "gru": nn.GRU, "rnn": nn.RNN}
+
+
+def flat(t):
+    return [float(v) for v in t.detach().to(torch.float32).reshape(-1).tolist()]
+
+
+def write(name, obj):
+    path = os.path.join(HERE, name)
+    with open(path, "w") as f:
+        json.dump(obj, f, separators=(",", ":"))
+        f.write("\n")
+    print("wrote %-32s %7d bytes" % (name, os.path.getsize(path)))
+
+
+def load(name):
+    with open(os.path.join(HERE, name)) as f:
+        return json.load(f)
+
+
+class PooledClassifier(nn.Module):
+    """embedding -> RNN over the real steps -> pool (last / mean / max over real steps) -> linear.
+    Bidirectional "last" reads cat(h_n[-2], h_n[-1]): the forward state at the last real token and the
+    backward state at the first."""
+
+    def __init__(self, arch, V, E, H, L, pooling, bidirectional=False):
+        super().__init__()
+        self.embedding = nn.Embedding(V, E)
+        self.rnn = ARCH_CLS[arch](E, H, num_layers=L, batch_first=True, bidirectional=bidirectional)
+        self.head = nn.Linear(2 * H if bidirectional else H, 1)
+        self.pooling = pooling
+        self.bidirectional = bidirectional
+
+    def forward(self, tokens, lengths):
+        packed = pack_padded_sequence(self.embedding(tokens), torch.tensor(lengths), batch_first=True, enforce_sorted=False)
+        out, hn = self.rnn(packed)
+        if isinstance(hn, tuple):
+            hn = hn[0]
+        if self.pooling == "last" and self.bidirectional:
+            return self.head(torch.cat([hn[-2], hn[-1]], dim=1)).squeeze(1)
+        out, _ = pad_packed_sequence(out, batch_first=True, total_length=tokens.shape[1])  # [B, T, H], zeros past each length
+        real = (torch.arange(tokens.shape[1]).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)).unsqueeze(2)
+        if self.pooling == "mean":
+            pooled = out.sum(dim=1) / torch.tensor(lengths, dtype=torch.float32).unsqueeze(1)
+        elif self.pooling == "max":
+            pooled = out.masked_fill(~real, float("-inf")).max(dim=1).values
+        else:
+            pooled = out[torch.arange(len(lengths)), torch.tensor(lengths) - 1]
+        return self.head(pooled).squeeze(1)
+
+
+POOLING_CASES = [("lstm", 1, "mean"), ("lstm", 2, "max"), ("gru", 2, "mean"), ("gru", 1, "max"), ("rnn", 1, "max")]
+BIDIRECTIONAL_CASES = [("lstm", 1, "last", True), ("lstm", 2, "last", True), ("gru", 1, "last", True), ("gru", 2, "mean", True),
+                       ("rnn", 2, "max", True)]
+
+
+def pooling_name(arch, layers, pooling, bidirectional=False):
+    if bidirectional:
+        return "features_bidirectional_%s_%s_l%d.json" % (pooling, arch, layers)
+    return "features_pooling_%s_%s_l%d.json" % (pooling, arch, layers)
+
+
+def run_pooling(d):
+    m = PooledClassifier(d["arch"], d["vocab_size"], d["embedding_size"], d["hidden_size"], d["layers"], d["pooling"],
+                         d.get("bidirectional", False))
+    m.load_state_dict({k: torch.tensor(v).reshape(m.state_dict()[k].shape) for k, v in d["params"].items()})
+    tokens = torch.tensor(d["tokens"]).reshape(d["batch"], d["seq_len"])
+    logits = m(tokens, d["lengths"])
+    loss = F.binary_cross_entropy_with_logits(logits, torch.tensor(d["labels"]))
+    loss.backward()
+    return m, logits, loss
+
+
+def make_pooling(arch, layers, pooling, bidirectional=False):
+    V, E, H, B, T, lengths = 11, 6, 5, 3, 6, [6, 4, 2]
+    m = PooledClassifier(arch, V, E, H, layers, pooling, bidirectional)
+    with torch.no_grad():
+        for p in m.parameters():
+            p.uniform_(-0.5, 0.5)
+    tokens = torch.randint(1, V, (B, T))
+    tokens = tokens * (torch.arange(T).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)).long()
+    d = {"arch": arch, "layers": layers, "pooling": pooling, "bidirectional": bidirectional, "vocab_size": V, "embedding_size": E, "hidden_size": H,
+         "batch": B, "seq_len": T, "lengths": lengths, "tokens": [int(x) for x in tokens.reshape(-1)],
+         "labels": [1.0, 0.0, 1.0], "params": {k: flat(v) for k, v in m.state_dict().items()}}
+    m, logits, loss = run_pooling(d)
+    d["logits"] = flat(logits)
+    d["loss"] = float(loss.item())
+    d["grads"] = {k: flat(p.grad) for k, p in m.named_parameters()}
+    write(pooling_name(arch, layers, pooling, bidirectional), d)
+
+
+def verify_pooling(arch, layers, pooling, bidirectional=False):
+    d = load(pooling_name(arch, layers, pooling, bidirectional))
+    m, logits, loss = run_pooling(d)
+    assert torch.allclose(logits, torch.tensor(d["logits"]), atol=1e-6)
+    for k, p in m.named_parameters():
+        assert torch.allclose(p.grad.reshape(-1), torch.tensor(d["grads"][k]), atol=1e-6), k
+    print("verified", pooling_name(arch, layers, pooling, bidirectional))
+
+
+def make_adamw():
+    n, steps = 37, 4
+    p0 = torch.randn(n)
+    grads = [torch.randn(n) for _ in range(steps)]
+    p = p0.clone().requires_grad_(True)
+    opt = torch.optim.AdamW([p], lr=0.05, betas=(0.9, 0.999), eps=1e-8, weight_decay=0.1)
+    after = []
+    for g in grads:
+        p.grad = g.clone()
+        opt.step()
+        after.append(flat(p))
+    write("features_adamw.json", {"lr": 0.05, "beta1": 0.9, "beta2": 0.999, "eps": 1e-8, "weight_decay": 0.1,
+                                   "p0": flat(p0), "grads": [flat(g) for g in grads], "after": after})
+
+
+def verify_adamw():
+    d = load("features_adamw.json")
+    p = torch.tensor(d["p0"]).requires_grad_(True)
+    opt = torch.optim.AdamW([p], lr=d["lr"], betas=(d["beta1"], d["beta2"]), eps=d["eps"], weight_decay=d["weight_decay"])
+    for g, expected in zip(d["grads"], d["after"]):
+        p.grad = torch.tensor(g)
+        opt.step()
+        assert torch.equal(p.detach(), torch.tensor(expected))
+    print("verified features_adamw.json")
+
+
+if __name__ == "__main__":
+    for case in POOLING_CASES:
+        make_pooling(*case)
+    make_adamw()
+    for case in BIDIRECTIONAL_CASES:  # after the existing cases, so their files stay byte for byte the same
+        make_pooling(*case)
+    for case in POOLING_CASES + BIDIRECTIONAL_CASES:
+        verify_pooling(*case)
+    verify_adamw()
