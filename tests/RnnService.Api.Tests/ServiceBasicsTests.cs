@@ -51,7 +51,7 @@ public sealed class ServiceBasicsTests
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
         command.CommandText = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '__EF%' ORDER BY name)";
-        Assert.Equal("Checkpoints,DatasetContents,Datasets,EpochMetrics,ModelWeights,Models,TrainingJobs", (string?)await command.ExecuteScalarAsync());
+        Assert.Equal("Checkpoints,DatasetContents,Datasets,EpochMetrics,ModelAliasChanges,ModelAliases,ModelWeights,Models,TrainingJobs", (string?)await command.ExecuteScalarAsync());
     }
 #endif
 
@@ -67,7 +67,8 @@ public sealed class ServiceBasicsTests
         [
             "POST /train", "GET /jobs", "GET /jobs/{id}", "GET /jobs/{id}/metrics", "GET /jobs/{id}/events", "POST /jobs/{id}/cancel",
             "POST /predict", "POST /generate",
-            "GET /models", "GET /models/{id}", "DELETE /models/{id}", "GET /models/{id}/weights", "GET /models/{id}/onnx",
+            "GET /models", "GET /models/{reference}", "DELETE /models/{reference}", "GET /models/{reference}/weights", "GET /models/{reference}/onnx",
+            "PUT /models/{name}/aliases/{alias}", "DELETE /models/{name}/aliases/{alias}", "GET /models/{name}/history",
             "GET /datasets", "POST /datasets", "GET /datasets/{name}", "GET /datasets/{name}/preview", "DELETE /datasets/{name}",
             "GET /health",
         ];

@@ -11,8 +11,8 @@ using RnnService.Engine.Sampling;
 
 namespace RnnService.Api.Inference;
 
-/// <summary>Give either text or texts.</summary>
-public sealed record PredictRequest(Guid? ModelId, string? Text, IReadOnlyList<string>? Texts);
+/// <summary>Give either text or texts, and either modelId or model (an id, name, name@version or name@alias).</summary>
+public sealed record PredictRequest(Guid? ModelId, string? Text, IReadOnlyList<string>? Texts, string? Model = null);
 
 /// <summary>A character and its probability of coming next.</summary>
 public sealed record NextCharacterResponse(string Character, double Probability);
@@ -30,9 +30,9 @@ public sealed record Prediction(
 public sealed record PredictResponse(Guid ModelId, IReadOnlyList<Prediction> Predictions);
 
 /// <summary>Sampling settings; all optional. temperature 0 = greedy, topK 0 = off, topP 1 = off;
-/// without a seed a random one is drawn (and returned).</summary>
+/// without a seed a random one is drawn (and returned). Give either modelId or model (an id, name, name@version or name@alias).</summary>
 public sealed record GenerateRequest(Guid? ModelId, string? Prompt, int? MaxLength, float? Temperature, int? TopK,
-    float? TopP, int? Seed, int? Count);
+    float? TopP, int? Seed, int? Count, string? Model = null);
 
 public sealed record GenerateResponse(Guid ModelId, int Seed, IReadOnlyList<string> Samples);
 
@@ -76,7 +76,8 @@ public static class InferenceApi
     {
         var limits = options.Value;
         var inference = inferenceOptions.Value;
-        if (request.ModelId is not { } modelId) return Problems.Invalid("modelId", "Required.");
+        var lookup = await ModelResolver.ResolveAsync(db, request.ModelId, request.Model, ct);
+        if (lookup.Id is not { } modelId) return lookup.Problem!;
         if ((request.Text is null) == (request.Texts is null)) return Problems.Invalid("text", "Give either text or texts (not both).");
         IReadOnlyList<string> texts;
         if (request.Text is { } text)
@@ -137,7 +138,8 @@ public static class InferenceApi
     {
         var limits = options.Value;
         var inference = inferenceOptions.Value;
-        if (request.ModelId is not { } modelId) return Problems.Invalid("modelId", "Required.");
+        var lookup = await ModelResolver.ResolveAsync(db, request.ModelId, request.Model, ct);
+        if (lookup.Id is not { } modelId) return lookup.Problem!;
         if (request.Prompt is { } prompt && prompt.Length > limits.MaxTextLength)
             return Problems.Invalid("prompt", $"At most {limits.MaxTextLength} characters (Limits:MaxTextLength).");
         if (request.MaxLength is { } maxLength && !(maxLength >= 1 && maxLength <= limits.MaxGenerateLength))

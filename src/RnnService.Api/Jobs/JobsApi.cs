@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Datasets;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Models;
 using RnnService.Api.Training;
 using RnnService.Engine.Models;
 
@@ -74,7 +75,7 @@ public static class JobsApi
     {
         if (request.Task is not { } task) return Problems.Invalid("task", "Required: sentiment or charlm.");
         if (string.IsNullOrWhiteSpace(request.Dataset)) return Problems.Invalid("dataset", "Required: the name of a dataset (GET /datasets).");
-        if (request.Name is { Length: > 200 }) return Problems.Invalid("name", "At most 200 characters.");
+        if (request.Name is { } name && ModelNames.CheckName(name) is { } badName) return Problems.Invalid("name", badName);
         if (idempotencyKey is { Length: > 200 }) return Problems.Invalid(IdempotencyHeader, "At most 200 characters.");
         var architecture = request.Architecture ?? Architecture.Lstm;
 

@@ -7,7 +7,8 @@ namespace RnnService.Api.Jobs;
 /// <param name="Task">sentiment or charlm; must match the dataset's task.</param>
 /// <param name="Architecture">lstm (default), gru or rnn.</param>
 /// <param name="Dataset">A built-in dataset (toy-sentiment, hamlet, us-names) or an uploaded one.</param>
-/// <param name="Name">An optional label, copied to the model.</param>
+/// <param name="Name">Optional: the model's name. Each job of a name that succeeds stores the name's next version (1, 2, 3, ...);
+/// refer to it as name, name@version or name@alias. No '@', '/', '\', '?', '#' or '%'.</param>
 /// <param name="Hyperparameters">Any subset of the hyper-parameters.</param>
 public sealed record TrainRequest(TaskKind? Task, Architecture? Architecture, string? Dataset, string? Name,
     HyperparametersRequest? Hyperparameters);

@@ -12,6 +12,8 @@ public sealed class Model
     public Guid Id { get; set; }
     public Guid JobId { get; set; }
     public string? Name { get; set; }
+    /// <summary>1, 2, 3, ... per name, given when the model is stored; null for a model without a name.</summary>
+    public int? Version { get; set; }
     public TaskKind Task { get; set; }
     public Architecture Architecture { get; set; }
     public required string Dataset { get; set; }
@@ -26,16 +28,17 @@ public sealed class Model
 public sealed record ModelConfigResponse(TaskKind Task, Architecture Architecture, int VocabularySize,
     int EmbeddingSize, int HiddenSize, int Layers, int OutputSize, bool LineMode, Hyperparameters Hyperparameters);
 
+/// <summary>version is null for a model without a name; aliases are those pointing at this version.</summary>
 public sealed record ModelSummary(Guid Id, Guid JobId, string? Name, TaskKind Task, Architecture Architecture,
-    string Dataset, int VocabularySize, long ParameterCount, DateTime CreatedAt);
+    string Dataset, int VocabularySize, long ParameterCount, DateTime CreatedAt, int? Version, IReadOnlyList<string> Aliases);
 
 public sealed record ModelResponse(Guid Id, Guid JobId, string? Name, TaskKind Task, Architecture Architecture,
     string Dataset, int VocabularySize, long ParameterCount, ModelConfigResponse Config,
-    EpochMetricResponse? FinalMetrics, DateTime CreatedAt);
+    EpochMetricResponse? FinalMetrics, DateTime CreatedAt, int? Version, IReadOnlyList<string> Aliases);
 
 public static class ModelMapping
 {
-    public static ModelResponse AsResponse(this Model model)
+    public static ModelResponse AsResponse(this Model model, IReadOnlyList<string> aliases)
     {
         var c = JsonSerializer.Deserialize<ModelConfig>(model.ConfigJson, ApiJson.Options)!;
         var config = new ModelConfigResponse(c.Task, c.Architecture, c.VocabularySize, c.EmbeddingSize,
@@ -43,6 +46,6 @@ public static class ModelMapping
         var final = model.FinalMetricsJson is null ? null
             : JsonSerializer.Deserialize<EpochMetricResponse>(model.FinalMetricsJson, ApiJson.Options);
         return new ModelResponse(model.Id, model.JobId, model.Name, model.Task, model.Architecture, model.Dataset,
-            model.VocabularySize, model.ParameterCount, config, final, model.CreatedAt);
+            model.VocabularySize, model.ParameterCount, config, final, model.CreatedAt, model.Version, aliases);
     }
 }

@@ -16,6 +16,7 @@ namespace RnnService.Api.Training;
 public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions<WorkerOptions> options, ILogger<JobStore> logger)
 {
     private const long EnqueueLockKey = 0x526e6e4a6f6273; // "RnnJobs": serialises enqueues across replicas on PostgreSQL
+    private const long VersionLockKey = 0x526e6e56657273; // "RnnVers": serialises version numbering across replicas on PostgreSQL
     private WorkerOptions Options => options.Value;
 
     /// <summary>The fencing condition: the job is running under this lease.</summary>
@@ -175,7 +176,9 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
     private static Task<bool> IsCancelRequestedAsync(RnnDbContext db, Guid jobId, CancellationToken ct) =>
         db.TrainingJobs.AnyAsync(j => j.Id == jobId && j.CancelRequested, ct);
 
-    /// <summary>The job succeeded: its remaining epochs, the model and its weights are stored with the lease check, or nothing is.</summary>
+    /// <summary>The job succeeded: its remaining epochs, the model and its weights are stored with the lease check, or nothing is.
+    /// A named model gets the next version of its name here, in the same transaction; the unique (name, version) index
+    /// makes a second replica that raced for the same number fail, and the runner's retry of this write numbers it again.</summary>
     public async Task<bool> SucceedAsync(JobLease lease, IReadOnlyList<EpochMetric> epochs, Model model, ModelWeights weights,
         int finalEpoch, CancellationToken ct)
     {
@@ -188,6 +191,11 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
             .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
         if (owned == 0) return false;
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
+        if (model.Name is { } name)
+        {
+            if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({VersionLockKey})", ct);
+            model.Version = (await db.Models.Where(m => m.Name == name).MaxAsync(m => m.Version, ct) ?? 0) + 1;
+        }
         db.Models.Add(model);
         db.ModelWeights.Add(weights);
         await db.SaveChangesAsync(ct);
