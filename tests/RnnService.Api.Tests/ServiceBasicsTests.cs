@@ -65,7 +65,7 @@ public sealed class ServiceBasicsTests
 
         string[] expected =
         [
-            "POST /train", "GET /jobs", "GET /jobs/{id}", "GET /jobs/{id}/metrics", "GET /jobs/{id}/events", "POST /jobs/{id}/cancel",
+            "POST /train", "GET /jobs", "GET /jobs/{id}", "GET /jobs/{id}/metrics", "GET /jobs/{id}/events", "POST /jobs/{id}/cancel", "POST /jobs/{id}/pause", "POST /jobs/{id}/resume",
             "POST /predict", "POST /generate",
             "GET /models", "GET /models/{reference}", "DELETE /models/{reference}", "GET /models/{reference}/weights", "GET /models/{reference}/onnx",
             "PUT /models/{name}/aliases/{alias}", "DELETE /models/{name}/aliases/{alias}", "GET /models/{name}/history",

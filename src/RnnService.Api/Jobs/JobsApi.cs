@@ -64,6 +64,20 @@ public static class JobsApi
             .WithDescription("A queued job is cancelled at once; a running one stops within one batch (200 once it has stopped, " +
                 "202 if it is still stopping after a few seconds). 409 when the job has already finished.");
 
+        group.MapPost("/jobs/{id:guid}/pause", PauseAsync)
+            .RequireApiKey()
+            .WithName("PauseJob")
+            .WithSummary("Pause a queued or running job: it checkpoints and frees its worker")
+            .WithDescription("A running job stops at the end of its current epoch, after a checkpoint (200 once it is paused, " +
+                "202 if it is still finishing the epoch after a few seconds); a queued one is paused at once. 409 naming id when " +
+                "the job has finished. POST /jobs/{id}/resume continues it exactly where it stopped.");
+
+        group.MapPost("/jobs/{id:guid}/resume", ResumeAsync)
+            .RequireApiKey()
+            .WithName("ResumeJob")
+            .WithSummary("Queue a paused job again; it continues from its checkpoint")
+            .WithDescription("409 naming id when the job is not paused (queued, running or finished).");
+
         return group;
     }
 
@@ -136,7 +150,7 @@ public static class JobsApi
         if (!string.IsNullOrEmpty(status))
         {
             if (!Enum.TryParse<JobStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
-                return Problems.Invalid("status", "One of: queued, running, succeeded, failed, cancelled.");
+                return Problems.Invalid("status", "One of: queued, running, succeeded, failed, cancelled, paused.");
             filter = parsed;
         }
         var p = page ?? 1;
@@ -248,6 +262,48 @@ public static class JobsApi
                 return Problems.Conflict($"The job finished ({Lower(current.Status)}) before it could be cancelled.");
             if (DateTime.UtcNow >= deadline) return TypedResults.Accepted($"/jobs/{id}", current);
             await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(200), ct));
+        }
+    }
+
+    private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFoundProblem, ConflictProblem>> PauseAsync(
+        Guid id, RnnDbContext db, JobStore store, JobEvents events, CancellationToken ct)
+    {
+        switch (await store.RequestPauseAsync(id, ct))
+        {
+            case PauseOutcome.NotFound:
+                return Problems.NotFound($"No job {id}.");
+            case PauseOutcome.NotPausable:
+                var status = await db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
+                return RegistryProblems.Conflict("id", $"The job is {Lower(status)}; only a queued or running job can be paused.");
+        }
+        events.Publish(id);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var changed = events.NextChangeAsync(id);
+            var current = (await LoadAsync(db, id, ct))!;
+            if (current.Status == JobStatus.Paused) return TypedResults.Ok(current);
+            if (current.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled)
+                return RegistryProblems.Conflict("id", $"The job finished ({Lower(current.Status)}) before it could be paused.");
+            if (DateTime.UtcNow >= deadline) return TypedResults.Accepted($"/jobs/{id}", current);
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(200), ct));
+        }
+    }
+
+    private static async Task<Results<Ok<JobResponse>, NotFoundProblem, ConflictProblem>> ResumeAsync(
+        Guid id, RnnDbContext db, JobStore store, JobEvents events, WorkerWakeSignal wake, CancellationToken ct)
+    {
+        switch (await store.ResumeAsync(id, ct))
+        {
+            case null:
+                return Problems.NotFound($"No job {id}.");
+            case JobStatus.Paused:
+                wake.Wake();
+                events.Publish(id);
+                return TypedResults.Ok((await LoadAsync(db, id, ct))!);
+            case { } status:
+                return RegistryProblems.Conflict("id", $"The job is {Lower(status)}; only a paused job can be resumed.");
         }
     }
 

@@ -5,7 +5,8 @@ using RnnService.Engine.Training;
 
 namespace RnnService.Api.Jobs;
 
-public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled }
+/// <summary>Paused: stopped after a checkpoint at the user's request; POST /jobs/{id}/resume queues it again.</summary>
+public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled, Paused }
 
 /// <summary>A training job row: the queue's truth. Lease fields say which worker owns a running job.</summary>
 public sealed class TrainingJob
@@ -28,6 +29,8 @@ public sealed class TrainingJob
     public Guid? ModelId { get; set; }
     public string? Error { get; set; }
     public bool CancelRequested { get; set; }
+    /// <summary>A user asked to pause the running job: its replica checkpoints and marks it paused.</summary>
+    public bool PauseRequested { get; set; }
     /// <summary>The lease id of the claim that runs the job (fencing token); null unless running.</summary>
     public string? LeaseOwner { get; set; }
     public DateTime? LeaseExpiresAt { get; set; }
@@ -76,7 +79,7 @@ public static class TrainingJobMapping
         var percent = job.Status == JobStatus.Succeeded ? 100
             : job.TotalEpochs == 0 ? 0
             : Math.Round(100.0 * job.CurrentEpoch / job.TotalEpochs, 1);
-        var eta = job.IsFinished ? 0 : job.EtaSeconds;
+        var eta = job.IsFinished ? 0 : job.Status == JobStatus.Paused ? null : job.EtaSeconds;
         return new JobResponse(job.Id, job.Name, job.Status, job.Task, job.Architecture, job.Dataset,
             job.GetHyperparameters(), new JobProgress(job.CurrentEpoch, job.TotalEpochs, percent, eta),
             latest?.AsResponse(), job.ModelId, job.Error, job.ResumedFromEpoch, job.Worker, job.RescueCount,

@@ -7,6 +7,7 @@ public sealed class JobRun(JobLease lease) : IDisposable
     private volatile bool _cancelRequested;
     private volatile bool _leaseLost;
     private volatile bool _stopRequested;
+    private volatile bool _pauseRequested;
 
     public JobLease Lease { get; } = lease;
     public Guid JobId => Lease.JobId;
@@ -19,6 +20,15 @@ public sealed class JobRun(JobLease lease) : IDisposable
     public bool LeaseLost => _leaseLost;
     /// <summary>The replica is shutting down: checkpoint after the current epoch, then hand the job back.</summary>
     public bool StopRequested => _stopRequested;
+
+    /// <summary>A user asked to pause: the run stops like at shutdown (checkpoint, then stop), and ends paused.</summary>
+    public bool PauseRequested => _pauseRequested;
+
+    public void RequestPause(TimeSpan grace)
+    {
+        _pauseRequested = true;
+        RequestStop(grace);
+    }
 
     public void RequestCancel()
     {

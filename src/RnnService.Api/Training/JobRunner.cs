@@ -211,7 +211,12 @@ public sealed class JobRunner(
                         }
                         if (state == LeaseState.CancelRequested) run.RequestCancel();
                     }
-                    else if (!run.CancelRequested && await store.IsCancelRequestedAsync(run.JobId, stop)) run.RequestCancel();
+                    else if (!run.CancelRequested)
+                    {
+                        var requested = await store.ReadStopRequestAsync(run.JobId, stop);
+                        if (requested == StopRequest.Cancel) run.RequestCancel();
+                        else if (requested == StopRequest.Pause && !run.PauseRequested) run.RequestPause(Options.LeaseDuration);
+                    }
                     failing = false;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -241,9 +246,10 @@ public sealed class JobRunner(
             ({ } r, _) => ("succeeded", StoreModel(job, r, epochs, run)),
             (null, { } e) => ("failed", ct => store.FinishAsync(run.Lease, JobStatus.Failed, e, epochs, ct)),
             _ when run.CancelRequested => ("cancelled", ct => store.FinishAsync(run.Lease, JobStatus.Cancelled, null, epochs, ct)),
+            _ when run.PauseRequested => ("paused", ct => store.PauseAsync(run.Lease, epochs, ct)),
             _ => ("returned to the queue at shutdown", (Func<CancellationToken, Task<bool>>)(ct => store.ReleaseAsync(run.Lease, ct))),
         };
-        var deadline = DateTime.UtcNow + (run.StopRequested ? StopGrace : Options.LeaseDuration);
+        var deadline = DateTime.UtcNow + (run.StopRequested && !run.PauseRequested ? StopGrace : Options.LeaseDuration);
         for (var delay = TimeSpan.FromMilliseconds(100); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond * 2)))
         {
             try
