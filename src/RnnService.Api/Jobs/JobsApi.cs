@@ -84,21 +84,32 @@ public static class JobsApi
     private static async Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
         TrainRequest request,
         [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
-        JobStore store, DatasetCatalog datasets, WorkerWakeSignal wake,
+        JobStore store, DatasetCatalog datasets, WorkerWakeSignal wake, RnnDbContext db,
         IOptions<LimitsOptions> limits, IOptions<WorkerOptions> worker, HttpContext http, CancellationToken ct)
     {
         if (request.Task is not { } task) return Problems.Invalid("task", "Required: sentiment or charlm.");
         if (string.IsNullOrWhiteSpace(request.Dataset)) return Problems.Invalid("dataset", "Required: the name of a dataset (GET /datasets).");
         if (request.Name is { } name && ModelNames.CheckName(name) is { } badName) return Problems.Invalid("name", badName);
         if (idempotencyKey is { Length: > 200 }) return Problems.Invalid(IdempotencyHeader, "At most 200 characters.");
-        var architecture = request.Architecture ?? Architecture.Lstm;
 
         var datasetTask = await datasets.FindTaskAsync(request.Dataset, ct);
         if (datasetTask is null) return Problems.Invalid("dataset", $"No dataset named '{request.Dataset}' (GET /datasets lists them).");
         if (datasetTask != task)
             return Problems.Invalid("dataset", $"The dataset '{request.Dataset}' is for the {Lower(datasetTask.Value)} task, not {Lower(task)}.");
 
+        FineTuneBase? fineTune = null;
+        if (request.InitFrom is { } initFrom)
+        {
+            var (found, problem) = await FineTuneBase.FindAsync(db, initFrom, task, request.Architecture, ct);
+            if (problem is not null) return problem;
+            fineTune = found;
+        }
+        var architecture = fineTune?.Config.Architecture ?? request.Architecture ?? Architecture.Lstm;
+
         var hyperparameters = HyperparameterRules.Merge(task, request.Hyperparameters);
+        var sizeErrors = new Dictionary<string, string[]>();
+        if (fineTune is not null) hyperparameters = fineTune.ApplySizes(request.Hyperparameters, hyperparameters, sizeErrors);
+        if (sizeErrors.Count > 0) return TypedResults.ValidationProblem(sizeErrors);
         var errors = HyperparameterRules.Check(task, architecture, hyperparameters, limits.Value);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
@@ -113,8 +124,9 @@ public static class JobsApi
             Dataset = request.Dataset,
             HyperparametersJson = hyperparametersJson,
             IdempotencyKey = string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey,
-            RequestHash = RequestHash(request.Name, task, architecture, request.Dataset, hyperparametersJson),
+            RequestHash = RequestHash(request.Name, task, architecture, request.Dataset, hyperparametersJson + fineTune?.ModelId),
             TotalEpochs = hyperparameters.Epochs,
+            InitFromModelId = fineTune?.ModelId,
             CreatedAt = DateTime.UtcNow,
         };
         switch (await store.EnqueueAsync(job, ct))

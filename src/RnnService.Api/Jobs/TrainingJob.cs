@@ -22,6 +22,8 @@ public sealed class TrainingJob
     public string? IdempotencyKey { get; set; }
     /// <summary>SHA-256 of the effective request, so a reused Idempotency-Key with another body is told apart.</summary>
     public string? RequestHash { get; set; }
+    /// <summary>Fine-tuning: the model whose weights and vocabulary the job starts from.</summary>
+    public Guid? InitFromModelId { get; set; }
     public int CurrentEpoch { get; set; }
     public int TotalEpochs { get; set; }
     public double? EtaSeconds { get; set; }
@@ -70,7 +72,8 @@ public sealed record JobResponse(
     int Rescues,
     DateTime CreatedAt,
     DateTime? StartedAt,
-    DateTime? FinishedAt);
+    DateTime? FinishedAt,
+    Guid? InitFromModelId);
 
 public static class TrainingJobMapping
 {
@@ -83,6 +86,6 @@ public static class TrainingJobMapping
         return new JobResponse(job.Id, job.Name, job.Status, job.Task, job.Architecture, job.Dataset,
             job.GetHyperparameters(), new JobProgress(job.CurrentEpoch, job.TotalEpochs, percent, eta),
             latest?.AsResponse(), job.ModelId, job.Error, job.ResumedFromEpoch, job.Worker, job.RescueCount,
-            job.CreatedAt, job.StartedAt, job.FinishedAt);
+            job.CreatedAt, job.StartedAt, job.FinishedAt, job.InitFromModelId);
     }
 }

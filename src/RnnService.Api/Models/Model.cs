@@ -14,6 +14,8 @@ public sealed class Model
     public string? Name { get; set; }
     /// <summary>1, 2, 3, ... per name, given when the model is stored; null for a model without a name.</summary>
     public int? Version { get; set; }
+    /// <summary>Fine-tuned models: the model the job started from.</summary>
+    public Guid? ParentModelId { get; set; }
     public TaskKind Task { get; set; }
     public Architecture Architecture { get; set; }
     public required string Dataset { get; set; }
@@ -34,7 +36,7 @@ public sealed record ModelSummary(Guid Id, Guid JobId, string? Name, TaskKind Ta
 
 public sealed record ModelResponse(Guid Id, Guid JobId, string? Name, TaskKind Task, Architecture Architecture,
     string Dataset, int VocabularySize, long ParameterCount, ModelConfigResponse Config,
-    EpochMetricResponse? FinalMetrics, DateTime CreatedAt, int? Version, IReadOnlyList<string> Aliases);
+    EpochMetricResponse? FinalMetrics, DateTime CreatedAt, int? Version, IReadOnlyList<string> Aliases, Guid? ParentModelId);
 
 public static class ModelMapping
 {
@@ -46,6 +48,6 @@ public static class ModelMapping
         var final = model.FinalMetricsJson is null ? null
             : JsonSerializer.Deserialize<EpochMetricResponse>(model.FinalMetricsJson, ApiJson.Options);
         return new ModelResponse(model.Id, model.JobId, model.Name, model.Task, model.Architecture, model.Dataset,
-            model.VocabularySize, model.ParameterCount, config, final, model.CreatedAt, model.Version, aliases);
+            model.VocabularySize, model.ParameterCount, config, final, model.CreatedAt, model.Version, aliases, model.ParentModelId);
     }
 }

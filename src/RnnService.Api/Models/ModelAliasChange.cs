@@ -16,7 +16,7 @@ public sealed class ModelAliasChange
 public sealed record ModelAliasChangeResponse(string Alias, int? Version, Guid? ModelId, DateTime At);
 
 /// <summary>A version of a named model.</summary>
-public sealed record ModelVersionResponse(int Version, Guid ModelId, Guid JobId, string Dataset, DateTime CreatedAt);
+public sealed record ModelVersionResponse(int Version, Guid ModelId, Guid JobId, string Dataset, DateTime CreatedAt, Guid? ParentModelId);
 
 /// <summary>A named model's versions (oldest first), its aliases now, and every alias change (oldest first).</summary>
 public sealed record ModelHistoryResponse(string Name, IReadOnlyList<ModelVersionResponse> Versions,

@@ -84,7 +84,7 @@ public static class ModelRegistryApi
     private static async Task<Results<Ok<ModelHistoryResponse>, ProblemHttpResult>> HistoryAsync(string name, RnnDbContext db, CancellationToken ct)
     {
         var versions = await db.Models.AsNoTracking().Where(m => m.Name == name && m.Version != null).OrderBy(m => m.Version)
-            .Select(m => new ModelVersionResponse(m.Version!.Value, m.Id, m.JobId, m.Dataset, m.CreatedAt)).ToListAsync(ct);
+            .Select(m => new ModelVersionResponse(m.Version!.Value, m.Id, m.JobId, m.Dataset, m.CreatedAt, m.ParentModelId)).ToListAsync(ct);
         var changes = await db.ModelAliasChanges.AsNoTracking().Where(c => c.Name == name).OrderBy(c => c.Id)
             .Select(c => new ModelAliasChangeResponse(c.Alias, c.Version, c.ModelId, c.At)).ToListAsync(ct);
         if (versions.Count == 0 && changes.Count == 0) return RegistryProblems.NotFound("name", $"No model named '{name}'.");

@@ -6,6 +6,7 @@ using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
 using RnnService.Api.Models;
 using RnnService.Api.Monitoring;
+using RnnService.Engine.Models;
 using RnnService.Engine.Training;
 
 namespace RnnService.Api.Training;
@@ -120,7 +121,16 @@ public sealed class JobRunner(
                 }
             },
         };
-        return Trainer.Train(job.Task, job.Architecture, hyperparameters, data, callbacks, resumeFrom, run.Token);
+        return Trainer.Train(job.Task, job.Architecture, hyperparameters, data, callbacks, resumeFrom, run.Token, LoadBaseModel(job, run));
+    }
+
+    /// <summary>Fine-tuning: the model the job starts from (also when it resumes, for its vocabulary).</summary>
+    private RnnModel? LoadBaseModel(TrainingJob job, JobRun run)
+    {
+        if (job.InitFromModelId is not { } id) return null;
+        var bytes = store.LoadModelWeightsAsync(id, run.Token).GetAwaiter().GetResult()
+            ?? throw new InvalidOperationException($"The base model {id} (initFrom) was deleted before the job could start from it.");
+        return RnnModel.FromSafetensors(bytes);
     }
 
     private TrainingCheckpoint? LoadCheckpoint(JobRun run)
@@ -292,6 +302,7 @@ public sealed class JobRunner(
             Id = Guid.NewGuid(),
             JobId = job.Id,
             Name = job.Name,
+            ParentModelId = job.InitFromModelId,
             Task = job.Task,
             Architecture = job.Architecture,
             Dataset = job.Dataset,

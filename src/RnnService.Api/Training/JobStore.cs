@@ -102,6 +102,13 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
         }
     }
 
+    /// <summary>A model's weights file (the base of a fine-tuning job); null when the model is gone.</summary>
+    public async Task<byte[]?> LoadModelWeightsAsync(Guid modelId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ModelWeights.AsNoTracking().Where(w => w.ModelId == modelId).Select(w => w.Bytes).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>The job's latest checkpoint, if it has one.</summary>
     public async Task<Checkpoint?> LoadCheckpointAsync(Guid jobId, CancellationToken ct)
     {

@@ -146,6 +146,9 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<Guid?>("InitFromModelId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -238,6 +241,9 @@ namespace RnnService.Api.Data.Migrations.Postgres
 
                     b.Property<long>("ParameterCount")
                         .HasColumnType("bigint");
+
+                    b.Property<Guid?>("ParentModelId")
+                        .HasColumnType("uuid");
 
                     b.Property<string>("Task")
                         .IsRequired()

@@ -141,6 +141,9 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("InitFromModelId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("TEXT");
 
@@ -233,6 +236,9 @@ namespace RnnService.Api.Data.Migrations.Sqlite
 
                     b.Property<long>("ParameterCount")
                         .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ParentModelId")
+                        .HasColumnType("TEXT");
 
                     b.Property<string>("Task")
                         .IsRequired()
