@@ -23,6 +23,8 @@ public sealed class Model
     public long ParameterCount { get; set; }
     public required string ConfigJson { get; set; }
     public string? FinalMetricsJson { get; set; }
+    /// <summary>A <see cref="ReproducibilityRecord"/> as JSON; null for models stored before it existed.</summary>
+    public string? ReproducibilityJson { get; set; }
     public DateTime CreatedAt { get; set; }
 }
 
@@ -36,7 +38,8 @@ public sealed record ModelSummary(Guid Id, Guid JobId, string? Name, TaskKind Ta
 
 public sealed record ModelResponse(Guid Id, Guid JobId, string? Name, TaskKind Task, Architecture Architecture,
     string Dataset, int VocabularySize, long ParameterCount, ModelConfigResponse Config,
-    EpochMetricResponse? FinalMetrics, DateTime CreatedAt, int? Version, IReadOnlyList<string> Aliases, Guid? ParentModelId);
+    EpochMetricResponse? FinalMetrics, DateTime CreatedAt, int? Version, IReadOnlyList<string> Aliases, Guid? ParentModelId,
+    ReproducibilityRecord? Reproducibility);
 
 public static class ModelMapping
 {
@@ -47,7 +50,9 @@ public static class ModelMapping
             c.HiddenSize, c.Layers, c.OutputSize, c.LineMode, c.Hyperparameters);
         var final = model.FinalMetricsJson is null ? null
             : JsonSerializer.Deserialize<EpochMetricResponse>(model.FinalMetricsJson, ApiJson.Options);
+        var record = model.ReproducibilityJson is null ? null
+            : JsonSerializer.Deserialize<ReproducibilityRecord>(model.ReproducibilityJson, ApiJson.Options);
         return new ModelResponse(model.Id, model.JobId, model.Name, model.Task, model.Architecture, model.Dataset,
-            model.VocabularySize, model.ParameterCount, config, final, model.CreatedAt, model.Version, aliases, model.ParentModelId);
+            model.VocabularySize, model.ParameterCount, config, final, model.CreatedAt, model.Version, aliases, model.ParentModelId, record);
     }
 }

@@ -13,6 +13,8 @@ public sealed class JobRun(JobLease lease) : IDisposable
     public Guid JobId => Lease.JobId;
     public CancellationToken Token => _cancellation.Token;
     public EpochBuffer Epochs { get; } = new();
+    /// <summary>The training data's fingerprint, for the model's reproducibility record; set once the data is loaded.</summary>
+    public (string Sha256, long Bytes)? DatasetFingerprint { get; set; }
     /// <summary>One writer at a time per run, so a checkpoint is always written after every epoch before it.</summary>
     public SemaphoreSlim WriteLock { get; } = new(1, 1);
 

@@ -91,6 +91,7 @@ public sealed class JobRunner(
     {
         var hyperparameters = job.GetHyperparameters();
         var data = datasets.Load(job.Dataset);
+        run.DatasetFingerprint = ReproducibilityRecord.Fingerprint(data);
         var resumeFrom = LoadCheckpoint(run);
         var from = resumeFrom?.Epoch ?? 0;
         if (!store.BeginRunAsync(run.Lease, from, resumeFrom is not null, run.Token).GetAwaiter().GetResult()) LoseLease(run);
@@ -309,6 +310,10 @@ public sealed class JobRunner(
             VocabularySize = model.Config.VocabularySize,
             ParameterCount = model.ParameterCount,
             ConfigJson = JsonSerializer.Serialize(model.Config, ApiJson.Options),
+            ReproducibilityJson = run.DatasetFingerprint is not { } fingerprint ? null : JsonSerializer.Serialize(
+                new ReproducibilityRecord(job.Task, job.Architecture, job.Dataset, fingerprint.Sha256, fingerprint.Bytes,
+                    model.Config.Hyperparameters.Seed, model.Config.Hyperparameters, job.InitFromModelId,
+                    ReproducibilityRecord.CurrentServiceVersion, ReproducibilityRecord.CurrentThreads), ApiJson.Options),
             FinalMetricsJson = last is null ? null : JsonSerializer.Serialize(EpochMetric.From(job.Id, last, DateTime.UtcNow).AsResponse(), ApiJson.Options),
             CreatedAt = DateTime.UtcNow,
         };

@@ -245,6 +245,9 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.Property<Guid?>("ParentModelId")
                         .HasColumnType("uuid");
 
+                    b.Property<string>("ReproducibilityJson")
+                        .HasColumnType("text");
+
                     b.Property<string>("Task")
                         .IsRequired()
                         .HasMaxLength(16)

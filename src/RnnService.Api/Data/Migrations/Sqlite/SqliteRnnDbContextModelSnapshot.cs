@@ -240,6 +240,9 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.Property<Guid?>("ParentModelId")
                         .HasColumnType("TEXT");
 
+                    b.Property<string>("ReproducibilityJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Task")
                         .IsRequired()
                         .HasMaxLength(16)
