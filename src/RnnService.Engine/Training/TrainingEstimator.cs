@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using RnnService.Engine.Models;
 using RnnService.Engine.Tokenizers;
 
@@ -9,7 +10,7 @@ public static class TrainingEstimator
     /// <param name="timedBatches">Training batches in the timed slice of the data.</param>
     /// <exception cref="ArgumentException">As <see cref="Trainer.Train"/>: bad hyper-parameters, data, or base model.</exception>
     public static TrainingEstimate Estimate(TaskKind task, Architecture architecture, Hyperparameters hp, TrainingData data,
-        RnnModel? initFrom = null, int timedBatches = 3, CancellationToken cancellationToken = default)
+        RnnModel? initFrom = null, int timedBatches = 10, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(hp);
         hp.Validate();
@@ -24,11 +25,44 @@ public static class TrainingEstimator
         long parameters = config.CreateNetwork().Parameters.Count;
 
         var (slice, examples, scale) = Slice(data, hp, Math.Max(1, timedBatches));
-        var timed = Trainer.Train(task, architecture, hp with { Epochs = 2, EarlyStoppingPatience = null }, slice,
-            cancellationToken: cancellationToken, initFrom: initFrom);
-        var seconds = timed.History[^1].Seconds * scale;
+        var seconds = WarmEpochSeconds(task, architecture, hp, slice, initFrom, cancellationToken) * scale;
         return new TrainingEstimate(parameters, MemoryBytes(config, hp, parameters), seconds, examples);
     }
+
+    /// <summary>Trains the slice epoch after epoch until the code is warm, and answers the fastest epoch after the
+    /// first. A short slice runs in the JIT's first tier at first, several times slower than a long job runs (the
+    /// tiered compiler replaces hot methods after about 100 ms), so a few epochs are not enough: it goes on for
+    /// <see cref="WarmUp"/>, or stops after two epochs when they are slow anyway.</summary>
+    private static double WarmEpochSeconds(TaskKind task, Architecture architecture, Hyperparameters hp, TrainingData slice,
+        RnnModel? initFrom, CancellationToken cancellationToken)
+    {
+        var times = new List<double>();
+        var clock = Stopwatch.StartNew();
+        using var enough = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
+        var callbacks = new TrainingCallbacks
+        {
+            OnEpoch = m =>
+            {
+                times.Add(m.Seconds);
+                if ((times.Count >= 3 && clock.Elapsed >= WarmUp) || (times.Count >= 2 && clock.Elapsed >= 5 * WarmUp)) enough.Cancel();
+            },
+        };
+        try
+        {
+            Trainer.Train(task, architecture, hp with { Epochs = 1000, EarlyStoppingPatience = null }, slice, callbacks,
+                cancellationToken: enough.Token, initFrom: initFrom);
+        }
+        catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
+        {
+        }
+        catch (TrainingDivergedException) when (times.Count >= 2)
+        {
+            // Many epochs on a small slice may diverge where the real job would not; the times are what counts here.
+        }
+        return times.Count > 1 ? times.Skip(1).Min() : times[0];
+    }
+
+    private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
 
     /// <summary>The first examples of the data, enough for <paramref name="batches"/> training batches after the
     /// validation split; and how many times bigger the whole data is.</summary>
