@@ -21,7 +21,7 @@ public class OnnxExportTests
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
-        Assert.Equal("toy_model.onnx", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
+        Assert.Equal("toy_model-v1.onnx", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
         using var session = new InferenceSession(await response.Content.ReadAsByteArrayAsync());
         var vocabulary = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap[OnnxNames.VocabularyMetadata])!;
         var tokenizer = new WordTokenizer(vocabulary);

@@ -51,7 +51,7 @@ public sealed class ServiceBasicsTests
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
         command.CommandText = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '__EF%' ORDER BY name)";
-        Assert.Equal("Checkpoints,DatasetContents,Datasets,EpochMetrics,ModelWeights,Models,TrainingJobs", (string?)await command.ExecuteScalarAsync());
+        Assert.Equal("Checkpoints,DatasetContents,Datasets,EpochMetrics,ModelAliasChanges,ModelAliases,ModelWeights,Models,TrainingJobs", (string?)await command.ExecuteScalarAsync());
     }
 #endif
 
@@ -65,9 +65,10 @@ public sealed class ServiceBasicsTests
 
         string[] expected =
         [
-            "POST /train", "GET /jobs", "GET /jobs/{id}", "GET /jobs/{id}/metrics", "GET /jobs/{id}/events", "POST /jobs/{id}/cancel",
+            "POST /train", "GET /jobs", "GET /jobs/{id}", "GET /jobs/{id}/metrics", "GET /jobs/{id}/events", "POST /jobs/{id}/cancel", "POST /jobs/{id}/pause", "POST /jobs/{id}/resume",
             "POST /predict", "POST /generate", "POST /score",
-            "GET /models", "GET /models/{id}", "DELETE /models/{id}", "GET /models/{id}/weights", "GET /models/{id}/onnx",
+            "GET /models", "GET /models/{reference}", "DELETE /models/{reference}", "GET /models/{reference}/weights", "GET /models/{reference}/onnx",
+            "PUT /models/{name}/aliases/{alias}", "DELETE /models/{name}/aliases/{alias}", "GET /models/{name}/history",
             "GET /datasets", "POST /datasets", "GET /datasets/{name}", "GET /datasets/{name}/preview", "DELETE /datasets/{name}",
             "GET /health",
         ];
@@ -81,7 +82,7 @@ public sealed class ServiceBasicsTests
         Assert.Equal(expected.Order(), actual.Select(a => a == "GET " ? "GET /" : a).Order());
 
         var train = document.GetProperty("paths").GetProperty("/train").GetProperty("post");
-        Assert.Equal(["202", "400", "401", "413", "415", "422", "429"], train.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order());
+        Assert.Equal(["200", "202", "400", "401", "404", "413", "415", "422", "429"], train.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order());
         Assert.True(train.TryGetProperty("requestBody", out _));
         // Write endpoints declare the optional X-Api-Key scheme; reads don't.
         var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");

@@ -16,6 +16,8 @@ public abstract class RnnDbContext(DbContextOptions options) : DbContext(options
     public DbSet<EpochMetric> EpochMetrics => Set<EpochMetric>();
     public DbSet<Model> Models => Set<Model>();
     public DbSet<ModelWeights> ModelWeights => Set<ModelWeights>();
+    public DbSet<ModelAlias> ModelAliases => Set<ModelAlias>();
+    public DbSet<ModelAliasChange> ModelAliasChanges => Set<ModelAliasChange>();
     public DbSet<Dataset> Datasets => Set<Dataset>();
     public DbSet<DatasetContent> DatasetContents => Set<DatasetContent>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();

@@ -148,7 +148,7 @@ public static partial class DatasetsApi
     {
         if (DatasetCatalog.IsBuiltIn(name)) return Problems.Conflict($"'{name}' is a built-in dataset and cannot be deleted.");
         if (!await db.Datasets.AnyAsync(d => d.Name == name, ct)) return Problems.NotFound($"No dataset named '{name}'.");
-        if (await db.TrainingJobs.AnyAsync(j => j.Dataset == name && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running), ct))
+        if (await db.TrainingJobs.AnyAsync(j => j.Dataset == name && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Paused), ct))
             return Problems.Conflict($"A queued or running job trains on '{name}'; cancel it or wait for it to finish.");
         await db.Datasets.Where(d => d.Name == name).ExecuteDeleteAsync(ct);
         return TypedResults.NoContent();

@@ -16,7 +16,7 @@ namespace RnnService.Api.Inference;
 /// of the training data; up to 5 candidates per sample are drawn.</summary>
 public sealed record GenerateRequest(Guid? ModelId, string? Prompt, int? MaxLength, float? Temperature, int? TopK,
     float? TopP, int? Seed, int? Count, int? MinLength = null, string? Prefix = null, IReadOnlyList<string>? Stop = null,
-    bool? ExcludeTrainingSamples = null);
+    bool? ExcludeTrainingSamples = null, string? Model = null);
 
 /// <summary>unknownCharacters: characters of the prompt and prefix outside the model's alphabet (the model reads them as unknown);
 /// rejected (with excludeTrainingSamples): candidates dropped because they were training lines.</summary>
@@ -53,7 +53,8 @@ public static class GenerateApi
     {
         var limits = options.Value;
         var inference = inferenceOptions.Value;
-        if (request.ModelId is not { } modelId) return Problems.Invalid("modelId", "Required.");
+        var lookup = await ModelResolver.ResolveAsync(db, request.ModelId, request.Model, ct);
+        if (lookup.Id is not { } modelId) return lookup.Problem!;
         if (request.Prompt is { } prompt && prompt.Length > limits.MaxTextLength)
             return Problems.Invalid("prompt", $"At most {limits.MaxTextLength} characters (Limits:MaxTextLength).");
         if (request.MaxLength is { } maxLength && !(maxLength >= 1 && maxLength <= limits.MaxGenerateLength))

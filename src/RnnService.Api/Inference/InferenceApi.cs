@@ -10,9 +10,9 @@ using RnnService.Engine.Models;
 
 namespace RnnService.Api.Inference;
 
-/// <summary>Give either text or texts. explain (sentiment models): add each word's influence, the change in
-/// P(positive) when that word is removed.</summary>
-public sealed record PredictRequest(Guid? ModelId, string? Text, IReadOnlyList<string>? Texts, bool? Explain = null);
+/// <summary>Give either text or texts, and either modelId or model (an id, name, name@version or name@alias).
+/// explain (sentiment models): add each word's influence, the change in P(positive) when that word is removed.</summary>
+public sealed record PredictRequest(Guid? ModelId, string? Text, IReadOnlyList<string>? Texts, bool? Explain = null, string? Model = null);
 
 /// <summary>influence = P(positive | text) − P(positive | text without this word): above 0 it pushed towards positive.</summary>
 public sealed record WordInfluenceResponse(int Index, string Word, double Influence);
@@ -67,7 +67,8 @@ public static class InferenceApi
         IOptions<LimitsOptions> options, IOptions<InferenceOptions> inferenceOptions, CancellationToken ct)
     {
         var inference = inferenceOptions.Value;
-        if (request.ModelId is not { } modelId) return Problems.Invalid("modelId", "Required.");
+        var lookup = await ModelResolver.ResolveAsync(db, request.ModelId, request.Model, ct);
+        if (lookup.Id is not { } modelId) return lookup.Problem!;
         var (texts, field, invalid) = ReadTexts(request.Text, request.Texts, options.Value);
         if (invalid is not null) return invalid;
         if (InferenceLimits.CheckPredict(texts, inference) is { } tooMuch) return Problems.Invalid(field, tooMuch);

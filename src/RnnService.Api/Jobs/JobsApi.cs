@@ -11,6 +11,7 @@ using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Datasets;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Models;
 using RnnService.Api.Training;
 using RnnService.Engine.Models;
 
@@ -33,7 +34,10 @@ public static class JobsApi
             .WithSummary("Queue a training job")
             .WithDescription("Validates the request against the configured limits, stores the job and returns 202 with its Location. " +
                 "Omitted hyper-parameters take the engine's defaults for the task. A repeated request with the same Idempotency-Key header returns the same job; " +
-                "the same key with a different request is 422. 429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting.")
+                "the same key with a different request is 422. 429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting. " +
+                "With dryRun=true nothing is queued: 200 with the effective hyper-parameters, the parameter count, an estimate of the memory, " +
+                "and the seconds per epoch measured on a few batches on this machine.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
@@ -63,30 +67,73 @@ public static class JobsApi
             .WithDescription("A queued job is cancelled at once; a running one stops within one batch (200 once it has stopped, " +
                 "202 if it is still stopping after a few seconds). 409 when the job has already finished.");
 
+        group.MapPost("/jobs/{id:guid}/pause", PauseAsync)
+            .RequireApiKey()
+            .WithName("PauseJob")
+            .WithSummary("Pause a queued or running job: it checkpoints and frees its worker")
+            .WithDescription("A running job stops at the end of its current epoch, after a checkpoint (200 once it is paused, " +
+                "202 if it is still finishing the epoch after a few seconds); a queued one is paused at once. 409 naming id when " +
+                "the job has finished. POST /jobs/{id}/resume continues it exactly where it stopped.");
+
+        group.MapPost("/jobs/{id:guid}/resume", ResumeAsync)
+            .RequireApiKey()
+            .WithName("ResumeJob")
+            .WithSummary("Queue a paused job again; it continues from its checkpoint")
+            .WithDescription("409 naming id when the job is not paused (queued, running or finished).");
+
         return group;
     }
 
-    private static async Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
-        TrainRequest request,
+    private static async Task<Results<Accepted<JobResponse>, Ok<DryRunResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
+        TrainRequest request, bool? dryRun,
         [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
-        JobStore store, DatasetCatalog datasets, WorkerWakeSignal wake,
+        JobStore store, DatasetCatalog datasets, WorkerWakeSignal wake, RnnDbContext db,
         IOptions<LimitsOptions> limits, IOptions<WorkerOptions> worker, HttpContext http, CancellationToken ct)
     {
         if (request.Task is not { } task) return Problems.Invalid("task", "Required: sentiment or charlm.");
         if (string.IsNullOrWhiteSpace(request.Dataset)) return Problems.Invalid("dataset", "Required: the name of a dataset (GET /datasets).");
-        if (request.Name is { Length: > 200 }) return Problems.Invalid("name", "At most 200 characters.");
+        if (request.Name is { } name && ModelNames.CheckName(name) is { } badName) return Problems.Invalid("name", badName);
         if (idempotencyKey is { Length: > 200 }) return Problems.Invalid(IdempotencyHeader, "At most 200 characters.");
-        var architecture = request.Architecture ?? Architecture.Lstm;
 
         var datasetTask = await datasets.FindTaskAsync(request.Dataset, ct);
         if (datasetTask is null) return Problems.Invalid("dataset", $"No dataset named '{request.Dataset}' (GET /datasets lists them).");
         if (datasetTask != task)
             return Problems.Invalid("dataset", $"The dataset '{request.Dataset}' is for the {Lower(datasetTask.Value)} task, not {Lower(task)}.");
 
+        FineTuneBase? fineTune = null;
+        if (request.InitFrom is { } initFrom)
+        {
+            var (found, problem) = await FineTuneBase.FindAsync(db, initFrom, task, request.Architecture, ct);
+            if (problem is not null) return problem;
+            fineTune = found;
+        }
+        var architecture = fineTune?.Config.Architecture ?? request.Architecture ?? Architecture.Lstm;
+
         var shape = await datasets.FindShapeAsync(request.Dataset, ct);
         var hyperparameters = HyperparameterRules.Merge(task, request.Hyperparameters, shape);
+        var sizeErrors = new Dictionary<string, string[]>();
+        if (fineTune is not null) hyperparameters = fineTune.ApplySizes(request.Hyperparameters, hyperparameters, sizeErrors);
+        if (sizeErrors.Count > 0) return TypedResults.ValidationProblem(sizeErrors);
         var errors = HyperparameterRules.Check(task, architecture, hyperparameters, limits.Value);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        if (dryRun == true)
+        {
+            try
+            {
+                return TypedResults.Ok(await DryRun.EstimateAsync(task, architecture, request.Dataset, hyperparameters, fineTune?.ModelId, datasets, store, ct));
+            }
+            catch (ArgumentException ex)
+            {
+                var field = ex.ParamName switch
+                {
+                    "initFrom" => "initFrom",
+                    "data" or "corpus" or null or "" => "dataset",
+                    { } parameter => "hyperparameters." + Problems.CamelCase(parameter),
+                };
+                return Problems.Invalid(field, ex.Message.Split(" (Parameter")[0]);
+            }
+        }
 
         var hyperparametersJson = JsonSerializer.Serialize(hyperparameters, ApiJson.Options);
         var job = new TrainingJob
@@ -99,8 +146,9 @@ public static class JobsApi
             Dataset = request.Dataset,
             HyperparametersJson = hyperparametersJson,
             IdempotencyKey = string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey,
-            RequestHash = RequestHash(request.Name, task, architecture, request.Dataset, hyperparametersJson),
+            RequestHash = RequestHash(request.Name, task, architecture, request.Dataset, hyperparametersJson + fineTune?.ModelId),
             TotalEpochs = hyperparameters.Epochs,
+            InitFromModelId = fineTune?.ModelId,
             CreatedAt = DateTime.UtcNow,
         };
         switch (await store.EnqueueAsync(job, ct))
@@ -136,7 +184,7 @@ public static class JobsApi
         if (!string.IsNullOrEmpty(status))
         {
             if (!Enum.TryParse<JobStatus>(status, ignoreCase: true, out var parsed) || int.TryParse(status, out _))
-                return Problems.Invalid("status", "One of: queued, running, succeeded, failed, cancelled.");
+                return Problems.Invalid("status", "One of: queued, running, succeeded, failed, cancelled, paused.");
             filter = parsed;
         }
         var p = page ?? 1;
@@ -248,6 +296,48 @@ public static class JobsApi
                 return Problems.Conflict($"The job finished ({Lower(current.Status)}) before it could be cancelled.");
             if (DateTime.UtcNow >= deadline) return TypedResults.Accepted($"/jobs/{id}", current);
             await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(200), ct));
+        }
+    }
+
+    private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFoundProblem, ConflictProblem>> PauseAsync(
+        Guid id, RnnDbContext db, JobStore store, JobEvents events, CancellationToken ct)
+    {
+        switch (await store.RequestPauseAsync(id, ct))
+        {
+            case PauseOutcome.NotFound:
+                return Problems.NotFound($"No job {id}.");
+            case PauseOutcome.NotPausable:
+                var status = await db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
+                return RegistryProblems.Conflict("id", $"The job is {Lower(status)}; only a queued or running job can be paused.");
+        }
+        events.Publish(id);
+
+        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
+        while (true)
+        {
+            var changed = events.NextChangeAsync(id);
+            var current = (await LoadAsync(db, id, ct))!;
+            if (current.Status == JobStatus.Paused) return TypedResults.Ok(current);
+            if (current.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled)
+                return RegistryProblems.Conflict("id", $"The job finished ({Lower(current.Status)}) before it could be paused.");
+            if (DateTime.UtcNow >= deadline) return TypedResults.Accepted($"/jobs/{id}", current);
+            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(200), ct));
+        }
+    }
+
+    private static async Task<Results<Ok<JobResponse>, NotFoundProblem, ConflictProblem>> ResumeAsync(
+        Guid id, RnnDbContext db, JobStore store, JobEvents events, WorkerWakeSignal wake, CancellationToken ct)
+    {
+        switch (await store.ResumeAsync(id, ct))
+        {
+            case null:
+                return Problems.NotFound($"No job {id}.");
+            case JobStatus.Paused:
+                wake.Wake();
+                events.Publish(id);
+                return TypedResults.Ok((await LoadAsync(db, id, ct))!);
+            case { } status:
+                return RegistryProblems.Conflict("id", $"The job is {Lower(status)}; only a paused job can be resumed.");
         }
     }
 

@@ -8,10 +8,13 @@ namespace RnnService.Api.Jobs;
 /// <param name="Task">sentiment or charlm; must match the dataset's task.</param>
 /// <param name="Architecture">lstm (default), gru or rnn.</param>
 /// <param name="Dataset">A built-in dataset (toy-sentiment, hamlet, us-names, imdb-sentences) or an uploaded one.</param>
-/// <param name="Name">An optional label, copied to the model.</param>
+/// <param name="Name">Optional: the model's name. Each job of a name that succeeds stores the name's next version (1, 2, 3, ...);
+/// refer to it as name, name@version or name@alias. No '@', '/', '\', '?', '#' or '%'.</param>
 /// <param name="Hyperparameters">Any subset of the hyper-parameters.</param>
+/// <param name="InitFrom">Fine-tuning: a model reference (id, name, name@version, name@alias) to start from. Same task,
+/// architecture and sizes (taken from it when omitted); its vocabulary is kept, unknown words or characters read as &lt;unk&gt;.</param>
 public sealed record TrainRequest(TaskKind? Task, Architecture? Architecture, string? Dataset, string? Name,
-    HyperparametersRequest? Hyperparameters);
+    HyperparametersRequest? Hyperparameters, string? InitFrom = null);
 
 /// <summary>Every field is optional; see GET /jobs/{id} for the effective values.</summary>
 public sealed record HyperparametersRequest(

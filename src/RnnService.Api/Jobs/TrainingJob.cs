@@ -5,7 +5,8 @@ using RnnService.Engine.Training;
 
 namespace RnnService.Api.Jobs;
 
-public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled }
+/// <summary>Paused: stopped after a checkpoint at the user's request; POST /jobs/{id}/resume queues it again.</summary>
+public enum JobStatus { Queued, Running, Succeeded, Failed, Cancelled, Paused }
 
 /// <summary>A training job row: the queue's truth. Lease fields say which worker owns a running job.</summary>
 public sealed class TrainingJob
@@ -21,6 +22,8 @@ public sealed class TrainingJob
     public string? IdempotencyKey { get; set; }
     /// <summary>SHA-256 of the effective request, so a reused Idempotency-Key with another body is told apart.</summary>
     public string? RequestHash { get; set; }
+    /// <summary>Fine-tuning: the model whose weights and vocabulary the job starts from.</summary>
+    public Guid? InitFromModelId { get; set; }
     public int CurrentEpoch { get; set; }
     public int TotalEpochs { get; set; }
     public double? EtaSeconds { get; set; }
@@ -28,6 +31,8 @@ public sealed class TrainingJob
     public Guid? ModelId { get; set; }
     public string? Error { get; set; }
     public bool CancelRequested { get; set; }
+    /// <summary>A user asked to pause the running job: its replica checkpoints and marks it paused.</summary>
+    public bool PauseRequested { get; set; }
     /// <summary>The lease id of the claim that runs the job (fencing token); null unless running.</summary>
     public string? LeaseOwner { get; set; }
     public DateTime? LeaseExpiresAt { get; set; }
@@ -67,7 +72,8 @@ public sealed record JobResponse(
     int Rescues,
     DateTime CreatedAt,
     DateTime? StartedAt,
-    DateTime? FinishedAt);
+    DateTime? FinishedAt,
+    Guid? InitFromModelId);
 
 public static class TrainingJobMapping
 {
@@ -76,10 +82,10 @@ public static class TrainingJobMapping
         var percent = job.Status == JobStatus.Succeeded ? 100
             : job.TotalEpochs == 0 ? 0
             : Math.Round(100.0 * job.CurrentEpoch / job.TotalEpochs, 1);
-        var eta = job.IsFinished ? 0 : job.EtaSeconds;
+        var eta = job.IsFinished ? 0 : job.Status == JobStatus.Paused ? null : job.EtaSeconds;
         return new JobResponse(job.Id, job.Name, job.Status, job.Task, job.Architecture, job.Dataset,
             job.GetHyperparameters(), new JobProgress(job.CurrentEpoch, job.TotalEpochs, percent, eta),
             latest?.AsResponse(), job.ModelId, job.Error, job.ResumedFromEpoch, job.Worker, job.RescueCount,
-            job.CreatedAt, job.StartedAt, job.FinishedAt);
+            job.CreatedAt, job.StartedAt, job.FinishedAt, job.InitFromModelId);
     }
 }

@@ -1,3 +1,4 @@
+using System.Data.Common;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
@@ -18,80 +19,129 @@ public static class ModelsApi
 
         group.MapGet("/", ListAsync)
             .WithName("ListModels")
-            .WithSummary("List trained models, newest first (paged: page from 1, pageSize 1-100)");
+            .WithSummary("List trained models, newest first (paged: page from 1, pageSize 1-100; name= for one named model's versions)");
 
-        group.MapGet("/{id:guid}", GetAsync)
+        group.MapGet("/{reference}", GetAsync)
             .WithName("GetModel")
-            .WithSummary("Get a model: config, vocabulary size, parameter count, final metrics, job id");
+            .WithSummary("Get a model: config, vocabulary size, parameter count, final metrics, job id, version and aliases")
+            .WithDescription(ReferenceDescription)
+            .ProducesValidationProblem();
 
-        group.MapGet("/{id:guid}/weights", WeightsAsync)
+        group.MapGet("/{reference}/weights", WeightsAsync)
             .WithName("GetModelWeights")
             .WithSummary("Download the weights as a safetensors file")
             .WithDescription("PyTorch state_dict names (embedding.weight, rnn.weight_ih_l0, ..., head.weight, head.bias); " +
-                "the model config is JSON in the file's metadata under \"config\".")
-            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
+                "the model config is JSON in the file's metadata under \"config\". " + ReferenceDescription)
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .ProducesValidationProblem();
 
-        group.MapGet("/{id:guid}/onnx", OnnxAsync)
+        group.MapGet("/{reference}/onnx", OnnxAsync)
             .WithName("GetModelOnnx")
             .WithSummary("Download the model as an ONNX file (opset 14) for ONNX Runtime and other runtimes")
             .WithDescription("Sentiment: inputs tokens int64 [batch, sequence] (word ids, padded with 0) and lengths int32 [batch]; " +
                 "output probability [batch] (of positive). Char models: input tokens int64 [batch, sequence], optional initial_h " +
                 "(and initial_c for LSTM) float [layers, batch, hidden]; outputs logits [batch, sequence, vocabulary], final_h (and final_c). " +
-                "The config and vocabulary are in the file's metadata_props (\"config\", \"vocabulary\", \"task\").")
-            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream");
+                "The config and vocabulary are in the file's metadata_props (\"config\", \"vocabulary\", \"task\"). " + ReferenceDescription)
+            .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
+            .ProducesValidationProblem();
 
-        group.MapDelete("/{id:guid}", DeleteAsync)
+        group.MapDelete("/{reference}", DeleteAsync)
             .RequireApiKey()
             .WithName("DeleteModel")
-            .WithSummary("Delete a model (and drop it from the inference cache)");
+            .WithSummary("Delete a model (and drop it from the inference cache)")
+            .WithDescription("409 while an alias points at it (move or delete the alias first). " + ReferenceDescription)
+            .ProducesValidationProblem();
 
+        group.MapModelRegistry();
         return group;
     }
 
-    private static async Task<Results<Ok<ModelPage>, ValidationProblem>> ListAsync(RnnDbContext db, int? page, int? pageSize, CancellationToken ct)
+    public const string ReferenceDescription = "The reference is a model id, a name (its 'production' alias if set, else its latest version), " +
+        "name@version or name@alias; an unknown name, version or alias is 404 naming the field.";
+
+    private static async Task<Results<Ok<ModelPage>, ValidationProblem>> ListAsync(RnnDbContext db, int? page, int? pageSize, string? name, CancellationToken ct)
     {
         var p = page ?? 1;
         var size = pageSize ?? 20;
         if (p < 1) return Problems.Invalid("page", "Must be at least 1.");
         if (size is < 1 or > 100) return Problems.Invalid("pageSize", "Must be between 1 and 100.");
-        var total = await db.Models.CountAsync(ct);
-        var items = await db.Models.AsNoTracking().OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
+        var query = db.Models.AsNoTracking();
+        if (!string.IsNullOrEmpty(name)) query = query.Where(m => m.Name == name);
+        var total = await query.CountAsync(ct);
+        var rows = await query.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
             .Skip((p - 1) * size).Take(size)
             .ToListAsync(ct);
-        return TypedResults.Ok(new ModelPage(items.Select(m => m.AsSummary()).ToList(), p, size, total));
+        var ids = rows.Select(m => m.Id).ToList();
+        var aliases = (await db.ModelAliases.AsNoTracking().Where(a => ids.Contains(a.ModelId)).ToListAsync(ct))
+            .ToLookup(a => a.ModelId, a => a.Alias);
+        var items = rows.Select(m => m.AsSummary(aliases[m.Id].Order(StringComparer.Ordinal).ToList())).ToList();
+        return TypedResults.Ok(new ModelPage(items, p, size, total));
     }
 
-    private static async Task<Results<Ok<ModelResponse>, NotFoundProblem>> GetAsync(Guid id, RnnDbContext db, CancellationToken ct)
+    private static async Task<Results<Ok<ModelResponse>, NotFoundProblem, ProblemHttpResult>> GetAsync(string reference, RnnDbContext db, CancellationToken ct)
     {
+        var lookup = await ModelResolver.ResolveAsync(db, reference, "reference", ct);
+        if (lookup.Problem is { } problem) return problem;
+        var id = lookup.Id!.Value;
         var model = await db.Models.AsNoTracking().FirstOrDefaultAsync(m => m.Id == id, ct);
-        return model is null ? Problems.NotFound($"No model {id}.") : TypedResults.Ok(model.AsResponse());
+        if (model is null) return Problems.NotFound($"No model {id}.");
+        var aliases = await db.ModelAliases.AsNoTracking().Where(a => a.ModelId == id).Select(a => a.Alias).OrderBy(a => a).ToListAsync(ct);
+        return TypedResults.Ok(model.AsResponse(aliases));
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFoundProblem>> WeightsAsync(Guid id, RnnDbContext db, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> WeightsAsync(string reference, RnnDbContext db, CancellationToken ct)
     {
+        var lookup = await ModelResolver.ResolveAsync(db, reference, "reference", ct);
+        if (lookup.Problem is { } problem) return problem;
+        var id = lookup.Id!.Value;
         var file = await db.Models.AsNoTracking().Where(m => m.Id == id)
-            .Join(db.ModelWeights, m => m.Id, w => w.ModelId, (m, w) => new { m.Name, Weights = w.Bytes }).FirstOrDefaultAsync(ct);
+            .Join(db.ModelWeights, m => m.Id, w => w.ModelId, (m, w) => new { m.Name, m.Version, Weights = w.Bytes }).FirstOrDefaultAsync(ct);
         if (file is null) return Problems.NotFound($"No model {id}.");
-        return TypedResults.File(file.Weights, "application/octet-stream", $"{DownloadName(file.Name, id)}.safetensors");
+        return TypedResults.File(file.Weights, "application/octet-stream", $"{DownloadName(file.Name, file.Version, id)}.safetensors");
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFoundProblem, ConflictProblem>> OnnxAsync(Guid id, RnnDbContext db, ModelCache cache, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult, ConflictProblem>> OnnxAsync(string reference, RnnDbContext db, ModelCache cache, CancellationToken ct)
     {
+        var lookup = await ModelResolver.ResolveAsync(db, reference, "reference", ct);
+        if (lookup.Problem is { } problem) return problem;
+        var id = lookup.Id!.Value;
         var model = await cache.GetAsync(id, db, ct);
         if (model is null) return Problems.NotFound($"No model {id}.");
-        if (OnnxExporter.Unsupported(model.Config) is { } reason) return Problems.Conflict(reason + " The safetensors weights (GET /models/{id}/weights) load into PyTorch.");
-        var name = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => m.Name).FirstOrDefaultAsync(ct);
-        return TypedResults.File(OnnxExporter.Export(model), "application/octet-stream", $"{DownloadName(name, id)}.onnx");
+        if (OnnxExporter.Unsupported(model.Config) is { } reason) return Problems.Conflict(reason + " The safetensors weights (GET /models/{reference}/weights) load into PyTorch.");
+        var named = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => new { m.Name, m.Version }).FirstOrDefaultAsync(ct);
+        return TypedResults.File(OnnxExporter.Export(model), "application/octet-stream", $"{DownloadName(named?.Name, named?.Version, id)}.onnx");
     }
 
     /// <summary>The model's name with anything but letters, digits, '-' and '_' replaced, or its id.</summary>
-    private static string DownloadName(string? name, Guid id) =>
-        string.IsNullOrWhiteSpace(name) ? id.ToString() : string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_'));
+    private static string DownloadName(string? name, int? version, Guid id) =>
+        string.IsNullOrWhiteSpace(name) ? id.ToString()
+        : string.Concat(name.Select(c => char.IsLetterOrDigit(c) || c is '-' or '_' ? c : '_')) + (version is { } v ? $"-v{v}" : "");
 
-    private static async Task<Results<NoContent, NotFoundProblem>> DeleteAsync(Guid id, RnnDbContext db, ModelCache cache, CancellationToken ct)
+    private static async Task<Results<NoContent, NotFoundProblem, ConflictProblem, ProblemHttpResult>> DeleteAsync(
+        string reference, RnnDbContext db, ModelCache cache, CancellationToken ct)
     {
-        var deleted = await db.Models.Where(m => m.Id == id).ExecuteDeleteAsync(ct);
-        cache.Evict(id);
-        return deleted == 0 ? Problems.NotFound($"No model {id}.") : TypedResults.NoContent();
+        var lookup = await ModelResolver.ResolveAsync(db, reference, "reference", ct);
+        if (lookup.Problem is { } problem) return problem;
+        var id = lookup.Id!.Value;
+        int deleted;
+        try
+        {
+            // One statement: an alias set between a check and the delete cannot slip through (the foreign key backs this up).
+            deleted = await db.Models.Where(m => m.Id == id && !db.ModelAliases.Any(a => a.ModelId == m.Id)).ExecuteDeleteAsync(ct);
+        }
+        catch (DbException)
+        {
+            deleted = 0;
+        }
+        if (deleted == 1)
+        {
+            cache.Evict(id);
+            return TypedResults.NoContent();
+        }
+        var aliases = await db.ModelAliases.AsNoTracking().Where(a => a.ModelId == id).ToListAsync(ct);
+        if (aliases.Count > 0)
+            return RegistryProblems.Conflict("reference", $"The alias(es) {string.Join(", ", aliases.Select(a => $"{a.Name}@{a.Alias}"))} point at this model; " +
+                "move or delete them first (PUT or DELETE /models/{name}/aliases/{alias}).");
+        return Problems.NotFound($"No model {id}.");
     }
 }

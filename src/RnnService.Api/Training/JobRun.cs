@@ -7,11 +7,14 @@ public sealed class JobRun(JobLease lease) : IDisposable
     private volatile bool _cancelRequested;
     private volatile bool _leaseLost;
     private volatile bool _stopRequested;
+    private volatile bool _pauseRequested;
 
     public JobLease Lease { get; } = lease;
     public Guid JobId => Lease.JobId;
     public CancellationToken Token => _cancellation.Token;
     public EpochBuffer Epochs { get; } = new();
+    /// <summary>The training data's fingerprint, for the model's reproducibility record; set once the data is loaded.</summary>
+    public (string Sha256, long Bytes)? DatasetFingerprint { get; set; }
     /// <summary>One writer at a time per run, so a checkpoint is always written after every epoch before it.</summary>
     public SemaphoreSlim WriteLock { get; } = new(1, 1);
 
@@ -19,6 +22,15 @@ public sealed class JobRun(JobLease lease) : IDisposable
     public bool LeaseLost => _leaseLost;
     /// <summary>The replica is shutting down: checkpoint after the current epoch, then hand the job back.</summary>
     public bool StopRequested => _stopRequested;
+
+    /// <summary>A user asked to pause: the run stops like at shutdown (checkpoint, then stop), and ends paused.</summary>
+    public bool PauseRequested => _pauseRequested;
+
+    public void RequestPause(TimeSpan grace)
+    {
+        _pauseRequested = true;
+        RequestStop(grace);
+    }
 
     public void RequestCancel()
     {

@@ -6,6 +6,7 @@ using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
 using RnnService.Api.Models;
 using RnnService.Api.Monitoring;
+using RnnService.Engine.Models;
 using RnnService.Engine.Training;
 
 namespace RnnService.Api.Training;
@@ -96,6 +97,7 @@ public sealed class JobRunner(
     {
         var hyperparameters = job.GetHyperparameters();
         var data = datasets.Load(job.Dataset);
+        run.DatasetFingerprint = ReproducibilityRecord.Fingerprint(data);
         var resumeFrom = LoadCheckpoint(run);
         var from = resumeFrom?.Epoch ?? 0;
         if (!store.BeginRunAsync(run.Lease, from, resumeFrom is not null, run.Token).GetAwaiter().GetResult()) LoseLease(run);
@@ -126,7 +128,16 @@ public sealed class JobRunner(
                 }
             },
         };
-        return Trainer.Train(job.Task, job.Architecture, hyperparameters, data, callbacks, resumeFrom, run.Token);
+        return Trainer.Train(job.Task, job.Architecture, hyperparameters, data, callbacks, resumeFrom, run.Token, LoadBaseModel(job, run));
+    }
+
+    /// <summary>Fine-tuning: the model the job starts from (also when it resumes, for its vocabulary).</summary>
+    private RnnModel? LoadBaseModel(TrainingJob job, JobRun run)
+    {
+        if (job.InitFromModelId is not { } id) return null;
+        var bytes = store.LoadModelWeightsAsync(id, run.Token).GetAwaiter().GetResult()
+            ?? throw new InvalidOperationException($"The base model {id} (initFrom) was deleted before the job could start from it.");
+        return RnnModel.FromSafetensors(bytes);
     }
 
     private TrainingCheckpoint? LoadCheckpoint(JobRun run)
@@ -217,7 +228,12 @@ public sealed class JobRunner(
                         }
                         if (state == LeaseState.CancelRequested) run.RequestCancel();
                     }
-                    else if (!run.CancelRequested && await store.IsCancelRequestedAsync(run.JobId, stop)) run.RequestCancel();
+                    else if (!run.CancelRequested)
+                    {
+                        var requested = await store.ReadStopRequestAsync(run.JobId, stop);
+                        if (requested == StopRequest.Cancel) run.RequestCancel();
+                        else if (requested == StopRequest.Pause && !run.PauseRequested) run.RequestPause(Options.LeaseDuration);
+                    }
                     failing = false;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)
@@ -247,9 +263,10 @@ public sealed class JobRunner(
             ({ } r, _) => ("succeeded", StoreModel(job, r, epochs, run)),
             (null, { } e) => ("failed", ct => store.FinishAsync(run.Lease, JobStatus.Failed, e, epochs, ct)),
             _ when run.CancelRequested => ("cancelled", ct => store.FinishAsync(run.Lease, JobStatus.Cancelled, null, epochs, ct)),
+            _ when run.PauseRequested => ("paused", ct => store.PauseAsync(run.Lease, epochs, ct)),
             _ => ("returned to the queue", (Func<CancellationToken, Task<bool>>)(ct => store.ReleaseAsync(run.Lease, ct))),
         };
-        var deadline = DateTime.UtcNow + (run.StopRequested ? StopGrace : Options.LeaseDuration);
+        var deadline = DateTime.UtcNow + (run.StopRequested && !run.PauseRequested ? StopGrace : Options.LeaseDuration);
         for (var delay = TimeSpan.FromMilliseconds(100); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond * 2)))
         {
             try
@@ -292,12 +309,17 @@ public sealed class JobRunner(
             Id = Guid.NewGuid(),
             JobId = job.Id,
             Name = job.Name,
+            ParentModelId = job.InitFromModelId,
             Task = job.Task,
             Architecture = job.Architecture,
             Dataset = job.Dataset,
             VocabularySize = model.Config.VocabularySize,
             ParameterCount = model.ParameterCount,
             ConfigJson = JsonSerializer.Serialize(model.Config, ApiJson.Options),
+            ReproducibilityJson = run.DatasetFingerprint is not { } fingerprint ? null : JsonSerializer.Serialize(
+                new ReproducibilityRecord(job.Task, job.Architecture, job.Dataset, fingerprint.Sha256, fingerprint.Bytes,
+                    model.Config.Hyperparameters.Seed, model.Config.Hyperparameters, job.InitFromModelId,
+                    ReproducibilityRecord.CurrentServiceVersion, ReproducibilityRecord.CurrentThreads), ApiJson.Options),
             FinalMetricsJson = last is null ? null : JsonSerializer.Serialize(EpochMetric.From(job.Id, last, DateTime.UtcNow).AsResponse(), ApiJson.Options),
             CreatedAt = DateTime.UtcNow,
         };

@@ -16,6 +16,7 @@ namespace RnnService.Api.Training;
 public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions<WorkerOptions> options, ILogger<JobStore> logger)
 {
     private const long EnqueueLockKey = 0x526e6e4a6f6273; // "RnnJobs": serialises enqueues across replicas on PostgreSQL
+    private const long VersionLockKey = 0x526e6e56657273; // "RnnVers": serialises version numbering across replicas on PostgreSQL
     private WorkerOptions Options => options.Value;
 
     /// <summary>The fencing condition: the job is running under this lease.</summary>
@@ -101,6 +102,13 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
         }
     }
 
+    /// <summary>A model's weights file (the base of a fine-tuning job); null when the model is gone.</summary>
+    public async Task<byte[]?> LoadModelWeightsAsync(Guid modelId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await db.ModelWeights.AsNoTracking().Where(w => w.ModelId == modelId).Select(w => w.Bytes).FirstOrDefaultAsync(ct);
+    }
+
     /// <summary>The job's latest checkpoint, if it has one.</summary>
     public async Task<Checkpoint?> LoadCheckpointAsync(Guid jobId, CancellationToken ct)
     {
@@ -175,7 +183,67 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
     private static Task<bool> IsCancelRequestedAsync(RnnDbContext db, Guid jobId, CancellationToken ct) =>
         db.TrainingJobs.AnyAsync(j => j.Id == jobId && j.CancelRequested, ct);
 
-    /// <summary>The job succeeded: its remaining epochs, the model and its weights are stored with the lease check, or nothing is.</summary>
+    /// <summary>What a user asked of the running job, read often by the replica that runs it: cancel wins over pause.</summary>
+    public async Task<StopRequest> ReadStopRequestAsync(Guid jobId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var flags = await db.TrainingJobs.Where(j => j.Id == jobId).Select(j => new { j.CancelRequested, j.PauseRequested }).FirstOrDefaultAsync(ct);
+        return flags is null ? StopRequest.None : flags.CancelRequested ? StopRequest.Cancel : flags.PauseRequested ? StopRequest.Pause : StopRequest.None;
+    }
+
+    /// <summary>The run stopped at a pause request after its checkpoint: the job waits, paused, until it is resumed
+    /// (the checkpoint stays, so it continues exactly where it stopped).</summary>
+    public async Task<bool> PauseAsync(JobLease lease, IReadOnlyList<EpochMetric> epochs, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var lastEpoch = epochs.Count > 0 ? epochs[^1].Epoch : (int?)null;
+        var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => s
+            .SetProperty(j => j.Status, JobStatus.Paused).SetProperty(j => j.PauseRequested, false)
+            .SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch).SetProperty(j => j.EtaSeconds, (double?)null)
+            .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        if (owned == 0) return false;
+        await AddEpochsAsync(db, lease.JobId, epochs, ct);
+        await db.SaveChangesAsync(ct);
+        await transaction.CommitAsync(ct);
+        return true;
+    }
+
+    /// <summary>A user asked to pause: a queued job is paused at once; a running one is marked, and the replica that
+    /// runs it checkpoints and marks it paused (it reads the mark within Worker:ProgressInterval).</summary>
+    public async Task<PauseOutcome> RequestPauseAsync(Guid jobId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var pausedQueued = await db.TrainingJobs.Where(j => j.Id == jobId && j.Status == JobStatus.Queued)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Paused).SetProperty(j => j.EtaSeconds, (double?)null), ct);
+        if (pausedQueued == 1) return PauseOutcome.Paused;
+        var marked = await db.TrainingJobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running && !j.CancelRequested)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.PauseRequested, true), ct);
+        if (marked == 1) return PauseOutcome.Requested;
+        var status = await db.TrainingJobs.Where(j => j.Id == jobId).Select(j => (JobStatus?)j.Status).FirstOrDefaultAsync(ct);
+        return status switch
+        {
+            null => PauseOutcome.NotFound,
+            JobStatus.Paused => PauseOutcome.AlreadyPaused,
+            _ => PauseOutcome.NotPausable,
+        };
+    }
+
+    /// <summary>A paused job goes back to the queue; the worker that claims it resumes from its checkpoint.
+    /// Null when there is no such job; otherwise the status it had (only Paused was changed).</summary>
+    public async Task<JobStatus?> ResumeAsync(Guid jobId, CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var resumed = await db.TrainingJobs.Where(j => j.Id == jobId && j.Status == JobStatus.Paused)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.PauseRequested, false)
+                .SetProperty(j => j.Worker, (string?)null), ct);
+        if (resumed == 1) return JobStatus.Paused;
+        return await db.TrainingJobs.Where(j => j.Id == jobId).Select(j => (JobStatus?)j.Status).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>The job succeeded: its remaining epochs, the model and its weights are stored with the lease check, or nothing is.
+    /// A named model gets the next version of its name here, in the same transaction; the unique (name, version) index
+    /// makes a second replica that raced for the same number fail, and the runner's retry of this write numbers it again.</summary>
     public async Task<bool> SucceedAsync(JobLease lease, IReadOnlyList<EpochMetric> epochs, Model model, ModelWeights weights,
         int finalEpoch, CancellationToken ct)
     {
@@ -188,6 +256,11 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
             .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
         if (owned == 0) return false;
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
+        if (model.Name is { } name)
+        {
+            if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({VersionLockKey})", ct);
+            model.Version = (await db.Models.Where(m => m.Name == name).MaxAsync(m => m.Version, ct) ?? 0) + 1;
+        }
         db.Models.Add(model);
         db.ModelWeights.Add(weights);
         await db.SaveChangesAsync(ct);
@@ -267,7 +340,7 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = DateTime.UtcNow;
-        var cancelledQueued = await db.TrainingJobs.Where(j => j.Id == jobId && j.Status == JobStatus.Queued)
+        var cancelledQueued = await db.TrainingJobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Paused))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
                 .SetProperty(j => j.CancelRequested, true).SetProperty(j => j.FinishedAt, now), ct);
         if (cancelledQueued == 1) return CancelOutcome.Cancelled;

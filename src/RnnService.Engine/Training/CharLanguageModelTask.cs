@@ -21,9 +21,13 @@ internal sealed class CharLanguageModelTask : TrainingTask
     private int[] _tokens = [], _targets = [], _lengths = [];
     private float[] _h = [], _c = [];
 
-    public CharLanguageModelTask(TextCorpus corpus, Hyperparameters hp) : base(hp)
+    /// <param name="alphabet">A fine-tuned model's vocabulary (its base model's); null builds one from the corpus.</param>
+    public CharLanguageModelTask(TextCorpus corpus, Hyperparameters hp, IReadOnlyList<string>? alphabet = null) : base(hp)
     {
-        _tokenizer = CharTokenizer.Build(corpus.Text, corpus.LineMode);
+        _tokenizer = alphabet is null ? CharTokenizer.Build(corpus.Text, corpus.LineMode) : new CharTokenizer(alphabet);
+        if (_tokenizer.LineMode != corpus.LineMode)
+            throw new ArgumentException($"The base model was trained on {(_tokenizer.LineMode ? "lines" : "continuous text")}; this corpus is " +
+                $"{(corpus.LineMode ? "lines" : "continuous text")}.", "initFrom");
         _defaultPrompt = corpus.Text[..1];
         if (corpus.LineMode)
         {

@@ -14,7 +14,8 @@ internal sealed class SentimentTask : TrainingTask
     private int[] _tokens = [], _lengths = [];
     private float[] _labels = [], _probabilities = [];
 
-    public SentimentTask(SentimentData data, Hyperparameters hp) : base(hp)
+    /// <param name="vocabulary">A fine-tuned model's vocabulary (its base model's); null builds one from the training texts.</param>
+    public SentimentTask(SentimentData data, Hyperparameters hp, IReadOnlyList<string>? vocabulary = null) : base(hp)
     {
         IReadOnlyList<SentimentExample> train, validation;
         if (data.Test is { Count: > 0 })
@@ -28,7 +29,7 @@ internal sealed class SentimentTask : TrainingTask
             train = t.Select(i => data.Train[i]).ToList();
             validation = v.Select(i => data.Train[i]).ToList();
         }
-        _tokenizer = WordTokenizer.Build(train.Select(e => e.Text), hp.MaxVocabulary);
+        _tokenizer = vocabulary is null ? WordTokenizer.Build(train.Select(e => e.Text), hp.MaxVocabulary) : new WordTokenizer(vocabulary);
         _train = train.Select(e => SentimentClassifier.EncodeForModel(_tokenizer, e.Text, hp.MaxSequenceLength, null)).ToArray();
         _trainLabels = train.Select(e => (float)e.Label).ToArray();
         _validation = validation.Select(e => SentimentClassifier.EncodeForModel(_tokenizer, e.Text, hp.MaxSequenceLength, null)).ToArray();

@@ -15,14 +15,17 @@ public static class Trainer
     /// <exception cref="ArgumentException">Bad hyper-parameters (ParamName names the field), architecture, or data.</exception>
     /// <exception cref="OperationCanceledException">Cancelled; checked between batches.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
+    /// <param name="initFrom">Fine-tuning: start from this model's weights and vocabulary (words or characters the
+    /// data has beyond it read as &lt;unk&gt;); it must have the same task, architecture and sizes (else an
+    /// ArgumentException with ParamName "initFrom").</param>
     /// <exception cref="InsufficientMemoryException">Ran out of memory; the message says which settings to reduce.</exception>
     public static TrainingResult Train(TaskKind task, Architecture architecture, Hyperparameters hyperparameters,
         TrainingData data, TrainingCallbacks? callbacks = null, TrainingCheckpoint? resumeFrom = null,
-        CancellationToken cancellationToken = default)
+        CancellationToken cancellationToken = default, RnnModel? initFrom = null)
     {
         try
         {
-            return TrainUnguarded(task, architecture, hyperparameters, data, callbacks, resumeFrom, cancellationToken);
+            return TrainUnguarded(task, architecture, hyperparameters, data, callbacks, resumeFrom, cancellationToken, initFrom);
         }
         catch (OutOfMemoryException ex) when (ex is not InsufficientMemoryException)
         {
@@ -36,7 +39,8 @@ public static class Trainer
     }
 
     private static TrainingResult TrainUnguarded(TaskKind task, Architecture architecture, Hyperparameters hyperparameters,
-        TrainingData data, TrainingCallbacks? callbacks, TrainingCheckpoint? resumeFrom, CancellationToken cancellationToken)
+        TrainingData data, TrainingCallbacks? callbacks, TrainingCheckpoint? resumeFrom, CancellationToken cancellationToken,
+        RnnModel? initFrom)
     {
         ArgumentNullException.ThrowIfNull(hyperparameters);
         ArgumentNullException.ThrowIfNull(data);
@@ -45,8 +49,8 @@ public static class Trainer
         if (!Enum.IsDefined(architecture)) throw new ArgumentException($"Unknown architecture {architecture}.", nameof(architecture));
         TrainingTask job = (task, data) switch
         {
-            (TaskKind.Sentiment, SentimentData d) => new SentimentTask(d, hp),
-            (TaskKind.CharLm, TextCorpus c) => new CharLanguageModelTask(c, hp),
+            (TaskKind.Sentiment, SentimentData d) => new SentimentTask(d, hp, initFrom?.Config.Vocabulary),
+            (TaskKind.CharLm, TextCorpus c) => new CharLanguageModelTask(c, hp, initFrom?.Config.Vocabulary),
             (TaskKind.Sentiment or TaskKind.CharLm, _) => throw new ArgumentException($"A {task} model cannot train on {data.GetType().Name}.", nameof(data)),
             _ => throw new ArgumentException($"Unknown task {task}.", nameof(task)),
         };
@@ -56,6 +60,12 @@ public static class Trainer
         var p = network.Parameters;
         var rng = new Rng(hp.Seed);
         network.Initialize(rng);
+        if (initFrom != null)
+        {
+            RequireSameShape(initFrom.Config, config);
+            initFrom.Network.Parameters.Values.CopyTo(p.Values, 0);
+            p.MarkChanged();
+        }
         Optimizer optimizer = hp.Optimizer == OptimizerKind.Adam
             ? new Adam(p.Count, hp.LearningRate, weightDecay: hp.WeightDecay)
             : new Sgd(p.Count, hp.LearningRate, hp.Momentum);
@@ -126,6 +136,17 @@ public static class Trainer
         if (model is CharLanguageModel lm && data is TextCorpus { LineMode: true } corpus)
             lm.TrainingLines = Sampling.TrainingLineSet.FromLines(Tokenizers.CharTokenizer.SplitLines(corpus.Text));
         return new TrainingResult(model, history, stoppedEarly);
+    }
+
+    /// <summary>Fine-tuning keeps the base model's layout; its vocabulary is already the task's.</summary>
+    private static void RequireSameShape(ModelConfig baseModel, ModelConfig current)
+    {
+        bool same = baseModel.Task == current.Task && baseModel.Architecture == current.Architecture
+            && baseModel.VocabularySize == current.VocabularySize && baseModel.EmbeddingSize == current.EmbeddingSize
+            && baseModel.HiddenSize == current.HiddenSize && baseModel.Layers == current.Layers && baseModel.OutputSize == current.OutputSize;
+        if (!same)
+            throw new ArgumentException($"The base model is a {baseModel.Task} {baseModel.Architecture} model with embedding {baseModel.EmbeddingSize}, " +
+                $"hidden {baseModel.HiddenSize} and {baseModel.Layers} layer(s); fine-tuning needs the same task, architecture and sizes.", "initFrom");
     }
 
     /// <summary>A checkpoint must come from the same model shape and vocabulary; the epoch count may grow.</summary>

@@ -18,5 +18,7 @@ public sealed class ModelConfiguration : IEntityTypeConfiguration<Model>
         model.Property(m => m.Name).HasMaxLength(200);
         model.Property(m => m.Dataset).HasMaxLength(64);
         model.HasIndex(m => m.CreatedAt);
+        // Two replicas storing models of one name at once cannot both make the same version.
+        model.HasIndex(m => new { m.Name, m.Version }).IsUnique();
     }
 }

@@ -146,6 +146,9 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<Guid?>("InitFromModelId")
+                        .HasColumnType("uuid");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("timestamp with time zone");
 
@@ -159,6 +162,9 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.Property<string>("Name")
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
+
+                    b.Property<bool>("PauseRequested")
+                        .HasColumnType("boolean");
 
                     b.Property<string>("RequestHash")
                         .HasMaxLength(64)
@@ -236,10 +242,19 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.Property<long>("ParameterCount")
                         .HasColumnType("bigint");
 
+                    b.Property<Guid?>("ParentModelId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("ReproducibilityJson")
+                        .HasColumnType("text");
+
                     b.Property<string>("Task")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<int?>("Version")
+                        .HasColumnType("integer");
 
                     b.Property<int>("VocabularySize")
                         .HasColumnType("integer");
@@ -251,7 +266,70 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.HasIndex("JobId")
                         .IsUnique();
 
+                    b.HasIndex("Name", "Version")
+                        .IsUnique();
+
                     b.ToTable("Models");
+                });
+
+            modelBuilder.Entity("RnnService.Api.Models.ModelAlias", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Alias")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("uuid");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Name", "Alias");
+
+                    b.HasIndex("ModelId");
+
+                    b.ToTable("ModelAliases");
+                });
+
+            modelBuilder.Entity("RnnService.Api.Models.ModelAliasChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("bigint");
+
+                    NpgsqlPropertyBuilderExtensions.UseIdentityByDefaultColumn(b.Property<long>("Id"));
+
+                    b.Property<string>("Alias")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid?>("ModelId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int?>("Version")
+                        .HasColumnType("integer");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name", "Id");
+
+                    b.ToTable("ModelAliasChanges");
                 });
 
             modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
@@ -311,6 +389,15 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
                         .WithMany()
                         .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RnnService.Api.Models.ModelAlias", b =>
+                {
+                    b.HasOne("RnnService.Api.Models.Model", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

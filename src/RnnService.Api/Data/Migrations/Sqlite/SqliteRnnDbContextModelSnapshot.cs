@@ -141,6 +141,9 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("InitFromModelId")
+                        .HasColumnType("TEXT");
+
                     b.Property<DateTime?>("LeaseExpiresAt")
                         .HasColumnType("TEXT");
 
@@ -154,6 +157,9 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.Property<string>("Name")
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
+
+                    b.Property<bool>("PauseRequested")
+                        .HasColumnType("INTEGER");
 
                     b.Property<string>("RequestHash")
                         .HasMaxLength(64)
@@ -231,10 +237,19 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.Property<long>("ParameterCount")
                         .HasColumnType("INTEGER");
 
+                    b.Property<Guid?>("ParentModelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("ReproducibilityJson")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Task")
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("Version")
+                        .HasColumnType("INTEGER");
 
                     b.Property<int>("VocabularySize")
                         .HasColumnType("INTEGER");
@@ -246,7 +261,68 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.HasIndex("JobId")
                         .IsUnique();
 
+                    b.HasIndex("Name", "Version")
+                        .IsUnique();
+
                     b.ToTable("Models");
+                });
+
+            modelBuilder.Entity("RnnService.Api.Models.ModelAlias", b =>
+                {
+                    b.Property<string>("Name")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Alias")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("ModelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("UpdatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Name", "Alias");
+
+                    b.HasIndex("ModelId");
+
+                    b.ToTable("ModelAliases");
+                });
+
+            modelBuilder.Entity("RnnService.Api.Models.ModelAliasChange", b =>
+                {
+                    b.Property<long>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Alias")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("At")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid?>("ModelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("Version")
+                        .HasColumnType("INTEGER");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("Name", "Id");
+
+                    b.ToTable("ModelAliasChanges");
                 });
 
             modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
@@ -306,6 +382,15 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
                         .WithMany()
                         .HasForeignKey("JobId")
+                        .OnDelete(DeleteBehavior.Restrict)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RnnService.Api.Models.ModelAlias", b =>
+                {
+                    b.HasOne("RnnService.Api.Models.Model", null)
+                        .WithMany()
+                        .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });

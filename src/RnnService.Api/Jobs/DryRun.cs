@@ -1,0 +1,28 @@
+using RnnService.Api.Datasets;
+using RnnService.Api.Training;
+using RnnService.Engine.Models;
+using RnnService.Engine.Training;
+
+namespace RnnService.Api.Jobs;
+
+/// <summary>What POST /train?dryRun=true answers: the job as it would run, and its cost on this machine.</summary>
+/// <param name="EstimatedMemoryBytes">Upper estimate: weights, gradients, optimizer state and one batch's activations.</param>
+/// <param name="EstimatedSecondsPerEpoch">The fastest warm epoch of about a second of training on a slice of the data here, scaled to the whole set.</param>
+/// <param name="EstimatedSeconds">Per epoch times epochs (early stopping may end sooner).</param>
+/// <param name="TimedExamples">Examples in the timed slice (texts, lines, or characters of a continuous text).</param>
+public sealed record DryRunResponse(TaskKind Task, Architecture Architecture, string Dataset, Hyperparameters Hyperparameters,
+    Guid? InitFromModelId, long ParameterCount, long EstimatedMemoryBytes, double EstimatedSecondsPerEpoch, double EstimatedSeconds,
+    int TimedExamples);
+
+public static class DryRun
+{
+    /// <summary>Times a few batches on a worker thread; nothing is stored.</summary>
+    public static async Task<DryRunResponse> EstimateAsync(TaskKind task, Architecture architecture, string dataset, Hyperparameters hp,
+        Guid? initFrom, DatasetCatalog datasets, JobStore store, CancellationToken ct)
+    {
+        var baseModel = initFrom is { } id && await store.LoadModelWeightsAsync(id, ct) is { } bytes ? RnnModel.FromSafetensors(bytes) : null;
+        var estimate = await Task.Run(() => TrainingEstimator.Estimate(task, architecture, hp, datasets.Load(dataset), baseModel, cancellationToken: ct), ct);
+        return new DryRunResponse(task, architecture, dataset, hp, initFrom, estimate.ParameterCount, estimate.MemoryBytes,
+            Math.Round(estimate.SecondsPerEpoch, 3), Math.Round(estimate.SecondsPerEpoch * hp.Epochs, 1), estimate.TimedExamples);
+    }
+}

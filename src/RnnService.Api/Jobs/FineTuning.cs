@@ -1,0 +1,48 @@
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.EntityFrameworkCore;
+using RnnService.Api.Data;
+using RnnService.Api.Infrastructure;
+using RnnService.Api.Models;
+using RnnService.Engine.Models;
+using RnnService.Engine.Training;
+
+namespace RnnService.Api.Jobs;
+
+/// <summary>The base of a fine-tuning job, as POST /train checks it: the model initFrom names and its config.</summary>
+public sealed record FineTuneBase(Guid ModelId, ModelConfig Config)
+{
+    /// <summary>Resolves initFrom; a problem naming initFrom or architecture when it cannot be the base of this job.</summary>
+    public static async Task<(FineTuneBase? Base, ProblemHttpResult? Problem)> FindAsync(
+        RnnDbContext db, string reference, TaskKind task, Architecture? architecture, CancellationToken ct)
+    {
+        var lookup = await ModelResolver.ResolveAsync(db, reference, "initFrom", ct);
+        if (lookup.Problem is { } problem) return (null, problem);
+        var id = lookup.Id!.Value;
+        var configJson = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => m.ConfigJson).FirstOrDefaultAsync(ct);
+        if (configJson is null) return (null, RegistryProblems.NotFound("initFrom", $"No model {id}."));
+        var config = JsonSerializer.Deserialize<ModelConfig>(configJson, ApiJson.Options)!;
+        if (config.Task != task)
+            return (null, RegistryProblems.Invalid("initFrom", $"The base model is a {Lower(config.Task)} model; this job's task is {Lower(task)}."));
+        if (architecture is { } wanted && wanted != config.Architecture)
+            return (null, RegistryProblems.Invalid("architecture",
+                $"The base model (initFrom) is {Lower(config.Architecture)}; fine-tuning keeps the architecture (omit it, or give {Lower(config.Architecture)})."));
+        return (new FineTuneBase(id, config), null);
+    }
+
+    /// <summary>The sizes come from the base model; a request that asks for other sizes gets an error naming each field.</summary>
+    public Hyperparameters ApplySizes(HyperparametersRequest? request, Hyperparameters merged, Dictionary<string, string[]> errors)
+    {
+        void Same(string field, int? asked, int actual)
+        {
+            if (asked is { } value && value != actual)
+                errors[$"hyperparameters.{field}"] = [$"The base model (initFrom) has {field} {actual}; fine-tuning keeps it (omit it, or give {actual})."];
+        }
+        Same("embeddingSize", request?.EmbeddingSize, Config.EmbeddingSize);
+        Same("hiddenSize", request?.HiddenSize, Config.HiddenSize);
+        Same("layers", request?.Layers, Config.Layers);
+        return merged with { EmbeddingSize = Config.EmbeddingSize, HiddenSize = Config.HiddenSize, Layers = Config.Layers };
+    }
+
+    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
+}

@@ -1,0 +1,80 @@
+using System.Net;
+using System.Text.Json;
+
+namespace RnnService.Api.Tests;
+
+/// <summary>POST /train with initFrom: a job that starts from a stored model's weights and vocabulary.</summary>
+public sealed class FineTuneTests
+{
+    private static object Base() =>
+        new { task = "sentiment", dataset = "toy-sentiment", name = "toy", hyperparameters = new { epochs = 30, hiddenSize = 16 } };
+
+    [Fact]
+    public async Task AFineTunedVersionStartsFromItsBaseKeepsItsSizesAndRecordsItsParent()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var baseJob = await client.WaitForSuccessAsync((await client.TrainAsync(Base())).Id());
+        var baseId = baseJob.Id("modelId");
+
+        var queued = await client.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", name = "toy", initFrom = "toy", hyperparameters = new { epochs = 1 } });
+        Assert.Equal(baseId, queued.Id("initFromModelId"));
+        Assert.Equal(16, queued.GetProperty("hyperparameters").GetProperty("hiddenSize").GetInt32());
+        Assert.Equal("lstm", queued.GetProperty("architecture").GetString());
+        var tuned = await client.WaitForSuccessAsync(queued.Id());
+
+        var model = await (await client.GetAsync("/models/toy")).OkJsonAsync();
+        Assert.Equal((tuned.Id("modelId"), 2, baseId), (model.Id(), model.GetProperty("version").GetInt32(), model.Id("parentModelId")));
+        var history = await (await client.GetAsync("/models/toy/history")).OkJsonAsync();
+        Assert.Equal(baseId, history.GetProperty("versions")[1].Id("parentModelId"));
+        Assert.Equal(JsonValueKind.Null, history.GetProperty("versions")[0].GetProperty("parentModelId").ValueKind);
+
+        // Its one epoch starts where 30 epochs of the base ended, far below a fresh model's first epoch.
+        var baseFirst = (await (await client.GetAsync($"/jobs/{baseJob.Id()}/metrics")).OkJsonAsync())[0].GetProperty("trainLoss").GetDouble();
+        var tunedFirst = (await (await client.GetAsync($"/jobs/{tuned.Id()}/metrics")).OkJsonAsync())[0].GetProperty("trainLoss").GetDouble();
+        Assert.True(tunedFirst < baseFirst / 4, $"fine-tuned first epoch {tunedFirst}, the base's first epoch {baseFirst}");
+    }
+
+    [Fact]
+    public async Task FineTuningOnAnotherDatasetKeepsTheBaseVocabularyAndMarksNewWordsUnknown()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var baseId = (await client.WaitForSuccessAsync((await client.TrainAsync(Base())).Id())).Id("modelId");
+        var csv = "text,label\n" + string.Concat(Enumerable.Repeat("a splendid film,1\na dreadful film,0\n", 10));
+        await (await client.PostJsonAsync("/datasets", new { name = "films", task = "sentiment", format = "csv", content = csv }))
+            .OkJsonAsync(HttpStatusCode.Created);
+
+        var tuned = await client.WaitForSuccessAsync((await client.TrainAsync(
+            new { task = "sentiment", dataset = "films", initFrom = baseId.ToString(), hyperparameters = new { epochs = 2 } })).Id());
+
+        var baseModel = await (await client.GetAsync($"/models/{baseId}")).OkJsonAsync();
+        var tunedModel = await (await client.GetAsync($"/models/{tuned.Id("modelId")}")).OkJsonAsync();
+        Assert.Equal(baseModel.GetProperty("vocabularySize").GetInt32(), tunedModel.GetProperty("vocabularySize").GetInt32());
+        Assert.Equal(baseId, tunedModel.Id("parentModelId"));
+        var prediction = await (await client.PostJsonAsync("/predict", new { model = tuned.Id("modelId").ToString(), text = "a splendid film" })).OkJsonAsync();
+        Assert.Contains("splendid", prediction.GetProperty("predictions")[0].GetProperty("unknownWords").EnumerateArray().Select(w => w.GetString()));
+    }
+
+    [Fact]
+    public async Task ABaseThatDoesNotFitIsRejectedNamingTheField()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        await client.WaitForSuccessAsync((await client.TrainAsync(Base())).Id());
+
+        await (await client.PostJsonAsync("/train", new { task = "sentiment", dataset = "toy-sentiment", architecture = "gru", initFrom = "toy" }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "architecture");
+        await (await client.PostJsonAsync("/train", new { task = "sentiment", dataset = "toy-sentiment", initFrom = "toy", hyperparameters = new { hiddenSize = 32 } }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "hyperparameters.hiddenSize");
+        await (await client.PostJsonAsync("/train", new { task = "charlm", dataset = "hamlet", initFrom = "toy@1" }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "initFrom");
+        await (await client.PostJsonAsync("/train", new { task = "sentiment", dataset = "toy-sentiment", initFrom = "nope" }))
+            .AssertProblemAsync(HttpStatusCode.NotFound, "initFrom");
+        await (await client.PostJsonAsync("/train", new { task = "sentiment", dataset = "toy-sentiment", initFrom = "toy@7" }))
+            .AssertProblemAsync(HttpStatusCode.NotFound, "initFrom");
+        await (await client.PostJsonAsync("/train", new { task = "sentiment", dataset = "toy-sentiment", initFrom = Guid.NewGuid().ToString() }))
+            .AssertProblemAsync(HttpStatusCode.NotFound, "initFrom");
+        Assert.Equal(1, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
+    }
+}

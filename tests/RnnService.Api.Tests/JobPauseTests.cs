@@ -1,0 +1,91 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
+using RnnService.Api.Training;
+
+namespace RnnService.Api.Tests;
+
+public sealed class JobPauseTests
+{
+    /// <summary>Short epochs, so a pause lands well before the end; a fixed seed, so two runs can be compared.</summary>
+    private static object SeededNames() =>
+        new { task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 12, seed = 11 } };
+
+    [Fact]
+    public async Task APausedJobFreesTheWorkerAndOnceResumedEndsWithTheWeightsOfAnUninterruptedRun()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var paused = (await client.TrainAsync(SeededNames())).Id();
+        await client.WaitUntilAsync(paused, j => j.Status() == "running" && j.Epoch() >= 1);
+
+        var pause = await (await client.PostAsync($"/jobs/{paused}/pause", null)).OkJsonAsync();
+        Assert.Equal("paused", pause.Status());
+        var stoppedAt = pause.Epoch();
+        Assert.InRange(stoppedAt, 1, 11);
+        var running = factory.Services.GetRequiredService<RunningJobs>();
+        await Poll.UntilAsync(() => !running.IsRunning(paused), TimeSpan.FromSeconds(10), "the paused run to end");
+        await using (var db = factory.OpenDatabase())
+            Assert.Equal(stoppedAt, (await db.Checkpoints.SingleAsync(c => c.JobId == paused)).Epoch);
+
+        // The worker is free: a second job with the same settings runs to the end while the first waits.
+        var uninterrupted = await client.WaitForSuccessAsync((await client.TrainAsync(SeededNames())).Id());
+        var stillPaused = await (await client.GetAsync($"/jobs/{paused}")).OkJsonAsync();
+        Assert.Equal(("paused", stoppedAt), (stillPaused.Status(), stillPaused.Epoch()));
+
+        var resumed = await (await client.PostAsync($"/jobs/{paused}/resume", null)).OkJsonAsync();
+        Assert.Contains(resumed.Status(), new[] { "queued", "running" });
+        var finished = await client.WaitForSuccessAsync(paused);
+        Assert.Equal(stoppedAt, finished.GetProperty("resumedFromEpoch").GetInt32());
+        Assert.Equal(12, (await (await client.GetAsync($"/jobs/{paused}/metrics")).OkJsonAsync()).GetArrayLength());
+
+        var expected = await client.GetByteArrayAsync($"/models/{uninterrupted.Id("modelId")}/weights");
+        var actual = await client.GetByteArrayAsync($"/models/{finished.Id("modelId")}/weights");
+        Assert.Equal(expected, actual);
+    }
+
+    [Fact]
+    public async Task AQueuedJobIsPausedAtOnceAndRunsAfterItIsResumed()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var endless = (await client.TrainAsync(Jobs.Endless())).Id();
+        await client.WaitUntilAsync(endless, j => j.Status() == "running");
+        var waiting = (await client.TrainAsync(Jobs.Sentiment(epochs: 2))).Id();
+
+        var paused = await (await client.PostAsync($"/jobs/{waiting}/pause", null)).OkJsonAsync();
+        Assert.Equal("paused", paused.Status());
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, paused.GetProperty("startedAt").ValueKind);
+        var again = await (await client.PostAsync($"/jobs/{waiting}/pause", null)).OkJsonAsync();
+        Assert.Equal("paused", again.Status());
+        var listed = await (await client.GetAsync("/jobs?status=paused")).OkJsonAsync();
+        Assert.Equal([waiting], listed.GetProperty("items").EnumerateArray().Select(j => j.Id()));
+
+        Assert.Equal("queued", (await (await client.PostAsync($"/jobs/{waiting}/resume", null)).OkJsonAsync()).Status());
+        Assert.Equal("cancelled", (await (await client.PostAsync($"/jobs/{endless}/cancel", null)).OkJsonAsync()).Status());
+        await client.WaitForSuccessAsync(waiting);
+    }
+
+    [Fact]
+    public async Task PausingAFinishedJobOrResumingOneThatIsNotPausedIsAConflictNamingTheId()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var finished = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 1))).Id())).Id();
+        var pause = await (await client.PostAsync($"/jobs/{finished}/pause", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+        Assert.Contains("succeeded", pause.GetProperty("detail").GetString());
+        await (await client.PostAsync($"/jobs/{finished}/resume", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+
+        var endless = (await client.TrainAsync(Jobs.Endless())).Id();
+        await client.WaitUntilAsync(endless, j => j.Status() == "running");
+        var resume = await (await client.PostAsync($"/jobs/{endless}/resume", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+        Assert.Contains("running", resume.GetProperty("detail").GetString());
+        await (await client.PostAsync($"/jobs/{Guid.NewGuid()}/pause", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await client.PostAsync($"/jobs/{Guid.NewGuid()}/resume", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+
+        // A paused job can still be cancelled, and is then finished for good.
+        Assert.Equal("paused", (await (await client.PostAsync($"/jobs/{endless}/pause", null)).OkJsonAsync()).Status());
+        Assert.Equal("cancelled", (await (await client.PostAsync($"/jobs/{endless}/cancel", null)).OkJsonAsync()).Status());
+        await (await client.PostAsync($"/jobs/{endless}/resume", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+    }
+}
