@@ -43,7 +43,7 @@ public sealed class ReplicaTests
         const int epochs = 30;
         var id = (await set[0].Client.TrainAsync(new
         {
-            task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs, seed = 5 },
+            task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs, earlyStoppingPatience = epochs, seed = 5 },
         })).Id();
         var running = await set[0].Client.WaitUntilAsync(id, j => j.Status() == "running" && j.Epoch() >= 3, seconds: 120);
         var victim = set.ByName(running.GetProperty("worker").GetString()!);
@@ -113,7 +113,7 @@ public sealed class ReplicaTests
         for (var i = 0; i < 3; i++)
             ids.Add((await set[i % 2].Client.TrainAsync(new
             {
-                task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 12, seed = i },
+                task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 12, earlyStoppingPatience = 12, seed = i },
             })).Id());
         await set[0].Client.WaitUntilAsync(ids[0], j => j.Status() == "running" && j.Epoch() >= 1, seconds: 120);
 

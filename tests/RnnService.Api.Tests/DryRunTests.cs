@@ -16,13 +16,14 @@ public sealed class DryRunTests
 
         Assert.Equal(0, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
         Assert.Equal(24, estimate.GetProperty("hyperparameters").GetProperty("hiddenSize").GetInt32());
-        Assert.Equal(32, estimate.GetProperty("hyperparameters").GetProperty("batchSize").GetInt32()); // the engine's default
+        Assert.Equal(64, estimate.GetProperty("hyperparameters").GetProperty("batchSize").GetInt32()); // the default fitted to a line corpus
         Assert.True(estimate.GetProperty("estimatedSecondsPerEpoch").GetDouble() > 0, estimate.ToString());
         Assert.True(estimate.GetProperty("estimatedMemoryBytes").GetInt64() >= 16 * estimate.GetProperty("parameterCount").GetInt64(), estimate.ToString());
 
         var trained = await client.WaitForSuccessAsync((await client.TrainAsync(request)).Id());
         var model = await (await client.GetAsync($"/models/{trained.Id("modelId")}")).OkJsonAsync();
         Assert.Equal(model.GetProperty("parameterCount").GetInt64(), estimate.GetProperty("parameterCount").GetInt64());
+        Assert.Equal(trained.GetProperty("hyperparameters").ToString(), estimate.GetProperty("hyperparameters").ToString()); // what the job really ran with
     }
 
     [Fact]

@@ -144,7 +144,7 @@ public sealed class DashboardTests(DashboardFixture fixture)
         b.Click("#train-form button[type=submit]");
 
         var error = b.WaitFor(() => b.Find("#err-f-hyperparameters-hiddenSize") is { Text.Length: > 0 } e ? e : null, "the hiddenSize error");
-        Assert.Contains("between 1 and", error.Text);
+        Assert.Contains("must be positive", error.Text); // the engine's rule, reported by the service next to the field
         Assert.Equal("true", b.Find("#f-hyperparameters-hiddenSize").GetAttribute("aria-invalid"));
         Assert.Contains("err-f-hyperparameters-hiddenSize", b.Find("#f-hyperparameters-hiddenSize").GetAttribute("aria-describedby"));
         Assert.Equal("", b.Element("#err-f-hyperparameters-epochs").GetAttribute("textContent"));

@@ -14,7 +14,7 @@ public sealed class ExplainedPlaygroundTests(DashboardFixture fixture)
     {
         var b = _browser;
         b.Resize(1280, 900);
-        var (_, modelId) = await fixture.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", name = "toy explained", hyperparameters = new { epochs = 40 } });
+        var (_, modelId) = await fixture.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", name = "toy explained", hyperparameters = new { epochs = 40, earlyStoppingPatience = 40, weightDecay = 0 } });
 
         b.Go($"#/models/{modelId}");
         b.Fill("#f-text", "i am not happy this is bad");

@@ -91,7 +91,7 @@ export async function jobView(main, ctx, [id]) {
       if (again) { again = false; refresh(); }
     };
     followJob(ctx, id, {
-      onEpoch: m => { epochs.set(m.epoch, m); drawCharts(); refresh(); },
+      onEpochs: batch => { for (const m of batch) epochs.set(m.epoch, m); drawCharts(); refresh(); },
       onEnd: end => { job = end; drawHeader(); drawCharts(); toast(`Job ${end.status}`); },
     });
   }

@@ -54,7 +54,7 @@ export async function jobsView(main, ctx, _, query) {
     // Running jobs are followed live (a few at most: each stream holds one of the browser's connections).
     if (job.status === 'running' && !following.has(job.id) && following.size < 3) {
       following.set(job.id, followJob(ctx, job.id, {
-        onEpoch: () => refreshJob(job.id),
+        onEpochs: () => refreshJob(job.id),
         onEnd: end => { following.delete(job.id); show(end); },
       }));
     }
