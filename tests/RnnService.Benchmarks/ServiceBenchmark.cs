@@ -37,8 +37,10 @@ internal static class ServiceBenchmark
     public static IReadOnlyList<ServiceFigures> Run(TorchRunner? torch, MeasureSettings settings)
     {
         int rounds = Math.Clamp(settings.Rounds, 1, 3);   // whole training jobs: a few rounds are minutes already
-        var jobs = Jobs();
         using var host = ServiceHost.Start("service", new Dictionary<string, string>());
+        // The engine side runs with the settings the service really uses: the request merged over the defaults
+        // fitted to the dataset, as POST /train?dryRun=true reports them.
+        var jobs = Jobs().Select(job => job with { Hyperparameters = Effective(host, job.RequestJson) }).ToList();
 
         // Warm-up: one short job through the service and one short engine run of each kind (JIT, first-use setup).
         foreach (var job in jobs)
@@ -131,9 +133,29 @@ internal static class ServiceBenchmark
         return node.ToJsonString();
     }
 
+    private static readonly Dictionary<string, int> EngineEpochs = [];
+
+    private static readonly JsonSerializerOptions ApiJson = new(JsonSerializerDefaults.Web)
+    {
+        Converters = { new System.Text.Json.Serialization.JsonStringEnumConverter(JsonNamingPolicy.CamelCase) },
+    };
+
+    private static Hyperparameters Effective(ServiceHost host, string requestJson)
+    {
+        using var content = new StringContent(requestJson, System.Text.Encoding.UTF8, "application/json");
+        using var response = host.Client.PostAsync("/train?dryRun=true", content).GetAwaiter().GetResult();
+        var body = response.Content.ReadAsStringAsync().GetAwaiter().GetResult();
+        if (!response.IsSuccessStatusCode) throw new InvalidOperationException($"POST /train?dryRun=true answered {(int)response.StatusCode}: {body}");
+        return JsonDocument.Parse(body).RootElement.GetProperty("hyperparameters").Deserialize<Hyperparameters>(ApiJson)!;
+    }
+
     private static double ServiceSeconds(ServiceHost host, ServiceJob job)
     {
         var done = host.WaitForStatus(host.PostTrain(job.RequestJson), "succeeded", TimeSpan.FromMinutes(10));
+        // Early stopping may end a run before its epoch count; the same settings and seed stop at the same epoch.
+        var epochs = done.GetProperty("progress").GetProperty("epoch").GetInt32();
+        if (EngineEpochs.TryGetValue(job.Name, out var engineEpochs) && epochs != engineEpochs)
+            throw new InvalidOperationException($"{job.Name}: the service ran {epochs} epochs, the engine {engineEpochs}.");
         var started = done.GetProperty("startedAt").GetDateTime();
         var finished = done.GetProperty("finishedAt").GetDateTime();
         return (finished - started).TotalSeconds;
@@ -146,8 +168,7 @@ internal static class ServiceBenchmark
         var clock = Stopwatch.StartNew();
         var result = Trainer.Train(job.Task, Architecture.Lstm, job.Hyperparameters, data);
         clock.Stop();
-        if (result.History.Count != job.Epochs)
-            throw new InvalidOperationException($"{job.Name}: the engine ran {result.History.Count} epochs, expected {job.Epochs}.");
+        EngineEpochs[job.Name] = result.History.Count;
         return clock.Elapsed.TotalSeconds;
     }
 
