@@ -314,7 +314,9 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
             "Look for a replica that crashes on it (out of memory?).";
         var failed = await db.TrainingJobs.Where(expired).Where(j => j.RescueCount >= max)
             .ExecuteUpdateAsync(s => Ended(s, JobStatus.Failed, error, now), ct);
-        var requeued = await db.TrainingJobs.Where(expired)
+        // Each statement sees rows committed since the one before it: a job whose cancel is pending, or that used up
+        // its rescues, is never requeued here (the next pass cancels or fails it).
+        var requeued = await db.TrainingJobs.Where(expired).Where(j => !j.CancelRequested && j.RescueCount < max)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RescueCount, j => j.RescueCount + 1)
                 .SetProperty(j => j.EtaSeconds, (double?)null)
                 .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
