@@ -98,9 +98,15 @@ public sealed class JobRunner(
         var hyperparameters = job.GetHyperparameters();
         var data = datasets.Load(job.Dataset);
         run.DatasetFingerprint = ReproducibilityRecord.Fingerprint(data);
-        var resumeFrom = LoadCheckpoint(run);
+        // A job that never recorded an epoch has neither a checkpoint nor epoch rows to clear (both are written with
+        // CurrentEpoch, in one transaction): its run starts without the two round trips a resumed run needs.
+        TrainingCheckpoint? resumeFrom = null;
+        if (JobStore.HasRunBefore(job))
+        {
+            resumeFrom = LoadCheckpoint(run);
+            if (!store.BeginRunAsync(run.Lease, resumeFrom?.Epoch ?? 0, resumeFrom is not null, run.Token).GetAwaiter().GetResult()) LoseLease(run);
+        }
         var from = resumeFrom?.Epoch ?? 0;
-        if (!store.BeginRunAsync(run.Lease, from, resumeFrom is not null, run.Token).GetAwaiter().GetResult()) LoseLease(run);
         if (resumeFrom is not null) logger.LogInformation("Job {JobId}: resuming from the checkpoint after epoch {Epoch}.", job.Id, from);
 
         var sinceCheckpoint = Stopwatch.StartNew();
