@@ -45,7 +45,7 @@ public static class RnnServiceExtensions
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
             kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
 
-        services.AddOptions<DatabaseOptions>().Bind(configuration.GetSection(DatabaseOptions.Section));
+        // The provider is read from configuration once, while the services are registered (DatabaseSetup).
         services.AddRnnDatabase(configuration);
 
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
