@@ -13,7 +13,7 @@ namespace RnnService.Api.Training;
 /// claim's lease id, status running), in the same statement or transaction as the write, so a replica whose lease
 /// expired (and was rescued by another) writes nothing more. The lease is renewed by the heartbeat only.
 /// </summary>
-public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions<WorkerOptions> options, ILogger<JobStore> logger)
+public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions<WorkerOptions> options, ILogger<JobStore> logger)
 {
     private const long EnqueueLockKey = 0x526e6e4a6f6273; // "RnnJobs": serialises enqueues across replicas on PostgreSQL
     private const long VersionLockKey = 0x526e6e56657273; // "RnnVers": serialises version numbering across replicas on PostgreSQL
@@ -213,38 +213,6 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
         return true;
     }
 
-    /// <summary>A user asked to pause: a queued job is paused at once; a running one is marked, and the replica that
-    /// runs it checkpoints and marks it paused (it reads the mark within Worker:ProgressInterval).</summary>
-    public async Task<PauseOutcome> RequestPauseAsync(Guid jobId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var pausedQueued = await db.TrainingJobs.Where(j => j.Id == jobId && j.Status == JobStatus.Queued)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Paused).SetProperty(j => j.EtaSeconds, (double?)null), ct);
-        if (pausedQueued == 1) return PauseOutcome.Paused;
-        var marked = await db.TrainingJobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running && !j.CancelRequested)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.PauseRequested, true), ct);
-        if (marked == 1) return PauseOutcome.Requested;
-        var status = await db.TrainingJobs.Where(j => j.Id == jobId).Select(j => (JobStatus?)j.Status).FirstOrDefaultAsync(ct);
-        return status switch
-        {
-            null => PauseOutcome.NotFound,
-            JobStatus.Paused => PauseOutcome.AlreadyPaused,
-            _ => PauseOutcome.NotPausable,
-        };
-    }
-
-    /// <summary>A paused job goes back to the queue; the worker that claims it resumes from its checkpoint.
-    /// Null when there is no such job; otherwise the status it had (only Paused was changed).</summary>
-    public async Task<JobStatus?> ResumeAsync(Guid jobId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var resumed = await db.TrainingJobs.Where(j => j.Id == jobId && j.Status == JobStatus.Paused)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.PauseRequested, false)
-                .SetProperty(j => j.Worker, (string?)null), ct);
-        if (resumed == 1) return JobStatus.Paused;
-        return await db.TrainingJobs.Where(j => j.Id == jobId).Select(j => (JobStatus?)j.Status).FirstOrDefaultAsync(ct);
-    }
-
     /// <summary>The job succeeded: its remaining epochs, the model and its weights are stored with the lease check, or nothing is.
     /// A named model gets the next version of its name here, in the same transaction; the unique (name, version) index
     /// makes a second replica that raced for the same number fail, and the runner's retry of this write numbers it again.</summary>
@@ -302,57 +270,5 @@ public sealed class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions
             .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.EtaSeconds, (double?)null)
             .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
             .SetProperty(j => j.Worker, (string?)null), ct) == 1;
-    }
-
-    /// <summary>Jobs whose replica stopped renewing their lease: back to the queue (they resume from their checkpoint),
-    /// cancelled when a cancel was pending, or failed once they were rescued more than Worker:MaxRescues times.</summary>
-    public async Task<RescueReport> RescueExpiredAsync(CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var now = DateTime.UtcNow;
-        var max = Options.MaxRescues;
-        Expression<Func<TrainingJob, bool>> expired = j => j.Status == JobStatus.Running && j.LeaseExpiresAt < now;
-        var cancelled = await db.TrainingJobs.Where(expired).Where(j => j.CancelRequested)
-            .ExecuteUpdateAsync(s => Ended(s, JobStatus.Cancelled, null, now), ct);
-        var error = $"The job's worker stopped renewing its lease {max + 1} times (Worker:MaxRescues = {max}); it is not retried again. " +
-            "Look for a replica that crashes on it (out of memory?).";
-        var failed = await db.TrainingJobs.Where(expired).Where(j => j.RescueCount >= max)
-            .ExecuteUpdateAsync(s => Ended(s, JobStatus.Failed, error, now), ct);
-        // Each statement sees rows committed since the one before it: a job whose cancel is pending, or that used up
-        // its rescues, is never requeued here (the next pass cancels or fails it).
-        var requeued = await db.TrainingJobs.Where(expired).Where(j => !j.CancelRequested && j.RescueCount < max)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RescueCount, j => j.RescueCount + 1)
-                .SetProperty(j => j.EtaSeconds, (double?)null)
-                .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
-                .SetProperty(j => j.Worker, (string?)null), ct);
-        if (cancelled + failed > 0)
-            await db.Checkpoints.Where(c => db.TrainingJobs.Any(j => j.Id == c.JobId && (j.Status == JobStatus.Cancelled || j.Status == JobStatus.Failed)))
-                .ExecuteDeleteAsync(ct);
-        var report = new RescueReport(requeued, cancelled, failed);
-        if (report.Total > 0)
-            logger.LogWarning("Expired leases: {Requeued} job(s) requeued, {Cancelled} cancelled, {Failed} failed after too many rescues.",
-                requeued, cancelled, failed);
-        return report;
-    }
-
-    private static void Ended(Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<TrainingJob> s, JobStatus status, string? error, DateTime now) =>
-        s.SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
-            .SetProperty(j => j.EtaSeconds, (double?)null)
-            .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null);
-
-    /// <summary>A user asked to cancel: a queued job is cancelled at once; a running one is marked, and the replica
-    /// that runs it stops it (it reads the mark within Worker:ProgressInterval).</summary>
-    public async Task<CancelOutcome> RequestCancelAsync(Guid jobId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var now = DateTime.UtcNow;
-        var cancelledQueued = await db.TrainingJobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Paused))
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
-                .SetProperty(j => j.CancelRequested, true).SetProperty(j => j.FinishedAt, now), ct);
-        if (cancelledQueued == 1) return CancelOutcome.Cancelled;
-        var marked = await db.TrainingJobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
-        if (marked == 1) return CancelOutcome.Requested;
-        return await db.TrainingJobs.AnyAsync(j => j.Id == jobId, ct) ? CancelOutcome.AlreadyFinished : CancelOutcome.NotFound;
     }
 }

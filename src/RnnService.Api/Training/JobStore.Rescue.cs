@@ -1,0 +1,45 @@
+using System.Linq.Expressions;
+using Microsoft.EntityFrameworkCore;
+using RnnService.Api.Jobs;
+
+namespace RnnService.Api.Training;
+
+/// <summary>Jobs whose replica went away: found by their expired lease, on any replica's worker loop.</summary>
+public sealed partial class JobStore
+{
+    /// <summary>Jobs whose replica stopped renewing their lease: back to the queue (they resume from their checkpoint),
+    /// cancelled when a cancel was pending, or failed once they were rescued more than Worker:MaxRescues times.</summary>
+    public async Task<RescueReport> RescueExpiredAsync(CancellationToken ct)
+    {
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        var now = DateTime.UtcNow;
+        var max = Options.MaxRescues;
+        Expression<Func<TrainingJob, bool>> expired = j => j.Status == JobStatus.Running && j.LeaseExpiresAt < now;
+        var cancelled = await db.TrainingJobs.Where(expired).Where(j => j.CancelRequested)
+            .ExecuteUpdateAsync(s => Ended(s, JobStatus.Cancelled, null, now), ct);
+        var error = $"The job's worker stopped renewing its lease {max + 1} times (Worker:MaxRescues = {max}); it is not retried again. " +
+            "Look for a replica that crashes on it (out of memory?).";
+        var failed = await db.TrainingJobs.Where(expired).Where(j => j.RescueCount >= max)
+            .ExecuteUpdateAsync(s => Ended(s, JobStatus.Failed, error, now), ct);
+        // Each statement sees rows committed since the one before it: a job whose cancel is pending, or that used up
+        // its rescues, is never requeued here (the next pass cancels or fails it).
+        var requeued = await db.TrainingJobs.Where(expired).Where(j => !j.CancelRequested && j.RescueCount < max)
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RescueCount, j => j.RescueCount + 1)
+                .SetProperty(j => j.EtaSeconds, (double?)null)
+                .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
+                .SetProperty(j => j.Worker, (string?)null), ct);
+        if (cancelled + failed > 0)
+            await db.Checkpoints.Where(c => db.TrainingJobs.Any(j => j.Id == c.JobId && (j.Status == JobStatus.Cancelled || j.Status == JobStatus.Failed)))
+                .ExecuteDeleteAsync(ct);
+        var report = new RescueReport(requeued, cancelled, failed);
+        if (report.Total > 0)
+            logger.LogWarning("Expired leases: {Requeued} job(s) requeued, {Cancelled} cancelled, {Failed} failed after too many rescues.",
+                requeued, cancelled, failed);
+        return report;
+    }
+
+    private static void Ended(Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<TrainingJob> s, JobStatus status, string? error, DateTime now) =>
+        s.SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
+            .SetProperty(j => j.EtaSeconds, (double?)null)
+            .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null);
+}
