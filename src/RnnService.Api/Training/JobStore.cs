@@ -177,13 +177,7 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         return await IsCancelRequestedAsync(db, lease.JobId, ct) ? LeaseState.CancelRequested : LeaseState.Held;
     }
 
-    /// <summary>Whether anyone asked to cancel the job; read often by the replica that runs it.</summary>
-    public async Task<bool> IsCancelRequestedAsync(Guid jobId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await IsCancelRequestedAsync(db, jobId, ct);
-    }
-
+    /// <summary>Whether anyone asked to cancel the job (read with each lease renewal).</summary>
     private static Task<bool> IsCancelRequestedAsync(RnnDbContext db, Guid jobId, CancellationToken ct) =>
         db.TrainingJobs.AnyAsync(j => j.Id == jobId && j.CancelRequested, ct);
 
