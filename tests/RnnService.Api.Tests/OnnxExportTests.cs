@@ -1,6 +1,7 @@
 using System.Net;
 using System.Text.Json;
 using Microsoft.ML.OnnxRuntime;
+using RnnService.Engine.Models;
 using RnnService.Engine.Onnx;
 using RnnService.Engine.Tokenizers;
 
@@ -14,15 +15,49 @@ public class OnnxExportTests
         await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 3, name: "toy model"))).Id())).Id("modelId");
-        string[] texts = ["a wonderful heartfelt film", "boring", "the plot was dull and the acting was terrible", "great"];
-        var predictions = (await (await client.PostJsonAsync("/predict", new { modelId, texts })).OkJsonAsync()).GetProperty("predictions");
 
         var response = await client.GetAsync($"/models/{modelId}/onnx");
 
         Assert.Equal(HttpStatusCode.OK, response.StatusCode);
         Assert.Equal("application/octet-stream", response.Content.Headers.ContentType?.MediaType);
         Assert.Equal("toy_model-v1.onnx", response.Content.Headers.ContentDisposition?.FileName?.Trim('"'));
-        using var session = new InferenceSession(await response.Content.ReadAsByteArrayAsync());
+        await AssertOnnxGivesThePredictProbabilitiesAsync(client, modelId, await response.Content.ReadAsByteArrayAsync());
+    }
+
+    [Theory]
+    [InlineData(1, "last")]
+    [InlineData(2, "max")]
+    public async Task TheOnnxDownloadOfABidirectionalSentimentModelGivesThePredictProbabilitiesInOnnxRuntime(int layers, string pooling)
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var job = new
+        {
+            task = "sentiment", dataset = "toy-sentiment",
+            hyperparameters = new { epochs = 3, earlyStoppingPatience = 3, hiddenSize = 16, layers, pooling, bidirectional = true },
+        };
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(job)).Id())).Id("modelId");
+
+        var response = await client.GetAsync($"/models/{modelId}/onnx");
+
+        Assert.Equal(HttpStatusCode.OK, response.StatusCode);
+        var onnx = await response.Content.ReadAsByteArrayAsync();
+        using (var session = new InferenceSession(onnx))
+        {
+            var config = ModelConfig.FromJson(session.ModelMetadata.CustomMetadataMap[OnnxNames.ConfigMetadata]);
+            Assert.True(config.Hyperparameters.Bidirectional);
+            Assert.Equal(pooling, config.Hyperparameters.Pooling.ToString().ToLowerInvariant());
+            Assert.Equal(layers, config.Layers);
+        }
+        await AssertOnnxGivesThePredictProbabilitiesAsync(client, modelId, onnx);
+    }
+
+    /// <summary>Texts of different lengths, encoded as a client would, through ONNX Runtime against /predict to 1e-5.</summary>
+    private static async Task AssertOnnxGivesThePredictProbabilitiesAsync(HttpClient client, Guid modelId, byte[] onnx)
+    {
+        string[] texts = ["a wonderful heartfelt film", "boring", "the plot was dull and the acting was terrible", "great"];
+        var predictions = (await (await client.PostJsonAsync("/predict", new { modelId, texts })).OkJsonAsync()).GetProperty("predictions");
+        using var session = new InferenceSession(onnx);
         var vocabulary = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap[OnnxNames.VocabularyMetadata])!;
         var tokenizer = new WordTokenizer(vocabulary);
         // As the service encodes: at most maxSequenceLength words, and a text without words is one <unk>.

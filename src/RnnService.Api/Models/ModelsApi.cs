@@ -39,8 +39,8 @@ public static class ModelsApi
             .WithName("GetModelOnnx")
             .WithSummary("Download the model as an ONNX file (opset 14) for ONNX Runtime and other runtimes")
             .WithDescription("Sentiment: inputs tokens int64 [batch, sequence] (word ids, padded with 0) and lengths int32 [batch]; " +
-                "output probability [batch] (of positive). Char models: input tokens int64 [batch, sequence], optional initial_h " +
-                "(and initial_c for LSTM) float [layers, batch, hidden]; outputs logits [batch, sequence, vocabulary], final_h (and final_c). " +
+                "output probability [batch] (of positive), for every pooling and for bidirectional models. Char models: input tokens int64 " +
+                "[batch, sequence], optional initial_h (and initial_c for LSTM) float [layers, batch, hidden]; outputs logits [batch, sequence, vocabulary], final_h (and final_c). " +
                 "The config and vocabulary are in the file's metadata_props (\"config\", \"vocabulary\", \"task\"). " + ReferenceDescription)
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .ProducesValidationProblem();
@@ -100,14 +100,13 @@ public static class ModelsApi
         return TypedResults.File(file.Weights, "application/octet-stream", $"{DownloadName(file.Name, file.Version, id)}.safetensors");
     }
 
-    private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult, ConflictProblem>> OnnxAsync(string reference, RnnDbContext db, ModelCache cache, CancellationToken ct)
+    private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> OnnxAsync(string reference, RnnDbContext db, ModelCache cache, CancellationToken ct)
     {
         var lookup = await ModelResolver.ResolveAsync(db, reference, "reference", ct);
         if (lookup.Problem is { } problem) return problem;
         var id = lookup.Id!.Value;
         var model = await cache.GetAsync(id, db, ct);
         if (model is null) return Problems.NotFound($"No model {id}.");
-        if (OnnxExporter.Unsupported(model.Config) is { } reason) return Problems.Conflict(reason + " The safetensors weights (GET /models/{reference}/weights) load into PyTorch.");
         var named = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => new { m.Name, m.Version }).FirstOrDefaultAsync(ct);
         return TypedResults.File(OnnxExporter.Export(model), "application/octet-stream", $"{DownloadName(named?.Name, named?.Version, id)}.onnx");
     }

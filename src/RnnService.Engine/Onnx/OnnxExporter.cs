@@ -5,33 +5,27 @@ namespace RnnService.Engine.Onnx;
 
 /// <summary>
 /// Writes a whole model as an ONNX graph (opset 14) that ONNX Runtime and other runtimes load:
-///   tokens [B, T] → Transpose → Gather(embedding) [T, B, E] → one LSTM/GRU/RNN op per layer
-///   (each output [T, 1, B, H] squeezed to [T, B, H] for the next) → head.
-/// Sentiment: the top layer's final state (the op honours per-sequence lengths, so it is the state at
-/// each sequence's last real token) → Gemm → Sigmoid → probability [B].
+///   tokens [B, T] → Transpose → Gather(embedding) [T, B, E] → one LSTM/GRU/RNN op per layer, bidirectional
+///   when the model is (each output [T, D, B, H] laid out as [T, B, D·H] for the next) → head.
+/// Sentiment: the ops honour per-sequence lengths; the top layer pooled over each sequence's real steps
+/// (last state, mean or max, <see cref="OnnxSentimentHead"/>) → Gemm → Sigmoid → probability [B].
 /// Char models: every step's top output → MatMul + Add → logits [B, T, V]; initial states are optional
 /// inputs and final states outputs, so a client can generate one token per call.
 /// Config and vocabulary travel in metadata_props. Tokenising text is left to the client.
 /// </summary>
 public static class OnnxExporter
 {
-    /// <exception cref="NotSupportedException">A bidirectional model, or pooling other than last (see <see cref="Unsupported"/>).</exception>
     public static byte[] Export(RnnModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
         return Export(model.Config, model.Network);
     }
 
-    /// <summary>Why this model has no ONNX graph here, or null when it can be exported.</summary>
-    public static string? Unsupported(ModelConfig config) =>
-        config.Hyperparameters.Bidirectional ? "Bidirectional layers are not exported to ONNX yet."
-        : config.Hyperparameters.Pooling != Pooling.Last ? $"Pooling '{config.Hyperparameters.Pooling.ToString().ToLowerInvariant()}' is not exported to ONNX yet (only 'last')."
-        : null;
-
     internal static byte[] Export(ModelConfig config, RecurrentNetwork network)
     {
-        if (Unsupported(config) is { } reason) throw new NotSupportedException(reason);
         bool sentiment = config.Task == TaskKind.Sentiment;
+        // Hyperparameters and the network already refuse this; the char graph's state inputs assume one direction.
+        if (!sentiment && network.Bidirectional) throw new ArgumentException("A char model cannot be bidirectional.", nameof(network));
         var graph = new OnnxGraph();
         graph.Inputs.Add(new(OnnxNames.Tokens, OnnxElementType.Int64, ["batch", "sequence"], "Token ids, batch-first; padding id 0."));
         string lengths = "";
@@ -49,14 +43,15 @@ public static class OnnxExporter
         var finalC = new string[network.LayerCount];
         for (int l = 0; l < network.LayerCount; l++)
         {
-            bool top = l == network.LayerCount - 1;
-            var (y, hT, cT) = RecurrentOp(graph, network, l, input, lengths, h0?[l] ?? "", c0?[l] ?? "", needSequence: !(top && sentiment));
+            // Only a classifier pooling the last state reads nothing but the top layer's final state.
+            bool stateOnly = sentiment && l == network.LayerCount - 1 && network.Pooling == Pooling.Last;
+            var (y, hT, cT) = OnnxRecurrentOp.Add(graph, network, l, input, lengths, h0?[l] ?? "", c0?[l] ?? "", needSequence: !stateOnly);
             finalH[l] = hT;
             finalC[l] = cT;
-            if (y.Length > 0) input = graph.Add("Squeeze", [y, graph.Int64s($"layer{l}_squeeze_axes", 1)], $"layer{l}_output");
+            input = stateOnly ? "" : OnnxRecurrentOp.Features(graph, network, l, y);
         }
 
-        if (sentiment) SentimentHead(graph, network, finalH[^1]);
+        if (sentiment) OnnxSentimentHead.Add(graph, network, input, finalH[^1]);
         else CharHead(graph, network, input, finalH, finalC);
 
         var metadata = new Dictionary<string, string>
@@ -73,7 +68,7 @@ public static class OnnxExporter
     }
 
     /// <summary>A weight stored under its state_dict name, with its state_dict shape.</summary>
-    private static string Weight(OnnxGraph graph, RecurrentNetwork network, string name)
+    internal static string Weight(OnnxGraph graph, RecurrentNetwork network, string name)
     {
         var p = network.Parameters;
         var slice = p[name];
@@ -105,53 +100,6 @@ public static class OnnxExporter
         var h = PerLayer(OnnxNames.InitialHidden, "Start hidden state per layer; zeros when not fed.");
         var c = network.HasCellState ? PerLayer(OnnxNames.InitialCell, "Start cell state per layer; zeros when not fed.") : null;
         return (h, c);
-    }
-
-    /// <summary>
-    /// One ONNX LSTM/GRU/RNN op for layer l, weights moved into ONNX gate order:
-    /// W [1, G·H, I], R [1, G·H, H], B [1, 2·G·H] = (b_ih, b_hh). Returns Y [T, 1, B, H] (empty when
-    /// not needed), Y_h and Y_c [1, B, H].
-    /// </summary>
-    private static (string Y, string H, string C) RecurrentOp(OnnxGraph graph, RecurrentNetwork network, int l,
-        string input, string lengths, string h0, string c0, bool needSequence)
-    {
-        var layer = network.Layers[l];
-        var p = network.Parameters;
-        var arch = network.Architecture;
-        int gh = layer.Gates * layer.HiddenSize, hidden = layer.HiddenSize;
-
-        var w = new float[gh * layer.InputSize];
-        OnnxGateOrder.Reorder(arch, p.Value(layer.WeightIh), hidden, layer.InputSize, w);
-        var r = new float[gh * hidden];
-        OnnxGateOrder.Reorder(arch, p.Value(layer.WeightHh), hidden, hidden, r);
-        var b = new float[2 * gh];
-        OnnxGateOrder.Reorder(arch, p.Value(layer.BiasIh), hidden, 1, b.AsSpan(0, gh));
-        OnnxGateOrder.Reorder(arch, p.Value(layer.BiasHh), hidden, 1, b.AsSpan(gh, gh));
-        var wName = graph.Constant(OnnxTensor.Floats($"rnn.W_l{l}", [1, gh, layer.InputSize], w));
-        var rName = graph.Constant(OnnxTensor.Floats($"rnn.R_l{l}", [1, gh, hidden], r));
-        var bName = graph.Constant(OnnxTensor.Floats($"rnn.B_l{l}", [1, 2 * gh], b));
-
-        string y = needSequence ? $"layer{l}_y" : "", yh = $"layer{l}_y_h", yc = network.HasCellState ? $"layer{l}_y_c" : "";
-        List<string> inputs = [input, wName, rName, bName, lengths];
-        if (h0.Length > 0) inputs.Add(h0);
-        if (c0.Length > 0) inputs.Add(c0);
-        List<OnnxAttribute> attributes = [new("hidden_size", Int: hidden)];
-        // PyTorch applies the reset gate to (W_hn h + b_hn): ONNX's linear_before_reset = 1.
-        if (arch == Architecture.Gru) attributes.Add(new("linear_before_reset", Int: 1));
-        string op = arch switch { Architecture.Lstm => "LSTM", Architecture.Gru => "GRU", _ => "RNN" };
-        string[] outputs = network.HasCellState ? [y, yh, yc] : [y, yh];
-        graph.Nodes.Add(new OnnxNode(op, [.. inputs], outputs, [.. attributes]));
-        return (y, yh, yc);
-    }
-
-    private static void SentimentHead(OnnxGraph graph, RecurrentNetwork network, string topFinalHidden)
-    {
-        var last = graph.Add("Squeeze", [topFinalHidden, graph.Int64s("direction_axis", 0)], "last_hidden");   // [B, H]
-        var logit = graph.Add("Gemm", [last, Weight(graph, network, "head.weight"), Weight(graph, network, "head.bias")], "logit",
-            new OnnxAttribute("transB", Int: 1));                                                                   // [B, 1]
-        var probability = graph.Add("Sigmoid", [logit], "probability_column");
-        graph.Add("Squeeze", [probability, graph.Int64s("column_axis", 1)], OnnxNames.Probability);
-        graph.Outputs.Add(new(OnnxNames.Probability, OnnxElementType.Float, ["batch"], "P(positive) per sequence."));
     }
 
     private static void CharHead(OnnxGraph graph, RecurrentNetwork network, string top, string[] finalH, string[] finalC)

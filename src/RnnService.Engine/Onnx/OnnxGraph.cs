@@ -29,4 +29,10 @@ internal sealed class OnnxGraph
 
     /// <summary>A 1-D int64 constant (axes, shapes, indices).</summary>
     public string Int64s(string name, params long[] values) => Constant(OnnxTensor.Int64s(name, [values.Length], values));
+
+    /// <summary>A scalar (0-D) int64 constant, as Range and a scalar Gather index take.</summary>
+    public string Int64Scalar(string name, long value) => Constant(OnnxTensor.Int64s(name, [], [value]));
+
+    /// <summary>A scalar (0-D) float constant, broadcast by elementwise ops.</summary>
+    public string FloatScalar(string name, float value) => Constant(OnnxTensor.Floats(name, [], [value]));
 }

@@ -25,8 +25,8 @@ internal sealed record OnnxTensor(string Name, OnnxElementType Type, long[] Dims
         new(name, OnnxElementType.Int64, dims, MemoryMarshal.AsBytes(values).ToArray());
 }
 
-/// <summary>A node attribute: exactly one of Int, Ints or Float is set.</summary>
-internal sealed record OnnxAttribute(string Name, long? Int = null, long[]? Ints = null, float? Float = null);
+/// <summary>A node attribute: exactly one of Int, Ints, Float or String is set.</summary>
+internal sealed record OnnxAttribute(string Name, long? Int = null, long[]? Ints = null, float? Float = null, string? String = null);
 
 /// <summary>One operator application; an empty input name leaves an optional input out.</summary>
 internal sealed record OnnxNode(string OpType, string[] Inputs, string[] Outputs, OnnxAttribute[] Attributes);

@@ -45,10 +45,11 @@ internal static class OnnxModelWriter
 
     private static void WriteAttribute(ProtobufWriter a, OnnxAttribute attribute)
     {
-        // AttributeProto.type: FLOAT = 1, INT = 2, INTS = 7.
+        // AttributeProto.type: FLOAT = 1, INT = 2, STRING = 3, INTS = 7.
         a.String(1, attribute.Name);
         if (attribute.Float is { } f) { a.Float(2, f); a.Int64(20, 1); }
         else if (attribute.Int is { } i) { a.Int64(3, i); a.Int64(20, 2); }
+        else if (attribute.String is { } text) { a.String(4, text); a.Int64(20, 3); }
         else if (attribute.Ints is { } ints) { a.PackedInt64(8, ints); a.Int64(20, 7); }
         else throw new ArgumentException($"Attribute {attribute.Name} has no value.", nameof(attribute));
     }

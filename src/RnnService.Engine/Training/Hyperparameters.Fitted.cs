@@ -27,7 +27,7 @@ public sealed partial record Hyperparameters
         {
             // AdamW's decay lifted validation accuracy on imdb-sentences from about 0.70 to 0.75-0.8 over four seeds.
             // Max pooling scored a little higher on validation (0.79 against 0.75 on 72 sentences, within noise),
-            // so the classifier stays PyTorch's plain last state, which ONNX export and the README snippet assume.
+            // so the classifier stays PyTorch's plain last state, the simplest to reproduce outside the service.
             TaskKind.Sentiment => d with { WeightDecay = 1 },
             _ when data.Continuous && data.Samples < ShortTextCharacters =>
                 d with { BatchSize = 1, LearningRate = 0.01f, ValidationFraction = 0, EarlyStoppingPatience = null },

@@ -1,20 +1,11 @@
 using RnnService.Engine.Models;
 using RnnService.Engine.Onnx;
-using RnnService.Engine.Tokenizers;
 
 namespace RnnService.Engine.Tests.Onnx;
 
 public class OnnxSentimentExportTests
 {
-    private static readonly string[] Texts =
-    [
-        "the movie was very good and the acting was great",
-        "awful plot",
-        "not good",
-        "the acting was bad and the plot was awful and not great",
-        "great",
-        "a film with zebras",   // unknown words map to <unk>
-    ];
+    private static readonly string[] Texts = OnnxTestModels.Texts;
 
     public static TheoryData<Architecture, int> Architectures() => new()
     {
@@ -30,27 +21,35 @@ public class OnnxSentimentExportTests
     {
         var model = OnnxTestModels.Sentiment(architecture, layers);
         var expected = model.Classify(Texts).Select(c => c.Probability).ToArray();
-        var (tokens, lengths, t) = Encode(model);
 
-        using var onnx = new OnnxRunner(OnnxExporter.Export(model));
-        var outputs = onnx.Run((OnnxNames.Tokens, tokens, [Texts.Length, t]), (OnnxNames.Lengths, lengths, [Texts.Length]));
+        var actual = OnnxTestModels.OnnxProbabilities(model);
 
-        var probability = outputs[OnnxNames.Probability];
-        Assert.Equal([Texts.Length], probability.Shape);
-        OnnxTestModels.AssertClose(expected, probability.Data);
+        OnnxTestModels.AssertClose(expected, actual);
         Assert.True(expected.Max() - expected.Min() > 0.05f, $"The random model should not give every text the same probability: {string.Join(", ", expected)}");
     }
 
-    [Theory]
-    [InlineData(Architecture.Lstm)]
-    [InlineData(Architecture.Gru)]
-    [InlineData(Architecture.Rnn)]
-    public void LengthsChangeTheOnnxResultForPaddedSequences(Architecture architecture)
+    public static TheoryData<Architecture, Pooling, bool> LengthCases()
     {
-        // If the exported ops ignored sequence_lens, a short text padded to the batch's length would
-        // read its state after the padding; this shows the lengths input is what makes the match above.
-        var model = OnnxTestModels.Sentiment(architecture, layers: 2);
-        var (tokens, lengths, t) = Encode(model);
+        var cases = new TheoryData<Architecture, Pooling, bool>();
+        foreach (var architecture in new[] { Architecture.Lstm, Architecture.Gru, Architecture.Rnn })
+        {
+            cases.Add(architecture, Pooling.Last, false);
+            cases.Add(architecture, Pooling.Last, true);
+        }
+        cases.Add(Architecture.Gru, Pooling.Mean, false);
+        cases.Add(Architecture.Lstm, Pooling.Max, true);
+        return cases;
+    }
+
+    [Theory]
+    [MemberData(nameof(LengthCases))]
+    public void LengthsChangeTheOnnxResultForPaddedSequences(Architecture architecture, Pooling pooling, bool bidirectional)
+    {
+        // If the exported graph ignored the lengths, a short text padded to the batch's length would read its state
+        // after the padding (or a backward direction would start in it, or pooling would count it); this shows the
+        // lengths input is what makes the matches with the engine.
+        var model = OnnxTestModels.Sentiment(architecture, layers: 2, pooling: pooling, bidirectional: bidirectional);
+        var (tokens, lengths, t) = OnnxTestModels.EncodeTexts(model);
         var full = Enumerable.Repeat(t, Texts.Length).ToArray();
 
         using var onnx = new OnnxRunner(OnnxExporter.Export(model));
@@ -62,17 +61,5 @@ public class OnnxSentimentExportTests
             $"Padding after a {lengths[shortest]}-word text should change its probability when lengths are ignored ({honoured[shortest]} vs {ignored[shortest]}).");
         int longest = Array.IndexOf(lengths, t);
         Assert.Equal(honoured[longest], ignored[longest], 6);
-    }
-
-    /// <summary>Token ids batch-first, padded with 0 to the longest text, the way a client would encode them.</summary>
-    private static (long[] Tokens, int[] Lengths, int T) Encode(SentimentClassifier model)
-    {
-        var tokenizer = new WordTokenizer(model.Config.Vocabulary);
-        var encoded = Texts.Select(text => SentimentClassifier.EncodeForModel(tokenizer, text, model.Config.Hyperparameters.MaxSequenceLength, null)).ToArray();
-        int t = encoded.Max(e => e.Length);
-        var tokens = new long[Texts.Length * t];
-        for (int i = 0; i < encoded.Length; i++)
-            for (int j = 0; j < encoded[i].Length; j++) tokens[i * t + j] = encoded[i][j];
-        return (tokens, encoded.Select(e => e.Length).ToArray(), t);
     }
 }
