@@ -91,6 +91,7 @@ public static class RnnServiceExtensions
         services.AddSingleton<WorkerHealth>();
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<JobStore>();
+        services.AddSingleton<TrainingThreads>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<DatasetCatalog>();
         services.AddSingleton<ModelCache>();

@@ -27,6 +27,10 @@ public sealed class JobStatusCounts(IDbContextFactory<RnnDbContext> dbFactory, I
                 _counts = Enum.GetValues<JobStatus>().ToDictionary(s => s, s => rows.FirstOrDefault(r => r.Status == s)?.Count ?? 0);
                 _readAt = System.Diagnostics.Stopwatch.GetTimestamp();
             }
+            catch (ObjectDisposedException)
+            {
+                // The host is shutting down and the meter provider collects once more: nothing to count with.
+            }
             catch (Exception ex)
             {
                 // A scrape must not fail because the database is busy: the previous counts stand.

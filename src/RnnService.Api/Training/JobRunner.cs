@@ -22,6 +22,7 @@ public sealed class JobRunner(
     JobEvents events,
     RunningJobs runningJobs,
     DatasetCatalog datasets,
+    TrainingThreads threads,
     RnnMetrics metrics,
     IOptions<WorkerOptions> options,
     ILogger<JobRunner> logger)
@@ -49,8 +50,7 @@ public sealed class JobRunner(
             var failure = TrainingFailure.Error;
             try
             {
-                result = await Task.Factory.StartNew(() => Train(job, run), CancellationToken.None,
-                    TaskCreationOptions.LongRunning, TaskScheduler.Default);
+                result = await threads.RunAsync(() => Train(job, run));
             }
             catch (OperationCanceledException) when (run.LeaseLost || run.CancelRequested || run.StopRequested)
             {
@@ -80,10 +80,12 @@ public sealed class JobRunner(
                 logger.LogError(ex, "Job {JobId} failed.", job.Id);
                 error = ex.Message;
             }
-            // The final write takes every epoch still pending, so the progress loop stops first.
-            await progressStop.CancelAsync();
+            // The final write takes every epoch still pending, so the progress loop stops first; the model is
+            // serialised while it winds down.
+            progressStop.Cancel();
+            var model = result is null ? null : BuildModel(job, result, run);
             await progress;
-            await EndAsync(job, run, result, error, failure);
+            await EndAsync(job, run, model, error, failure);
         }
         finally
         {
@@ -256,7 +258,7 @@ public sealed class JobRunner(
 
     /// <summary>Records how the run ended. The database may be away for a while: each final write is retried
     /// until the lease would have expired anyway (then another replica rescues the job from its checkpoint).</summary>
-    private async Task EndAsync(TrainingJob job, JobRun run, TrainingResult? result, string? error, TrainingFailure failure)
+    private async Task EndAsync(TrainingJob job, JobRun run, ModelToStore? model, string? error, TrainingFailure failure)
     {
         if (run.LeaseLost)
         {
@@ -264,9 +266,9 @@ public sealed class JobRunner(
             return;
         }
         var epochs = run.Epochs.Peek().Epochs;
-        var (what, write) = (result, error) switch
+        var (what, write) = (model, error) switch
         {
-            ({ } r, _) => ("succeeded", StoreModel(job, r, epochs, run)),
+            ({ } m, _) => ("succeeded", ct => store.SucceedAsync(run.Lease, epochs, m.Model, m.Weights, m.FinalEpoch, ct)),
             (null, { } e) => ("failed", ct => store.FinishAsync(run.Lease, JobStatus.Failed, e, epochs, ct)),
             _ when run.CancelRequested => ("cancelled", ct => store.FinishAsync(run.Lease, JobStatus.Cancelled, null, epochs, ct)),
             _ when run.PauseRequested => ("paused", ct => store.PauseAsync(run.Lease, epochs, ct)),
@@ -280,7 +282,7 @@ public sealed class JobRunner(
                 if (await write(CancellationToken.None))
                 {
                     logger.LogInformation("Job {JobId} {What}. {Error}", job.Id, what, error);
-                    RecordEnd(job, result, error, failure, run);
+                    RecordEnd(job, model is not null, error, failure, run);
                 }
                 else
                     logger.LogWarning("Job {JobId}: lease lost before the end ({What}) was recorded; nothing written.", job.Id, what);
@@ -299,14 +301,15 @@ public sealed class JobRunner(
         }
     }
 
-    private void RecordEnd(TrainingJob job, TrainingResult? result, string? error, TrainingFailure failure, JobRun run)
+    private void RecordEnd(TrainingJob job, bool succeeded, string? error, TrainingFailure failure, JobRun run)
     {
-        if (result is not null) metrics.JobFinished(job.Task, JobStatus.Succeeded, job.StartedAt);
+        if (succeeded) metrics.JobFinished(job.Task, JobStatus.Succeeded, job.StartedAt);
         else if (error is not null) metrics.JobFailed(job.Task, failure, job.StartedAt);
         else if (run.CancelRequested) metrics.JobFinished(job.Task, JobStatus.Cancelled, job.StartedAt);
     }
 
-    private Func<CancellationToken, Task<bool>> StoreModel(TrainingJob job, TrainingResult result, IReadOnlyList<EpochMetric> epochs, JobRun run)
+    /// <summary>The rows a successful run stores: the model's record and its weights.</summary>
+    private static ModelToStore BuildModel(TrainingJob job, TrainingResult result, JobRun run)
     {
         var model = result.Model;
         var last = result.History.Count > 0 ? result.History[^1] : null;
@@ -330,7 +333,8 @@ public sealed class JobRunner(
             CreatedAt = DateTime.UtcNow,
         };
         var weights = new ModelWeights { ModelId = entity.Id, Bytes = model.ToSafetensors() };
-        var finalEpoch = last?.Epoch ?? job.CurrentEpoch;
-        return ct => store.SucceedAsync(run.Lease, epochs, entity, weights, finalEpoch, ct);
+        return new ModelToStore(entity, weights, last?.Epoch ?? job.CurrentEpoch);
     }
+
+    private sealed record ModelToStore(Model Model, ModelWeights Weights, int FinalEpoch);
 }
