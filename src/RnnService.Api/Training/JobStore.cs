@@ -58,49 +58,39 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
     private static Task<TrainingJob?> FindByKeyAsync(RnnDbContext db, string key, CancellationToken ct) =>
         db.TrainingJobs.AsNoTracking().FirstOrDefaultAsync(j => j.IdempotencyKey == key, ct);
 
-    /// <summary>Moves the oldest queued job to running under a new lease held by <paramref name="worker"/>; null when none is queued.</summary>
+    /// <summary>Moves the oldest queued job to running under a new lease held by <paramref name="worker"/>, in one
+    /// statement that returns the claimed row; null when none is queued.</summary>
     public async Task<ClaimedJob?> ClaimNextAsync(string worker, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = DateTime.UtcNow;
         var expires = now + Options.LeaseDuration;
         var lease = $"{worker}/{Guid.NewGuid():N}";
-        Guid? id = db.Database.IsNpgsql()
-            ? await ClaimWithSkipLockedAsync(db, lease, worker, now, expires, ct)
-            : await ClaimWithConditionalUpdateAsync(db, lease, worker, now, expires, ct);
-        if (id is not { } jobId) return null;
-        var job = await db.TrainingJobs.AsNoTracking().FirstAsync(j => j.Id == jobId, ct);
-        return new ClaimedJob(job, new JobLease(jobId, lease));
+        var claimed = await (db.Database.IsNpgsql()
+            ? ClaimWithSkipLocked(db, lease, worker, now, expires)
+            : ClaimUnderWriteLock(db, lease, worker, now, expires)).AsNoTracking().ToListAsync(ct);
+        return claimed.Count == 0 ? null : new ClaimedJob(claimed[0], new JobLease(claimed[0].Id, lease));
     }
 
     /// <summary>PostgreSQL: replicas claim different rows at once; a row another replica is claiming is skipped, not waited for.</summary>
-    private static async Task<Guid?> ClaimWithSkipLockedAsync(RnnDbContext db, string lease, string worker, DateTime now, DateTime expires, CancellationToken ct)
-    {
-        var ids = await db.Database.SqlQuery<Guid>($"""
+    private static IQueryable<TrainingJob> ClaimWithSkipLocked(RnnDbContext db, string lease, string worker, DateTime now, DateTime expires) =>
+        db.TrainingJobs.FromSql($"""
             UPDATE "TrainingJobs" SET "Status" = 'Running', "LeaseOwner" = {lease}, "LeaseExpiresAt" = {expires},
                 "Worker" = {worker}, "StartedAt" = COALESCE("StartedAt", {now})
             WHERE "Id" = (SELECT "Id" FROM "TrainingJobs" WHERE "Status" = 'Queued'
                           ORDER BY "CreatedAt", "Id" LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING "Id" AS "Value"
-            """).ToListAsync(ct);
-        return ids.Count == 0 ? null : ids[0];
-    }
+            RETURNING *
+            """);
 
-    /// <summary>SQLite (one writer at a time): pick the oldest queued row, then move it only if it is still queued.</summary>
-    private static async Task<Guid?> ClaimWithConditionalUpdateAsync(RnnDbContext db, string lease, string worker, DateTime now, DateTime expires, CancellationToken ct)
-    {
-        while (true)
-        {
-            var id = await db.TrainingJobs.Where(j => j.Status == JobStatus.Queued)
-                .OrderBy(j => j.CreatedAt).ThenBy(j => j.Id).Select(j => (Guid?)j.Id).FirstOrDefaultAsync(ct);
-            if (id is null) return null;
-            var claimed = await db.TrainingJobs.Where(j => j.Id == id && j.Status == JobStatus.Queued)
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Running)
-                    .SetProperty(j => j.LeaseOwner, lease).SetProperty(j => j.LeaseExpiresAt, expires)
-                    .SetProperty(j => j.Worker, worker).SetProperty(j => j.StartedAt, j => j.StartedAt ?? now), ct);
-            if (claimed == 1) return id;
-        }
-    }
+    /// <summary>SQLite: one writer at a time, so the statement that picks the oldest queued row also moves it before
+    /// any other connection (or process on the same file) can.</summary>
+    private static IQueryable<TrainingJob> ClaimUnderWriteLock(RnnDbContext db, string lease, string worker, DateTime now, DateTime expires) =>
+        db.TrainingJobs.FromSql($"""
+            UPDATE "TrainingJobs" SET "Status" = 'Running', "LeaseOwner" = {lease}, "LeaseExpiresAt" = {expires},
+                "Worker" = {worker}, "StartedAt" = COALESCE("StartedAt", {now})
+            WHERE "Id" = (SELECT "Id" FROM "TrainingJobs" WHERE "Status" = 'Queued' ORDER BY "CreatedAt", "Id" LIMIT 1)
+            RETURNING *
+            """);
 
     /// <summary>A model's weights file (the base of a fine-tuning job); null when the model is gone.</summary>
     public async Task<byte[]?> LoadModelWeightsAsync(Guid modelId, CancellationToken ct)
