@@ -79,6 +79,21 @@ public sealed class RegistryDashboardTests(DashboardFixture fixture)
         Assert.Equal(0, (await GetAsync("/models/reg%20toy/history")).GetProperty("aliases").GetArrayLength());
         Assert.Equal("—", b.Text("#model-aliases"));
         Assert.Contains("production removed", b.Text("#registry-history"));
+
+        // The registry panel fits a phone too (the versions table becomes cards).
+        b.Resize(390, 844);
+        try
+        {
+            b.Go($"#/models/{Uri.EscapeDataString("reg toy@2")}");
+            Assert.Equal("reg toy v2", b.Text("main h1"));
+            b.WaitUntil(() => b.All("#versions-table tbody tr").Count == 2, "the versions at phone width");
+            b.AssertNoSidewaysScroll("a named model's page");
+            b.Screenshot("phone-registry");
+        }
+        finally
+        {
+            b.Resize(1280, 900);
+        }
         b.AssertNoConsoleErrors("the server responded with a status of 409", "the server responded with a status of 400");
     }
 
