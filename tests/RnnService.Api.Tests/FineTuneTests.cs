@@ -77,4 +77,32 @@ public sealed class FineTuneTests
             .AssertProblemAsync(HttpStatusCode.NotFound, "initFrom");
         Assert.Equal(1, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
     }
+
+    [Fact]
+    public async Task FineTuningACharModelOnTextOfTheOtherLineModeIsRejectedAtTrainNamingInitFrom()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var tiny = new { hiddenSize = 8, embeddingSize = 4, epochs = 1 };
+        var linesId = (await client.WaitForSuccessAsync((await client.TrainAsync(
+            new { task = "charlm", dataset = "us-names", name = "lines", hyperparameters = tiny })).Id())).Id("modelId");
+        await client.WaitForSuccessAsync((await client.TrainAsync(new { task = "charlm", dataset = "hamlet", name = "prose", hyperparameters = tiny })).Id());
+
+        // us-names is one name per line, hamlet one continuous text: the engine could not train either base on the other.
+        var linesOnProse = await (await client.PostJsonAsync("/train", new { task = "charlm", dataset = "hamlet", initFrom = "lines" }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "initFrom");
+        Assert.Contains("lines", linesOnProse.GetProperty("errors").GetProperty("initFrom")[0].GetString());
+        await (await client.PostJsonAsync("/train", new { task = "charlm", dataset = "us-names", initFrom = "prose" }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "initFrom");
+        await (await client.PostJsonAsync("/train?dryRun=true", new { task = "charlm", dataset = "hamlet", initFrom = "lines" }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "initFrom");
+        Assert.Equal(2, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
+
+        // An upload in line mode fits the line model.
+        await (await client.PostJsonAsync("/datasets", new { name = "more-names", task = "charlm", format = "text", content = "ada\nbea\ncy\n", lineMode = true }))
+            .OkJsonAsync(HttpStatusCode.Created);
+        var tuned = await client.WaitForSuccessAsync((await client.TrainAsync(
+            new { task = "charlm", dataset = "more-names", initFrom = "lines", hyperparameters = new { epochs = 1, validationFraction = 0 } })).Id());
+        Assert.Equal(linesId, (await (await client.GetAsync($"/models/{tuned.Id("modelId")}")).OkJsonAsync()).Id("parentModelId"));
+    }
 }

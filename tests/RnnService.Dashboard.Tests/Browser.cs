@@ -45,6 +45,16 @@ public sealed class Browser(DashboardFixture fixture)
 
     public void Click(string css) => Find(css).Click();
 
+    /// <summary>Clicks what the selector finds, finding it again when the page redrew it in between (a live job page
+    /// redraws its header on every burst of epochs, the jobs list its rows on every poll).</summary>
+    public void ClickLive(string css) => WaitUntil(() =>
+    {
+        var element = Driver.FindElements(By.CssSelector(css)).FirstOrDefault(e => e.Displayed);
+        if (element is null) return false;
+        element.Click();   // a stale element throws before the click: WaitFor looks again
+        return true;
+    }, $"a click on {css}");
+
     public T WaitFor<T>(Func<T?> probe, string what, int seconds = 30)
     {
         var watch = Stopwatch.StartNew();

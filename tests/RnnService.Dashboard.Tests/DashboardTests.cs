@@ -232,7 +232,7 @@ public sealed class DashboardTests(DashboardFixture fixture)
         try
         {
             b.Go("#/jobs");
-            var button = $"#jobs-table tr[data-id='{id}'][data-status='running'] button";
+            var button = $"#jobs-table tr[data-id='{id}'][data-status='running'] button[data-action='cancel']";
             b.WaitUntil(() => b.All(button).Count == 1, "the running job's cancel button");
             Assert.Equal("Cancel long run", b.Element(button).GetAttribute("aria-label"));
             b.WaitUntil(() => b.Element($"#jobs-table tr[data-id='{id}'] progress").GetAttribute("value") is not "0", "the progress bar to move");

@@ -7,8 +7,9 @@ using RnnService.Engine.Models;
 
 namespace RnnService.Api.Inference;
 
-/// <summary>Give either text or texts; top (1-20, default 5) alternatives per position.</summary>
-public sealed record ScoreRequest(Guid? ModelId, string? Text, IReadOnlyList<string>? Texts, int? Top);
+/// <summary>Give either text or texts, and either modelId or model (an id, name, name@version or name@alias);
+/// top (1-20, default 5) alternatives per position.</summary>
+public sealed record ScoreRequest(Guid? ModelId, string? Text, IReadOnlyList<string>? Texts, int? Top, string? Model = null);
 
 /// <summary>One position: the character there ("&lt;eos&gt;" for a line model's end marker), its probability
 /// given what precedes it, its surprisal −log2 p in bits (both null outside the alphabet) and the top alternatives.</summary>
@@ -31,7 +32,7 @@ public static class ScoreApi
         group.MapPost("/score", ScoreAsync)
             .WithName("Score")
             .WithSummary("Score every character of texts under a char model: probability, surprisal, alternatives")
-            .WithDescription("Body {modelId, text} or {modelId, texts: [...]}, optional top (alternatives per position, 1-20, " +
+            .WithDescription("Body {model, text} or {model, texts: [...]} (model any model reference, or modelId an id), optional top (alternatives per position, 1-20, " +
                 "default 5). Line models score every character and the end marker; continuous models every character after " +
                 "the first. 400 for a sentiment model. Limited, capped and timed out like /predict.")
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -43,7 +44,8 @@ public static class ScoreApi
         IOptions<LimitsOptions> options, IOptions<InferenceOptions> inferenceOptions, CancellationToken ct)
     {
         var inference = inferenceOptions.Value;
-        if (request.ModelId is not { } modelId) return Problems.Invalid("modelId", "Required.");
+        var lookup = await ModelResolver.ResolveAsync(db, request.ModelId, request.Model, ct);
+        if (lookup.Id is not { } modelId) return lookup.Problem!;
         if (request.Top is { } top && !(top >= 1 && top <= MaxTop)) return Problems.Invalid("top", $"Must be between 1 and {MaxTop}.");
         var (texts, field, invalid) = InferenceApi.ReadTexts(request.Text, request.Texts, options.Value);
         if (invalid is not null) return invalid;
@@ -54,7 +56,7 @@ public static class ScoreApi
         var model = await cache.GetAsync(modelId, db, ct);
         if (model is null) return Problems.NotFound($"No model {modelId}.");
         if (model is not CharLanguageModel lm)
-            return Problems.Invalid("modelId", "This is a sentiment model; /score needs a char (charlm) model.");
+            return Problems.Invalid(request.Model is null ? "modelId" : "model", "This is a sentiment model; /score needs a char (charlm) model.");
         var scores = new List<TextScore>(texts.Count);
         for (int i = 0; i < texts.Count; i++)
         {

@@ -30,6 +30,17 @@ public sealed record FineTuneBase(Guid ModelId, ModelConfig Config)
         return (new FineTuneBase(id, config), null);
     }
 
+    /// <summary>A char model reads either lines (framed by &lt;bos&gt;/&lt;eos&gt;) or one continuous text, and its alphabet
+    /// says which; the engine refuses a corpus of the other kind when the job starts, so the request is refused here,
+    /// before a job is queued only to fail in the worker. Null when the dataset fits.</summary>
+    public ProblemHttpResult? CheckLineMode(string dataset, DataShape? shape)
+    {
+        if (Config.Task != TaskKind.CharLm || shape is null || Config.LineMode != shape.Continuous) return null;
+        string Kind(bool lines) => lines ? "lines (one sample per line)" : "continuous text";
+        return RegistryProblems.Invalid("initFrom", $"The base model was trained on {Kind(Config.LineMode)}; the dataset '{dataset}' is " +
+            $"{Kind(!shape.Continuous)}. Fine-tune it on {Kind(Config.LineMode)} (an upload's lineMode says which).");
+    }
+
     /// <summary>The sizes come from the base model; a request that asks for other sizes gets an error naming each field.</summary>
     public Hyperparameters ApplySizes(HyperparametersRequest? request, Hyperparameters merged, Dictionary<string, string[]> errors)
     {

@@ -110,6 +110,7 @@ public static class JobsApi
         var architecture = fineTune?.Config.Architecture ?? request.Architecture ?? Architecture.Lstm;
 
         var shape = await datasets.FindShapeAsync(request.Dataset, ct);
+        if (fineTune?.CheckLineMode(request.Dataset, shape) is { } otherLineMode) return otherLineMode;
         var hyperparameters = HyperparameterRules.Merge(task, request.Hyperparameters, shape);
         var sizeErrors = new Dictionary<string, string[]>();
         if (fineTune is not null) hyperparameters = fineTune.ApplySizes(request.Hyperparameters, hyperparameters, sizeErrors);

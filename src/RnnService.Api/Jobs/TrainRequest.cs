@@ -12,7 +12,7 @@ namespace RnnService.Api.Jobs;
 /// refer to it as name, name@version or name@alias. No '@', '/', '\', '?', '#' or '%'.</param>
 /// <param name="Hyperparameters">Any subset of the hyper-parameters.</param>
 /// <param name="InitFrom">Fine-tuning: a model reference (id, name, name@version, name@alias) to start from. Same task,
-/// architecture and sizes (taken from it when omitted); its vocabulary is kept, unknown words or characters read as &lt;unk&gt;.</param>
+/// architecture and sizes (taken from it when omitted), and for char models a dataset of the same kind (lines or continuous text); its vocabulary is kept, unknown words or characters read as &lt;unk&gt;.</param>
 public sealed record TrainRequest(TaskKind? Task, Architecture? Architecture, string? Dataset, string? Name,
     HyperparametersRequest? Hyperparameters, string? InitFrom = null);
 

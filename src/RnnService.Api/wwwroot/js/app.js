@@ -20,6 +20,6 @@ start([
   [/^\/compare$/, compareView, 'compare'],
   [/^\/train$/, trainView, 'train'],
   [/^\/models$/, modelsView, 'models'],
-  [/^\/models\/([0-9a-f-]{36})$/, modelView, 'models'],
+  [/^\/models\/([^/]+)$/, modelView, 'models'],   // any model reference: id, name, name@version, name@alias
   [/^\/datasets$/, datasetsView, 'datasets'],
 ]);

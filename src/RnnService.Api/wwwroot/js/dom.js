@@ -37,7 +37,8 @@ export function toast(message, kind = 'info') {
 
 export function errorBox(error) {
   const problem = error instanceof ApiError ? error.problem : { detail: String(error?.message || error) };
-  const fields = Object.entries(problem.errors || {});
+  // A problem about one field often repeats its message as the detail: say it once.
+  const fields = Object.entries(problem.errors || {}).filter(([, v]) => [].concat(v).join(' ') !== problem.detail);
   return h('div', { class: 'alert', role: 'alert' },
     h('strong', {}, problem.title || 'Something went wrong'),
     problem.detail ? h('p', {}, problem.detail) : null,

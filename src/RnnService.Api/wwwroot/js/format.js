@@ -21,8 +21,16 @@ export function duration(seconds) {
 export const when = iso => iso ? new Date(iso).toLocaleString() : '—';
 export const shortId = id => id.slice(0, 8);
 export const jobTitle = job => job.name || `${job.task} ${job.architecture} on ${job.dataset} · ${shortId(job.id)}`;
-export const modelTitle = m => m.name || `${m.task} ${m.architecture} on ${m.dataset} · ${shortId(m.id)}`;
+export const modelTitle = m => m.name ? (m.version ? `${m.name} v${m.version}` : m.name)
+  : `${m.task} ${m.architecture} on ${m.dataset} · ${shortId(m.id)}`;
+/** How the API names this model for good: name@version for a named model (an alias or a bare name may move), else its id. */
+export const modelReference = m => m.name && m.version ? `${m.name}@${m.version}` : m.id;
+/** The dashboard address of a model page; any reference works (id, name, name@version, name@alias). */
+export const modelHref = reference => `#/models/${encodeURIComponent(reference)}`;
+/** Queued or running: training now or waiting for a worker (pause and cancel apply). */
 export const active = job => job.status === 'queued' || job.status === 'running';
+/** Succeeded, failed or cancelled: nothing more will happen to the job (a paused one may still resume). */
+export const finished = job => job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';
 
 /** The headline metrics of an epoch for a task: validation when there is a split, train otherwise. */
 export function metricSummary(m, task) {

@@ -1,9 +1,14 @@
-// Small reusable pieces of pages: status badge, progress bar, confirming delete button.
+// Small reusable pieces of pages: status badge, alias badges, progress bar, confirming delete button.
 import { h, put, toast } from './dom.js';
 import { jobTitle } from './format.js';
 
 export function statusBadge(status) {
   return h('span', { class: `badge status-${status}` }, status);
+}
+
+/** A named model's aliases as badges ("production"); nothing for a model without aliases. */
+export function aliasBadges(aliases) {
+  return (aliases || []).map(a => h('span', { class: 'badge alias', title: `alias ${a}` }, a));
 }
 
 export function progressBar(job) {
@@ -13,14 +18,15 @@ export function progressBar(job) {
     h('span', { class: 'muted' }, `${p.epoch}/${p.totalEpochs}`));
 }
 
-/** A delete button that asks once more in place (no blocking dialog). */
-export function deleteButton(label, onConfirm) {
+/** A delete button that asks once more in place (no blocking dialog). A refusal goes to onError when given
+ *  (a page that shows the ProblemDetails in place), else to the toast. */
+export function deleteButton(label, onConfirm, onError = error => toast(error.message, 'error')) {
   const wrap = h('span', { class: 'confirm' });
   const ask = h('button', { type: 'button', class: 'danger small', 'aria-label': label, onclick: () => {
     put(wrap, h('span', {}, 'Delete? '),
       h('button', { type: 'button', class: 'danger small', 'aria-label': `Yes, ${label.toLowerCase()}`, onclick: async e => {
         e.target.disabled = true;
-        try { await onConfirm(); } catch (error) { toast(error.message, 'error'); put(wrap, ask); }
+        try { await onConfirm(); } catch (error) { onError(error); put(wrap, ask); }
       } }, 'Yes'),
       h('button', { type: 'button', class: 'small', onclick: () => put(wrap, ask) }, 'No'));
     wrap.querySelector('button').focus();

@@ -1,11 +1,12 @@
-// One job: progress, live metrics and charts.
+// One job: progress, live metrics and charts, and the buttons that pause, resume or cancel it.
 import { api } from '../api.js';
 import { lineChart, palette } from '../chart.js';
 import { h, put, toast } from '../dom.js';
-import { num, pct, duration, when, jobTitle, active } from '../format.js';
+import { num, pct, duration, when, jobTitle, modelTitle, active, finished, modelHref } from '../format.js';
 import { statusBadge } from '../widgets.js';
 import { setPage } from '../router.js';
 import { followJob } from '../follow.js';
+import { jobActions } from '../job-actions.js';
 
 export async function jobView(main, ctx, [id]) {
   let job = await api(`/jobs/${id}`);
@@ -26,26 +27,31 @@ export async function jobView(main, ctx, [id]) {
 
   for (const [k, v] of Object.entries(job.hyperparameters)) hyper.append(h('div', {}, h('dt', {}, k), h('dd', {}, v === null ? 'off' : String(v))));
 
+  // A fine-tuning job names its base model once it is known (a deleted base keeps the plain words).
+  let parentTitle = 'its base model';
+  if (job.initFromModelId)
+    api(`/models/${job.initFromModelId}`).then(m => { if (ctx.alive()) { parentTitle = modelTitle(m); drawHeader(); } }).catch(() => {});
+
+  // What the header shows; redrawn only when one of these changes, so a button being pressed stays put.
+  const headerState = () => [job.status, job.progress.epoch, job.progress.etaSeconds, job.modelId, job.error].join('|');
+  let drawnState = null;
+
   function drawHeader() {
-    const cancel = active(job) ? h('button', {
-      type: 'button', class: 'danger', onclick: async e => {
-        e.target.disabled = true;
-        try { job = await api(`/jobs/${id}/cancel`, { method: 'POST' }); drawHeader(); toast(`Job ${job.status}`); }
-        catch (error) { e.target.disabled = false; toast(error.message, 'error'); }
-      },
-    }, 'Cancel job') : null;
+    drawnState = headerState();
     put(header, 
       h('p', { class: 'meta' }, statusBadge(job.status), ` ${job.task} · ${job.architecture} · dataset `,
         h('a', { href: `#/datasets?preview=${encodeURIComponent(job.dataset)}` }, job.dataset),
+        job.initFromModelId ? [' · fine-tuned from ', h('a', { href: modelHref(job.initFromModelId), id: 'parent-link' }, parentTitle)] : null,
         job.resumedFromEpoch ? ` · resumed from epoch ${job.resumedFromEpoch}` : ''),
       h('div', { class: 'progress-line' },
         h('progress', { max: 100, value: job.progress.percent, 'aria-label': 'Training progress' }),
         h('span', {}, `epoch ${job.progress.epoch} of ${job.progress.totalEpochs}`),
-        active(job) ? h('span', { class: 'muted' }, `ETA ${duration(job.progress.etaSeconds)}`) : null),
+        active(job) ? h('span', { class: 'muted' }, `ETA ${duration(job.progress.etaSeconds)}`) : null,
+        job.status === 'paused' ? h('span', { class: 'muted' }, 'paused after a checkpoint: Resume continues from here') : null),
       job.error ? h('div', { class: 'alert', role: 'alert' }, h('strong', {}, 'The job failed: '), job.error) : null,
       h('div', { class: 'actions' },
         job.modelId ? h('a', { class: 'button primary', href: `#/models/${job.modelId}`, id: 'model-link' }, 'Open the model playground') : null,
-        cancel,
+        jobActions(job, changed => { job = changed; drawHeader(); }),
         h('a', { class: 'button', href: `#/compare?ids=${id}` }, 'Compare with other runs')),
       h('p', { class: 'muted small' }, `Created ${when(job.createdAt)}`, job.finishedAt ? ` · finished ${when(job.finishedAt)}` : ''));
   }
@@ -80,19 +86,26 @@ export async function jobView(main, ctx, [id]) {
 
   drawHeader();
   drawCharts();
-  if (active(job)) {
+  if (!finished(job)) {
+    // A paused job is followed too: once resumed, its epochs arrive on the same stream.
     let refreshing = false, again = false;
     const refresh = async () => {
       if (refreshing) { again = true; return; }
       refreshing = true;
-      try { const latest = await api(`/jobs/${id}`); if (ctx.alive() && active(job)) { job = latest; drawHeader(); } }
-      catch { /* the next epoch refreshes */ }
+      try {
+        const latest = await api(`/jobs/${id}`);
+        if (ctx.alive() && !finished(job)) { job = latest; if (headerState() !== drawnState) drawHeader(); }
+      } catch { /* the next epoch or poll refreshes */ }
       refreshing = false;
       if (again) { again = false; refresh(); }
     };
+    // The stream sends epochs and the end, not status changes: a light poll shows queued → running, a pause that
+    // lands after its epoch, and a resume or pause from another client.
+    const poll = setInterval(() => { if (!finished(job)) refresh(); }, 1500);
+    ctx.onLeave(() => clearInterval(poll));
     followJob(ctx, id, {
       onEpochs: batch => { for (const m of batch) epochs.set(m.epoch, m); drawCharts(); refresh(); },
-      onEnd: end => { job = end; drawHeader(); drawCharts(); toast(`Job ${end.status}`); },
+      onEnd: end => { clearInterval(poll); job = end; drawHeader(); drawCharts(); toast(`Job ${end.status}`); },
     });
   }
 }

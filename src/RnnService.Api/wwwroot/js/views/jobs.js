@@ -1,8 +1,9 @@
 // The jobs list.
 import { api } from '../api.js';
-import { h, put, toast } from '../dom.js';
-import { duration, shortId, jobTitle, active, metricSummary } from '../format.js';
+import { h, put } from '../dom.js';
+import { duration, jobTitle, active, metricSummary } from '../format.js';
 import { statusBadge, progressBar } from '../widgets.js';
+import { jobActions } from '../job-actions.js';
 import { setPage } from '../router.js';
 import { followJob } from '../follow.js';
 
@@ -26,9 +27,6 @@ export async function jobsView(main, ctx, _, query) {
   const following = new Map();
 
   function row(job) {
-    const cancel = active(job)
-      ? h('button', { type: 'button', class: 'danger small', 'aria-label': `Cancel ${jobTitle(job)}`, onclick: e => cancelJob(job, e.target) }, 'Cancel')
-      : null;
     return h('tr', { dataset: { id: job.id, status: job.status } },
       h('td', { 'data-label': 'Job' }, h('a', { href: `#/jobs/${job.id}` }, jobTitle(job))),
       h('td', { 'data-label': 'Status' }, statusBadge(job.status)),
@@ -38,14 +36,14 @@ export async function jobsView(main, ctx, _, query) {
       h('td', { 'data-label': 'Progress' }, progressBar(job)),
       h('td', { 'data-label': 'ETA' }, active(job) ? duration(job.progress.etaSeconds) : '—'),
       h('td', { 'data-label': 'Metrics' }, metricSummary(job.latestMetrics, job.task)),
-      h('td', { 'data-label': '' }, cancel));
+      h('td', { 'data-label': '' }, h('div', { class: 'row-actions' }, jobActions(job, show, { small: true, labelled: true }))));
   }
 
   function show(job) {
     const next = row(job);
     const old = rows.get(job.id);
     if (old?.isConnected && old.dataset.status === job.status) {
-      // Same status: refresh the cells but keep the actions cell, so a Cancel button being pressed stays put.
+      // Same status: refresh the cells but keep the actions cell, so a button being pressed stays put.
       for (let i = 0; i < old.cells.length - 1; i++) old.cells[i].replaceWith(next.cells[0]);
     } else {
       if (old?.isConnected) old.replaceWith(next); else tbody.append(next);
@@ -62,18 +60,6 @@ export async function jobsView(main, ctx, _, query) {
 
   async function refreshJob(id) {
     try { const job = await api(`/jobs/${id}`); if (ctx.alive()) show(job); } catch { /* the next list refresh retries */ }
-  }
-
-  async function cancelJob(job, button) {
-    button.disabled = true;
-    try {
-      const result = await api(`/jobs/${job.id}/cancel`, { method: 'POST' });
-      toast(`Job ${shortId(job.id)}: ${result.status}`);
-      show(result);
-    } catch (error) {
-      button.disabled = false;
-      toast(error.message, 'error');
-    }
   }
 
   async function load() {
