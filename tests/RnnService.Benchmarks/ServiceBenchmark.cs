@@ -36,7 +36,7 @@ internal static class ServiceBenchmark
 
     public static IReadOnlyList<ServiceFigures> Run(TorchRunner? torch, MeasureSettings settings)
     {
-        int rounds = Math.Clamp(settings.Rounds, 1, 3);   // whole training jobs: a few rounds are minutes already
+        int rounds = Math.Clamp(settings.Rounds, 1, 15);   // whole training jobs: each round is seconds (names) to tens of milliseconds (toy)
         using var host = ServiceHost.Start("service", new Dictionary<string, string>());
         // The engine side runs with the settings the service really uses: the request merged over the defaults
         // fitted to the dataset, as POST /train?dryRun=true reports them.
@@ -173,11 +173,11 @@ internal static class ServiceBenchmark
     }
 
     public static string Line(ServiceFigures f) =>
-        $"{f.Name}:  service {f.ServiceSeconds:F2} s  engine {f.EngineSeconds:F2} s  overhead {f.Overhead:F2}x  " +
+        $"{f.Name}:  service {f.ServiceSeconds:F3} s  engine {f.EngineSeconds:F3} s  overhead {f.Overhead:F2}x  " +
         (f.SpeedupVsTorch is double s ? $"speedup vs torch {s:F2}x" : "speedup vs torch n/a") +
         $"  (median of {f.Rounds} rounds, overhead range {f.Overheads.Min():F2}-{f.Overheads.Max():F2}x{(f.TorchNote.Length > 0 ? "; torch: " + f.TorchNote : "")})";
 
     public static string Row(ServiceFigures f) => string.Create(CultureInfo.InvariantCulture,
-        $"| {f.Name} | {f.ServiceSeconds:F2} s | {f.EngineSeconds:F2} s | {f.Overhead:F2}x ({f.Overheads.Min():F2}-{f.Overheads.Max():F2}x) | " +
+        $"| {f.Name} | {f.ServiceSeconds:F3} s | {f.EngineSeconds:F3} s | {f.Overhead:F2}x ({f.Overheads.Min():F2}-{f.Overheads.Max():F2}x) | " +
         $"{(f.TorchSeconds is double t ? $"{t:F1} s" : "n/a")} | {(f.SpeedupVsTorch is double s ? $"{s:F2}x" : "n/a")} |");
 }

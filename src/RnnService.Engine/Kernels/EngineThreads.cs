@@ -8,8 +8,9 @@ namespace RnnService.Engine.Kernels;
 /// </summary>
 public static class EngineThreads
 {
-    /// <summary>Default ceiling: above it, measurement showed no gain on the engine's GEMM shapes
-    /// (see docs/benchmarks.md, "Engine threads").</summary>
+    /// <summary>Default ceiling, from the shapes rather than a measurement (no machine here had more than two
+    /// cores): only the all-steps GEMMs split, so Amdahl's law allows about 2x at 8 threads and 2.1x at 16
+    /// (docs/benchmarks.md, "Engine threads").</summary>
     public const int DefaultCap = 8;
 
     /// <summary>Upper bound for the setting: more threads than this is a configuration mistake.</summary>
