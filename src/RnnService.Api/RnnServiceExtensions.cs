@@ -129,6 +129,7 @@ public static class RnnServiceExtensions
         {
             OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
         });
+        app.MapTrain();
         app.MapJobs();
         app.MapModels();
         app.MapInference();

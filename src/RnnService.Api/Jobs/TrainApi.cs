@@ -1,0 +1,136 @@
+using System.Diagnostics;
+using System.Security.Cryptography;
+using System.Text;
+using System.Text.Json;
+using Microsoft.AspNetCore.Http.HttpResults;
+using Microsoft.AspNetCore.Mvc;
+using Microsoft.Extensions.Options;
+using RnnService.Api.Data;
+using RnnService.Api.Datasets;
+using RnnService.Api.Infrastructure;
+using RnnService.Api.Models;
+using RnnService.Api.Training;
+using RnnService.Engine.Models;
+
+namespace RnnService.Api.Jobs;
+
+/// <summary>POST /train: checks a training request against the dataset, the base model and the configured limits, then
+/// queues it (once per Idempotency-Key) or, as a dry run, estimates it.</summary>
+public static class TrainApi
+{
+    public const string IdempotencyHeader = "Idempotency-Key";
+
+    public static RouteGroupBuilder MapTrain(this IEndpointRouteBuilder app)
+    {
+        var group = app.MapGroup("").WithTags("Jobs");
+
+        group.MapPost("/train", TrainAsync)
+            .RequireApiKey()
+            .WithName("Train")
+            .WithSummary("Queue a training job")
+            .WithDescription("Validates the request against the configured limits, stores the job and returns 202 with its Location. " +
+                "Omitted hyper-parameters take the engine's defaults for the task. A repeated request with the same Idempotency-Key header returns the same job; " +
+                "the same key with a different request is 422. 429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting. " +
+                "With dryRun=true nothing is queued: 200 with the effective hyper-parameters, the parameter count, an estimate of the memory, " +
+                "and the seconds per epoch measured on a few batches on this machine.")
+            .ProducesProblem(StatusCodes.Status404NotFound)
+            .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
+            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+
+        return group;
+    }
+
+    private static async Task<Results<Accepted<JobResponse>, Ok<DryRunResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
+        TrainRequest request, bool? dryRun,
+        [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
+        JobStore store, DatasetCatalog datasets, WorkerWakeSignal wake, RnnDbContext db,
+        IOptions<LimitsOptions> limits, IOptions<WorkerOptions> worker, HttpContext http, CancellationToken ct)
+    {
+        if (request.Task is not { } task) return Problems.Invalid("task", "Required: sentiment or charlm.");
+        if (string.IsNullOrWhiteSpace(request.Dataset)) return Problems.Invalid("dataset", "Required: the name of a dataset (GET /datasets).");
+        if (request.Name is { } name && ModelNames.CheckName(name) is { } badName) return Problems.Invalid("name", badName);
+        if (idempotencyKey is { Length: > 200 }) return Problems.Invalid(IdempotencyHeader, "At most 200 characters.");
+
+        var datasetTask = await datasets.FindTaskAsync(request.Dataset, ct);
+        if (datasetTask is null) return Problems.Invalid("dataset", $"No dataset named '{request.Dataset}' (GET /datasets lists them).");
+        if (datasetTask != task)
+            return Problems.Invalid("dataset", $"The dataset '{request.Dataset}' is for the {JobsApi.Lower(datasetTask.Value)} task, not {JobsApi.Lower(task)}.");
+
+        FineTuneBase? fineTune = null;
+        if (request.InitFrom is { } initFrom)
+        {
+            var (found, problem) = await FineTuneBase.FindAsync(db, initFrom, task, request.Architecture, ct);
+            if (problem is not null) return problem;
+            fineTune = found;
+        }
+        var architecture = fineTune?.Config.Architecture ?? request.Architecture ?? Architecture.Lstm;
+
+        var shape = await datasets.FindShapeAsync(request.Dataset, ct);
+        if (fineTune?.CheckLineMode(request.Dataset, shape) is { } otherLineMode) return otherLineMode;
+        var hyperparameters = HyperparameterRules.Merge(task, request.Hyperparameters, shape);
+        var sizeErrors = new Dictionary<string, string[]>();
+        if (fineTune is not null) hyperparameters = fineTune.ApplySizes(request.Hyperparameters, hyperparameters, sizeErrors);
+        if (sizeErrors.Count > 0) return TypedResults.ValidationProblem(sizeErrors);
+        var errors = HyperparameterRules.Check(task, architecture, hyperparameters, limits.Value);
+        if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+
+        if (dryRun == true)
+        {
+            try
+            {
+                return TypedResults.Ok(await DryRun.EstimateAsync(task, architecture, request.Dataset, hyperparameters, fineTune?.ModelId, datasets, store, ct));
+            }
+            catch (ArgumentException ex)
+            {
+                var field = ex.ParamName switch
+                {
+                    "initFrom" => "initFrom",
+                    "data" or "corpus" or null or "" => "dataset",
+                    { } parameter => "hyperparameters." + Problems.CamelCase(parameter),
+                };
+                return Problems.Invalid(field, ex.Message.Split(" (Parameter")[0]);
+            }
+        }
+
+        var hyperparametersJson = JsonSerializer.Serialize(hyperparameters, ApiJson.Options);
+        var job = new TrainingJob
+        {
+            Id = Guid.NewGuid(),
+            Name = request.Name,
+            Status = JobStatus.Queued,
+            Task = task,
+            Architecture = architecture,
+            Dataset = request.Dataset,
+            HyperparametersJson = hyperparametersJson,
+            IdempotencyKey = string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey,
+            RequestHash = RequestHash(request.Name, task, architecture, request.Dataset, hyperparametersJson + fineTune?.ModelId),
+            TotalEpochs = hyperparameters.Epochs,
+            InitFromModelId = fineTune?.ModelId,
+            CreatedAt = DateTime.UtcNow,
+        };
+        switch (await store.EnqueueAsync(job, ct))
+        {
+            case EnqueueResult.Created created:
+                wake.Wake();
+                return Accepted(created.Job);
+            case EnqueueResult.Existing existing:
+                return Accepted(existing.Job);
+            case EnqueueResult.KeyReused reused:
+                return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused",
+                    detail: $"The Idempotency-Key was already used for job {reused.Job.Id} with a different request; use a new key for a new job.",
+                    extensions: new Dictionary<string, object?> { ["jobId"] = reused.Job.Id });
+            case EnqueueResult.QueueFull full:
+                http.Response.Headers.RetryAfter = worker.Value.QueueFullRetryAfterSeconds.ToString();
+                return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The training queue is full",
+                    detail: $"{full.Queued} jobs are waiting (Worker:MaxQueuedJobs = {worker.Value.MaxQueuedJobs}). Retry later.");
+            default:
+                throw new UnreachableException();
+        }
+
+        static Accepted<JobResponse> Accepted(TrainingJob job) => TypedResults.Accepted($"/jobs/{job.Id}", job.AsResponse(null));
+    }
+
+    /// <summary>What makes two requests the same job: the effective settings, not the JSON's spelling.</summary>
+    private static string RequestHash(string? name, TaskKind task, Architecture architecture, string dataset, string hyperparametersJson) =>
+        Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes($"{name}\n{task}\n{architecture}\n{dataset}\n{hyperparametersJson}")));
+}
