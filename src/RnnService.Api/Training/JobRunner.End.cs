@@ -1,0 +1,95 @@
+using System.Text.Json;
+using RnnService.Api.Infrastructure;
+using RnnService.Api.Jobs;
+using RnnService.Api.Models;
+using RnnService.Api.Monitoring;
+using RnnService.Engine.Training;
+
+namespace RnnService.Api.Training;
+
+/// <summary>How a run ends: the one final write (model, failure, cancel, pause or release), retried while the
+/// database is away.</summary>
+public sealed partial class JobRunner
+{
+    /// <summary>Records how the run ended. The database may be away for a while: each final write is retried
+    /// until the lease would have expired anyway (then another replica rescues the job from its checkpoint).</summary>
+    private async Task EndAsync(TrainingJob job, JobRun run, ModelToStore? model, string? error, TrainingFailure failure)
+    {
+        if (run.LeaseLost)
+        {
+            logger.LogWarning("Job {JobId}: lease lost; another worker owns it now, nothing written.", job.Id);
+            return;
+        }
+        var epochs = run.Epochs.Peek().Epochs;
+        var (what, write) = (model, error) switch
+        {
+            ({ } m, _) => ("succeeded", ct => store.SucceedAsync(run.Lease, epochs, m.Model, m.Weights, m.FinalEpoch, ct)),
+            (null, { } e) => ("failed", ct => store.FinishAsync(run.Lease, JobStatus.Failed, e, epochs, ct)),
+            _ when run.CancelRequested => ("cancelled", ct => store.FinishAsync(run.Lease, JobStatus.Cancelled, null, epochs, ct)),
+            _ when run.PauseRequested => ("paused", ct => store.PauseAsync(run.Lease, epochs, ct)),
+            _ => ("returned to the queue", (Func<CancellationToken, Task<bool>>)(ct => store.ReleaseAsync(run.Lease, ct))),
+        };
+        var deadline = DateTime.UtcNow + (run.StopRequested && !run.PauseRequested ? StopGrace : Options.LeaseDuration);
+        for (var delay = TimeSpan.FromMilliseconds(100); ; delay = TimeSpan.FromTicks(Math.Min(delay.Ticks * 2, TimeSpan.TicksPerSecond * 2)))
+        {
+            try
+            {
+                if (await write(CancellationToken.None))
+                {
+                    logger.LogInformation("Job {JobId} {What}. {Error}", job.Id, what, error);
+                    RecordEnd(job, model is not null, error, failure, run);
+                }
+                else
+                    logger.LogWarning("Job {JobId}: lease lost before the end ({What}) was recorded; nothing written.", job.Id, what);
+                return;
+            }
+            catch (Exception ex) when (DateTime.UtcNow + delay < deadline)
+            {
+                logger.LogWarning("Job {JobId}: could not record that it {What} ({Error}); retrying.", job.Id, what, ex.Message);
+                await Task.Delay(delay);
+            }
+            catch (Exception ex)
+            {
+                logger.LogError(ex, "Job {JobId}: could not record that it {What}; its lease will expire and another worker takes it over.", job.Id, what);
+                return;
+            }
+        }
+    }
+
+    private void RecordEnd(TrainingJob job, bool succeeded, string? error, TrainingFailure failure, JobRun run)
+    {
+        if (succeeded) metrics.JobFinished(job.Task, JobStatus.Succeeded, job.StartedAt);
+        else if (error is not null) metrics.JobFailed(job.Task, failure, job.StartedAt);
+        else if (run.CancelRequested) metrics.JobFinished(job.Task, JobStatus.Cancelled, job.StartedAt);
+    }
+
+    /// <summary>The rows a successful run stores: the model's record and its weights.</summary>
+    private static ModelToStore BuildModel(TrainingJob job, TrainingResult result, JobRun run)
+    {
+        var model = result.Model;
+        var last = result.History.Count > 0 ? result.History[^1] : null;
+        var entity = new Model
+        {
+            Id = Guid.NewGuid(),
+            JobId = job.Id,
+            Name = job.Name,
+            ParentModelId = job.InitFromModelId,
+            Task = job.Task,
+            Architecture = job.Architecture,
+            Dataset = job.Dataset,
+            VocabularySize = model.Config.VocabularySize,
+            ParameterCount = model.ParameterCount,
+            ConfigJson = JsonSerializer.Serialize(model.Config, ApiJson.Options),
+            ReproducibilityJson = run.DatasetFingerprint is not { } fingerprint ? null : JsonSerializer.Serialize(
+                new ReproducibilityRecord(job.Task, job.Architecture, job.Dataset, fingerprint.Sha256, fingerprint.Bytes,
+                    model.Config.Hyperparameters.Seed, model.Config.Hyperparameters, job.InitFromModelId,
+                    ReproducibilityRecord.CurrentServiceVersion, ReproducibilityRecord.CurrentThreads), ApiJson.Options),
+            FinalMetricsJson = last is null ? null : JsonSerializer.Serialize(EpochMetric.From(job.Id, last, DateTime.UtcNow).AsResponse(), ApiJson.Options),
+            CreatedAt = DateTime.UtcNow,
+        };
+        var weights = new ModelWeights { ModelId = entity.Id, Bytes = model.ToSafetensors() };
+        return new ModelToStore(entity, weights, last?.Epoch ?? job.CurrentEpoch);
+    }
+
+    private sealed record ModelToStore(Model Model, ModelWeights Weights, int FinalEpoch);
+}
