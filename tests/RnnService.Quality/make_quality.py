@@ -76,23 +76,32 @@ def train_early_stopping(model, hp, run_epoch, validation_loss):
 # ------------------------------------------------------------------ sentiment
 
 class Classifier(nn.Module):
+    """The engine's classifier: embedding (embedding dropout) -> LSTM (dropout between layers) -> pooling -> dropout -> head."""
+
     def __init__(self, V, hp):
         super().__init__()
+        self.bidirectional = hp.get("bidirectional", False)
         self.embedding = nn.Embedding(V, hp["embeddingSize"])
-        self.rnn = nn.LSTM(hp["embeddingSize"], hp["hiddenSize"], num_layers=hp["layers"], batch_first=True)
-        self.head = nn.Linear(hp["hiddenSize"], 1)
+        self.embedding_dropout = nn.Dropout(hp.get("embeddingDropout", 0))
+        self.rnn = nn.LSTM(hp["embeddingSize"], hp["hiddenSize"], num_layers=hp["layers"], batch_first=True,
+                           dropout=hp["dropout"] if hp["layers"] > 1 else 0, bidirectional=self.bidirectional)
+        self.head_dropout = nn.Dropout(hp["dropout"])
+        self.head = nn.Linear(hp["hiddenSize"] * (2 if self.bidirectional else 1), 1)
         self.pooling = hp["pooling"]
 
     def forward(self, ids, lengths):
-        packed = pack_padded_sequence(self.embedding(ids), lengths, batch_first=True, enforce_sorted=False)
+        return self.head(self.head_dropout(self.features(ids, lengths))).squeeze(1)
+
+    def features(self, ids, lengths):
+        packed = pack_padded_sequence(self.embedding_dropout(self.embedding(ids)), lengths, batch_first=True, enforce_sorted=False)
         out, (hn, _) = self.rnn(packed)
         if self.pooling == "last":
-            return self.head(hn[-1]).squeeze(1)
+            return torch.cat([hn[-2], hn[-1]], 1) if self.bidirectional else hn[-1]
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=ids.shape[1])
         real = (torch.arange(ids.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2)
         if self.pooling == "mean":
-            return self.head(out.sum(1) / lengths.unsqueeze(1).float()).squeeze(1)
-        return self.head(out.masked_fill(~real, float("-inf")).max(1).values).squeeze(1)
+            return out.sum(1) / lengths.unsqueeze(1).float()
+        return out.masked_fill(~real, float("-inf")).max(1).values
 
 
 def batch(rows):

@@ -8,14 +8,15 @@ namespace RnnService.Engine.Onnx;
 ///   tokens [B, T] → Transpose → Gather(embedding) [T, B, E] → one LSTM/GRU/RNN op per layer
 ///   (each output [T, 1, B, H] squeezed to [T, B, H] for the next) → head.
 /// Sentiment: the top layer's final state (the op honours per-sequence lengths, so it is the state at
-/// each sequence's last real token) → Gemm → Sigmoid → probability [B].
+/// each sequence's last real token), or for mean/max pooling its outputs over each sequence's real steps
+/// (a mask from the lengths; ReduceSum ÷ length or ReduceMax over time) → Gemm → Sigmoid → probability [B].
 /// Char models: every step's top output → MatMul + Add → logits [B, T, V]; initial states are optional
 /// inputs and final states outputs, so a client can generate one token per call.
 /// Config and vocabulary travel in metadata_props. Tokenising text is left to the client.
 /// </summary>
 public static class OnnxExporter
 {
-    /// <exception cref="NotSupportedException">A bidirectional model, or pooling other than last (see <see cref="Unsupported"/>).</exception>
+    /// <exception cref="NotSupportedException">A bidirectional model (see <see cref="Unsupported"/>).</exception>
     public static byte[] Export(RnnModel model)
     {
         ArgumentNullException.ThrowIfNull(model);
@@ -24,14 +25,13 @@ public static class OnnxExporter
 
     /// <summary>Why this model has no ONNX graph here, or null when it can be exported.</summary>
     public static string? Unsupported(ModelConfig config) =>
-        config.Hyperparameters.Bidirectional ? "Bidirectional layers are not exported to ONNX yet."
-        : config.Hyperparameters.Pooling != Pooling.Last ? $"Pooling '{config.Hyperparameters.Pooling.ToString().ToLowerInvariant()}' is not exported to ONNX yet (only 'last')."
-        : null;
+        config.Hyperparameters.Bidirectional ? "Bidirectional layers are not exported to ONNX yet." : null;
 
     internal static byte[] Export(ModelConfig config, RecurrentNetwork network)
     {
         if (Unsupported(config) is { } reason) throw new NotSupportedException(reason);
         bool sentiment = config.Task == TaskKind.Sentiment;
+        var pooling = sentiment ? network.Pooling : Pooling.Last;
         var graph = new OnnxGraph();
         graph.Inputs.Add(new(OnnxNames.Tokens, OnnxElementType.Int64, ["batch", "sequence"], "Token ids, batch-first; padding id 0."));
         string lengths = "";
@@ -50,13 +50,19 @@ public static class OnnxExporter
         for (int l = 0; l < network.LayerCount; l++)
         {
             bool top = l == network.LayerCount - 1;
-            var (y, hT, cT) = RecurrentOp(graph, network, l, input, lengths, h0?[l] ?? "", c0?[l] ?? "", needSequence: !(top && sentiment));
+            var (y, hT, cT) = RecurrentOp(graph, network, l, input, lengths, h0?[l] ?? "", c0?[l] ?? "", needSequence: !(top && sentiment && pooling == Pooling.Last));
             finalH[l] = hT;
             finalC[l] = cT;
             if (y.Length > 0) input = graph.Add("Squeeze", [y, graph.Int64s($"layer{l}_squeeze_axes", 1)], $"layer{l}_output");
         }
 
-        if (sentiment) SentimentHead(graph, network, finalH[^1]);
+        if (sentiment)
+        {
+            var features = pooling == Pooling.Last
+                ? graph.Add("Squeeze", [finalH[^1], graph.Int64s("direction_axis", 0)], "last_hidden")   // [B, H]
+                : Pool(graph, input, lengths, pooling);
+            SentimentHead(graph, network, features);
+        }
         else CharHead(graph, network, input, finalH, finalC);
 
         var metadata = new Dictionary<string, string>
@@ -144,10 +150,37 @@ public static class OnnxExporter
         return (y, yh, yc);
     }
 
-    private static void SentimentHead(OnnxGraph graph, RecurrentNetwork network, string topFinalHidden)
+    /// <summary>
+    /// Mean or max of the top layer's outputs [T, B, H] over each sequence's real steps (t &lt; lengths[b]), as the
+    /// engine's classifier pools them: padded steps are masked out (−∞ for max, 0 for mean) and a mean divides by
+    /// the length. Returns [B, H].
+    /// </summary>
+    private static string Pool(OnnxGraph graph, string outputs, string lengths, Pooling pooling)
     {
-        var last = graph.Add("Squeeze", [topFinalHidden, graph.Int64s("direction_axis", 0)], "last_hidden");   // [B, H]
-        var logit = graph.Add("Gemm", [last, Weight(graph, network, "head.weight"), Weight(graph, network, "head.bias")], "logit",
+        var steps = graph.Add("Gather", [graph.Add("Shape", [OnnxNames.Tokens], "pool_tokens_shape"),
+            graph.Constant(OnnxTensor.Int64s("pool_sequence_axis", [], [1]))], "pool_steps", new OnnxAttribute("axis", Int: 0));   // scalar T
+        var time = graph.Add("Range", [graph.Constant(OnnxTensor.Int64s("pool_range_start", [], [0])), steps,
+            graph.Constant(OnnxTensor.Int64s("pool_range_delta", [], [1]))], "pool_time");                                        // [T]
+        var lengths64 = graph.Add("Cast", [lengths], "pool_lengths_int64", new OnnxAttribute("to", Int: (long)OnnxElementType.Int64));
+        var real = graph.Add("Less", [graph.Add("Unsqueeze", [time, graph.Int64s("pool_time_axes", 1)], "pool_time_column"),
+            graph.Add("Unsqueeze", [lengths64, graph.Int64s("pool_batch_axes", 0)], "pool_lengths_row")], "pool_real");            // [T, B]
+        var mask = graph.Add("Unsqueeze", [real, graph.Int64s("pool_feature_axes", 2)], "pool_mask");                           // [T, B, 1]
+        if (pooling == Pooling.Max)
+        {
+            var masked = graph.Add("Where", [mask, outputs, graph.Constant(OnnxTensor.Floats("pool_minus_infinity", [], [float.NegativeInfinity]))],
+                "pool_masked");
+            return graph.Add("ReduceMax", [masked], "pooled", new OnnxAttribute("axes", Ints: [0]), new OnnxAttribute("keepdims", Int: 0));
+        }
+        var zeroed = graph.Add("Where", [mask, outputs, graph.Constant(OnnxTensor.Floats("pool_zero", [], [0f]))], "pool_masked");
+        var sum = graph.Add("ReduceSum", [zeroed, graph.Int64s("pool_time_axis", 0)], "pool_sum", new OnnxAttribute("keepdims", Int: 0));  // [B, H]
+        var count = graph.Add("Cast", [graph.Add("Unsqueeze", [lengths, graph.Int64s("pool_count_axes", 1)], "pool_lengths_column")],
+            "pool_count", new OnnxAttribute("to", Int: (long)OnnxElementType.Float));                                          // [B, 1]
+        return graph.Add("Div", [sum, count], "pooled");
+    }
+
+    private static void SentimentHead(OnnxGraph graph, RecurrentNetwork network, string features)
+    {
+        var logit = graph.Add("Gemm", [features, Weight(graph, network, "head.weight"), Weight(graph, network, "head.bias")], "logit",
             new OnnxAttribute("transB", Int: 1));                                                                   // [B, 1]
         var probability = graph.Add("Sigmoid", [logit], "probability_column");
         graph.Add("Squeeze", [probability, graph.Int64s("column_axis", 1)], OnnxNames.Probability);

@@ -41,15 +41,41 @@ public class OnnxSentimentExportTests
         Assert.True(expected.Max() - expected.Min() > 0.05f, $"The random model should not give every text the same probability: {string.Join(", ", expected)}");
     }
 
-    [Theory]
-    [InlineData(Architecture.Lstm)]
-    [InlineData(Architecture.Gru)]
-    [InlineData(Architecture.Rnn)]
-    public void LengthsChangeTheOnnxResultForPaddedSequences(Architecture architecture)
+    public static TheoryData<Architecture, int, Pooling> PooledArchitectures() => new()
     {
-        // If the exported ops ignored sequence_lens, a short text padded to the batch's length would
-        // read its state after the padding; this shows the lengths input is what makes the match above.
-        var model = OnnxTestModels.Sentiment(architecture, layers: 2);
+        { Architecture.Lstm, 1, Pooling.Max }, { Architecture.Lstm, 2, Pooling.Max }, { Architecture.Lstm, 1, Pooling.Mean },
+        { Architecture.Lstm, 2, Pooling.Mean }, { Architecture.Gru, 1, Pooling.Max }, { Architecture.Gru, 2, Pooling.Mean },
+        { Architecture.Rnn, 1, Pooling.Mean }, { Architecture.Rnn, 2, Pooling.Max },
+    };
+
+    [Theory]
+    [MemberData(nameof(PooledArchitectures))]
+    public void PooledClassifiersGiveTheEngineProbabilitiesForAPaddedBatchOfDifferentLengths(Architecture architecture, int layers, Pooling pooling)
+    {
+        var model = OnnxTestModels.Sentiment(architecture, layers, pooling: pooling);
+        var expected = model.Classify(Texts).Select(c => c.Probability).ToArray();
+        var (tokens, lengths, t) = Encode(model);
+
+        using var onnx = new OnnxRunner(OnnxExporter.Export(model));
+        var probability = onnx.Run((OnnxNames.Tokens, tokens, [Texts.Length, t]), (OnnxNames.Lengths, lengths, [Texts.Length]))[OnnxNames.Probability];
+
+        Assert.Equal([Texts.Length], probability.Shape);
+        OnnxTestModels.AssertClose(expected, probability.Data);
+        Assert.True(expected.Max() - expected.Min() > 0.05f, $"The random model should not give every text the same probability: {string.Join(", ", expected)}");
+    }
+
+    [Theory]
+    [InlineData(Architecture.Lstm, Pooling.Last)]
+    [InlineData(Architecture.Gru, Pooling.Last)]
+    [InlineData(Architecture.Rnn, Pooling.Last)]
+    [InlineData(Architecture.Lstm, Pooling.Max)]
+    [InlineData(Architecture.Gru, Pooling.Mean)]
+    public void LengthsChangeTheOnnxResultForPaddedSequences(Architecture architecture, Pooling pooling)
+    {
+        // If the exported graph ignored the lengths, a short text padded to the batch's length would read its state
+        // after the padding (last) or pool over padded steps (mean, max); this shows the lengths input is what makes
+        // the matches above.
+        var model = OnnxTestModels.Sentiment(architecture, layers: 2, pooling: pooling);
         var (tokens, lengths, t) = Encode(model);
         var full = Enumerable.Repeat(t, Texts.Length).ToArray();
 

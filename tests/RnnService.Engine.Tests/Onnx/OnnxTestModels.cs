@@ -14,13 +14,13 @@ internal static class OnnxTestModels
     public static readonly string[] Characters =
         ["<pad>", "<unk>", "<bos>", "<eos>", " ", "a", "b", "c", "d", "e", "h", "l", "m", "n", "o", "t"];
 
-    public static SentimentClassifier Sentiment(Architecture architecture, int layers, int seed = 7) =>
-        (SentimentClassifier)Build(TaskKind.Sentiment, architecture, layers, Words, outputSize: 1, seed);
+    public static SentimentClassifier Sentiment(Architecture architecture, int layers, int seed = 7, Pooling pooling = Pooling.Last) =>
+        (SentimentClassifier)Build(TaskKind.Sentiment, architecture, layers, Words, outputSize: 1, seed, pooling);
 
     public static CharLanguageModel Char(Architecture architecture, int layers, int seed = 11) =>
-        (CharLanguageModel)Build(TaskKind.CharLm, architecture, layers, Characters, outputSize: Characters.Length, seed);
+        (CharLanguageModel)Build(TaskKind.CharLm, architecture, layers, Characters, outputSize: Characters.Length, seed, Pooling.Last);
 
-    private static RnnModel Build(TaskKind task, Architecture architecture, int layers, string[] vocabulary, int outputSize, int seed)
+    private static RnnModel Build(TaskKind task, Architecture architecture, int layers, string[] vocabulary, int outputSize, int seed, Pooling pooling)
     {
         const int embedding = 6, hidden = 8;
         var config = new ModelConfig
@@ -28,7 +28,7 @@ internal static class OnnxTestModels
             Task = task, Architecture = architecture, VocabularySize = vocabulary.Length, EmbeddingSize = embedding,
             HiddenSize = hidden, Layers = layers, OutputSize = outputSize, Vocabulary = vocabulary,
             LineMode = task == TaskKind.CharLm,
-            Hyperparameters = Hyperparameters.DefaultsFor(task) with { EmbeddingSize = embedding, HiddenSize = hidden, Layers = layers },
+            Hyperparameters = Hyperparameters.DefaultsFor(task) with { EmbeddingSize = embedding, HiddenSize = hidden, Layers = layers, Pooling = pooling },
         };
         var network = config.CreateNetwork();
         network.Initialize(new Rng(seed));
