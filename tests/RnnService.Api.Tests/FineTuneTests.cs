@@ -29,10 +29,13 @@ public sealed class FineTuneTests
         Assert.Equal(baseId, history.GetProperty("versions")[1].Id("parentModelId"));
         Assert.Equal(JsonValueKind.Null, history.GetProperty("versions")[0].GetProperty("parentModelId").ValueKind);
 
-        // Its one epoch starts where 30 epochs of the base ended, far below a fresh model's first epoch.
-        var baseFirst = (await (await client.GetAsync($"/jobs/{baseJob.Id()}/metrics")).OkJsonAsync())[0].GetProperty("trainLoss").GetDouble();
+        // Its one epoch starts where 30 epochs of the base ended (about the base's best training loss; the default weight
+        // decay keeps that well above zero), far below a fresh model's first epoch.
+        var baseLosses = (await (await client.GetAsync($"/jobs/{baseJob.Id()}/metrics")).OkJsonAsync()).EnumerateArray()
+            .Select(m => m.GetProperty("trainLoss").GetDouble()).ToList();
         var tunedFirst = (await (await client.GetAsync($"/jobs/{tuned.Id()}/metrics")).OkJsonAsync())[0].GetProperty("trainLoss").GetDouble();
-        Assert.True(tunedFirst < baseFirst / 4, $"fine-tuned first epoch {tunedFirst}, the base's first epoch {baseFirst}");
+        Assert.True(tunedFirst < baseLosses[0] / 2 && tunedFirst < baseLosses.Min() * 1.25,
+            $"fine-tuned first epoch {tunedFirst}, the base's epochs {string.Join(", ", baseLosses.Select(l => l.ToString("F3")))}");
     }
 
     [Fact]

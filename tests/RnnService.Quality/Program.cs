@@ -2,6 +2,7 @@
 // as JSON, its held-out metric, the settings it chose, its wall time and the exact token ids of each split, so
 // that make_quality.py can train a PyTorch model of the same size the same way on the same data.
 //   dotnet run -c Release --project tests/RnnService.Quality -- OUT.json
+// With --cv it cross-validates sentiment settings on the imdb-sentences training part only (CrossValidation.cs).
 using System.Diagnostics;
 using System.Text.Json;
 using RnnService.Engine.Data;
@@ -10,12 +11,14 @@ using RnnService.Engine.Sampling;
 using RnnService.Engine.Tokenizers;
 using RnnService.Engine.Training;
 
+const int HoldOutSeed = 2026;
+if (args.Length > 0 && args[0] == "--cv")
+    return RnnService.Quality.CrossValidation.Run(args[1..], HoldOutSeed);
 if (args.Length != 1)
 {
-    Console.Error.WriteLine("usage: RnnService.Quality OUT.json");
+    Console.Error.WriteLine("usage: RnnService.Quality OUT.json | --cv [--folds K] [--seeds A,B] NAME=JSON ...");
     return 2;
 }
-const int HoldOutSeed = 2026;
 const string HamletPrompt = "To be, or not";
 var report = new Dictionary<string, object>
 {

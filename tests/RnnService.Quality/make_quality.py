@@ -7,9 +7,12 @@ Run from the repository root with Debian's python3-torch (1.13.x):
 
 It first runs the engine side (dotnet run -c Release --project tests/RnnService.Quality), which trains the
 default models and writes their metrics, chosen settings and the exact token ids of every split; PyTorch then
-trains on those ids (so both see the same vocabulary, truncation and splits) with the same sizes, optimiser,
-batch size, clipping, epoch budget and early stopping. Seeds differ between the two (different RNGs), so a
-difference of a point or two on 200 sentences is noise.
+trains on those ids (so both see the same vocabulary, truncation and splits) with the same sizes, pooling,
+dropouts, optimiser, batch size, clipping, epoch budget and early stopping. Seeds differ between the two
+(different RNGs), so a difference of a point or two on 200 sentences is noise.
+
+It also reruns the cross-validation that chose the sentiment defaults (the same program with --cv: 10 folds of
+the imdb-sentences training part, 5 seeds each, never the held-out fifth) for the candidates in CV_CANDIDATES.
 """
 
 import json
@@ -34,6 +37,28 @@ def engine_report():
     out = os.path.join(tempfile.mkdtemp(prefix="rnn-quality-"), "engine.json")
     subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "tests", "RnnService.Quality"), "--", out],
                    check=True, cwd=ROOT)
+    with open(out) as f:
+        return json.load(f)
+
+
+# Settings compared with the defaults by cross-validation (overrides on DefaultsFor(sentiment, fold's shape)).
+CV_CANDIDATES = [
+    ("last state (the previous default)", {"pooling": "last"}),
+    ("mean pooling", {"pooling": "mean"}),
+    ("bidirectional", {"bidirectional": True}),
+    ("embedding dropout 0.2", {"embeddingDropout": 0.2}),
+    ("dropout 0.2 before the head", {"dropout": 0.2}),
+    ("hidden size 32", {"hiddenSize": 32}),
+    ("no weight decay", {"weightDecay": 0}),
+    ("patience 6, up to 30 epochs", {"earlyStoppingPatience": 6, "epochs": 30}),
+]
+
+
+def cross_validation():
+    out = os.path.join(tempfile.mkdtemp(prefix="rnn-quality-cv-"), "cv.json")
+    args = ["%s=%s" % (name, json.dumps(overrides, separators=(",", ":"))) for name, overrides in CV_CANDIDATES]
+    subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "tests", "RnnService.Quality"), "--",
+                    "--cv", "--json", out] + args, check=True, cwd=ROOT)
     with open(out) as f:
         return json.load(f)
 
@@ -76,23 +101,32 @@ def train_early_stopping(model, hp, run_epoch, validation_loss):
 # ------------------------------------------------------------------ sentiment
 
 class Classifier(nn.Module):
+    """The engine's classifier: embedding (embedding dropout) -> LSTM (dropout between layers) -> pooling -> dropout -> head."""
+
     def __init__(self, V, hp):
         super().__init__()
+        self.bidirectional = hp.get("bidirectional", False)
         self.embedding = nn.Embedding(V, hp["embeddingSize"])
-        self.rnn = nn.LSTM(hp["embeddingSize"], hp["hiddenSize"], num_layers=hp["layers"], batch_first=True)
-        self.head = nn.Linear(hp["hiddenSize"], 1)
+        self.embedding_dropout = nn.Dropout(hp.get("embeddingDropout", 0))
+        self.rnn = nn.LSTM(hp["embeddingSize"], hp["hiddenSize"], num_layers=hp["layers"], batch_first=True,
+                           dropout=hp["dropout"] if hp["layers"] > 1 else 0, bidirectional=self.bidirectional)
+        self.head_dropout = nn.Dropout(hp["dropout"])
+        self.head = nn.Linear(hp["hiddenSize"] * (2 if self.bidirectional else 1), 1)
         self.pooling = hp["pooling"]
 
     def forward(self, ids, lengths):
-        packed = pack_padded_sequence(self.embedding(ids), lengths, batch_first=True, enforce_sorted=False)
+        return self.head(self.head_dropout(self.features(ids, lengths))).squeeze(1)
+
+    def features(self, ids, lengths):
+        packed = pack_padded_sequence(self.embedding_dropout(self.embedding(ids)), lengths, batch_first=True, enforce_sorted=False)
         out, (hn, _) = self.rnn(packed)
         if self.pooling == "last":
-            return self.head(hn[-1]).squeeze(1)
+            return torch.cat([hn[-2], hn[-1]], 1) if self.bidirectional else hn[-1]
         out, _ = pad_packed_sequence(out, batch_first=True, total_length=ids.shape[1])
         real = (torch.arange(ids.shape[1]).unsqueeze(0) < lengths.unsqueeze(1)).unsqueeze(2)
         if self.pooling == "mean":
-            return self.head(out.sum(1) / lengths.unsqueeze(1).float()).squeeze(1)
-        return self.head(out.masked_fill(~real, float("-inf")).max(1).values).squeeze(1)
+            return out.sum(1) / lengths.unsqueeze(1).float()
+        return out.masked_fill(~real, float("-inf")).max(1).values
 
 
 def batch(rows):
@@ -286,6 +320,7 @@ def bigram_recital(d):
 
 def main():
     report = engine_report()
+    cv = cross_validation()
     rows = []
     for name in ["imdb-sentences", "toy-sentiment"]:
         d = report[name]
@@ -302,21 +337,22 @@ def main():
     correct, secs, epochs = torch_hamlet(d)
     rows.append(("hamlet", "characters recited greedily from \"To be, or not\" before the first mistake (of 100)", str(d["value"]),
                  d["seconds"], d["epochsRun"], str(correct), secs, epochs, "%d (most frequent next character)" % bigram_recital(d), d))
-    write(rows)
+    write(rows, cv)
 
 
-def write(rows):
+def write(rows, cv):
     lines = [
         "# Model quality with the defaults",
         "",
         "Made by `/usr/bin/python3 tests/RnnService.Quality/make_quality.py` (do not edit by hand). For each built-in",
         "dataset the engine trains its default model (`Hyperparameters.DefaultsFor(task, DataShape)`: what a user who",
         "gives only the data gets); PyTorch %s then trains a model of the same size the same way (same token ids," % torch.__version__,
-        "splits, optimiser, batch size, clipping, epoch budget and early stopping on the same validation split) and a simple",
-        "baseline is fitted. imdb-sentences loses a fixed 20 % (seed 2026) before anything else; validation comes out of",
-        "the rest. toy-sentiment keeps the seeds' own 20 test sentences, on which the engine (and so PyTorch here) also",
-        "validates, as it does for any dataset with its own test set. us-names is scored on its validation split (the",
-        "issue's measure). Seeds and RNGs differ between the two sides, so a few points on 200 sentences are noise.",
+        "splits, pooling, dropouts, optimiser, batch size, clipping, epoch budget and early stopping on the same validation",
+        "split) and a simple baseline is fitted. imdb-sentences loses a fixed 20 % (seed 2026) before anything else;",
+        "validation comes out of the rest (how its defaults were chosen without that fifth is below). toy-sentiment",
+        "keeps the seeds' own 20 test sentences, on which the engine (and so PyTorch here) also validates, as it does for",
+        "any dataset with its own test set. us-names is scored on its validation split (the issue's measure). Seeds and",
+        "RNGs differ between the two sides, so a few points on 200 sentences are noise.",
         "",
         "Machine: %s, %d CPU threads visible, shared with other work while this ran (times are noisy)." % (platform.machine(), os.cpu_count()),
         "",
@@ -325,14 +361,58 @@ def write(rows):
     ]
     for name, metric, ev, es, ee, tv, ts, te, base, _ in rows:
         lines.append("| %s | %s | %s | %.1f (%d) | %s | %.1f (%d) | %s |" % (name, metric, ev, es, ee, tv, ts, te, base))
+    imdb = float(rows[0][2])
+    lines += ["", "Issue 12 asks for at least 0.80 on imdb-sentences' held-out fifth: %s (%.3f)." % ("met" if imdb >= 0.80 else "not met", imdb)]
     lines += ["", "Settings the defaults chose (JSON as the API shows them):", ""]
     for name, *_, d in rows:
         hp = {k: v for k, v in d["hyperparameters"].items()}
         lines.append("- **%s**: `%s`" % (name, json.dumps(hp, separators=(",", ":"))))
+    lines += cv_section(cv)
     path = os.path.join(ROOT, "docs", "quality.md")
     with open(path, "w") as f:
         f.write("\n".join(lines) + "\n")
     print("\n".join(lines))
+
+
+def cv_section(cv):
+    seeds = cv["seeds"]
+    default = cv["candidates"][0]
+    lines = [
+        "",
+        "## How the sentiment defaults were chosen",
+        "",
+        "Without the held-out fifth: the %d imdb-sentences training sentences were cut into %d folds, and every setting was" % (cv["trainingSentences"], cv["folds"]),
+        "trained on each fold's complement with seeds %s (%d runs) and scored on the fold. Each run gets" % (", ".join(map(str, seeds)), default["runs"]),
+        "`DefaultsFor(sentiment, DataShape)` for its own %d sentences (so the engine holds out its own early-stopping" % (cv["trainingSentences"] * (cv["folds"] - 1) // cv["folds"]),
+        "split from them, as a job does) with the setting's overrides on top. The paired difference compares each run with",
+        "the default's run on the same fold and seed. The held-out 200 sentences were scored once, for the table above,",
+        "after the choice. Made by `tests/RnnService.Quality --cv` (CrossValidation.cs), rerun by this script.",
+        "",
+        "| setting (overrides on the defaults) | cross-validated accuracy (se) | paired difference from the default (se) | epochs per run |",
+        "| --- | --- | --- | --- |",
+    ]
+    for c in cv["candidates"]:
+        overrides = json.dumps(c["overrides"], separators=(",", ":"))
+        name = "**default** (%s pooling)" % c["foldHyperparameters"]["pooling"] if c["name"] == "default" else "%s `%s`" % (c["name"], overrides)
+        diff = "" if c["name"] == "default" else "%+.3f (%.3f)" % (c["difference"], c["differenceStandardError"])
+        lines.append("| %s | %.3f (%.3f) | %s | %.1f |" % (name, c["accuracy"], c["standardError"], diff, c["epochsPerRun"]))
+    for b in cv["bagOfWords"]:
+        lines.append("| bag-of-words logistic regression, L2 %g (the baseline's model) | %.3f | | |" % (b["l2"], b["accuracy"]))
+    lines += [
+        "",
+        "Max pooling over each text's real words was the one change that earned its place over the previous default's",
+        "last state; AdamW's decay (kept from before) matters as much. Before this table, a wider search on 5 folds ×",
+        "5 seeds around max pooling (hidden 16/32/128, embedding 16/64, weight decay 0.3-3, learning rate 0.003-0.03,",
+        "batch 4-32, embedding dropout 0.2-0.5, dropout 0.3-0.5, bidirectional, patience 6-10 with 30-60 epochs,",
+        "validation share 0.05/0.2, clip 1) found nothing better than max pooling alone by more than about 0.01, and the",
+        "best-looking combinations on 10 folds (embedding dropout 0.2 with patience 10: 0.755; embedding 64, hidden 16:",
+        "0.753) were within about 1.5 standard errors of it after many tries, so they were not taken. Three ideas tried",
+        "with a temporary engine change did not help on 5 folds and were not built: a vocabulary of words seen at least",
+        "2 or 3 times (others `<unk>`): 0.705 and 0.718 against 0.723; halving the learning rate (or ×0.3) on a",
+        "validation plateau: 0.721 and 0.710 against 0.723; keeping `! ?` (and `. ,`) as words: 0.725 and 0.736",
+        "against 0.740 on 10 folds × 3 seeds.",
+    ]
+    return lines
 
 
 if __name__ == "__main__":
