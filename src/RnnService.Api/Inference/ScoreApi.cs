@@ -44,9 +44,10 @@ public static class ScoreApi
         IOptions<LimitsOptions> options, IOptions<InferenceOptions> inferenceOptions, CancellationToken ct)
     {
         var inference = inferenceOptions.Value;
+        // The cheap checks first: a name in the reference costs a query.
+        if (request.Top is { } top && !(top >= 1 && top <= MaxTop)) return Problems.Invalid("top", $"Must be between 1 and {MaxTop}.");
         var lookup = await ModelResolver.ResolveAsync(db, request.ModelId, request.Model, ct);
         if (lookup.Id is not { } modelId) return lookup.Problem!;
-        if (request.Top is { } top && !(top >= 1 && top <= MaxTop)) return Problems.Invalid("top", $"Must be between 1 and {MaxTop}.");
         var (texts, field, invalid) = InferenceApi.ReadTexts(request.Text, request.Texts, options.Value);
         if (invalid is not null) return invalid;
         if (InferenceLimits.CheckPredict(texts, inference) is { } tooMuch) return Problems.Invalid(field, tooMuch);

@@ -46,6 +46,10 @@ public sealed class TrainingJob
 
     public bool IsFinished => Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled;
 
+    /// <summary>Whether an earlier run recorded anything: epochs and checkpoints are only ever written in the same
+    /// transaction as CurrentEpoch, so a job still at epoch 0 has neither (its run needs no checkpoint lookup).</summary>
+    public bool HasRunBefore => CurrentEpoch > 0;
+
     public Hyperparameters GetHyperparameters() =>
         JsonSerializer.Deserialize<Hyperparameters>(HyperparametersJson, ApiJson.Options)!;
 }

@@ -81,8 +81,21 @@ public sealed partial class JobRunner(
             }
             // The final write takes every epoch still pending, so the progress loop stops first; the model is
             // serialised while it winds down.
-            progressStop.Cancel();
-            var model = result is null ? null : BuildModel(job, result, run);
+            var stopping = progressStop.CancelAsync();
+            ModelToStore? model = null;
+            if (result is not null && !run.LeaseLost)
+            {
+                try
+                {
+                    model = BuildModel(job, result, run);
+                }
+                catch (Exception ex)
+                {
+                    logger.LogError(ex, "Job {JobId}: the trained model could not be serialised.", job.Id);
+                    error = $"The trained model could not be stored: {ex.Message}";
+                }
+            }
+            await stopping;
             await progress;
             await EndAsync(job, run, model, error, failure);
         }
@@ -102,7 +115,7 @@ public sealed partial class JobRunner(
         // A job that never recorded an epoch has neither a checkpoint nor epoch rows to clear (both are written with
         // CurrentEpoch, in one transaction): its run starts without the two round trips a resumed run needs.
         TrainingCheckpoint? resumeFrom = null;
-        if (JobStore.HasRunBefore(job))
+        if (job.HasRunBefore)
         {
             resumeFrom = LoadCheckpoint(run);
             if (!store.BeginRunAsync(run.Lease, resumeFrom?.Epoch ?? 0, resumeFrom is not null, run.Token).GetAwaiter().GetResult()) LoseLease(run);

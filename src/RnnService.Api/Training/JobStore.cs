@@ -106,10 +106,6 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         return await db.Checkpoints.AsNoTracking().FirstOrDefaultAsync(c => c.JobId == jobId, ct);
     }
 
-    /// <summary>Whether an earlier run of the job recorded anything: epochs and checkpoints are only ever written together
-    /// with CurrentEpoch (in <see cref="RecordProgressAsync"/>), so a job still at epoch 0 has neither.</summary>
-    public static bool HasRunBefore(TrainingJob job) => job.CurrentEpoch > 0;
-
     /// <summary>A run starts after <paramref name="fromEpoch"/> (0: from scratch): epochs after it are trained again, so their rows go.</summary>
     public async Task<bool> BeginRunAsync(JobLease lease, int fromEpoch, bool resumed, CancellationToken ct)
     {

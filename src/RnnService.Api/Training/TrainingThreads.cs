@@ -1,12 +1,14 @@
 using System.Collections.Concurrent;
+using RnnService.Engine.Kernels;
 
 namespace RnnService.Api.Training;
 
 /// <summary>
 /// Long-lived threads for the engine, one per job this replica runs at a time. Training blocks its thread for the
 /// whole job, so it does not belong on the thread pool; but creating a thread per job costs about a millisecond
-/// here, 5 % of a small job's training (toy-sentiment's defaults train in about 20 ms). A finished job's thread
-/// waits for the next one, and the engine's per-thread GEMM buffers stay allocated with it.
+/// here, a few per cent of a small job's training (toy-sentiment's defaults train in about 40 ms). A finished
+/// job's thread waits for the next one; it first lets go of the engine's per-thread GEMM scratch, which grows to
+/// the job's largest product (tens of MB for a big job) and would otherwise stay with the thread.
 /// </summary>
 public sealed class TrainingThreads : IDisposable
 {
@@ -31,6 +33,7 @@ public sealed class TrainingThreads : IDisposable
             {
                 error = ex;
             }
+            Sgemm.ReleaseThreadScratch();
             // Idle before the caller hears of the end, so a job it starts next finds this thread.
             Interlocked.Increment(ref _idle);
             if (error is null) done.SetResult(result);
@@ -50,20 +53,16 @@ public sealed class TrainingThreads : IDisposable
     private void StartThread()
     {
         var number = Interlocked.Increment(ref _started);
-        // Background: a replica that is shutting down has already checkpointed and released its jobs.
-        new Thread(Loop) { IsBackground = true, Name = $"training-{number}" }.Start();
+        // Background: a replica that is shutting down has already checkpointed and released its jobs. UnsafeStart:
+        // the thread outlives the job that started it, so it must not keep that job's execution context.
+        new Thread(Loop) { IsBackground = true, Name = $"training-{number}" }.UnsafeStart();
     }
 
     private void Loop()
     {
-        try
-        {
-            foreach (var work in _work.GetConsumingEnumerable()) work();
-        }
-        catch (ObjectDisposedException)
-        {
-        }
+        foreach (var work in _work.GetConsumingEnumerable()) work();
     }
 
+    /// <summary>The threads end once they are idle (the collection itself stays for them to drain).</summary>
     public void Dispose() => _work.CompleteAdding();
 }

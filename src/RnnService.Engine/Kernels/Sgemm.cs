@@ -69,6 +69,14 @@ public static unsafe class Sgemm
     [ThreadStatic] private static float[]? t_packA;
     [ThreadStatic] private static float[]? t_packB;
 
+    /// <summary>Frees the calling thread's packing scratch (it grows to the largest product the thread has run and
+    /// is otherwise kept for the thread's life): for a long-lived thread that has finished a big job.</summary>
+    public static void ReleaseThreadScratch()
+    {
+        t_packA = null;
+        t_packB = null;
+    }
+
     /// <summary>General entry point: packs A and B for this call and runs the packed kernel.</summary>
     public static void Multiply(bool transA, bool transB, int m, int n, int k,
         ReadOnlySpan<float> a, int lda, ReadOnlySpan<float> b, int ldb,

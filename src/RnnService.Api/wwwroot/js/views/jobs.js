@@ -49,7 +49,12 @@ export async function jobsView(main, ctx, _, query) {
       if (old?.isConnected) old.replaceWith(next); else tbody.append(next);
       rows.set(job.id, next);
     }
-    // Running jobs are followed live (a few at most: each stream holds one of the browser's connections).
+    // Running jobs are followed live (a few at most: each stream holds one of the browser's connections). A job that
+    // paused keeps its stream open on the server (it is not finished), so the list lets go of it here.
+    if (job.status !== 'running' && following.has(job.id)) {
+      following.get(job.id).close();
+      following.delete(job.id);
+    }
     if (job.status === 'running' && !following.has(job.id) && following.size < 3) {
       following.set(job.id, followJob(ctx, job.id, {
         onEpochs: () => refreshJob(job.id),

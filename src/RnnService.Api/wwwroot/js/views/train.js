@@ -1,7 +1,7 @@
 // The new-training form: task, dataset, name, an optional base model to fine-tune, hyper-parameters; Estimate asks
 // the service for a dry run. The address can fill it in (?task=, ?architecture=, ?dataset=, ?name=, ?initFrom=).
 import { api, ApiError } from '../api.js';
-import { h, put } from '../dom.js';
+import { h, put, errorBox } from '../dom.js';
 import { setPage } from '../router.js';
 import { field, clearErrors, showErrors, numberInput, select } from '../forms.js';
 import { estimatePanel } from './estimate.js';
@@ -101,14 +101,28 @@ export async function trainView(main, ctx, _, query) {
     const job = await send('/train', submit);
     if (job) location.hash = `#/jobs/${job.id}`;
   });
+  // Which estimate is current: a field edited while one is timed makes its answer stale.
+  let estimateRound = 0;
   estimateButton.addEventListener('click', async () => {
+    const round = ++estimateRound;
     put(estimate, h('p', { class: 'muted' }, 'Timing a few batches…'));
-    const result = await send('/train?dryRun=true', estimateButton);
-    if (ctx.alive()) put(estimate, result ? estimatePanel(result) : null);
+    let content = null;
+    try {
+      const result = await send('/train?dryRun=true', estimateButton);
+      content = result ? estimatePanel(result) : null;
+    } catch (error) {
+      content = errorBox(error); // the service could not be reached
+    }
+    if (ctx.alive() && round === estimateRound) put(estimate, content);
   });
   // An estimate describes the form as it was: once a field changes, it no longer applies.
-  form.addEventListener('input', e => { if (!estimate.contains(e.target)) put(estimate); });
-  form.addEventListener('change', e => { if (!estimate.contains(e.target)) put(estimate); });
+  const forgetEstimate = e => {
+    if (estimate.contains(e.target)) return;
+    estimateRound++;
+    put(estimate);
+  };
+  form.addEventListener('input', forgetEstimate);
+  form.addEventListener('change', forgetEstimate);
 
   setPage(main, 'New training',
     query.get('initFrom')
