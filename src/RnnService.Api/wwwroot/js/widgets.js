@@ -1,4 +1,4 @@
-// Small reusable pieces of pages: status badge, alias badges, progress bar, confirming delete button.
+// Small reusable pieces of pages: status badge, alias badges, progress bar, hyper-parameter list, confirming delete button.
 import { h, put, toast } from './dom.js';
 import { jobTitle } from './format.js';
 
@@ -20,6 +20,12 @@ export function progressBar(job) {
 
 /** A delete button that asks once more in place (no blocking dialog). A refusal goes to onError when given
  *  (a page that shows the ProblemDetails in place), else to the toast. */
+/** A job's or model's hyper-parameters as a definition list (null reads "off", as the API means it). */
+export function hyperparameterList(hyperparameters, attributes = {}) {
+  return h('dl', { class: 'hyper', ...attributes }, Object.entries(hyperparameters)
+    .map(([k, v]) => h('div', { dataset: { key: k } }, h('dt', {}, k), h('dd', {}, v === null ? 'off' : String(v)))));
+}
+
 export function deleteButton(label, onConfirm, onError = error => toast(error.message, 'error')) {
   const wrap = h('span', { class: 'confirm' });
   const ask = h('button', { type: 'button', class: 'danger small', 'aria-label': label, onclick: () => {

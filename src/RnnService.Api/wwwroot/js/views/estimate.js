@@ -1,6 +1,7 @@
 // What POST /train?dryRun=true answered, as the training form shows it: size, memory, time, and the settings chosen.
 import { h } from '../dom.js';
 import { int, num, bytes, duration, modelHref, shortId } from '../format.js';
+import { hyperparameterList } from '../widgets.js';
 
 export function estimatePanel(estimate) {
   const hp = estimate.hyperparameters;
@@ -16,7 +17,6 @@ export function estimatePanel(estimate) {
       figure('estimatedSecondsPerEpoch', 'Per epoch', `${num(estimate.estimatedSecondsPerEpoch, 3)} s`),
       figure('estimatedSeconds', `${int(hp.epochs)} epochs`, duration(estimate.estimatedSeconds), hp.earlyStoppingPatience ? 'early stopping may end sooner' : null)),
     h('h3', {}, 'Hyper-parameters the service would use'),
-    h('dl', { class: 'hyper', id: 'estimate-hyperparameters' }, Object.entries(hp)
-      .map(([k, v]) => h('div', { dataset: { key: k } }, h('dt', {}, k), h('dd', {}, v === null ? 'off' : String(v))))),
+    hyperparameterList(hp, { id: 'estimate-hyperparameters' }),
   ];
 }

@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { lineChart, palette } from '../chart.js';
 import { h, put, toast } from '../dom.js';
 import { num, pct, duration, when, jobTitle, modelTitle, active, finished, modelHref } from '../format.js';
-import { statusBadge } from '../widgets.js';
+import { statusBadge, hyperparameterList } from '../widgets.js';
 import { setPage } from '../router.js';
 import { followJob } from '../follow.js';
 import { jobActions } from '../job-actions.js';
@@ -16,7 +16,7 @@ export async function jobView(main, ctx, [id]) {
   const header = h('div', { class: 'job-header' });
   const charts = h('div', { class: 'charts' });
   const epochTable = h('tbody');
-  const hyper = h('dl', { class: 'hyper' });
+  const hyper = hyperparameterList(job.hyperparameters);
   setPage(main, jobTitle(job), header, charts,
     h('section', { 'aria-labelledby': 'hp-title' }, h('h2', { id: 'hp-title' }, 'Effective hyper-parameters'), hyper),
     h('details', { class: 'epochs' }, h('summary', {}, h('h2', { id: 'ep-title' }, 'Every epoch')),
@@ -24,8 +24,6 @@ export async function jobView(main, ctx, [id]) {
         h('thead', {}, h('tr', {}, ['Epoch', 'Train loss', 'Validation loss', job.task === 'sentiment' ? 'Train acc' : 'Perplexity',
           job.task === 'sentiment' ? 'Validation acc' : '', 'Seconds'].filter(Boolean).map(t => h('th', { scope: 'col' }, t)))),
         epochTable))));
-
-  for (const [k, v] of Object.entries(job.hyperparameters)) hyper.append(h('div', {}, h('dt', {}, k), h('dd', {}, v === null ? 'off' : String(v))));
 
   // A fine-tuning job names its base model once it is known (a deleted base keeps the plain words).
   let parentTitle = 'its base model';

@@ -1,6 +1,7 @@
 // A model's reproducibility record: what POST /train needs to train the same weights again.
 import { h } from '../dom.js';
 import { int, modelHref, shortId } from '../format.js';
+import { hyperparameterList } from '../widgets.js';
 
 export function reproducibilityPanel(record) {
   const title = h('h2', { id: 'repro-title' }, 'Reproducibility record');
@@ -19,6 +20,5 @@ export function reproducibilityPanel(record) {
     h('p', { class: 'muted' }, 'The same request (seed included) on the same service version gives the same weights; the thread count does not change them.'),
     h('dl', { class: 'hyper' }, facts.map(([k, v]) => h('div', { dataset: { key: k } }, h('dt', {}, k), h('dd', {}, v instanceof Node ? v : String(v))))),
     h('h3', {}, 'Hyper-parameters it ran with'),
-    h('dl', { class: 'hyper', id: 'repro-hyperparameters' }, Object.entries(record.hyperparameters)
-      .map(([k, v]) => h('div', {}, h('dt', {}, k), h('dd', {}, v === null ? 'off' : String(v))))));
+    hyperparameterList(record.hyperparameters, { id: 'repro-hyperparameters' }));
 }
