@@ -1,6 +1,8 @@
-// Small reusable pieces of pages: status badge, alias badges, progress bar, hyper-parameter list, confirming delete button.
+// Small reusable pieces of pages: status badge, alias badges, progress bar, hyper-parameter list, parent model link,
+// confirming delete button.
 import { h, put, toast } from './dom.js';
-import { jobTitle } from './format.js';
+import { api } from './api.js';
+import { jobTitle, modelTitle, modelHref, shortId } from './format.js';
 
 export function statusBadge(status) {
   return h('span', { class: `badge status-${status}` }, status);
@@ -24,6 +26,15 @@ export function progressBar(job) {
 export function hyperparameterList(hyperparameters, attributes = {}) {
   return h('dl', { class: 'hyper', ...attributes }, Object.entries(hyperparameters)
     .map(([k, v]) => h('div', { dataset: { key: k } }, h('dt', {}, k), h('dd', {}, v === null ? 'off' : String(v)))));
+}
+
+/** A link to a parent (base) model, titled once it is known (a deleted parent keeps its id and says so). */
+export function parentLink(parentId, ctx) {
+  const link = h('a', { href: modelHref(parentId), id: 'parent-link' }, shortId(parentId));
+  api(`/models/${parentId}`)
+    .then(parent => { if (ctx.alive()) link.textContent = modelTitle(parent); })
+    .catch(() => { if (ctx.alive()) link.replaceWith(h('span', {}, `${shortId(parentId)} (deleted)`)); });
+  return link;
 }
 
 export function deleteButton(label, onConfirm, onError = error => toast(error.message, 'error')) {

@@ -3,7 +3,7 @@ import { api } from '../api.js';
 import { lineChart, palette } from '../chart.js';
 import { h, put, toast } from '../dom.js';
 import { num, pct, duration, when, jobTitle, modelTitle, active, finished, modelHref } from '../format.js';
-import { statusBadge, hyperparameterList } from '../widgets.js';
+import { statusBadge, hyperparameterList, parentLink } from '../widgets.js';
 import { setPage } from '../router.js';
 import { followJob } from '../follow.js';
 import { jobActions } from '../job-actions.js';
@@ -25,10 +25,8 @@ export async function jobView(main, ctx, [id]) {
           job.task === 'sentiment' ? 'Validation acc' : '', 'Seconds'].filter(Boolean).map(t => h('th', { scope: 'col' }, t)))),
         epochTable))));
 
-  // A fine-tuning job names its base model once it is known (a deleted base keeps the plain words).
-  let parentTitle = 'its base model';
-  if (job.initFromModelId)
-    api(`/models/${job.initFromModelId}`).then(m => { if (ctx.alive()) { parentTitle = modelTitle(m); drawHeader(); } }).catch(() => {});
+  // A fine-tuning job names its base model once it is known; the one link moves into each redrawn header.
+  const parent = job.initFromModelId ? parentLink(job.initFromModelId, ctx) : null;
 
   // What the header shows; redrawn only when one of these changes, so a button being pressed stays put.
   const headerState = () => [job.status, job.progress.epoch, job.progress.etaSeconds, job.modelId, job.error].join('|');
@@ -39,7 +37,7 @@ export async function jobView(main, ctx, [id]) {
     put(header, 
       h('p', { class: 'meta' }, statusBadge(job.status), ` ${job.task} · ${job.architecture} · dataset `,
         h('a', { href: `#/datasets?preview=${encodeURIComponent(job.dataset)}` }, job.dataset),
-        job.initFromModelId ? [' · fine-tuned from ', h('a', { href: modelHref(job.initFromModelId), id: 'parent-link' }, parentTitle)] : null,
+        parent ? [' · fine-tuned from ', parent] : null,
         job.resumedFromEpoch ? ` · resumed from epoch ${job.resumedFromEpoch}` : ''),
       h('div', { class: 'progress-line' },
         h('progress', { max: 100, value: job.progress.percent, 'aria-label': 'Training progress' }),

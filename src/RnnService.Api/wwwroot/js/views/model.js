@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { h, put, toast, errorBox } from '../dom.js';
 import { int, when, shortId, modelTitle, modelReference, modelHref, metricSummary } from '../format.js';
-import { aliasBadges, deleteButton } from '../widgets.js';
+import { aliasBadges, deleteButton, parentLink } from '../widgets.js';
 import { setPage } from '../router.js';
 import { sentimentPlayground } from './sentiment-playground.js';
 import { charPlayground } from './char-playground.js';
@@ -56,13 +56,4 @@ function fineTuneHref(model) {
   const query = new URLSearchParams({ initFrom: modelReference(model), task: model.task, architecture: model.architecture, dataset: model.dataset });
   if (model.name) query.set('name', model.name);
   return `#/train?${query}`;
-}
-
-/** A link to the parent model, titled once it is known (a deleted parent keeps its id and says so). */
-function parentLink(parentId, ctx) {
-  const link = h('a', { href: modelHref(parentId), id: 'parent-link' }, shortId(parentId));
-  api(`/models/${parentId}`)
-    .then(parent => { if (ctx.alive()) link.textContent = modelTitle(parent); })
-    .catch(() => { if (ctx.alive()) link.replaceWith(h('span', {}, `${shortId(parentId)} (deleted)`)); });
-  return link;
 }
