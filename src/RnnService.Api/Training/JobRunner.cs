@@ -114,13 +114,9 @@ public sealed partial class JobRunner(
         run.DatasetFingerprint = ReproducibilityRecord.Fingerprint(data);
         // A job that never recorded an epoch has neither a checkpoint nor epoch rows to clear (both are written with
         // CurrentEpoch, in one transaction): its run starts without the two round trips a resumed run needs.
-        TrainingCheckpoint? resumeFrom = null;
-        if (job.HasRunBefore)
-        {
-            resumeFrom = LoadCheckpoint(run);
-            if (!store.BeginRunAsync(run.Lease, resumeFrom?.Epoch ?? 0, resumeFrom is not null, run.Token).GetAwaiter().GetResult()) LoseLease(run);
-        }
+        var resumeFrom = job.HasRunBefore ? LoadCheckpoint(run) : null;
         var from = resumeFrom?.Epoch ?? 0;
+        if (job.HasRunBefore && !store.BeginRunAsync(run.Lease, from, resumeFrom is not null, run.Token).GetAwaiter().GetResult()) LoseLease(run);
         if (resumeFrom is not null) logger.LogInformation("Job {JobId}: resuming from the checkpoint after epoch {Epoch}.", job.Id, from);
 
         var sinceCheckpoint = Stopwatch.StartNew();

@@ -38,6 +38,7 @@ public sealed partial class JobStore
         return report;
     }
 
+    /// <summary>The columns every end without a model sets (the rescue pass and <see cref="FinishAsync"/>).</summary>
     private static void Ended(Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<TrainingJob> s, JobStatus status, string? error, DateTime now) =>
         s.SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
             .SetProperty(j => j.EtaSeconds, (double?)null)

@@ -1,4 +1,5 @@
 using System.Linq.Expressions;
+using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
@@ -66,31 +67,18 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         var now = DateTime.UtcNow;
         var expires = now + Options.LeaseDuration;
         var lease = $"{worker}/{Guid.NewGuid():N}";
-        var claimed = await (db.Database.IsNpgsql()
-            ? ClaimWithSkipLocked(db, lease, worker, now, expires)
-            : ClaimUnderWriteLock(db, lease, worker, now, expires)).AsNoTracking().ToListAsync(ct);
+        // PostgreSQL: replicas claim different rows at once; a row another replica is claiming is skipped, not
+        // waited for. SQLite has one writer at a time, so the statement that picks the oldest queued row also moves
+        // it before any other connection (or process on the same file) can.
+        var locking = db.Database.IsNpgsql() ? " FOR UPDATE SKIP LOCKED" : "";
+        var claimed = await db.TrainingJobs.FromSql(FormattableStringFactory.Create($$"""
+            UPDATE "TrainingJobs" SET "Status" = 'Running', "LeaseOwner" = {0}, "LeaseExpiresAt" = {1},
+                "Worker" = {2}, "StartedAt" = COALESCE("StartedAt", {3})
+            WHERE "Id" = (SELECT "Id" FROM "TrainingJobs" WHERE "Status" = 'Queued' ORDER BY "CreatedAt", "Id" LIMIT 1{{locking}})
+            RETURNING *
+            """, lease, expires, worker, now)).AsNoTracking().ToListAsync(ct);
         return claimed.Count == 0 ? null : new ClaimedJob(claimed[0], new JobLease(claimed[0].Id, lease));
     }
-
-    /// <summary>PostgreSQL: replicas claim different rows at once; a row another replica is claiming is skipped, not waited for.</summary>
-    private static IQueryable<TrainingJob> ClaimWithSkipLocked(RnnDbContext db, string lease, string worker, DateTime now, DateTime expires) =>
-        db.TrainingJobs.FromSql($"""
-            UPDATE "TrainingJobs" SET "Status" = 'Running', "LeaseOwner" = {lease}, "LeaseExpiresAt" = {expires},
-                "Worker" = {worker}, "StartedAt" = COALESCE("StartedAt", {now})
-            WHERE "Id" = (SELECT "Id" FROM "TrainingJobs" WHERE "Status" = 'Queued'
-                          ORDER BY "CreatedAt", "Id" LIMIT 1 FOR UPDATE SKIP LOCKED)
-            RETURNING *
-            """);
-
-    /// <summary>SQLite: one writer at a time, so the statement that picks the oldest queued row also moves it before
-    /// any other connection (or process on the same file) can.</summary>
-    private static IQueryable<TrainingJob> ClaimUnderWriteLock(RnnDbContext db, string lease, string worker, DateTime now, DateTime expires) =>
-        db.TrainingJobs.FromSql($"""
-            UPDATE "TrainingJobs" SET "Status" = 'Running', "LeaseOwner" = {lease}, "LeaseExpiresAt" = {expires},
-                "Worker" = {worker}, "StartedAt" = COALESCE("StartedAt", {now})
-            WHERE "Id" = (SELECT "Id" FROM "TrainingJobs" WHERE "Status" = 'Queued' ORDER BY "CreatedAt", "Id" LIMIT 1)
-            RETURNING *
-            """);
 
     /// <summary>A model's weights file (the base of a fine-tuning job); null when the model is gone.</summary>
     public async Task<byte[]?> LoadModelWeightsAsync(Guid modelId, CancellationToken ct)
@@ -228,11 +216,11 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var now = DateTime.UtcNow;
         var lastEpoch = epochs.Count > 0 ? epochs[^1].Epoch : (int?)null;
-        var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.Status, status).SetProperty(j => j.Error, error)
-            .SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch)
-            .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.EtaSeconds, (double?)null)
-            .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s =>
+        {
+            Ended(s, status, error, now);
+            s.SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch);
+        }, ct);
         if (owned == 0) return false;
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
         await db.SaveChangesAsync(ct);
