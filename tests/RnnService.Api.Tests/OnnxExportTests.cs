@@ -58,10 +58,16 @@ public class OnnxExportTests
         string[] texts = ["a wonderful heartfelt film", "boring", "the plot was dull and the acting was terrible", "great"];
         var predictions = (await (await client.PostJsonAsync("/predict", new { modelId, texts })).OkJsonAsync()).GetProperty("predictions");
         using var session = new InferenceSession(onnx);
-        var vocabulary = JsonSerializer.Deserialize<string[]>(session.ModelMetadata.CustomMetadataMap[OnnxNames.VocabularyMetadata])!;
-        var tokenizer = new WordTokenizer(vocabulary);
+        var metadata = session.ModelMetadata.CustomMetadataMap;
+        var vocabulary = JsonSerializer.Deserialize<string[]>(metadata[OnnxNames.VocabularyMetadata])!;
+        // As a client reads the metadata: the vocabulary's ids, then the pretrained table's words at V + row.
+        var ids = vocabulary.Select((w, i) => (w, i)).ToDictionary(p => p.w, p => p.i);
+        if (metadata.TryGetValue(OnnxNames.PretrainedWordsMetadata, out var pretrainedWords))
+            foreach (var (word, row) in JsonSerializer.Deserialize<string[]>(pretrainedWords)!.Select((w, r) => (w, r)))
+                ids.TryAdd(word, vocabulary.Length + row);
+        int Id(string word) => ids.TryGetValue(word, out int id) && id > 1 ? id : 1;
         // As the service encodes: at most maxSequenceLength words, and a text without words is one <unk>.
-        var encoded = texts.Select(t => tokenizer.Encode(t, 256) is { Length: > 0 } ids ? ids : [tokenizer.UnknownId]).ToArray();
+        var encoded = texts.Select(t => WordTokenizer.SplitWords(t).Take(256).Select(Id).ToArray() is { Length: > 0 } e ? e : [1]).ToArray();
         int b = texts.Length, steps = encoded.Max(e => e.Length);
         var tokens = new long[b * steps];
         for (int i = 0; i < b; i++)

@@ -39,7 +39,11 @@ public sealed record ModelConfig
     public static ModelConfig FromJson(string json) =>
         JsonSerializer.Deserialize<ModelConfig>(json, JsonOptions) ?? throw new InvalidDataException("Model config is empty.");
 
-    internal RecurrentNetwork CreateNetwork() =>
-        new(Architecture, VocabularySize, EmbeddingSize, HiddenSize, Layers, OutputSize, Hyperparameters.Dropout,
+    internal RecurrentNetwork CreateNetwork()
+    {
+        var network = new RecurrentNetwork(Architecture, VocabularySize, EmbeddingSize, HiddenSize, Layers, OutputSize, Hyperparameters.Dropout,
             Hyperparameters.EmbeddingDropout, Hyperparameters.Pooling, Hyperparameters.Bidirectional);
+        if (Hyperparameters.PretrainedEmbeddings is { } name) network.Embedding.UsePretrained(Embeddings.BuiltInWordVectors.Load(name));
+        return network;
+    }
 }

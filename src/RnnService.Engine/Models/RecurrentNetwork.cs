@@ -1,5 +1,6 @@
 using RnnService.Engine.Core;
 using RnnService.Engine.Layers;
+using RnnService.Engine.Optimizers;
 
 namespace RnnService.Engine.Models;
 
@@ -109,9 +110,35 @@ public sealed partial class RecurrentNetwork
     }
 
     /// <summary>Another network with its own workspaces reading the same weight buffer (for concurrent inference).</summary>
-    public RecurrentNetwork CloneForInference() =>
-        new(Architecture, VocabularySize, EmbeddingSize, HiddenSize, LayerCount, OutputSize, DropoutProbability,
+    public RecurrentNetwork CloneForInference()
+    {
+        var clone = new RecurrentNetwork(Architecture, VocabularySize, EmbeddingSize, HiddenSize, LayerCount, OutputSize, DropoutProbability,
             EmbeddingDropoutProbability, Pooling, Bidirectional, shareValuesWith: Parameters);
+        if (Embedding.Pretrained is { } vectors) clone.Embedding.UsePretrained(vectors);
+        return clone;
+    }
+
+    /// <summary>
+    /// Where the trained parameters start in the flat buffers: after the embedding (the first slice) when it is
+    /// frozen, so the optimizer and gradient clipping see only what is trained (PyTorch skips a frozen weight's
+    /// None gradient in both).
+    /// </summary>
+    public int FirstTrainable => Embedding.Frozen ? Embedding.Weight.Offset + Embedding.Weight.Length : 0;
+
+    /// <summary>
+    /// One optimisation step from the gradients a backward pass left: clip the trained parameters' gradients by
+    /// their global norm, update those parameters, and zero every gradient. The optimizer holds state for
+    /// Parameters.Count − <see cref="FirstTrainable"/> values.
+    /// </summary>
+    public void Step(Optimizer optimizer, float clipNorm)
+    {
+        var p = Parameters;
+        int first = FirstTrainable;
+        GradientClipping.ClipByGlobalNorm(p.Grads.AsSpan(first), clipNorm);
+        optimizer.Step(p.Values.AsSpan(first), p.Grads.AsSpan(first));
+        p.MarkChanged();
+        p.ZeroGrads();
+    }
 
     /// <summary>Size of one stacked state tensor [L·D, B, H].</summary>
     public int StateSize(int batch) => LayerCount * Directions * batch * HiddenSize;

@@ -21,7 +21,7 @@ public sealed class SentimentClassifier : RnnModel
     internal SentimentClassifier(ModelConfig config, RecurrentNetwork network) : base(config, network)
     {
         if (config.Task != TaskKind.Sentiment) throw new ArgumentException("Not a sentiment config.", nameof(config));
-        _tokenizer = new WordTokenizer(config.Vocabulary);
+        _tokenizer = new WordTokenizer(config.Vocabulary, network.Embedding.Pretrained);
     }
 
     /// <summary>Classifies in batches of up to 64 texts; the token is checked before each batch.</summary>

@@ -12,6 +12,8 @@ namespace RnnService.Engine.Onnx;
 /// Char models: every step's top output → MatMul + Add → logits [B, T, V]; initial states are optional
 /// inputs and final states outputs, so a client can generate one token per call.
 /// Config and vocabulary travel in metadata_props. Tokenising text is left to the client.
+/// A model over pretrained embeddings gathers from its own rows followed by the whole table's (initializer
+/// "pretrained_embeddings", words in metadata "pretrained_words"): id V + r is table row r, as in the service.
 /// </summary>
 public static class OnnxExporter
 {
@@ -36,7 +38,7 @@ public static class OnnxExporter
         }
 
         var tokensTimeMajor = graph.Add("Transpose", [OnnxNames.Tokens], "tokens_time_major", new OnnxAttribute("perm", Ints: [1, 0]));
-        var input = graph.Add("Gather", [Weight(graph, network, "embedding.weight"), tokensTimeMajor], "embedded", new OnnxAttribute("axis", Int: 0));
+        var input = graph.Add("Gather", [EmbeddingTable(graph, network), tokensTimeMajor], "embedded", new OnnxAttribute("axis", Int: 0));
 
         var (h0, c0) = sentiment ? (null, null) : InitialStates(graph, network);
         var finalH = new string[network.LayerCount];
@@ -60,11 +62,25 @@ public static class OnnxExporter
             [OnnxNames.VocabularyMetadata] = JsonSerializer.Serialize(config.Vocabulary, ModelConfig.JsonOptions),
             [OnnxNames.TaskMetadata] = sentiment ? "sentiment" : "charlm",
         };
+        if (network.Embedding.Pretrained is { } table)
+            metadata[OnnxNames.PretrainedWordsMetadata] = JsonSerializer.Serialize(table.Words, ModelConfig.JsonOptions);
         var doc = sentiment
             ? "Sentiment classifier: tokens [batch, sequence] int64 and lengths [batch] int32 in, probability [batch] (of positive) out."
             : "Character language model: tokens [batch, sequence] int64 (optional initial_h/initial_c [layers, batch, hidden]) in; " +
               "logits [batch, sequence, vocabulary] and final_h/final_c out.";
         return OnnxModelWriter.Write(graph, sentiment ? "sentiment" : "charlm", doc, metadata);
+    }
+
+    /// <summary>embedding.weight [V, E], or with pretrained embeddings that and the table's rows concatenated [V + N, E].</summary>
+    private static string EmbeddingTable(OnnxGraph graph, RecurrentNetwork network)
+    {
+        var own = Weight(graph, network, "embedding.weight");
+        if (network.Embedding.Pretrained is not { } table) return own;
+        int e = table.Dimensions;
+        var rows = new float[(long)table.Count * e];
+        for (int r = 0; r < table.Count; r++) table.CopyRow(r, rows.AsSpan(r * e, e));
+        var pretrained = graph.Constant(OnnxTensor.Floats(OnnxNames.PretrainedEmbeddings, [table.Count, e], rows));
+        return graph.Add("Concat", [own, pretrained], "embedding_table", new OnnxAttribute("axis", Int: 0));
     }
 
     /// <summary>A weight stored under its state_dict name, with its state_dict shape.</summary>

@@ -24,6 +24,12 @@ public static class OnnxNames
     public const string ConfigMetadata = "config";
     /// <summary>metadata_props key: the vocabulary as a JSON array of strings in id order.</summary>
     public const string VocabularyMetadata = "vocabulary";
+    /// <summary>metadata_props key, models over pretrained embeddings: the table's words as a JSON array in row order. A
+    /// word outside the vocabulary that is row r has id V + r; a word outside both ending in 's 'd 'll 're 've 'm reads the
+    /// word before it; any other is &lt;unk&gt;.</summary>
+    public const string PretrainedWordsMetadata = "pretrained_words";
+    /// <summary>Initializer of a model over pretrained embeddings: the table's rows [N, E], gathered after embedding.weight.</summary>
+    public const string PretrainedEmbeddings = "pretrained_embeddings";
     /// <summary>metadata_props key: "sentiment" or "charlm".</summary>
     public const string TaskMetadata = "task";
 }

@@ -1,4 +1,5 @@
 using System.Text;
+using RnnService.Engine.Embeddings;
 
 namespace RnnService.Engine.Tokenizers;
 
@@ -6,6 +7,9 @@ namespace RnnService.Engine.Tokenizers;
 /// Maps lowercase words to indices for the sentiment models.
 /// Vocabulary shape: index 0 = "&lt;pad&gt;", 1 = "&lt;unk&gt;", then words by descending corpus frequency
 /// (ties in order of first appearance). Encoded sequences are int[] of at most maxSequenceLength ids.
+/// With <see cref="Pretrained"/> vectors, a word outside the vocabulary that the table has gets id
+/// Count + its table row (the embedding reads those rows from the shared table), and only words neither
+/// has become &lt;unk&gt;.
 /// </summary>
 public sealed class WordTokenizer
 {
@@ -16,8 +20,10 @@ public sealed class WordTokenizer
     private readonly Dictionary<string, int> _ids;
 
     /// <summary>Rebuilds a tokenizer from a saved vocabulary, entries in index order.</summary>
-    public WordTokenizer(IReadOnlyList<string> vocabulary)
+    /// <param name="pretrained">The model's pretrained embeddings, read for words outside the vocabulary; null: none.</param>
+    public WordTokenizer(IReadOnlyList<string> vocabulary, WordVectors? pretrained = null)
     {
+        Pretrained = pretrained;
         ArgumentNullException.ThrowIfNull(vocabulary);
         if (vocabulary.Count < 2 || vocabulary[0] != PadToken || vocabulary[1] != UnknownToken)
             throw new ArgumentException($"The vocabulary must start with \"{PadToken}\" at index 0 and \"{UnknownToken}\" at index 1.", nameof(vocabulary));
@@ -38,12 +44,15 @@ public sealed class WordTokenizer
     public int Count => _vocabulary.Length;
     public int PadId => 0;
     public int UnknownId => 1;
+    public WordVectors? Pretrained { get; }
+    /// <summary>Ids are below this: the vocabulary, then the pretrained table's rows.</summary>
+    public int IdLimit => Count + (Pretrained?.Count ?? 0);
 
     /// <summary>
     /// Builds the vocabulary from a corpus: the specials plus the most frequent words,
     /// at most <paramref name="maxVocabulary"/> entries in total.
     /// </summary>
-    public static WordTokenizer Build(IEnumerable<string> texts, int maxVocabulary = 20000)
+    public static WordTokenizer Build(IEnumerable<string> texts, int maxVocabulary = 20000, WordVectors? pretrained = null)
     {
         ArgumentNullException.ThrowIfNull(texts);
         ArgumentOutOfRangeException.ThrowIfLessThan(maxVocabulary, 3);
@@ -65,7 +74,7 @@ public sealed class WordTokenizer
             .ThenBy(pair => pair.Value.FirstSeen)
             .Select(pair => pair.Key)
             .Take(maxVocabulary - 2);
-        return new WordTokenizer([PadToken, UnknownToken, .. words]);
+        return new WordTokenizer([PadToken, UnknownToken, .. words], pretrained);
     }
 
     /// <summary>
@@ -124,6 +133,10 @@ public sealed class WordTokenizer
             if (_ids.TryGetValue(words[i], out int id) && id > UnknownId)
             {
                 ids[i] = id;
+            }
+            else if (Pretrained?.RowOf(words[i]) is >= 0 and int row)
+            {
+                ids[i] = Count + row;
             }
             else
             {

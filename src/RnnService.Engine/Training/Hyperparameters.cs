@@ -1,3 +1,4 @@
+using RnnService.Engine.Embeddings;
 using RnnService.Engine.Models;
 
 namespace RnnService.Engine.Training;
@@ -24,6 +25,12 @@ public sealed partial record Hyperparameters
     public Pooling Pooling { get; init; }
     /// <summary>Sentiment: every layer also reads each text backwards (PyTorch bidirectional=True); char models predict from the past only.</summary>
     public bool Bidirectional { get; init; }
+    /// <summary>
+    /// Sentiment: built-in pretrained word vectors (<see cref="Embeddings.BuiltInWordVectors"/>, "glove-6b-100d") that
+    /// the embedding starts from and keeps (frozen, as PyTorch's from_pretrained); words outside the vocabulary that
+    /// the table has read its vectors instead of &lt;unk&gt;. EmbeddingSize must be the table's width. Null: learned from scratch.
+    /// </summary>
+    public string? PretrainedEmbeddings { get; init; }
     /// <summary>Decoupled weight decay as torch.optim.AdamW (p ·= 1 − lr·weightDecay each step); 0 = plain Adam; ignored by SGD.</summary>
     public float WeightDecay { get; init; }
     public int Epochs { get; init; }
@@ -83,6 +90,8 @@ public sealed partial record Hyperparameters
         var errors = Errors().ToList();
         if (task == TaskKind.CharLm && Bidirectional)
             errors.Add(new(nameof(Bidirectional), "A char model predicts the next character from the past only, so it cannot be bidirectional."));
+        if (task == TaskKind.CharLm && PretrainedEmbeddings != null)
+            errors.Add(new(nameof(PretrainedEmbeddings), "Pretrained embeddings are word vectors; a char model learns its character embeddings."));
         return errors;
     }
 
@@ -101,6 +110,11 @@ public sealed partial record Hyperparameters
         Check(Dropout >= 0 && Dropout < 1, nameof(Dropout), "Dropout must be in [0, 1).");
         Check(EmbeddingDropout >= 0 && EmbeddingDropout < 1, nameof(EmbeddingDropout), "EmbeddingDropout must be in [0, 1).");
         Check(Enum.IsDefined(Pooling), nameof(Pooling), "Unknown pooling; use last, mean or max.");
+        Check(PretrainedEmbeddings is null || BuiltInWordVectors.Exists(PretrainedEmbeddings), nameof(PretrainedEmbeddings),
+            $"Unknown pretrained embeddings; use {string.Join(", ", BuiltInWordVectors.Names)}, or none.");
+        if (BuiltInWordVectors.Exists(PretrainedEmbeddings) && EmbeddingSize > 0 && EmbeddingSize != BuiltInWordVectors.DimensionsOf(PretrainedEmbeddings!))
+            errors.Add(new(nameof(EmbeddingSize), $"EmbeddingSize must be {BuiltInWordVectors.DimensionsOf(PretrainedEmbeddings!)}, the width of " +
+                $"the pretrained embeddings {PretrainedEmbeddings} (or set pretrainedEmbeddings to none to learn them)."));
         Check(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "WeightDecay must be 0 (off) or a positive finite number.");
         Check(Epochs > 0, nameof(Epochs), "Epochs must be positive.");
         Check(BatchSize > 0, nameof(BatchSize), "BatchSize must be positive.");

@@ -1,4 +1,5 @@
 using RnnService.Engine.Core;
+using RnnService.Engine.Embeddings;
 using RnnService.Engine.Models;
 using RnnService.Engine.Optimizers;
 using RnnService.Engine.Tokenizers;
@@ -29,7 +30,10 @@ internal sealed class SentimentTask : TrainingTask
             train = t.Select(i => data.Train[i]).ToList();
             validation = v.Select(i => data.Train[i]).ToList();
         }
-        _tokenizer = vocabulary is null ? WordTokenizer.Build(train.Select(e => e.Text), hp.MaxVocabulary) : new WordTokenizer(vocabulary);
+        var pretrained = hp.PretrainedEmbeddings is { } name ? BuiltInWordVectors.Load(name) : null;
+        _tokenizer = vocabulary is null
+            ? WordTokenizer.Build(train.Select(e => e.Text), hp.MaxVocabulary, pretrained)
+            : new WordTokenizer(vocabulary, pretrained);
         _train = train.Select(e => SentimentClassifier.EncodeForModel(_tokenizer, e.Text, hp.MaxSequenceLength, null)).ToArray();
         _trainLabels = train.Select(e => (float)e.Label).ToArray();
         _validation = validation.Select(e => SentimentClassifier.EncodeForModel(_tokenizer, e.Text, hp.MaxSequenceLength, null)).ToArray();

@@ -60,6 +60,8 @@ public static class Trainer
         var p = network.Parameters;
         var rng = new Rng(hp.Seed);
         network.Initialize(rng);
+        // Pretrained rows replace the vocabulary's initial ones after the seeded initialisation, which stays as without them.
+        if (network.Embedding.Frozen && initFrom is null) network.Embedding.LoadPretrained(config.Vocabulary);
         if (initFrom != null)
         {
             RequireSameShape(initFrom.Config, config);
@@ -67,8 +69,8 @@ public static class Trainer
             p.MarkChanged();
         }
         Optimizer optimizer = hp.Optimizer == OptimizerKind.Adam
-            ? new Adam(p.Count, hp.LearningRate, weightDecay: hp.WeightDecay)
-            : new Sgd(p.Count, hp.LearningRate, hp.Momentum);
+            ? new Adam(p.Count - network.FirstTrainable, hp.LearningRate, weightDecay: hp.WeightDecay)
+            : new Sgd(p.Count - network.FirstTrainable, hp.LearningRate, hp.Momentum);
 
         var history = new List<EpochMetrics>();
         double bestLoss = double.PositiveInfinity;
@@ -144,6 +146,9 @@ public static class Trainer
         bool same = baseModel.Task == current.Task && baseModel.Architecture == current.Architecture
             && baseModel.VocabularySize == current.VocabularySize && baseModel.EmbeddingSize == current.EmbeddingSize
             && baseModel.HiddenSize == current.HiddenSize && baseModel.Layers == current.Layers && baseModel.OutputSize == current.OutputSize;
+        if (same && baseModel.Hyperparameters.PretrainedEmbeddings != current.Hyperparameters.PretrainedEmbeddings)
+            throw new ArgumentException($"The base model's pretrainedEmbeddings is {baseModel.Hyperparameters.PretrainedEmbeddings ?? "none"}; " +
+                "fine-tuning keeps it (its embedding is frozen or trained as before).", "initFrom");
         if (!same)
             throw new ArgumentException($"The base model is a {baseModel.Task} {baseModel.Architecture} model with embedding {baseModel.EmbeddingSize}, " +
                 $"hidden {baseModel.HiddenSize} and {baseModel.Layers} layer(s); fine-tuning needs the same task, architecture and sizes.", "initFrom");

@@ -23,11 +23,7 @@ internal abstract class TrainingTask(Hyperparameters hyperparameters)
     {
         if (!float.IsFinite(loss))
             throw new TrainingDivergedException($"The training loss became {loss}; try a lower learning rate or gradient clipping.");
-        var p = network.Parameters;
-        GradientClipping.ClipByGlobalNorm(p.Grads, Hp.ClipNorm);
-        optimizer.Step(p.Values, p.Grads);
-        p.MarkChanged();
-        p.ZeroGrads();
+        network.Step(optimizer, Hp.ClipNorm);
     }
 
     /// <summary>

@@ -38,6 +38,33 @@ public class FeatureGoldenTests
     }
 
     [Fact]
+    public void TrainingOverFrozenPretrainedEmbeddingsMatchesPyTorchFromPretrained()
+    {
+        var g = GoldenFile.Load("features_frozen_embedding.json");
+        int v = g.Int("vocab_size"), e = g.Int("embedding_size");
+        var net = new RecurrentNetwork(Architecture.Lstm, v, e, g.Int("hidden_size"), layers: 1, outputSize: 1, pooling: Pooling.Max);
+        var q = g.Ints("table_int8");
+        var table = Embeddings.TinyWordVectors.Create(["w0", "w1", "w2", "w3"],
+            Enumerable.Range(0, 4).Select(r => q.Skip(r * e).Take(e).Select(x => (sbyte)x).ToArray()).ToArray(), g.Floats("table_scales"));
+        net.Embedding.UsePretrained(table);
+        foreach (var name in g.ParamNames) g.Param(name).CopyTo(net.Parameters.Value(net.Parameters[name]));
+        net.Parameters.MarkChanged();
+        var adam = new Adam(net.Parameters.Count - net.FirstTrainable, g.Float("lr"), weightDecay: g.Float("weight_decay"));
+        var logits = g.FloatLists("logits");
+        var after = g.NamedFloatLists("after");
+
+        for (int s = 0; s < g.Int("steps"); s++)
+        {
+            net.ClassifierLoss(g.Ints("tokens"), g.Int("seq_len"), g.Int("batch"), g.Ints("lengths"), g.Floats("labels"), backward: true, default);
+            GoldenFile.AssertClose(logits[s], net.ClassifierLogits, $"logits before step {s + 1}");
+            net.Step(adam, g.Float("clip"));
+            foreach (var (name, expected) in after[s])
+                GoldenFile.AssertClose(expected, net.Parameters.Value(net.Parameters[name]), $"{name} after step {s + 1}");
+            GoldenFile.AssertClose(g.Param("embedding.weight"), net.Parameters.Value(net.Embedding.Weight), "the frozen embedding");
+        }
+    }
+
+    [Fact]
     public void AdamWithWeightDecayMatchesTorchAdamW()
     {
         var g = GoldenFile.Load("features_adamw.json");

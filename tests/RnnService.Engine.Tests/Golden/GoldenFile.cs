@@ -26,6 +26,9 @@ public sealed class GoldenFile
     public float[] Grad(string name) => ToFloats(_root.GetProperty("grads").GetProperty(name));
     public IEnumerable<string> ParamNames => _root.GetProperty("params").EnumerateObject().Select(p => p.Name);
     public float[][] FloatLists(string key) => _root.GetProperty(key).EnumerateArray().Select(ToFloats).ToArray();
+    /// <summary>A list of {name: flat floats} objects (parameters after each step).</summary>
+    public Dictionary<string, float[]>[] NamedFloatLists(string key) => _root.GetProperty(key).EnumerateArray()
+        .Select(o => o.EnumerateObject().ToDictionary(p => p.Name, p => ToFloats(p.Value))).ToArray();
 
     private static float[] ToFloats(JsonElement e) => e.EnumerateArray().Select(x => x.GetSingle()).ToArray();
 

@@ -1,4 +1,4 @@
-"""PyTorch golden files for the engine's model features (pooling, bidirectional layers, AdamW).
+"""PyTorch golden files for the engine's model features (pooling, bidirectional layers, AdamW, frozen pretrained embeddings).
 
 Run from the repository root with Debian's python3-torch (1.13.x):
 
@@ -147,12 +147,60 @@ def verify_adamw():
     print("verified features_adamw.json")
 
 
+def run_frozen(d):
+    """nn.Embedding.from_pretrained(freeze=True) over the model's rows followed by the shared table's (ids >= V read the
+    table), max pooling, AdamW steps after clip_grad_norm_ over model.parameters() (the frozen weight has no grad)."""
+    V, E, H = d["vocab_size"], d["embedding_size"], d["hidden_size"]
+    table = torch.tensor(d["table_int8"], dtype=torch.float32).reshape(-1, E) * torch.tensor(d["table_scales"]).unsqueeze(1)
+    m = PooledClassifier("lstm", V, E, H, 1, "max")
+    m.load_state_dict({k: torch.tensor(v).reshape(m.state_dict()[k].shape) for k, v in d["params"].items()})
+    m.embedding = nn.Embedding.from_pretrained(torch.cat([m.embedding.weight.detach(), table]), freeze=True)
+    opt = torch.optim.AdamW(m.parameters(), lr=d["lr"], weight_decay=d["weight_decay"])
+    tokens = torch.tensor(d["tokens"]).reshape(d["batch"], d["seq_len"])
+    logits, after = [], []
+    for _ in range(d["steps"]):
+        out = m(tokens, d["lengths"])
+        logits.append(flat(out))
+        F.binary_cross_entropy_with_logits(out, torch.tensor(d["labels"])).backward()
+        nn.utils.clip_grad_norm_(m.parameters(), d["clip"])
+        opt.step()
+        opt.zero_grad()
+        after.append({k: flat(v) for k, v in m.state_dict().items() if k != "embedding.weight"})
+    return logits, after
+
+
+def make_frozen():
+    V, E, H, B, T, lengths = 7, 4, 3, 3, 5, [5, 3, 2]
+    m = PooledClassifier("lstm", V, E, H, 1, "max")
+    with torch.no_grad():
+        for p in m.parameters():
+            p.uniform_(-0.5, 0.5)
+    table_int8 = torch.randint(-127, 128, (4, E))
+    tokens = torch.randint(1, V + 4, (B, T))
+    tokens = tokens * (torch.arange(T).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)).long()
+    d = {"vocab_size": V, "embedding_size": E, "hidden_size": H, "batch": B, "seq_len": T, "lengths": lengths,
+         "tokens": [int(x) for x in tokens.reshape(-1)], "labels": [1.0, 0.0, 1.0], "lr": 0.05, "weight_decay": 0.1, "clip": 0.5,
+         "steps": 3, "table_int8": [int(x) for x in table_int8.reshape(-1)], "table_scales": [0.01, 0.004, 0.02, 0.008],
+         "params": {k: flat(v) for k, v in m.state_dict().items()}}
+    d["logits"], d["after"] = run_frozen(d)
+    write("features_frozen_embedding.json", d)
+
+
+def verify_frozen():
+    d = load("features_frozen_embedding.json")
+    logits, after = run_frozen(d)
+    assert logits == d["logits"] and after == d["after"]
+    print("verified features_frozen_embedding.json")
+
+
 if __name__ == "__main__":
     for case in POOLING_CASES:
         make_pooling(*case)
     make_adamw()
     for case in BIDIRECTIONAL_CASES:  # after the existing cases, so their files stay byte for byte the same
         make_pooling(*case)
+    make_frozen()  # last, for the same reason
     for case in POOLING_CASES + BIDIRECTIONAL_CASES:
         verify_pooling(*case)
     verify_adamw()
+    verify_frozen()

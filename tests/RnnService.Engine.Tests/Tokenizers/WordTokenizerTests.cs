@@ -90,4 +90,19 @@ public class WordTokenizerTests
     {
         Assert.Throws<ArgumentException>(() => new WordTokenizer(["<pad>", "<unk>", "word", "word"]));
     }
+
+    [Fact]
+    public void WithPretrainedVectorsAWordOutsideTheVocabularyReadsItsTableRowAfterTheVocabulary()
+    {
+        var vectors = Tests.Embeddings.TinyWordVectors.Create(["great", "good", "awful"],
+            [[1, 0], [0, 1], [-1, 0]], [1f, 1f, 1f]);
+        var tokenizer = new WordTokenizer(["<pad>", "<unk>", "good"], vectors);
+        var unknown = new List<string>();
+
+        var ids = tokenizer.Encode("Good great film, awful", 10, unknown);
+
+        Assert.Equal([2, 3 + 0, 1, 3 + 2], ids);
+        Assert.Equal(["film"], unknown);
+        Assert.Equal(6, tokenizer.IdLimit);
+    }
 }
