@@ -44,7 +44,8 @@ public sealed class FineTuneTests
         await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
         var baseId = (await client.WaitForSuccessAsync((await client.TrainAsync(Base())).Id())).Id("modelId");
-        var csv = "text,label\n" + string.Concat(Enumerable.Repeat("a splendid film,1\na dreadful film,0\n", 10));
+        // "zorbly" is in neither the base vocabulary nor the pretrained table the base model reads other words from.
+        var csv = "text,label\n" + string.Concat(Enumerable.Repeat("a zorbly film,1\na dreadful film,0\n", 10));
         await (await client.PostJsonAsync("/datasets", new { name = "films", task = "sentiment", format = "csv", content = csv }))
             .OkJsonAsync(HttpStatusCode.Created);
 
@@ -55,8 +56,8 @@ public sealed class FineTuneTests
         var tunedModel = await (await client.GetAsync($"/models/{tuned.Id("modelId")}")).OkJsonAsync();
         Assert.Equal(baseModel.GetProperty("vocabularySize").GetInt32(), tunedModel.GetProperty("vocabularySize").GetInt32());
         Assert.Equal(baseId, tunedModel.Id("parentModelId"));
-        var prediction = await (await client.PostJsonAsync("/predict", new { model = tuned.Id("modelId").ToString(), text = "a splendid film" })).OkJsonAsync();
-        Assert.Contains("splendid", prediction.GetProperty("predictions")[0].GetProperty("unknownWords").EnumerateArray().Select(w => w.GetString()));
+        var prediction = await (await client.PostJsonAsync("/predict", new { model = tuned.Id("modelId").ToString(), text = "a zorbly film" })).OkJsonAsync();
+        Assert.Contains("zorbly", prediction.GetProperty("predictions")[0].GetProperty("unknownWords").EnumerateArray().Select(w => w.GetString()));
     }
 
     [Fact]

@@ -91,8 +91,8 @@ public sealed class TrainingFlowTests
         Assert.Subset(names, new HashSet<string> { "embedding.weight", "rnn.weight_ih_l0", "rnn.weight_hh_l0", "rnn.bias_ih_l0", "rnn.bias_hh_l0", "head.weight", "head.bias", "__metadata__" });
         var config = JsonDocument.Parse(header.RootElement.GetProperty("__metadata__").GetProperty("config").GetString()!);
         Assert.Equal(64, config.RootElement.GetProperty("hiddenSize").GetInt32());
-        // [4H, E] for an LSTM.
-        Assert.Equal([256, 32], header.RootElement.GetProperty("rnn.weight_ih_l0").GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()));
+        // [4H, E] for an LSTM; E is GloVe's 100 (the sentiment default starts from its vectors).
+        Assert.Equal([256, 100], header.RootElement.GetProperty("rnn.weight_ih_l0").GetProperty("shape").EnumerateArray().Select(d => d.GetInt32()));
     }
 
     [Fact]

@@ -161,6 +161,25 @@ public sealed class DashboardTests(DashboardFixture fixture)
     }
 
     [Fact]
+    public void TheWordVectorsChoiceIsSentAndASizeThatDoesNotFitThemIsExplainedNextToTheField()
+    {
+        var b = _browser;
+        b.Resize(1280, 900);
+        b.Go("#/train");
+        b.Choose("#f-task", "sentiment");
+        b.WaitUntil(() => b.All("#f-dataset option[value='toy-sentiment']").Count == 1, "the sentiment datasets in the form");
+        b.Choose("#f-dataset", "toy-sentiment");
+        b.Choose("#f-hyperparameters-pretrainedEmbeddings", "glove-6b-100d");
+        b.Fill("#f-hyperparameters-embeddingSize", "32");
+        b.Click("#train-form button[type=submit]");
+
+        var error = b.WaitFor(() => b.Find("#err-f-hyperparameters-embeddingSize") is { Text.Length: > 0 } e ? e : null, "the embeddingSize error");
+        Assert.Contains("must be 100", error.Text);
+        Assert.Contains("#/train", b.Driver.Url);
+        b.AssertNoConsoleErrors("/train - Failed to load resource: the server responded with a status of 400");
+    }
+
+    [Fact]
     public async Task CompareOverlaysTheValidationCurvesOfTheChosenJobs()
     {
         var b = _browser;

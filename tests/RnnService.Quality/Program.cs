@@ -40,10 +40,17 @@ static object Sentiment(SentimentData data, bool holdOut)
     var result = Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, hp, train);
     double seconds = clock.Elapsed.TotalSeconds;
     var model = (SentimentClassifier)result.Model;
-    var predictions = model.Classify(test.Select(e => e.Text).ToList());
-    double accuracy = predictions.Zip(test).Count(p => p.First.Label == p.Second.Label) / (double)test.Count;
+    double Accuracy(RnnModel trained) => ((SentimentClassifier)trained).Classify(test.Select(e => e.Text).ToList())
+        .Zip(test).Count(p => p.First.Label == p.Second.Label) / (double)test.Count;
+    double accuracy = Accuracy(model);
+    // One seeded run is noisy on 200 sentences, so the held-out fifth also scores the defaults with the next four seeds
+    // (measured after the defaults were chosen by cross-validation; never used to choose them).
+    var seedAccuracies = holdOut
+        ? Enumerable.Range(hp.Seed, 5).Select(seed => seed == hp.Seed ? accuracy
+            : Accuracy(Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, hp with { Seed = seed }, train).Model)).ToList()
+        : [accuracy];
 
-    var tokenizer = new WordTokenizer(model.Config.Vocabulary);
+    var tokenizer = new WordTokenizer(model.Config.Vocabulary, model.Network.Embedding.Pretrained);
     int[] Encode(SentimentExample e) => tokenizer.Encode(e.Text, hp.MaxSequenceLength) is { Length: > 0 } ids ? ids : [tokenizer.UnknownId];
     object Rows(IEnumerable<SentimentExample> examples) => examples.Select(e => new { ids = Encode(e), label = e.Label }).ToList();
     IReadOnlyList<SentimentExample> fit, validation;
@@ -55,10 +62,29 @@ static object Sentiment(SentimentData data, bool holdOut)
     }
     return new
     {
-        task = "sentiment", metric = "held-out accuracy", value = accuracy, seconds, epochsRun = result.History.Count,
-        hyperparameters = hp, vocabularySize = model.Config.VocabularySize,
+        task = "sentiment", metric = "held-out accuracy", value = accuracy, seedAccuracies, seconds, epochsRun = result.History.Count,
+        hyperparameters = hp, vocabularySize = model.Config.VocabularySize, pretrained = PretrainedRows(model, tokenizer, fit.Concat(validation).Concat(test)),
         train = Rows(fit), validation = Rows(validation), test = Rows(test),
         trainTexts = fit.Select(e => e.Text).ToList(), testTexts = test.Select(e => e.Text).ToList(),
+    };
+}
+
+// What PyTorch needs to build the same frozen embedding: which vocabulary rows came from the table and their values
+// (the others are random at initialisation, as PyTorch's own), and the table rows that ids past the vocabulary read.
+static object? PretrainedRows(SentimentClassifier model, WordTokenizer tokenizer, IEnumerable<SentimentExample> examples)
+{
+    var embedding = model.Network.Embedding;
+    if (embedding.Pretrained is not { } table) return null;
+    int v = model.Config.VocabularySize, e = embedding.EmbeddingSize;
+    var weights = model.Network.Parameters.Value(embedding.Weight).ToArray();
+    var fromTable = model.Config.Vocabulary.Select(w => table.RowOf(w) >= 0).ToArray();
+    var extension = examples.SelectMany(x => tokenizer.Encode(x.Text, model.Config.Hyperparameters.MaxSequenceLength))
+        .Where(id => id >= v).Distinct().Order().ToArray();
+    return new
+    {
+        vocabularyRows = Enumerable.Range(0, v).Select(i => fromTable[i] ? weights[(i * e)..((i + 1) * e)] : null).ToList(),
+        extensionIds = extension,
+        extensionRows = extension.Select(id => { var row = new float[e]; table.CopyRow(id - v, row); return row; }).ToList(),
     };
 }
 

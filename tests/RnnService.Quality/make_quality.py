@@ -50,7 +50,12 @@ def clip_and_step(model, opt, clip):
 
 
 def optimiser(model, hp):
-    return torch.optim.AdamW(model.parameters(), lr=hp["learningRate"], weight_decay=hp["weightDecay"])
+    trained = [p for p in model.parameters() if p.requires_grad]
+    return torch.optim.AdamW(trained, lr=hp["learningRate"], weight_decay=hp["weightDecay"])
+
+
+def hp_seed(d, seed):
+    return d["hyperparameters"]["seed"] if seed is None else seed
 
 
 def train_early_stopping(model, hp, run_epoch, validation_loss):
@@ -80,12 +85,22 @@ def train_early_stopping(model, hp, run_epoch, validation_loss):
 # ------------------------------------------------------------------ sentiment
 
 class Classifier(nn.Module):
-    """The engine's classifier: embedding (embedding dropout) -> LSTM (dropout between layers) -> pooling -> dropout -> head."""
+    """The engine's classifier: embedding (embedding dropout) -> LSTM (dropout between layers) -> pooling -> dropout -> head.
+    With pretrained rows the embedding is nn.Embedding.from_pretrained(freeze=True) over the vocabulary's rows (the
+    table's vector where it has the word, PyTorch's N(0, 1) initialisation otherwise) and the table rows that ids past
+    the vocabulary read (renumbered V, V+1, ... by remap_ids)."""
 
-    def __init__(self, V, hp):
+    def __init__(self, V, hp, pretrained=None):
         super().__init__()
         self.bidirectional = hp.get("bidirectional", False)
         self.embedding = nn.Embedding(V, hp["embeddingSize"])
+        if pretrained is not None:
+            with torch.no_grad():
+                for i, row in enumerate(pretrained["vocabularyRows"]):
+                    if row is not None:
+                        self.embedding.weight[i] = torch.tensor(row)
+            rows = [self.embedding.weight.detach()] + [torch.tensor(pretrained["extensionRows"]).reshape(-1, hp["embeddingSize"])]
+            self.embedding = nn.Embedding.from_pretrained(torch.cat(rows), freeze=True)
         self.embedding_dropout = nn.Dropout(hp.get("embeddingDropout", 0))
         self.rnn = nn.LSTM(hp["embeddingSize"], hp["hiddenSize"], num_layers=hp["layers"], batch_first=True,
                            dropout=hp["dropout"] if hp["layers"] > 1 else 0, bidirectional=self.bidirectional)
@@ -108,6 +123,19 @@ class Classifier(nn.Module):
         return out.masked_fill(~real, float("-inf")).max(1).values
 
 
+def remap_ids(d):
+    """Ids past the vocabulary (pretrained table rows) renumbered V, V+1, ... in the order of the extension rows."""
+    p = d.get("pretrained")
+    if p is None:
+        return d
+    V = d["vocabularySize"]
+    index = {id_: V + k for k, id_ in enumerate(p["extensionIds"])}
+    for split in ("train", "validation", "test"):
+        for r in d[split]:
+            r["ids"] = [index.get(i, i) for i in r["ids"]]
+    return d
+
+
 def batch(rows):
     lengths = torch.tensor([len(r["ids"]) for r in rows])
     ids = torch.zeros(len(rows), int(lengths.max()), dtype=torch.long)
@@ -116,10 +144,10 @@ def batch(rows):
     return ids, lengths, torch.tensor([float(r["label"]) for r in rows])
 
 
-def torch_sentiment(d):
-    hp = d["hyperparameters"]
+def torch_sentiment(d, seed=None):
+    hp = dict(d["hyperparameters"], seed=hp_seed(d, seed))
     torch.manual_seed(hp["seed"])
-    model = Classifier(d["vocabularySize"], hp)
+    model = Classifier(d["vocabularySize"], hp, d.get("pretrained"))
     opt = optimiser(model, hp)
     train, validation, test = d["train"], d["validation"], d["test"]
 
@@ -144,13 +172,14 @@ def torch_sentiment(d):
 
 
 def bag_of_words_baseline(d):
-    """Binary bag-of-words logistic regression on the same token ids; L2 strength chosen on the validation split."""
+    """Binary bag-of-words logistic regression on the same token ids (the training vocabulary's; words only the
+    pretrained table knows carry no weight); L2 strength chosen on the validation split."""
     V = d["vocabularySize"]
 
     def features(rows):
         x = torch.zeros(len(rows), V)
         for i, r in enumerate(rows):
-            x[i, torch.tensor(r["ids"])] = 1.0
+            x[i, torch.tensor([t for t in r["ids"] if t < V] or [1])] = 1.0
         x[:, 1] = 0.0  # <unk> carries no word
         return x, torch.tensor([float(r["label"]) for r in rows])
 
@@ -302,8 +331,9 @@ def main():
     cv = cross_validation()
     rows = []
     for name in ["imdb-sentences", "toy-sentiment"]:
-        d = report[name]
+        d = remap_ids(report[name])
         acc, secs, epochs = torch_sentiment(d)
+        d["torchSeedAccuracies"] = [acc] + [torch_sentiment(d, d["hyperparameters"]["seed"] + k)[0] for k in range(1, len(d["seedAccuracies"]))]
         base, l2 = bag_of_words_baseline(d)
         rows.append((name, "accuracy on %d held-out sentences" % len(d["test"]), "%.3f" % d["value"], d["seconds"], d["epochsRun"],
                      "%.3f" % acc, secs, epochs, "%.3f (bag-of-words logistic regression, L2 %g chosen on validation)" % (base, l2), d))
@@ -340,8 +370,17 @@ def write(rows, cv):
     ]
     for name, metric, ev, es, ee, tv, ts, te, base, _ in rows:
         lines.append("| %s | %s | %s | %.1f (%d) | %s | %.1f (%d) | %s |" % (name, metric, ev, es, ee, tv, ts, te, base))
-    imdb = float(rows[0][2])
-    lines += ["", "Issue 12 asks for at least 0.80 on imdb-sentences' held-out fifth: %s (%.3f)." % ("met" if imdb >= 0.80 else "not met", imdb)]
+    imdb = rows[0][-1]
+    seeds = imdb["seedAccuracies"]
+    seed0 = imdb["hyperparameters"]["seed"]
+    mean = sum(seeds) / len(seeds)
+    torch_seeds = imdb["torchSeedAccuracies"]
+    lines += ["", "Issue 12 asks for at least 0.80 on imdb-sentences' held-out fifth: %s (%.3f, the default job's seed %d)."
+              % ("met" if imdb["value"] >= 0.80 else "not met", imdb["value"], seed0),
+              "One run on 200 sentences is noisy, so after the defaults were chosen the held-out fifth also scored them with seeds",
+              "%d-%d: engine %s (mean %.3f); PyTorch's same model %s (mean %.3f)." % (
+                  seed0, seed0 + len(seeds) - 1, ", ".join("%.3f" % a for a in seeds), mean,
+                  ", ".join("%.3f" % a for a in torch_seeds), sum(torch_seeds) / len(torch_seeds))]
     lines += ["", "Settings the defaults chose (JSON as the API shows them):", ""]
     for name, *_, d in rows:
         hp = {k: v for k, v in d["hyperparameters"].items()}

@@ -41,7 +41,7 @@ public sealed record FineTuneBase(Guid ModelId, ModelConfig Config)
             $"{Kind(!shape.Continuous)}. Fine-tune it on {Kind(Config.LineMode)} (an upload's lineMode says which).");
     }
 
-    /// <summary>The sizes come from the base model; a request that asks for other sizes gets an error naming each field.</summary>
+    /// <summary>The sizes and pretrained embeddings come from the base model; a request that asks for others gets an error naming each field.</summary>
     public Hyperparameters ApplySizes(HyperparametersRequest? request, Hyperparameters merged, Dictionary<string, string[]> errors)
     {
         void Same(string field, int? asked, int actual)
@@ -52,7 +52,14 @@ public sealed record FineTuneBase(Guid ModelId, ModelConfig Config)
         Same("embeddingSize", request?.EmbeddingSize, Config.EmbeddingSize);
         Same("hiddenSize", request?.HiddenSize, Config.HiddenSize);
         Same("layers", request?.Layers, Config.Layers);
-        return merged with { EmbeddingSize = Config.EmbeddingSize, HiddenSize = Config.HiddenSize, Layers = Config.Layers };
+        string basePretrained = Config.Hyperparameters.PretrainedEmbeddings ?? HyperparameterRules.NoPretrainedEmbeddings;
+        if (request?.PretrainedEmbeddings is { } asked && asked != basePretrained)
+            errors["hyperparameters.pretrainedEmbeddings"] = [$"The base model (initFrom) has pretrainedEmbeddings {basePretrained}; fine-tuning keeps it (omit it, or give {basePretrained})."];
+        return merged with
+        {
+            EmbeddingSize = Config.EmbeddingSize, HiddenSize = Config.HiddenSize, Layers = Config.Layers,
+            PretrainedEmbeddings = Config.Hyperparameters.PretrainedEmbeddings,
+        };
     }
 
     private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();

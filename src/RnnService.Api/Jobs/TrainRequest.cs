@@ -1,3 +1,4 @@
+using RnnService.Engine.Embeddings;
 using RnnService.Engine.Models;
 using RnnService.Api.Infrastructure;
 using RnnService.Engine.Training;
@@ -17,6 +18,8 @@ public sealed record TrainRequest(TaskKind? Task, Architecture? Architecture, st
     HyperparametersRequest? Hyperparameters, string? InitFrom = null);
 
 /// <summary>Every field is optional; see GET /jobs/{id} for the effective values.</summary>
+/// <param name="PretrainedEmbeddings">Sentiment: glove-6b-100d (the default when embeddingSize is omitted or 100) starts the
+/// embedding from GloVe's vectors and keeps them; words the training texts lack still read theirs. none: learn the embedding.</param>
 public sealed record HyperparametersRequest(
     int? EmbeddingSize = null,
     int? HiddenSize = null,
@@ -37,7 +40,8 @@ public sealed record HyperparametersRequest(
     float? EmbeddingDropout = null,
     Pooling? Pooling = null,
     float? WeightDecay = null,
-    bool? Bidirectional = null);
+    bool? Bidirectional = null,
+    string? PretrainedEmbeddings = null);
 
 /// <summary>Merges a request over the engine's defaults and checks it against the configured limits.</summary>
 public static class HyperparameterRules
@@ -79,8 +83,23 @@ public static class HyperparameterRules
             Pooling = r.Pooling ?? d.Pooling,
             WeightDecay = r.WeightDecay ?? d.WeightDecay,
             Bidirectional = r.Bidirectional ?? d.Bidirectional,
+            PretrainedEmbeddings = PretrainedEmbeddings(d, r),
         };
     }
+
+    /// <summary>"none" turns the default vectors off; a request that sets another embedding size without naming
+    /// vectors learns its embedding (the default vectors fit only their own width).</summary>
+    private static string? PretrainedEmbeddings(Hyperparameters d, HyperparametersRequest r) => r.PretrainedEmbeddings switch
+    {
+        NoPretrainedEmbeddings => null,
+        { } name => name,
+        null when d.PretrainedEmbeddings is { } name && r.EmbeddingSize is { } size
+            && BuiltInWordVectors.Exists(name) && size != BuiltInWordVectors.DimensionsOf(name) => null,
+        null => d.PretrainedEmbeddings,
+    };
+
+    /// <summary>The request's word for "no pretrained embeddings" (JSON null means "the default").</summary>
+    public const string NoPretrainedEmbeddings = "none";
 
     /// <summary>
     /// Field errors keyed by JSON path ("hyperparameters.hiddenSize"); empty when valid. The engine's own rules

@@ -50,7 +50,7 @@ public class DefaultModelQualityTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ImdbSentencesDefaultsReachSeventyPercentOnAFixedHeldOutFifth()
+    public void ImdbSentencesDefaultsBeatTheBagOfWordsBaselineOnAFixedHeldOutFifth()
     {
         var (train, heldOut) = ((SentimentData)BuiltInDatasets.Load(BuiltInDatasets.ImdbSentences)).HoldOut(0.2f, seed: 2026);
         var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment, DataShape.Of(train));
@@ -61,19 +61,24 @@ public class DefaultModelQualityTests(ITestOutputHelper output)
         double accuracy = predictions.Zip(heldOut).Count(p => p.First.Label == p.Second.Label) / (double)heldOut.Count;
         output.WriteLine($"held-out accuracy {accuracy:F3} after {result.History.Count} epochs, {result.History.Sum(m => m.Seconds):F1} s");
         Assert.Equal(200, heldOut.Count);
-        Assert.True(accuracy >= 0.70, $"held-out accuracy {accuracy}");
+        // docs/quality.md: the bag-of-words logistic regression reaches 0.755 on this fifth, the learned-embedding default 0.72.
+        Assert.True(accuracy >= 0.77, $"held-out accuracy {accuracy}");
     }
 
     [Fact]
-    public void ClassifiersPoolTheMaximumOverRealWordsWithDecoupledWeightDecay()
+    public void ClassifiersReadFrozenGloveVectorsAndPoolTheMaximumOverRealWordsWithDecoupledWeightDecay()
     {
         // Chosen by cross-validation on the imdb-sentences training part (docs/quality.md); a rule for every size.
         foreach (int sentences in new[] { 78, 800, 50_000 })
         {
             var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment, new DataShape(sentences, Continuous: false));
             Assert.Equal((Pooling.Max, 1f, false), (hp.Pooling, hp.WeightDecay, hp.Bidirectional));
+            Assert.Equal(("glove-6b-100d", 100), (hp.PretrainedEmbeddings, hp.EmbeddingSize));
         }
-        Assert.Equal(Pooling.Last, Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(8000, Continuous: false)).Pooling);
+        var names = Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(8000, Continuous: false));
+        Assert.Equal((Pooling.Last, null), (names.Pooling, names.PretrainedEmbeddings));
+        // The task's unfitted defaults (the engine's small examples) still learn their own embedding.
+        Assert.Null(Hyperparameters.DefaultsFor(TaskKind.Sentiment).PretrainedEmbeddings);
     }
 
     [Fact]

@@ -41,6 +41,7 @@ export async function trainView(main, ctx, _, query) {
     ['seed', 'Seed', { step: 1, inputmode: 'numeric' }],
   ];
   const optimizer = select([['', 'default'], ['adam', 'Adam'], ['sgd', 'SGD']]);
+  const pretrained = select([['', 'default'], ['glove-6b-100d', 'GloVe 6B, 100 wide'], ['none', 'none: learn them']]);
   const name = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', value: query.get('name') || '' });
   const initFrom = h('input', { type: 'text', autocomplete: 'off', placeholder: 'none: fresh weights', value: query.get('initFrom') || '' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Start training');
@@ -58,7 +59,9 @@ export async function trainView(main, ctx, _, query) {
     h('fieldset', {}, h('legend', {}, 'Hyper-parameters (blank = the engine\'s default for the task)'),
       h('div', { class: 'grid' },
         hp.map(([key, label, attrs]) => field({ path: `hyperparameters.${key}`, label, control: numberInput(attrs) })),
-        field({ path: 'hyperparameters.optimizer', label: 'Optimizer', control: optimizer }))),
+        field({ path: 'hyperparameters.optimizer', label: 'Optimizer', control: optimizer }),
+        field({ path: 'hyperparameters.pretrainedEmbeddings', label: 'Word vectors (sentiment)', control: pretrained,
+          hint: 'Default: GloVe when the embedding size is blank or 100.' }))),
     h('div', { class: 'actions' }, submit, estimateButton,
       h('small', { class: 'muted' }, 'Estimate: what the job would cost here, without queueing it.')),
     estimate);
@@ -74,6 +77,7 @@ export async function trainView(main, ctx, _, query) {
       else if (input.value.trim() !== '') hyperparameters[key] = Number(input.value);
     }
     if (optimizer.value) hyperparameters.optimizer = optimizer.value;
+    if (pretrained.value) hyperparameters.pretrainedEmbeddings = pretrained.value;
     if (Object.keys(local).length) { showErrors(form, new ApiError(400, { title: 'Check the highlighted fields', errors: local })); return null; }
     const body = { task: task.value, architecture: architecture.value, dataset: dataset.value || null, hyperparameters };
     if (name.value.trim()) body.name = name.value.trim();
