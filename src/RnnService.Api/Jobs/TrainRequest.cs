@@ -111,12 +111,14 @@ public static class HyperparameterRules
         foreach (var (field, message) in h.Errors(task))
             errors[Path(field)] = [message];
 
-        void AtMost(string field, double value, double max, string limit)
+        void AtMost(string field, double value, double max, string limit, string advice = "")
         {
             if (value > max && !errors.ContainsKey(Path(field)))
-                errors[Path(field)] = [$"At most {max} (Limits:{limit})."];
+                errors[Path(field)] = [$"At most {max} (Limits:{limit}).{advice}"];
         }
-        AtMost(nameof(h.EmbeddingSize), h.EmbeddingSize, limits.MaxEmbeddingSize, nameof(limits.MaxEmbeddingSize));
+        // An operator's limit below the default vectors' width: say how to train anyway.
+        AtMost(nameof(h.EmbeddingSize), h.EmbeddingSize, limits.MaxEmbeddingSize, nameof(limits.MaxEmbeddingSize),
+            h.PretrainedEmbeddings is { } vectors ? $" The word vectors {vectors} are {h.EmbeddingSize} wide: set pretrainedEmbeddings to none and a smaller embeddingSize." : "");
         AtMost(nameof(h.HiddenSize), h.HiddenSize, limits.MaxHiddenSize, nameof(limits.MaxHiddenSize));
         AtMost(nameof(h.Layers), h.Layers, limits.MaxLayers, nameof(limits.MaxLayers));
         AtMost(nameof(h.Epochs), h.Epochs, limits.MaxEpochs, nameof(limits.MaxEpochs));
@@ -128,7 +130,8 @@ public static class HyperparameterRules
 
         var parameters = h.EstimateParameters(task, architecture);
         if (parameters > limits.MaxParameters)
-            errors["hyperparameters"] = [$"The model would have about {parameters:N0} parameters; the limit is {limits.MaxParameters:N0} (Limits:MaxParameters). Reduce hiddenSize, embeddingSize, layers or maxVocabulary."];
+            errors["hyperparameters"] = [$"The model would have about {parameters:N0} parameters (the embedding's maxVocabulary × embeddingSize included, frozen or not); " +
+                $"the limit is {limits.MaxParameters:N0} (Limits:MaxParameters). Reduce hiddenSize, embeddingSize, layers or maxVocabulary."];
 
         var memory = h.EstimateTrainingMemoryBytes(task, architecture);
         if (memory > limits.MaxTrainingMemoryBytes)

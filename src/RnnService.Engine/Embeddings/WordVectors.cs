@@ -58,6 +58,10 @@ public sealed class WordVectors
         for (int i = 0; i < values.Length; i++) destination[i] = values[i] * scale;
     }
 
+    /// <summary>The rows as stored, row-major [Count, Dimensions]: row r reads as QuantizedValues[r] · Scales[r].</summary>
+    public ReadOnlySpan<sbyte> QuantizedValues => _values;
+    public ReadOnlySpan<float> Scales => _scales;
+
     /// <summary>Reads a gzipped table ("RNNWV1" format); InvalidDataException when it is malformed.</summary>
     public static WordVectors Read(string name, Stream gzipped)
     {

@@ -8,7 +8,7 @@ namespace RnnService.Engine.Layers;
 ///   forward   out[t, b, :] = W[tokens[b, t], :]          (tokens batch-first [B, T], out time-major [T, B, E])
 ///   backward  dW[tokens[b, t], :] += dout[t, b, :]       for real positions t &lt; lengths[b]
 /// With <see cref="Pretrained"/> vectors the layer is frozen (PyTorch nn.Embedding.from_pretrained, freeze=True):
-/// W starts from the table's rows for the vocabulary's words (<see cref="LoadPretrained"/>), ids V + r read the
+/// W starts from the table's rows for the vocabulary's words (<see cref="CopyPretrainedRows"/>), ids V + r read the
 /// table's row r for words outside the vocabulary, and backward adds nothing.
 /// </summary>
 public sealed class Embedding
@@ -39,7 +39,7 @@ public sealed class Embedding
     }
 
     /// <summary>Freezes the layer over <paramref name="vectors"/> (of EmbeddingSize dimensions); weights are unchanged.</summary>
-    public void UsePretrained(WordVectors vectors)
+    public void FreezeOver(WordVectors vectors)
     {
         ArgumentNullException.ThrowIfNull(vectors);
         if (vectors.Dimensions != EmbeddingSize)
@@ -48,7 +48,7 @@ public sealed class Embedding
     }
 
     /// <summary>Overwrites the row of each vocabulary word the pretrained table has; the others keep their initialisation.</summary>
-    public void LoadPretrained(IReadOnlyList<string> vocabulary)
+    public void CopyPretrainedRows(IReadOnlyList<string> vocabulary)
     {
         var table = Pretrained ?? throw new InvalidOperationException("No pretrained vectors are set.");
         if (vocabulary.Count != VocabularySize) throw new ArgumentException("The vocabulary does not match the embedding.", nameof(vocabulary));

@@ -43,7 +43,7 @@ public sealed record ModelConfig
     {
         var network = new RecurrentNetwork(Architecture, VocabularySize, EmbeddingSize, HiddenSize, Layers, OutputSize, Hyperparameters.Dropout,
             Hyperparameters.EmbeddingDropout, Hyperparameters.Pooling, Hyperparameters.Bidirectional);
-        if (Hyperparameters.PretrainedEmbeddings is { } name) network.Embedding.UsePretrained(Embeddings.BuiltInWordVectors.Load(name));
+        if (Hyperparameters.PretrainedEmbeddings is { } name) network.Embedding.FreezeOver(Embeddings.BuiltInWordVectors.Load(name));
         return network;
     }
 }

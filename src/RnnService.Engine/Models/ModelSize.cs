@@ -43,7 +43,8 @@ public static class ModelSize
     /// weights and the transposed weight-gradient block; the embedding output and its gradient; each
     /// layer's output and its gradient; dropout masks; a char model's logits and their gradient
     /// [T·B, V]; and per parameter its value, gradient, optimizer state, the best weights kept for
-    /// early stopping and a checkpoint copy of weights and optimizer state.
+    /// early stopping and a checkpoint copy of weights and optimizer state. A frozen pretrained embedding is
+    /// counted as if it were trained (an upper bound), and its shared table (about 11 MB per process) is not.
     /// </summary>
     public static long TrainingBytes(Architecture architecture, TaskKind task, int vocabularySize, int embeddingSize,
         int hiddenSize, int layers, int outputSize, int batch, int steps, OptimizerKind optimizer, bool bidirectional = false)

@@ -64,7 +64,7 @@ public sealed partial class RecurrentNetwork
         }
     }
 
-    /// <summary>Layer l backward: dy [T, B, 2H] (may be empty), dhT/dcT [L·2, B, H] (may be empty); writes dx [T, B, width].</summary>
+    /// <summary>Layer l backward: dy [T, B, 2H] (may be empty), dhT/dcT [L·2, B, H] (may be empty); writes dx [T, B, width] (empty: not needed).</summary>
     private void BackwardBothDirections(int l, ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT, Span<float> dx, int width)
     {
         int t = _t, b = _b, h = HiddenSize, bh = b * h;
@@ -85,13 +85,14 @@ public sealed partial class RecurrentNetwork
             }
             Reverse(dBackward, dReversed, h);
         }
-        var dxReversed = _dxReversed[l].AsSpan(0, t * b * width);
+        var dxReversed = dx.IsEmpty ? default : _dxReversed[l].AsSpan(0, t * b * width);
         for (int d = 0; d < 2; d++)
         {
             int slot = l * 2 + d;
             Layers[slot].Backward(d == 0 ? dForward : dReversed, dhT.IsEmpty ? default : dhT.Slice(slot * bh, bh),
                 dcT.IsEmpty || !HasCellState ? default : dcT.Slice(slot * bh, bh), d == 0 ? dx : dxReversed, default, default);
         }
+        if (dx.IsEmpty) return;
         var dxBackward = _dxForward[l].AsSpan(0, t * b * width);
         Reverse(dxReversed, dxBackward, width);
         TensorPrimitives.Add(dx, dxBackward, dx);

@@ -89,6 +89,8 @@ public sealed partial class RecurrentNetwork
                 };
             }
         Head = new Linear(Parameters, "head.", FeatureSize, outputSize);
+        // FirstTrainable skips a frozen embedding by starting after it: that needs it to be the first slice.
+        if (Embedding.Weight.Offset != 0) throw new InvalidOperationException("The embedding must be the first parameter.");
         if (shareValuesWith is null) Parameters.Allocate();
         else Parameters.AllocateSharing(shareValuesWith);
         _dropouts = new Dropout[Math.Max(0, layers - 1)];
@@ -114,7 +116,7 @@ public sealed partial class RecurrentNetwork
     {
         var clone = new RecurrentNetwork(Architecture, VocabularySize, EmbeddingSize, HiddenSize, LayerCount, OutputSize, DropoutProbability,
             EmbeddingDropoutProbability, Pooling, Bidirectional, shareValuesWith: Parameters);
-        if (Embedding.Pretrained is { } vectors) clone.Embedding.UsePretrained(vectors);
+        if (Embedding.Pretrained is { } vectors) clone.Embedding.FreezeOver(vectors);
         return clone;
     }
 
@@ -212,6 +214,7 @@ public sealed partial class RecurrentNetwork
         {
             Span<float> dx;
             if (l > 0) { Ensure(ref _dOutputs[l - 1], t * b * f); dx = _dOutputs[l - 1].AsSpan(0, t * b * f); }
+            else if (Embedding.Frozen) dx = default;   // nothing below a frozen embedding learns: skip that GEMM
             else { Ensure(ref _dEmb, t * b * e); dx = _dEmb.AsSpan(0, t * b * e); }
             if (Bidirectional) BackwardBothDirections(l, dy, dhT, dcT, dx, l > 0 ? f : e);
             else Layers[l].Backward(dy, dhT.IsEmpty ? default : dhT.Slice(l * bh, bh),
@@ -219,6 +222,7 @@ public sealed partial class RecurrentNetwork
             if (l > 0 && _dropoutActive) _dropouts[l - 1].Backward(dx);
             dy = dx;
         }
+        if (Embedding.Frozen) return;
         if (_embeddingDropoutActive) _embeddingDropout.Backward(_dEmb.AsSpan(0, t * b * e));
         Embedding.Backward(_tokens, t, b, _lengths.AsSpan(0, b), _dEmb);
     }

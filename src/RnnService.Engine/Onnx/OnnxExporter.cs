@@ -12,8 +12,9 @@ namespace RnnService.Engine.Onnx;
 /// Char models: every step's top output → MatMul + Add → logits [B, T, V]; initial states are optional
 /// inputs and final states outputs, so a client can generate one token per call.
 /// Config and vocabulary travel in metadata_props. Tokenising text is left to the client.
-/// A model over pretrained embeddings gathers from its own rows followed by the whole table's (initializer
-/// "pretrained_embeddings", words in metadata "pretrained_words"): id V + r is table row r, as in the service.
+/// A model over pretrained embeddings gathers from its own rows followed by the whole table's (int8 initializer
+/// "pretrained_embeddings_int8" dequantised per row into "pretrained_embeddings", words in metadata
+/// "pretrained_words"): id V + r is table row r, as in the service.
 /// </summary>
 public static class OnnxExporter
 {
@@ -76,10 +77,11 @@ public static class OnnxExporter
     {
         var own = Weight(graph, network, "embedding.weight");
         if (network.Embedding.Pretrained is not { } table) return own;
-        int e = table.Dimensions;
-        var rows = new float[(long)table.Count * e];
-        for (int r = 0; r < table.Count; r++) table.CopyRow(r, rows.AsSpan(r * e, e));
-        var pretrained = graph.Constant(OnnxTensor.Floats(OnnxNames.PretrainedEmbeddings, [table.Count, e], rows));
+        // Stored as the engine holds it (int8 rows, a scale each) and dequantised per row, x · scale as the engine
+        // computes it: a quarter of float32's size in the file.
+        var quantized = graph.Constant(OnnxTensor.Int8s(OnnxNames.PretrainedEmbeddings + "_int8", [table.Count, table.Dimensions], table.QuantizedValues));
+        var scales = graph.Constant(OnnxTensor.Floats(OnnxNames.PretrainedEmbeddings + "_scales", [table.Count], table.Scales));
+        var pretrained = graph.Add("DequantizeLinear", [quantized, scales], OnnxNames.PretrainedEmbeddings, new OnnxAttribute("axis", Int: 0));
         return graph.Add("Concat", [own, pretrained], "embedding_table", new OnnxAttribute("axis", Int: 0));
     }
 

@@ -3,7 +3,7 @@ using System.Runtime.InteropServices;
 namespace RnnService.Engine.Onnx;
 
 /// <summary>TensorProto.DataType values used here.</summary>
-internal enum OnnxElementType { Float = 1, Int32 = 6, Int64 = 7 }
+internal enum OnnxElementType { Float = 1, Int8 = 3, Int32 = 6, Int64 = 7 }
 
 /// <summary>A dimension of a declared shape: a fixed size, or a named symbol such as "batch".</summary>
 internal readonly record struct OnnxDim(long Value, string? Symbol)
@@ -23,6 +23,9 @@ internal sealed record OnnxTensor(string Name, OnnxElementType Type, long[] Dims
 
     public static OnnxTensor Int64s(string name, long[] dims, ReadOnlySpan<long> values) =>
         new(name, OnnxElementType.Int64, dims, MemoryMarshal.AsBytes(values).ToArray());
+
+    public static OnnxTensor Int8s(string name, long[] dims, ReadOnlySpan<sbyte> values) =>
+        new(name, OnnxElementType.Int8, dims, MemoryMarshal.AsBytes(values).ToArray());
 }
 
 /// <summary>A node attribute: exactly one of Int, Ints, Float or String is set.</summary>

@@ -28,7 +28,8 @@ public static class OnnxNames
     /// word outside the vocabulary that is row r has id V + r; a word outside both ending in 's 'd 'll 're 've 'm reads the
     /// word before it; any other is &lt;unk&gt;.</summary>
     public const string PretrainedWordsMetadata = "pretrained_words";
-    /// <summary>Initializer of a model over pretrained embeddings: the table's rows [N, E], gathered after embedding.weight.</summary>
+    /// <summary>A model over pretrained embeddings: the table's rows [N, E] (dequantised from the int8 initializer
+    /// pretrained_embeddings_int8 and the per-row pretrained_embeddings_scales), gathered after embedding.weight.</summary>
     public const string PretrainedEmbeddings = "pretrained_embeddings";
     /// <summary>metadata_props key: "sentiment" or "charlm".</summary>
     public const string TaskMetadata = "task";

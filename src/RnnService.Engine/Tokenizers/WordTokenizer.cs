@@ -45,8 +45,6 @@ public sealed class WordTokenizer
     public int PadId => 0;
     public int UnknownId => 1;
     public WordVectors? Pretrained { get; }
-    /// <summary>Ids are below this: the vocabulary, then the pretrained table's rows.</summary>
-    public int IdLimit => Count + (Pretrained?.Count ?? 0);
 
     /// <summary>
     /// Builds the vocabulary from a corpus: the specials plus the most frequent words,

@@ -61,7 +61,7 @@ public static class Trainer
         var rng = new Rng(hp.Seed);
         network.Initialize(rng);
         // Pretrained rows replace the vocabulary's initial ones after the seeded initialisation, which stays as without them.
-        if (network.Embedding.Frozen && initFrom is null) network.Embedding.LoadPretrained(config.Vocabulary);
+        if (network.Embedding.Frozen && initFrom is null) network.Embedding.CopyPretrainedRows(config.Vocabulary);
         if (initFrom != null)
         {
             RequireSameShape(initFrom.Config, config);

@@ -54,6 +54,14 @@ public class WordVectorsTests
     private static float HalfStep(float[] row) => row.Max(Math.Abs) / 127 / 2 * 1.001f;
 
     [Fact]
+    public void TheEmbeddedFileIsTheOneItsNameStandsFor()
+    {
+        // Stored models read rows by index: a regenerated table must get a new name, not replace this one.
+        using var stream = BuiltInWordVectors.OpenResource(BuiltInWordVectors.Glove6B100d);
+        Assert.Equal(BuiltInWordVectors.Glove6B100dSha256, Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(stream)));
+    }
+
+    [Fact]
     public void AnUnknownNameIsRefusedAndNamesTheKnownOne()
     {
         Assert.False(BuiltInWordVectors.Exists("word2vec"));

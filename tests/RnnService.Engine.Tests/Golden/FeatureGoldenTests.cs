@@ -46,7 +46,7 @@ public class FeatureGoldenTests
         var q = g.Ints("table_int8");
         var table = Embeddings.TinyWordVectors.Create(["w0", "w1", "w2", "w3"],
             Enumerable.Range(0, 4).Select(r => q.Skip(r * e).Take(e).Select(x => (sbyte)x).ToArray()).ToArray(), g.Floats("table_scales"));
-        net.Embedding.UsePretrained(table);
+        net.Embedding.FreezeOver(table);
         foreach (var name in g.ParamNames) g.Param(name).CopyTo(net.Parameters.Value(net.Parameters[name]));
         net.Parameters.MarkChanged();
         var adam = new Adam(net.Parameters.Count - net.FirstTrainable, g.Float("lr"), weightDecay: g.Float("weight_decay"));

@@ -62,7 +62,7 @@ internal static class OnnxTestModels
     /// <summary><see cref="Texts"/> as token ids batch-first, padded with 0 to the longest text, the way a client would encode them.</summary>
     public static (long[] Tokens, int[] Lengths, int T) EncodeTexts(SentimentClassifier model)
     {
-        var tokenizer = new WordTokenizer(model.Config.Vocabulary);
+        var tokenizer = new WordTokenizer(model.Config.Vocabulary, model.Network.Embedding.Pretrained);
         var encoded = Texts.Select(text => SentimentClassifier.EncodeForModel(tokenizer, text, model.Config.Hyperparameters.MaxSequenceLength, null)).ToArray();
         int t = encoded.Max(e => e.Length);
         var tokens = new long[Texts.Length * t];

@@ -44,14 +44,14 @@ export async function compareView(main, ctx, _, query) {
     if (picked.some(j => j.task === 'charlm'))
       figures.push(lineChart({ title: 'Perplexity', yLabel: 'perplexity', xMax, series: series('perplexity'), legend: false }));
     figures[0].id = 'compare-chart';
-    const keys = ['hiddenSize', 'embeddingSize', 'layers', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'dropout'];
+    const keys = ['hiddenSize', 'embeddingSize', 'pretrainedEmbeddings', 'layers', 'epochs', 'batchSize', 'learningRate', 'optimizer', 'dropout'];
     put(output, 
       h('ul', { class: 'legend-list' }, picked.map((j, i) => h('li', {}, h('span', { class: 'swatch', style: `background:${palette[i % palette.length]}` }), jobTitle(j)))),
       ...figures.map(f => h('figure', {}, f)),
       h('div', { class: 'table-wrap' }, h('table', { class: 'numbers' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Job'), h('th', { scope: 'col' }, 'Final'), keys.map(k => h('th', { scope: 'col' }, k)))),
         h('tbody', {}, picked.map(j => h('tr', {}, h('td', {}, h('a', { href: `#/jobs/${j.id}` }, jobTitle(j))),
-          h('td', {}, metricSummary(j.latestMetrics, j.task)), keys.map(k => h('td', {}, String(j.hyperparameters[k])))))))));
+          h('td', {}, metricSummary(j.latestMetrics, j.task)), keys.map(k => h('td', {}, String(j.hyperparameters[k] ?? 'none')))))))));
   }
   await draw();
 }

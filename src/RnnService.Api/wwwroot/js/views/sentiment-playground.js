@@ -25,7 +25,7 @@ export function sentimentPlayground(id) {
         const unknown = new Set((p.unknownWords || []).map(w => w.toLowerCase()));
         const words = p.text.split(/(\s+)/).map(part => {
           const bare = part.toLowerCase().replace(/^[^\p{L}\p{N}']+|[^\p{L}\p{N}']+$/gu, '');
-          return bare && unknown.has(bare) ? h('mark', { class: 'unknown', title: 'not in the model\'s vocabulary' }, part) : part;
+          return bare && unknown.has(bare) ? h('mark', { class: 'unknown', title: 'in neither the model\'s vocabulary nor its word vectors' }, part) : part;
         });
         const prob = p.probability ?? 0.5;
         return h('div', { class: `prediction ${p.label}` },
@@ -37,7 +37,7 @@ export function sentimentPlayground(id) {
             h('div', { class: 'bar', role: 'img', 'aria-label': `Probability of positive: ${pct(prob)}` },
               h('div', { class: 'bar-fill', style: `width:${(prob * 100).toFixed(1)}%` })),
             h('span', { class: 'prob' }, `P(positive) ${pct(prob)}`)),
-          h('p', { class: 'muted small' }, unknown.size ? `Unknown words (marked): ${[...unknown].join(', ')}` : 'Every word is in the vocabulary.'));
+          h('p', { class: 'muted small' }, unknown.size ? `Unknown words (marked): ${[...unknown].join(', ')}` : 'The model knows every word (its vocabulary or its word vectors).'));
       }));
     } catch (error) {
       if (error instanceof ApiError) showErrors(form, error); else throw error;
