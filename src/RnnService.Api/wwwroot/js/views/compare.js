@@ -51,7 +51,7 @@ export async function compareView(main, ctx, _, query) {
       h('div', { class: 'table-wrap' }, h('table', { class: 'numbers' },
         h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Job'), h('th', { scope: 'col' }, 'Final'), keys.map(k => h('th', { scope: 'col' }, k)))),
         h('tbody', {}, picked.map(j => h('tr', {}, h('td', {}, h('a', { href: `#/jobs/${j.id}` }, jobTitle(j))),
-          h('td', {}, metricSummary(j.latestMetrics, j.task)), keys.map(k => h('td', {}, String(j.hyperparameters[k] ?? 'none')))))))));
+          h('td', {}, metricSummary(j.latestMetrics, j.task)), keys.map(k => h('td', {}, String(j.hyperparameters[k] ?? 'off')))))))));
   }
   await draw();
 }
