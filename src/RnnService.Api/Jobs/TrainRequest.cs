@@ -18,6 +18,26 @@ public sealed record TrainRequest(TaskKind? Task, Architecture? Architecture, st
     HyperparametersRequest? Hyperparameters, string? InitFrom = null);
 
 /// <summary>Every field is optional; see GET /jobs/{id} for the effective values.</summary>
+/// <param name="EmbeddingSize">Width of each word's or character's vector.</param>
+/// <param name="HiddenSize">Width of each recurrent layer's state.</param>
+/// <param name="Layers">Stacked recurrent layers, 1 to 3.</param>
+/// <param name="Dropout">Dropout between stacked layers and before the head while training, in [0, 1).</param>
+/// <param name="Epochs">Passes over the training data (fitted to the data's size when omitted).</param>
+/// <param name="BatchSize">Sequences per optimisation step.</param>
+/// <param name="LearningRate">Step size of the optimizer.</param>
+/// <param name="Optimizer">adam (AdamW when weightDecay is set) or sgd.</param>
+/// <param name="Momentum">SGD momentum in [0, 1); ignored by Adam.</param>
+/// <param name="ClipNorm">Global gradient-norm clip; 0 turns clipping off.</param>
+/// <param name="SequenceLength">Char models: the truncated-BPTT window, and the longest line of a line corpus.</param>
+/// <param name="MaxVocabulary">Sentiment: vocabulary cap, specials included.</param>
+/// <param name="MaxSequenceLength">Sentiment: texts are truncated to this many words.</param>
+/// <param name="ValidationFraction">Held-out share of the data in [0, 0.5] for validation and early stopping.</param>
+/// <param name="EarlyStoppingPatience">Stop after this many epochs without a better validation loss, keeping the best weights.</param>
+/// <param name="Seed">Seeds initialisation, shuffling, dropout and the validation split.</param>
+/// <param name="EmbeddingDropout">Dropout on the embedding output while training, in [0, 1).</param>
+/// <param name="Pooling">Sentiment: last, mean or max over each text's real words.</param>
+/// <param name="WeightDecay">Decoupled weight decay as torch.optim.AdamW; 0 = plain Adam.</param>
+/// <param name="Bidirectional">Sentiment: every layer also reads each text backwards.</param>
 /// <param name="PretrainedEmbeddings">Sentiment: glove-6b-100d (the default when embeddingSize is omitted or 100) starts the
 /// embedding from GloVe's vectors and keeps them; words the training texts lack still read theirs. none: learn the embedding.</param>
 public sealed record HyperparametersRequest(
@@ -103,7 +123,7 @@ public static class HyperparameterRules
 
     /// <summary>
     /// Field errors keyed by JSON path ("hyperparameters.hiddenSize"); empty when valid. The engine's own rules
-    /// (<see cref="Hyperparameters.Errors"/>) come first, all at once; this adds only the configured limits.
+    /// (<see cref="Hyperparameters.Errors(TaskKind)"/>) come first, all at once; this adds only the configured limits.
     /// </summary>
     public static Dictionary<string, string[]> Check(TaskKind task, Architecture architecture, Hyperparameters h, LimitsOptions limits)
     {
