@@ -105,6 +105,9 @@ public sealed partial record Hyperparameters
         }
         // Comparisons are written so that NaN fails them.
         Check(EmbeddingSize > 0, nameof(EmbeddingSize), "EmbeddingSize must be positive.");
+        if (BuiltInWordVectors.Exists(PretrainedEmbeddings) && EmbeddingSize > 0 && EmbeddingSize != BuiltInWordVectors.DimensionsOf(PretrainedEmbeddings!))
+            errors.Add(new(nameof(EmbeddingSize), $"EmbeddingSize must be {BuiltInWordVectors.DimensionsOf(PretrainedEmbeddings!)}, the width of " +
+                $"the pretrained embeddings {PretrainedEmbeddings} (or set pretrainedEmbeddings to none to learn them)."));
         Check(HiddenSize > 0, nameof(HiddenSize), "HiddenSize must be positive.");
         Check(Layers is >= 1 and <= 3, nameof(Layers), "Layers must be 1, 2 or 3.");
         Check(Dropout >= 0 && Dropout < 1, nameof(Dropout), "Dropout must be in [0, 1).");
@@ -112,9 +115,6 @@ public sealed partial record Hyperparameters
         Check(Enum.IsDefined(Pooling), nameof(Pooling), "Unknown pooling; use last, mean or max.");
         Check(PretrainedEmbeddings is null || BuiltInWordVectors.Exists(PretrainedEmbeddings), nameof(PretrainedEmbeddings),
             $"Unknown pretrained embeddings; use {string.Join(", ", BuiltInWordVectors.Names)}, or none.");
-        if (BuiltInWordVectors.Exists(PretrainedEmbeddings) && EmbeddingSize > 0 && EmbeddingSize != BuiltInWordVectors.DimensionsOf(PretrainedEmbeddings!))
-            errors.Add(new(nameof(EmbeddingSize), $"EmbeddingSize must be {BuiltInWordVectors.DimensionsOf(PretrainedEmbeddings!)}, the width of " +
-                $"the pretrained embeddings {PretrainedEmbeddings} (or set pretrainedEmbeddings to none to learn them)."));
         Check(float.IsFinite(WeightDecay) && WeightDecay >= 0, nameof(WeightDecay), "WeightDecay must be 0 (off) or a positive finite number.");
         Check(Epochs > 0, nameof(Epochs), "Epochs must be positive.");
         Check(BatchSize > 0, nameof(BatchSize), "BatchSize must be positive.");
