@@ -18,6 +18,9 @@ public static class ApiJson
         return options;
     }
 
+    /// <summary>An enum value as the API spells it in JSON (charlm, lstm, succeeded), for messages that name one.</summary>
+    public static string EnumName<T>(T value) where T : struct, Enum => LowercaseNamingPolicy.Instance.ConvertName(value.ToString());
+
     private sealed class LowercaseNamingPolicy : JsonNamingPolicy
     {
         public static readonly LowercaseNamingPolicy Instance = new();

@@ -23,10 +23,10 @@ public sealed record FineTuneBase(Guid ModelId, ModelConfig Config)
         if (configJson is null) return (null, RegistryProblems.NotFound("initFrom", $"No model {id}."));
         var config = JsonSerializer.Deserialize<ModelConfig>(configJson, ApiJson.Options)!;
         if (config.Task != task)
-            return (null, RegistryProblems.Invalid("initFrom", $"The base model is a {Lower(config.Task)} model; this job's task is {Lower(task)}."));
+            return (null, RegistryProblems.Invalid("initFrom", $"The base model is a {ApiJson.EnumName(config.Task)} model; this job's task is {ApiJson.EnumName(task)}."));
         if (architecture is { } wanted && wanted != config.Architecture)
             return (null, RegistryProblems.Invalid("architecture",
-                $"The base model (initFrom) is {Lower(config.Architecture)}; fine-tuning keeps the architecture (omit it, or give {Lower(config.Architecture)})."));
+                $"The base model (initFrom) is {ApiJson.EnumName(config.Architecture)}; fine-tuning keeps the architecture (omit it, or give {ApiJson.EnumName(config.Architecture)})."));
         return (new FineTuneBase(id, config), null);
     }
 
@@ -61,6 +61,4 @@ public sealed record FineTuneBase(Guid ModelId, ModelConfig Config)
             PretrainedEmbeddings = Config.Hyperparameters.PretrainedEmbeddings,
         };
     }
-
-    private static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 }

@@ -165,7 +165,7 @@ public static class JobsApi
                 return Problems.NotFound($"No job {id}.");
             case CancelOutcome.AlreadyFinished:
                 var status = await db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
-                return Problems.Conflict($"The job has already finished ({Lower(status)}).");
+                return Problems.Conflict($"The job has already finished ({ApiJson.EnumName(status)}).");
             case CancelOutcome.Requested:
                 running.TryCancel(id); // at once when it runs here; another replica reads the mark within Worker:ProgressInterval
                 break;
@@ -179,7 +179,7 @@ public static class JobsApi
             var current = (await LoadAsync(db, id, ct))!;
             if (current.Status == JobStatus.Cancelled) return TypedResults.Ok(current);
             if (current.Status is JobStatus.Succeeded or JobStatus.Failed)
-                return Problems.Conflict($"The job finished ({Lower(current.Status)}) before it could be cancelled.");
+                return Problems.Conflict($"The job finished ({ApiJson.EnumName(current.Status)}) before it could be cancelled.");
             if (DateTime.UtcNow >= deadline) return TypedResults.Accepted($"/jobs/{id}", current);
             await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(200), ct));
         }
@@ -194,7 +194,7 @@ public static class JobsApi
                 return Problems.NotFound($"No job {id}.");
             case PauseOutcome.NotPausable:
                 var status = await db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
-                return RegistryProblems.Conflict("id", $"The job is {Lower(status)}; only a queued or running job can be paused.");
+                return RegistryProblems.Conflict("id", $"The job is {ApiJson.EnumName(status)}; only a queued or running job can be paused.");
         }
         events.Publish(id);
 
@@ -205,7 +205,7 @@ public static class JobsApi
             var current = (await LoadAsync(db, id, ct))!;
             if (current.Status == JobStatus.Paused) return TypedResults.Ok(current);
             if (current.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled)
-                return RegistryProblems.Conflict("id", $"The job finished ({Lower(current.Status)}) before it could be paused.");
+                return RegistryProblems.Conflict("id", $"The job finished ({ApiJson.EnumName(current.Status)}) before it could be paused.");
             if (DateTime.UtcNow >= deadline) return TypedResults.Accepted($"/jobs/{id}", current);
             await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(200), ct));
         }
@@ -223,9 +223,7 @@ public static class JobsApi
                 events.Publish(id);
                 return TypedResults.Ok((await LoadAsync(db, id, ct))!);
             case { } status:
-                return RegistryProblems.Conflict("id", $"The job is {Lower(status)}; only a paused job can be resumed.");
+                return RegistryProblems.Conflict("id", $"The job is {ApiJson.EnumName(status)}; only a paused job can be resumed.");
         }
     }
-
-    internal static string Lower<T>(T value) where T : struct, Enum => value.ToString().ToLowerInvariant();
 }

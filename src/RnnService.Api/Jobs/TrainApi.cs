@@ -54,7 +54,7 @@ public static class TrainApi
         var datasetTask = await datasets.FindTaskAsync(request.Dataset, ct);
         if (datasetTask is null) return Problems.Invalid("dataset", $"No dataset named '{request.Dataset}' (GET /datasets lists them).");
         if (datasetTask != task)
-            return Problems.Invalid("dataset", $"The dataset '{request.Dataset}' is for the {JobsApi.Lower(datasetTask.Value)} task, not {JobsApi.Lower(task)}.");
+            return Problems.Invalid("dataset", $"The dataset '{request.Dataset}' is for the {ApiJson.EnumName(datasetTask.Value)} task, not {ApiJson.EnumName(task)}.");
 
         FineTuneBase? fineTune = null;
         if (request.InitFrom is { } initFrom)
