@@ -12,11 +12,6 @@ public static class BuiltInWordVectors
     /// <summary>SHA-256 of the embedded glove-6b-100d.bin.</summary>
     public const string Glove6B100dSha256 = "a8f063b1a0065103ac76b71ff5f07087db01c72a83226b322f36b8a9f4a05588";
 
-    /// <summary>The embedded file of a table, as stored (gzipped).</summary>
-    internal static Stream OpenResource(string name) => name == Glove6B100d
-        ? typeof(BuiltInWordVectors).Assembly.GetManifestResourceStream(Resource) ?? throw new InvalidOperationException($"The engine was built without {Resource}.")
-        : throw new ArgumentException($"Unknown pretrained embeddings \"{name}\"; known: {Glove6B100d}.", nameof(name));
-
     private static readonly Lazy<WordVectors> Glove = new(() =>
     {
         using var stream = OpenResource(Glove6B100d);
@@ -28,10 +23,30 @@ public static class BuiltInWordVectors
     public static bool Exists(string? name) => name == Glove6B100d;
 
     /// <summary>A table's width, known without loading it.</summary>
-    public static int DimensionsOf(string name) => name == Glove6B100d ? 100
-        : throw new ArgumentException($"Unknown pretrained embeddings \"{name}\"; known: {Glove6B100d}.", nameof(name));
+    public static int DimensionsOf(string name)
+    {
+        RequireKnown(name);
+        return 100;
+    }
 
     /// <summary>Loads (once per process, about 10 MB) a built-in table by name.</summary>
-    public static WordVectors Load(string name) => name == Glove6B100d ? Glove.Value
-        : throw new ArgumentException($"Unknown pretrained embeddings \"{name}\"; known: {Glove6B100d}.", nameof(name));
+    public static WordVectors Load(string name)
+    {
+        RequireKnown(name);
+        return Glove.Value;
+    }
+
+    /// <summary>The embedded file of a table, as stored (gzipped).</summary>
+    internal static Stream OpenResource(string name)
+    {
+        RequireKnown(name);
+        return typeof(BuiltInWordVectors).Assembly.GetManifestResourceStream(Resource)
+            ?? throw new InvalidOperationException($"The engine was built without {Resource}.");
+    }
+
+    private static void RequireKnown(string name)
+    {
+        if (!Exists(name))
+            throw new ArgumentException($"Unknown pretrained embeddings \"{name}\"; known: {string.Join(", ", Names)}.", nameof(name));
+    }
 }
