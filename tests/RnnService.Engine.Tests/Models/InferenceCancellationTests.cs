@@ -18,12 +18,14 @@ public class InferenceCancellationTests
         var options = new GenerationOptions { Prompt = "ab", Count = 8, MaxLength = 1_000_000, Seed = 3 };
         using var cancel = new CancellationTokenSource();
         long atCancel = -1;
-        var watcher = Task.Run(() =>
+        // Its own thread, not the pool's: with the other test classes busy on two cores a pool item could wait
+        // until generation had ended by itself (a CI run saw exactly that).
+        var watcher = Task.Factory.StartNew(() =>
         {
             SpinWait.SpinUntil(() => model.GenerationSteps >= 50);
             atCancel = model.GenerationSteps;
             cancel.Cancel();
-        });
+        }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         Assert.ThrowsAny<OperationCanceledException>(() => model.Generate(options, cancel.Token));
         await watcher;
