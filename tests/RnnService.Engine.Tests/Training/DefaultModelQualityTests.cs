@@ -61,7 +61,9 @@ public class DefaultModelQualityTests(ITestOutputHelper output)
         double accuracy = predictions.Zip(heldOut).Count(p => p.First.Label == p.Second.Label) / (double)heldOut.Count;
         output.WriteLine($"held-out accuracy {accuracy:F3} after {result.History.Count} epochs, {result.History.Sum(m => m.Seconds):F1} s");
         Assert.Equal(200, heldOut.Count);
-        // docs/quality.md: the bag-of-words logistic regression reaches 0.755 on this fifth, the learned-embedding default 0.72.
+        // docs/quality.md: the bag-of-words logistic regression reaches 0.755 on this fifth, the learned-embedding default 0.72
+        // and this default 0.815 (the 0.80). Seeds move it by about 0.02, and so may another CPU's rounding, which
+        // changes the training path: the bound is the baseline's, with a margin.
         Assert.True(accuracy >= 0.77, $"held-out accuracy {accuracy}");
     }
 
@@ -72,7 +74,7 @@ public class DefaultModelQualityTests(ITestOutputHelper output)
         foreach (int sentences in new[] { 78, 800, 50_000 })
         {
             var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment, new DataShape(sentences, Continuous: false));
-            Assert.Equal((Pooling.Max, 1f, false), (hp.Pooling, hp.WeightDecay, hp.Bidirectional));
+            Assert.Equal((Pooling.Max, 1f, 0.005f, false), (hp.Pooling, hp.WeightDecay, hp.LearningRate, hp.Bidirectional));
             Assert.Equal(("glove-6b-100d", 100), (hp.PretrainedEmbeddings, hp.EmbeddingSize));
         }
         var names = Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(8000, Continuous: false));
