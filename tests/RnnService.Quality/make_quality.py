@@ -14,7 +14,7 @@ dropouts, optimiser, batch size, clipping, epoch budget and early stopping. Seed
 The reference models live beside it: sentiment_reference.py (the classifier and the bag-of-words baseline),
 char_reference.py (the char LSTM and the bigram baselines), torch_training.py (the training loop they share).
 It also reruns the cross-validation that chose the sentiment defaults (sentiment_cv.py: the same program with
---cv, 10 folds of the imdb-sentences training part, 5 seeds each, never the held-out fifth).
+--cv, 10 folds of the imdb-sentences training part, 10 seeds each, never the held-out fifth).
 """
 
 import json
