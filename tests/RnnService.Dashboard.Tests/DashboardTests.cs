@@ -17,10 +17,8 @@ public sealed class DashboardTests(DashboardFixture fixture)
         var b = _browser;
         b.Resize(1280, 900);
         b.Go("#/train");
-        b.Choose("#f-task", "sentiment");
+        b.ChooseTaskAndDataset("sentiment", "toy-sentiment");
         b.Choose("#f-architecture", "gru");
-        b.WaitUntil(() => b.All("#f-dataset option[value='toy-sentiment']").Count == 1, "the sentiment datasets in the form");
-        b.Choose("#f-dataset", "toy-sentiment");
         b.Fill("#f-name", "toy gru");
         // Epochs reach the page in batches (Worker:ProgressInterval, 200 ms): enough of them that the run spans several.
         b.Fill("#f-hyperparameters-epochs", "2000");
@@ -166,9 +164,7 @@ public sealed class DashboardTests(DashboardFixture fixture)
         var b = _browser;
         b.Resize(1280, 900);
         b.Go("#/train");
-        b.Choose("#f-task", "sentiment");
-        b.WaitUntil(() => b.All("#f-dataset option[value='toy-sentiment']").Count == 1, "the sentiment datasets in the form");
-        b.Choose("#f-dataset", "toy-sentiment");
+        b.ChooseTaskAndDataset("sentiment", "toy-sentiment");
         b.Choose("#f-hyperparameters-pretrainedEmbeddings", "glove-6b-100d");
         b.Fill("#f-hyperparameters-embeddingSize", "32");
         b.Click("#train-form button[type=submit]");

@@ -157,9 +157,7 @@ public sealed class RegistryDashboardTests(DashboardFixture fixture)
         var jobsBefore = (await GetAsync("/jobs")).GetProperty("total").GetInt32();
 
         b.Go("#/train");
-        b.Choose("#f-task", "charlm");
-        b.WaitUntil(() => b.All("#f-dataset option[value='us-names']").Count == 1, "the char datasets in the form");
-        b.Choose("#f-dataset", "us-names");
+        b.ChooseTaskAndDataset("charlm", "us-names");
         b.Choose("#f-architecture", "gru");
         b.Fill("#f-hyperparameters-hiddenSize", "24");
         b.Fill("#f-hyperparameters-embeddingSize", "8");
