@@ -27,7 +27,7 @@ public sealed partial record Hyperparameters
         d = task switch
         {
             // Chosen by cross-validation on the imdb-sentences training part only (10 folds × 10 seeds, the held-out
-            // fifth never read; tests/RnnService.Quality --cv, figures in docs/quality.md): frozen GloVe vectors beat a
+            // fifth never read; tests/tools/RnnService.Quality --cv, figures in docs/quality.md): frozen GloVe vectors beat a
             // learned embedding by 0.08 (0.82 against 0.74), a learning rate of 0.005 beat 0.01 over those vectors by
             // 0.012 (3 standard errors), max pooling over each text's real words beat the last state and AdamW's decay
             // was kept from the learned-embedding search; mean pooling, bidirectional, dropout, other sizes, batches and

@@ -3,9 +3,9 @@ trained the same way on the same split, and a simple baseline.
 
 Run from the repository root with Debian's python3-torch (1.13.x):
 
-    /usr/bin/python3 tests/RnnService.Quality/make_quality.py
+    /usr/bin/python3 tests/tools/RnnService.Quality/make_quality.py
 
-It first runs the engine side (dotnet run -c Release --project tests/RnnService.Quality), which trains the
+It first runs the engine side (dotnet run -c Release --project tests/tools/RnnService.Quality), which trains the
 default models and writes their metrics, chosen settings and the exact token ids of every split; PyTorch then
 trains on those ids (so both see the same vocabulary, truncation and splits) with the same sizes, pooling,
 dropouts, optimiser, batch size, clipping, epoch budget and early stopping. Seeds differ between the two
@@ -35,7 +35,7 @@ torch.set_num_threads(2)
 
 def engine_report():
     out = os.path.join(tempfile.mkdtemp(prefix="rnn-quality-"), "engine.json")
-    subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "tests", "RnnService.Quality"), "--", out],
+    subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "tests", "tools", "RnnService.Quality"), "--", out],
                    check=True, cwd=ROOT)
     with open(out) as f:
         return json.load(f)
@@ -68,7 +68,7 @@ def write(rows, cv):
     lines = [
         "# Model quality with the defaults",
         "",
-        "Made by `/usr/bin/python3 tests/RnnService.Quality/make_quality.py` (do not edit by hand). For each built-in",
+        "Made by `/usr/bin/python3 tests/tools/RnnService.Quality/make_quality.py` (do not edit by hand). For each built-in",
         "dataset the engine trains its default model (`Hyperparameters.DefaultsFor(task, DataShape)`: what a user who",
         "gives only the data gets); PyTorch %s then trains a model of the same size the same way (same token ids," % torch.__version__,
         "splits, pooling, dropouts, optimiser, batch size, clipping, epoch budget and early stopping on the same validation",

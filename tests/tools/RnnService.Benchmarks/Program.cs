@@ -1,5 +1,5 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
-//   dotnet run -c Release --project tests/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx service threads replicas] [--quick] [--no-torch] [--python PATH] [--rounds N]
+//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx service threads replicas] [--quick] [--no-torch] [--python PATH] [--rounds N]
 // onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
 // No workload named: all of them but service and threads (engine thread counts 1-4). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
 // --warmup SECONDS: minimum warm-up of the first round (default 3). --no-torch: engine only.

@@ -15,7 +15,7 @@ namespace RnnService.Quality;
 /// Each fold's run gets <see cref="Hyperparameters.DefaultsFor(TaskKind, DataShape)"/> for its own data (so the
 /// engine carves its early-stopping split out of the fold's training part, as a real job does), then a candidate's
 /// overrides (JSON, e.g. {"pooling":"last"}) on top; the fold left out is scored once at the end of each run.
-///   dotnet run -c Release --project tests/RnnService.Quality -- --cv [--folds 10] [--seeds 42,43,44,45,46] [--json OUT] [--trace] NAME=JSON ...
+///   dotnet run -c Release --project tests/tools/RnnService.Quality -- --cv [--folds 10] [--seeds 42,43,44,45,46] [--json OUT] [--trace] NAME=JSON ...
 /// "default" (no overrides) always comes first; every other candidate is also compared with it run by run (same fold,
 /// same seed). A binary bag-of-words logistic regression on the same folds is the yardstick.
 /// </summary>

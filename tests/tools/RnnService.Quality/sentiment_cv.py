@@ -1,4 +1,4 @@
-"""The cross-validation that chose the sentiment defaults, for make_quality.py: runs tests/RnnService.Quality --cv
+"""The cross-validation that chose the sentiment defaults, for make_quality.py: runs tests/tools/RnnService.Quality --cv
 (10 folds of the imdb-sentences training part, 10 seeds each, never the held-out fifth) for the candidates below, and
 writes its section of docs/quality.md."""
 
@@ -8,7 +8,7 @@ import subprocess
 import tempfile
 
 SEEDS = list(range(42, 52))
-ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__))))
+ROOT = os.path.dirname(os.path.dirname(os.path.dirname(os.path.dirname(os.path.abspath(__file__)))))
 
 # Settings compared with the defaults by cross-validation (overrides on DefaultsFor(sentiment, fold's shape)).
 CV_CANDIDATES = [
@@ -32,7 +32,7 @@ CV_CANDIDATES = [
 def cross_validation():
     out = os.path.join(tempfile.mkdtemp(prefix="rnn-quality-cv-"), "cv.json")
     args = ["%s=%s" % (name, json.dumps(overrides, separators=(",", ":"))) for name, overrides in CV_CANDIDATES]
-    subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "tests", "RnnService.Quality"), "--",
+    subprocess.run(["dotnet", "run", "-c", "Release", "--project", os.path.join(ROOT, "tests", "tools", "RnnService.Quality"), "--",
                     "--cv", "--seeds", ",".join(map(str, SEEDS)), "--json", out] + args, check=True, cwd=ROOT)
     with open(out) as f:
         return json.load(f)
@@ -58,7 +58,7 @@ def cv_section(cv):
         "`DefaultsFor(sentiment, DataShape)` for its own %d sentences (so the engine holds out its own early-stopping" % (cv["trainingSentences"] * (cv["folds"] - 1) // cv["folds"]),
         "split from them, as a job does) with the setting's overrides on top. The paired difference compares each run with",
         "the default's run on the same fold and seed. The held-out 200 sentences were scored only after the choice (the",
-        "table above and the five seeds below it). Made by `tests/RnnService.Quality --cv` (CrossValidation.cs), rerun by this script.",
+        "table above and the five seeds below it). Made by `tests/tools/RnnService.Quality --cv` (CrossValidation.cs), rerun by this script.",
         "",
         "| setting (overrides on the defaults) | cross-validated accuracy (se) | paired difference from the default (se) | epochs per run |",
         "| --- | --- | --- | --- |",

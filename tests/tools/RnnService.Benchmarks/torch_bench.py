@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""PyTorch side of the RnnService benchmarks (tests/RnnService.Benchmarks).
+"""PyTorch side of the RnnService benchmarks (tests/tools/RnnService.Benchmarks).
 
 The C# program writes one workload (record Workload in Workloads.cs, snake_case JSON) and the
 measurement settings (record MeasureSettings in Measure.cs) to a file and runs

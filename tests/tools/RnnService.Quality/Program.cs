@@ -1,7 +1,7 @@
 // Trains the default model (Hyperparameters.DefaultsFor(task, DataShape)) of every built-in dataset and writes,
 // as JSON, its held-out metric, the settings it chose, its wall time and the exact token ids of each split, so
 // that make_quality.py can train a PyTorch model of the same size the same way on the same data.
-//   dotnet run -c Release --project tests/RnnService.Quality -- OUT.json
+//   dotnet run -c Release --project tests/tools/RnnService.Quality -- OUT.json
 // With --cv it cross-validates sentiment settings on the imdb-sentences training part only (CrossValidation.cs).
 using System.Diagnostics;
 using System.Text.Json;
