@@ -166,27 +166,13 @@ public static class JobsApi
             case CancelOutcome.AlreadyFinished:
                 var status = await db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
                 return Problems.Conflict($"The job has already finished ({ApiJson.EnumName(status)}).");
-            case CancelOutcome.Requested:
-                running.TryCancel(id); // at once when it runs here; another replica reads the mark within Worker:ProgressInterval
-                break;
         }
-        events.Publish(id);
-
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
-        while (true)
-        {
-            var changed = events.NextChangeAsync(id);
-            var current = (await LoadAsync(db, id, ct))!;
-            if (current.Status == JobStatus.Cancelled) return TypedResults.Ok(current);
-            if (current.Status is JobStatus.Succeeded or JobStatus.Failed)
-                return Problems.Conflict($"The job finished ({ApiJson.EnumName(current.Status)}) before it could be cancelled.");
-            if (DateTime.UtcNow >= deadline) return TypedResults.Accepted($"/jobs/{id}", current);
-            await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(200), ct));
-        }
+        return await WaitForStatusAsync(id, JobStatus.Cancelled, db, running, events, ct,
+            finished => Problems.Conflict($"The job finished ({ApiJson.EnumName(finished)}) before it could be cancelled."));
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFoundProblem, ConflictProblem>> PauseAsync(
-        Guid id, RnnDbContext db, JobStore store, JobEvents events, CancellationToken ct)
+        Guid id, RnnDbContext db, JobStore store, RunningJobs running, JobEvents events, CancellationToken ct)
     {
         switch (await store.RequestPauseAsync(id, ct))
         {
@@ -196,16 +182,26 @@ public static class JobsApi
                 var status = await db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
                 return RegistryProblems.Conflict("id", $"The job is {ApiJson.EnumName(status)}; only a queued or running job can be paused.");
         }
-        events.Publish(id);
+        return await WaitForStatusAsync(id, JobStatus.Paused, db, running, events, ct,
+            finished => RegistryProblems.Conflict("id", $"The job finished ({ApiJson.EnumName(finished)}) before it could be paused."));
+    }
 
+    /// <summary>After a cancel or pause was recorded: waits up to 10 s for the job to reach <paramref name="wanted"/> (200),
+    /// answers 202 while it is still stopping, or <paramref name="finishedFirst"/> when it ended another way first.</summary>
+    private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFoundProblem, ConflictProblem>> WaitForStatusAsync(
+        Guid id, JobStatus wanted, RnnDbContext db, RunningJobs running, JobEvents events, CancellationToken ct,
+        Func<JobStatus, ConflictProblem> finishedFirst)
+    {
+        running.CheckNow(id); // at once when it runs here; another replica reads the mark within Worker:ProgressInterval
+        events.Publish(id);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
             var changed = events.NextChangeAsync(id);
             var current = (await LoadAsync(db, id, ct))!;
-            if (current.Status == JobStatus.Paused) return TypedResults.Ok(current);
+            if (current.Status == wanted) return TypedResults.Ok(current);
             if (current.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled)
-                return RegistryProblems.Conflict("id", $"The job finished ({ApiJson.EnumName(current.Status)}) before it could be paused.");
+                return finishedFirst(current.Status);
             if (DateTime.UtcNow >= deadline) return TypedResults.Accepted($"/jobs/{id}", current);
             await Task.WhenAny(changed, Task.Delay(TimeSpan.FromMilliseconds(200), ct));
         }

@@ -4,6 +4,7 @@ namespace RnnService.Api.Training;
 public sealed class JobRun(JobLease lease) : IDisposable
 {
     private readonly CancellationTokenSource _cancellation = new();
+    private readonly SemaphoreSlim _checkNow = new(0, 1);
     private volatile bool _cancelRequested;
     private volatile bool _leaseLost;
     private volatile bool _stopRequested;
@@ -26,17 +27,42 @@ public sealed class JobRun(JobLease lease) : IDisposable
     /// <summary>A user asked to pause: the run stops like at shutdown (checkpoint, then stop), and ends paused.</summary>
     public bool PauseRequested => _pauseRequested;
 
-    public void RequestPause(TimeSpan grace)
+    /// <summary>Acts on what the lease renewal found; false when the lease is lost (the run writes nothing more).
+    /// A pause stops the run like a shutdown does (checkpoint, then stop) and ends it paused.</summary>
+    public bool Apply(StopRequest request, TimeSpan pauseGrace)
     {
-        _pauseRequested = true;
-        RequestStop(grace);
+        switch (request)
+        {
+            case StopRequest.LeaseLost:
+                MarkLeaseLost();
+                return false;
+            case StopRequest.Cancel when !_cancelRequested:
+                _cancelRequested = true;
+                _cancellation.Cancel();
+                break;
+            case StopRequest.Pause when !_pauseRequested && !_cancelRequested:
+                _pauseRequested = true;
+                RequestStop(pauseGrace);
+                break;
+        }
+        return true;
     }
 
-    public void RequestCancel()
+    /// <summary>A cancel or pause for this job arrived at this replica: the progress loop reads it now, not at its next tick.</summary>
+    public void CheckNow()
     {
-        _cancelRequested = true;
-        _cancellation.Cancel();
+        try
+        {
+            _checkNow.Release();
+        }
+        catch (SemaphoreFullException)
+        {
+            // A check is already due.
+        }
     }
+
+    /// <summary>Waits for the progress loop's next tick, or less when <see cref="CheckNow"/> is called.</summary>
+    public Task WaitForNextCheckAsync(TimeSpan interval, CancellationToken ct) => _checkNow.WaitAsync(interval, ct);
 
     public void MarkLeaseLost()
     {
@@ -59,6 +85,7 @@ public sealed class JobRun(JobLease lease) : IDisposable
     public void Dispose()
     {
         _cancellation.Dispose();
+        _checkNow.Dispose();
         WriteLock.Dispose();
     }
 }

@@ -218,38 +218,26 @@ public sealed partial class JobRunner(
         }
     }
 
-    /// <summary>Beside the training thread: writes finished epochs every Worker:ProgressInterval, stops the run when a
-    /// cancel is recorded (by any replica), renews the lease every Worker:HeartbeatInterval. A database that is away
-    /// is retried on the next tick; the epochs wait in the buffer.</summary>
+    /// <summary>Beside the training thread: writes finished epochs every Worker:ProgressInterval and renews the lease,
+    /// which says whether the run must stop (a cancel or pause recorded on any replica, or the lease lost); the lease is
+    /// extended every Worker:HeartbeatInterval. A database that is away is retried on the next tick; the epochs wait in the buffer.</summary>
     private async Task ProgressLoopAsync(JobRun run, CancellationToken stop)
     {
-        using var timer = new PeriodicTimer(Options.ProgressInterval > TimeSpan.Zero ? Options.ProgressInterval : TimeSpan.FromMilliseconds(200));
+        var interval = Options.ProgressInterval > TimeSpan.Zero ? Options.ProgressInterval : TimeSpan.FromMilliseconds(200);
         var sinceRenewal = Stopwatch.StartNew();
         var failing = false;
         try
         {
-            while (await timer.WaitForNextTickAsync(stop))
+            while (true)
             {
+                await run.WaitForNextCheckAsync(interval, stop);
                 try
                 {
                     if (!await FlushAsync(run, null, stop)) return;
-                    if (sinceRenewal.Elapsed >= Options.HeartbeatInterval)
-                    {
-                        var state = await store.RenewAsync(run.Lease, stop);
-                        sinceRenewal.Restart();
-                        if (state == LeaseState.Lost)
-                        {
-                            run.MarkLeaseLost();
-                            return;
-                        }
-                        if (state == LeaseState.CancelRequested) run.RequestCancel();
-                    }
-                    else if (!run.CancelRequested)
-                    {
-                        var requested = await store.ReadStopRequestAsync(run.JobId, stop);
-                        if (requested == StopRequest.Cancel) run.RequestCancel();
-                        else if (requested == StopRequest.Pause && !run.PauseRequested) run.RequestPause(Options.LeaseDuration);
-                    }
+                    var extend = sinceRenewal.Elapsed >= Options.HeartbeatInterval;
+                    var request = await store.RenewAsync(run.Lease, extend, stop);
+                    if (extend) sinceRenewal.Restart();
+                    if (!run.Apply(request, Options.LeaseDuration)) return;
                     failing = false;
                 }
                 catch (Exception ex) when (ex is not OperationCanceledException)

@@ -1,5 +1,6 @@
 using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.EntityFrameworkCore.Query;
 using RnnService.Api.Jobs;
 
 namespace RnnService.Api.Training;
@@ -24,10 +25,7 @@ public sealed partial class JobStore
         // Each statement sees rows committed since the one before it: a job whose cancel is pending, or that used up
         // its rescues, is never requeued here (the next pass cancels or fails it).
         var requeued = await db.TrainingJobs.Where(expired).Where(j => !j.CancelRequested && j.RescueCount < max)
-            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.RescueCount, j => j.RescueCount + 1)
-                .SetProperty(j => j.EtaSeconds, (double?)null)
-                .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
-                .SetProperty(j => j.Worker, (string?)null), ct);
+            .ExecuteUpdateAsync(s => Requeued(s).SetProperty(j => j.RescueCount, j => j.RescueCount + 1), ct);
         if (cancelled + failed > 0)
             await db.Checkpoints.Where(c => db.TrainingJobs.Any(j => j.Id == c.JobId && (j.Status == JobStatus.Cancelled || j.Status == JobStatus.Failed)))
                 .ExecuteDeleteAsync(ct);
@@ -38,9 +36,17 @@ public sealed partial class JobStore
         return report;
     }
 
-    /// <summary>The columns every end without a model sets (the rescue pass and <see cref="FinishAsync"/>).</summary>
-    private static void Ended(Microsoft.EntityFrameworkCore.Query.UpdateSettersBuilder<TrainingJob> s, JobStatus status, string? error, DateTime now) =>
-        s.SetProperty(j => j.Status, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now)
-            .SetProperty(j => j.EtaSeconds, (double?)null)
+    /// <summary>The one lease-clearing transition: the job leaves Running for <paramref name="status"/> and nobody holds
+    /// its lease any more. Every way off Running (succeed, fail, cancel, pause, release, rescue) starts here.</summary>
+    private static UpdateSettersBuilder<TrainingJob> LeaveRunning(UpdateSettersBuilder<TrainingJob> s, JobStatus status, double? etaSeconds = null) =>
+        s.SetProperty(j => j.Status, status).SetProperty(j => j.EtaSeconds, etaSeconds)
             .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null);
+
+    /// <summary>An end without a model (the rescue pass and <see cref="FinishAsync"/>).</summary>
+    private static UpdateSettersBuilder<TrainingJob> Ended(UpdateSettersBuilder<TrainingJob> s, JobStatus status, string? error, DateTime now) =>
+        LeaveRunning(s, status).SetProperty(j => j.Error, error).SetProperty(j => j.FinishedAt, now);
+
+    /// <summary>Back to the queue: whichever replica claims it next resumes it from its checkpoint.</summary>
+    private static UpdateSettersBuilder<TrainingJob> Requeued(UpdateSettersBuilder<TrainingJob> s) =>
+        LeaveRunning(s, JobStatus.Queued).SetProperty(j => j.Worker, (string?)null);
 }

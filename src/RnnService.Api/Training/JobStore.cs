@@ -141,26 +141,20 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         db.EpochMetrics.AddRange(epochs);
     }
 
-    /// <summary>Extends the lease; says whether it is still held and whether a cancel was recorded (by any replica).</summary>
-    public async Task<LeaseState> RenewAsync(JobLease lease, CancellationToken ct)
+    /// <summary>The check a running job's replica makes every Worker:ProgressInterval: extends the lease when
+    /// <paramref name="extendLease"/> (every Worker:HeartbeatInterval), and says what stops the run.</summary>
+    public async Task<StopRequest> RenewAsync(JobLease lease, bool extendLease, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var expires = DateTime.UtcNow + Options.LeaseDuration;
-        var renewed = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, expires), ct);
-        if (renewed == 0) return LeaseState.Lost;
-        return await IsCancelRequestedAsync(db, lease.JobId, ct) ? LeaseState.CancelRequested : LeaseState.Held;
-    }
-
-    /// <summary>Whether anyone asked to cancel the job (read with each lease renewal).</summary>
-    private static Task<bool> IsCancelRequestedAsync(RnnDbContext db, Guid jobId, CancellationToken ct) =>
-        db.TrainingJobs.AnyAsync(j => j.Id == jobId && j.CancelRequested, ct);
-
-    /// <summary>What a user asked of the running job, read often by the replica that runs it: cancel wins over pause.</summary>
-    public async Task<StopRequest> ReadStopRequestAsync(Guid jobId, CancellationToken ct)
-    {
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        var flags = await db.TrainingJobs.Where(j => j.Id == jobId).Select(j => new { j.CancelRequested, j.PauseRequested }).FirstOrDefaultAsync(ct);
-        return flags is null ? StopRequest.None : flags.CancelRequested ? StopRequest.Cancel : flags.PauseRequested ? StopRequest.Pause : StopRequest.None;
+        if (extendLease)
+        {
+            var expires = DateTime.UtcNow + Options.LeaseDuration;
+            var renewed = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => s.SetProperty(j => j.LeaseExpiresAt, expires), ct);
+            if (renewed == 0) return StopRequest.LeaseLost;
+        }
+        var flags = await db.TrainingJobs.Where(HeldBy(lease)).Select(j => new { j.CancelRequested, j.PauseRequested }).FirstOrDefaultAsync(ct);
+        return flags is null ? StopRequest.LeaseLost
+            : flags.CancelRequested ? StopRequest.Cancel : flags.PauseRequested ? StopRequest.Pause : StopRequest.None;
     }
 
     /// <summary>The run stopped at a pause request after its checkpoint: the job waits, paused, until it is resumed
@@ -170,10 +164,8 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var lastEpoch = epochs.Count > 0 ? epochs[^1].Epoch : (int?)null;
-        var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.Status, JobStatus.Paused).SetProperty(j => j.PauseRequested, false)
-            .SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch).SetProperty(j => j.EtaSeconds, (double?)null)
-            .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => LeaveRunning(s, JobStatus.Paused)
+            .SetProperty(j => j.PauseRequested, false).SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch), ct);
         if (owned == 0) return false;
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
         await db.SaveChangesAsync(ct);
@@ -190,10 +182,8 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var now = DateTime.UtcNow;
-        var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.Status, JobStatus.Succeeded).SetProperty(j => j.ModelId, model.Id)
-            .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.CurrentEpoch, finalEpoch).SetProperty(j => j.EtaSeconds, 0.0)
-            .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null), ct);
+        var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => LeaveRunning(s, JobStatus.Succeeded, etaSeconds: 0.0)
+            .SetProperty(j => j.ModelId, model.Id).SetProperty(j => j.FinishedAt, now).SetProperty(j => j.CurrentEpoch, finalEpoch), ct);
         if (owned == 0) return false;
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
         if (model.Name is { } name)
@@ -217,10 +207,7 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         var now = DateTime.UtcNow;
         var lastEpoch = epochs.Count > 0 ? epochs[^1].Epoch : (int?)null;
         var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s =>
-        {
-            Ended(s, status, error, now);
-            s.SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch);
-        }, ct);
+            Ended(s, status, error, now).SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch), ct);
         if (owned == 0) return false;
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
         await db.SaveChangesAsync(ct);
@@ -234,9 +221,6 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
     public async Task<bool> ReleaseAsync(JobLease lease, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.Status, JobStatus.Queued).SetProperty(j => j.EtaSeconds, (double?)null)
-            .SetProperty(j => j.LeaseOwner, (string?)null).SetProperty(j => j.LeaseExpiresAt, (DateTime?)null)
-            .SetProperty(j => j.Worker, (string?)null), ct) == 1;
+        return await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => Requeued(s), ct) == 1;
     }
 }

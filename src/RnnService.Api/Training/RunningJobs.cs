@@ -2,8 +2,8 @@ using System.Collections.Concurrent;
 
 namespace RnnService.Api.Training;
 
-/// <summary>The jobs this replica is training, so a cancel that arrives here stops one at once
-/// (a cancel that arrives at another replica reaches it through the database).</summary>
+/// <summary>The jobs this replica is training, so a cancel or pause that arrives here is read at once
+/// (one that arrives at another replica is read within Worker:ProgressInterval).</summary>
 public sealed class RunningJobs
 {
     private readonly ConcurrentDictionary<Guid, JobRun> _runs = new();
@@ -12,10 +12,9 @@ public sealed class RunningJobs
     public void Remove(Guid jobId) => _runs.TryRemove(jobId, out _);
     public bool IsRunning(Guid jobId) => _runs.ContainsKey(jobId);
 
-    public bool TryCancel(Guid jobId)
+    /// <summary>Has the job's progress loop read its stop request now, when this replica runs it.</summary>
+    public void CheckNow(Guid jobId)
     {
-        if (!_runs.TryGetValue(jobId, out var run)) return false;
-        run.RequestCancel();
-        return true;
+        if (_runs.TryGetValue(jobId, out var run)) run.CheckNow();
     }
 }
