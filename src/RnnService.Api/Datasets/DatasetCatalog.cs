@@ -38,13 +38,12 @@ public sealed class DatasetCatalog(IDbContextFactory<RnnDbContext> dbFactory)
             .Select(d => new DataShape(d.Samples, d.Task == TaskKind.CharLm && !d.LineMode)).FirstOrDefaultAsync(ct);
     }
 
-    /// <summary>Parses the dataset for training (called on the training thread).</summary>
-    public TrainingData Load(string name)
+    /// <summary>Parses the dataset for training (before the run is handed to its training thread).</summary>
+    public async Task<TrainingData> LoadAsync(string name, CancellationToken ct)
     {
         if (IsBuiltIn(name)) return BuiltInDatasets.Load(name);
-        using var db = dbFactory.CreateDbContext();
-        return LoadUploadAsync(db, name, CancellationToken.None).GetAwaiter().GetResult()
-            ?? throw new InvalidOperationException($"The dataset '{name}' no longer exists.");
+        await using var db = await dbFactory.CreateDbContextAsync(ct);
+        return await LoadUploadAsync(db, name, ct) ?? throw new InvalidOperationException($"The dataset '{name}' no longer exists.");
     }
 
     /// <summary>An uploaded dataset, parsed (its content parsed when it was uploaded, so it parses again); null when there is none.</summary>

@@ -21,7 +21,8 @@ public static class DryRun
         Guid? initFrom, DatasetCatalog datasets, JobStore store, CancellationToken ct)
     {
         var baseModel = initFrom is { } id && await store.LoadModelWeightsAsync(id, ct) is { } bytes ? RnnModel.FromSafetensors(bytes) : null;
-        var estimate = await Task.Run(() => TrainingEstimator.Estimate(task, architecture, hp, datasets.Load(dataset), baseModel, cancellationToken: ct), ct);
+        var data = await datasets.LoadAsync(dataset, ct);
+        var estimate = await Task.Run(() => TrainingEstimator.Estimate(task, architecture, hp, data, baseModel, cancellationToken: ct), ct);
         return new DryRunResponse(task, architecture, dataset, hp, initFrom, estimate.ParameterCount, estimate.MemoryBytes,
             Math.Round(estimate.SecondsPerEpoch, 3), Math.Round(estimate.SecondsPerEpoch * hp.Epochs, 1), estimate.TimedExamples);
     }

@@ -1,14 +1,16 @@
 using RnnService.Api.Jobs;
+using RnnService.Engine.Training;
 
 namespace RnnService.Api.Training;
 
-/// <summary>Finished epochs not yet written: the training thread appends one per epoch (no database work on
-/// that thread), and whoever writes next (the progress loop, a checkpoint, the final state) takes them in order.</summary>
+/// <summary>Finished epochs and the latest checkpoint not yet written: the training thread hands them over here (no
+/// database work on that thread), and the progress loop writes them, in order, before the run's final state.</summary>
 public sealed class EpochBuffer
 {
     private readonly Lock _lock = new();
     private readonly List<EpochMetric> _pending = [];
     private double? _etaSeconds;
+    private TrainingCheckpoint? _checkpoint;
 
     public void Add(EpochMetric epoch, double? etaSeconds)
     {
@@ -19,15 +21,32 @@ public sealed class EpochBuffer
         }
     }
 
-    /// <summary>The pending epochs, oldest first, and the latest ETA; they stay pending until <see cref="Remove"/>.</summary>
-    public (IReadOnlyList<EpochMetric> Epochs, double? EtaSeconds) Peek()
+    /// <summary>A checkpoint taken after the last epoch added; it replaces one not written yet.</summary>
+    public void SetCheckpoint(TrainingCheckpoint checkpoint)
     {
-        lock (_lock) return (_pending.ToArray(), _etaSeconds);
+        lock (_lock) _checkpoint = checkpoint;
     }
 
-    /// <summary>Drops the <paramref name="count"/> oldest epochs once they are written.</summary>
-    public void Remove(int count)
+    public bool HasCheckpoint
     {
-        lock (_lock) _pending.RemoveRange(0, count);
+        get { lock (_lock) return _checkpoint is not null; }
+    }
+
+    /// <summary>The pending epochs, oldest first, the latest ETA and the pending checkpoint; they stay pending until
+    /// <see cref="Remove"/>.</summary>
+    public (IReadOnlyList<EpochMetric> Epochs, double? EtaSeconds, TrainingCheckpoint? Checkpoint) Peek()
+    {
+        lock (_lock) return (_pending.ToArray(), _etaSeconds, _checkpoint);
+    }
+
+    /// <summary>Drops the <paramref name="count"/> oldest epochs and <paramref name="checkpoint"/> once they are written
+    /// (a newer checkpoint handed over meanwhile stays).</summary>
+    public void Remove(int count, TrainingCheckpoint? checkpoint)
+    {
+        lock (_lock)
+        {
+            _pending.RemoveRange(0, count);
+            if (ReferenceEquals(_checkpoint, checkpoint)) _checkpoint = null;
+        }
     }
 }

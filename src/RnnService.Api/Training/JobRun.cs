@@ -16,8 +16,6 @@ public sealed class JobRun(JobLease lease) : IDisposable
     public EpochBuffer Epochs { get; } = new();
     /// <summary>The training data's fingerprint, for the model's reproducibility record; set once the data is loaded.</summary>
     public (string Sha256, long Bytes)? DatasetFingerprint { get; set; }
-    /// <summary>One writer at a time per run, so a checkpoint is always written after every epoch before it.</summary>
-    public SemaphoreSlim WriteLock { get; } = new(1, 1);
 
     public bool CancelRequested => _cancelRequested;
     public bool LeaseLost => _leaseLost;
@@ -86,6 +84,5 @@ public sealed class JobRun(JobLease lease) : IDisposable
     {
         _cancellation.Dispose();
         _checkNow.Dispose();
-        WriteLock.Dispose();
     }
 }

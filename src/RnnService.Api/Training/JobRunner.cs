@@ -11,10 +11,10 @@ using RnnService.Engine.Training;
 namespace RnnService.Api.Training;
 
 /// <summary>
-/// Trains one claimed job: the engine runs on its own thread and only appends finished epochs to the run's
-/// buffer; a progress loop beside it writes them in batches, notices cancels made on any replica and renews
-/// the lease; checkpoints are saved by time (Worker:CheckpointInterval) and once more at shutdown. Every
-/// state change goes through <see cref="JobStore"/>.
+/// Trains one claimed job: its data, checkpoint and base model are loaded first; then the engine runs on its own
+/// thread and only appends finished epochs and checkpoints (by time, Worker:CheckpointInterval, and once more at a
+/// stop) to the run's buffer; a progress loop beside it writes them in batches and renews the lease, which says
+/// when the run must stop. Every state change goes through <see cref="JobStore"/>.
 /// </summary>
 public sealed partial class JobRunner(
     JobStore store,
@@ -49,7 +49,8 @@ public sealed partial class JobRunner(
             var failure = TrainingFailure.Error;
             try
             {
-                result = await threads.RunAsync(() => Train(job, run));
+                var start = await PrepareAsync(job, run);
+                result = await threads.RunAsync(() => Train(job, run, start));
             }
             catch (OperationCanceledException) when (run.LeaseLost || run.CancelRequested || run.StopRequested)
             {
@@ -106,19 +107,28 @@ public sealed partial class JobRunner(
         }
     }
 
-    /// <summary>Runs on a dedicated thread: loads data and checkpoint, then trains synchronously.</summary>
-    private TrainingResult Train(TrainingJob job, JobRun run)
+    /// <summary>What a run starts from, loaded before the hand-off to the training thread.</summary>
+    private sealed record RunStart(TrainingData Data, TrainingCheckpoint? ResumeFrom, RnnModel? BaseModel);
+
+    /// <summary>Loads the data, the checkpoint (a resumed run) and the base model (fine-tuning), and clears the epochs the
+    /// run will train again.</summary>
+    private async Task<RunStart> PrepareAsync(TrainingJob job, JobRun run)
     {
-        var hyperparameters = job.GetHyperparameters();
-        var data = datasets.Load(job.Dataset);
+        var data = await datasets.LoadAsync(job.Dataset, run.Token);
         run.DatasetFingerprint = ReproducibilityRecord.Fingerprint(data);
         // A job that never recorded an epoch has neither a checkpoint nor epoch rows to clear (both are written with
         // CurrentEpoch, in one transaction): its run starts without the two round trips a resumed run needs.
-        var resumeFrom = job.HasRunBefore ? LoadCheckpoint(run) : null;
+        var resumeFrom = job.HasRunBefore ? await LoadCheckpointAsync(run) : null;
         var from = resumeFrom?.Epoch ?? 0;
-        if (job.HasRunBefore && !store.BeginRunAsync(run.Lease, from, resumeFrom is not null, run.Token).GetAwaiter().GetResult()) LoseLease(run);
+        if (job.HasRunBefore && !await store.BeginRunAsync(run.Lease, from, resumeFrom is not null, run.Token)) LoseLease(run);
         if (resumeFrom is not null) logger.LogInformation("Job {JobId}: resuming from the checkpoint after epoch {Epoch}.", job.Id, from);
+        return new RunStart(data, resumeFrom, await LoadBaseModelAsync(job, run));
+    }
 
+    /// <summary>Runs on a training thread, and only trains: finished epochs and checkpoints go to the run's buffer,
+    /// which the progress loop writes.</summary>
+    private TrainingResult Train(TrainingJob job, JobRun run, RunStart start)
+    {
         var sinceCheckpoint = Stopwatch.StartNew();
         double secondsSum = 0;
         var epochsTimed = 0;
@@ -136,7 +146,8 @@ public sealed partial class JobRunner(
             CheckpointDue = _ => run.StopRequested || sinceCheckpoint.Elapsed >= Options.CheckpointInterval,
             OnCheckpoint = checkpoint =>
             {
-                if (SaveCheckpoint(checkpoint, run)) sinceCheckpoint.Restart();
+                run.Epochs.SetCheckpoint(checkpoint);
+                sinceCheckpoint.Restart();
                 if (run.StopRequested)
                 {
                     run.Stop();
@@ -144,21 +155,22 @@ public sealed partial class JobRunner(
                 }
             },
         };
-        return Trainer.Train(job.Task, job.Architecture, hyperparameters, data, callbacks, resumeFrom, run.Token, LoadBaseModel(job, run));
+        return Trainer.Train(job.Task, job.Architecture, job.GetHyperparameters(), start.Data, callbacks, start.ResumeFrom, run.Token,
+            start.BaseModel);
     }
 
     /// <summary>Fine-tuning: the model the job starts from (also when it resumes, for its vocabulary).</summary>
-    private RnnModel? LoadBaseModel(TrainingJob job, JobRun run)
+    private async Task<RnnModel?> LoadBaseModelAsync(TrainingJob job, JobRun run)
     {
         if (job.InitFromModelId is not { } id) return null;
-        var bytes = store.LoadModelWeightsAsync(id, run.Token).GetAwaiter().GetResult()
+        var bytes = await store.LoadModelWeightsAsync(id, run.Token)
             ?? throw new InvalidOperationException($"The base model {id} (initFrom) was deleted before the job could start from it.");
         return RnnModel.FromSafetensors(bytes);
     }
 
-    private TrainingCheckpoint? LoadCheckpoint(JobRun run)
+    private async Task<TrainingCheckpoint?> LoadCheckpointAsync(JobRun run)
     {
-        var stored = store.LoadCheckpointAsync(run.JobId, run.Token).GetAwaiter().GetResult();
+        var stored = await store.LoadCheckpointAsync(run.JobId, run.Token);
         if (stored is null) return null;
         try
         {
@@ -171,51 +183,29 @@ public sealed partial class JobRunner(
         }
     }
 
-    /// <summary>Writes the checkpoint with every epoch before it. A database that is away costs only this checkpoint
-    /// (training goes on and the next epoch tries again); a lost lease stops the run.</summary>
-    private bool SaveCheckpoint(TrainingCheckpoint checkpoint, JobRun run)
-    {
-        var row = new Checkpoint { JobId = run.JobId, Epoch = checkpoint.Epoch, Bytes = checkpoint.ToBytes(), UpdatedAt = DateTime.UtcNow };
-        try
-        {
-            if (!FlushAsync(run, row, run.Token).GetAwaiter().GetResult()) LoseLease(run);
-            return true;
-        }
-        catch (Exception ex) when (ex is not OperationCanceledException)
-        {
-            logger.LogWarning("Job {JobId}: checkpoint after epoch {Epoch} not saved ({Error}); trying again after the next epoch.",
-                run.JobId, checkpoint.Epoch, ex.Message);
-            return false;
-        }
-    }
-
     private static void LoseLease(JobRun run)
     {
         run.MarkLeaseLost();
         run.Token.ThrowIfCancellationRequested();
     }
 
-    /// <summary>Writes the pending epochs (and a checkpoint, when given) under the run's write lock.</summary>
-    private async Task<bool> FlushAsync(JobRun run, Checkpoint? checkpoint, CancellationToken ct)
+    /// <summary>Writes the pending epochs and checkpoint. A checkpoint is written with every epoch up to it (the training
+    /// thread buffers epoch n before its checkpoint), so a resumed job loses no epoch's row. A database that is away
+    /// costs only time: both stay pending, and a newer checkpoint replaces the older one meanwhile.</summary>
+    private async Task<bool> FlushAsync(JobRun run, CancellationToken ct)
     {
-        await run.WriteLock.WaitAsync(ct);
-        try
+        var (epochs, eta, checkpoint) = run.Epochs.Peek();
+        if (epochs.Count == 0 && checkpoint is null) return true;
+        var row = checkpoint is null ? null
+            : new Checkpoint { JobId = run.JobId, Epoch = checkpoint.Epoch, Bytes = checkpoint.ToBytes(), UpdatedAt = DateTime.UtcNow };
+        if (!await store.RecordProgressAsync(run.Lease, epochs, eta, row, ct))
         {
-            var (epochs, eta) = run.Epochs.Peek();
-            if (epochs.Count == 0 && checkpoint is null) return true;
-            if (!await store.RecordProgressAsync(run.Lease, epochs, eta, checkpoint, ct))
-            {
-                run.MarkLeaseLost();
-                return false;
-            }
-            run.Epochs.Remove(epochs.Count);
-            events.Publish(run.JobId);
-            return true;
+            run.MarkLeaseLost();
+            return false;
         }
-        finally
-        {
-            run.WriteLock.Release();
-        }
+        run.Epochs.Remove(epochs.Count, checkpoint);
+        events.Publish(run.JobId);
+        return true;
     }
 
     /// <summary>Beside the training thread: writes finished epochs every Worker:ProgressInterval and renews the lease,
@@ -233,7 +223,7 @@ public sealed partial class JobRunner(
                 await run.WaitForNextCheckAsync(interval, stop);
                 try
                 {
-                    if (!await FlushAsync(run, null, stop)) return;
+                    if (!await FlushAsync(run, stop)) return;
                     var extend = sinceRenewal.Elapsed >= Options.HeartbeatInterval;
                     var request = await store.RenewAsync(run.Lease, extend, stop);
                     if (extend) sinceRenewal.Restart();
@@ -249,6 +239,22 @@ public sealed partial class JobRunner(
         }
         catch (OperationCanceledException)
         {
+        }
+        await FlushStopCheckpointAsync(run);
+    }
+
+    /// <summary>A run that stops (pause, shutdown) hands over a checkpoint just before it ends: it is written before the
+    /// final state, so the job resumes where it stopped. One that cannot be written costs only the epochs since the last one.</summary>
+    private async Task FlushStopCheckpointAsync(JobRun run)
+    {
+        if (!run.StopRequested || run.LeaseLost || !run.Epochs.HasCheckpoint) return;
+        try
+        {
+            await FlushAsync(run, CancellationToken.None);
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning("Job {JobId}: the stop checkpoint was not saved ({Error}).", run.JobId, ex.Message);
         }
     }
 }
