@@ -6,6 +6,9 @@ using RnnService.Engine.Training;
 
 namespace RnnService.Api.Datasets;
 
+/// <summary>What POST /train needs to know of a dataset before it queues a job.</summary>
+public sealed record DatasetFacts(TaskKind Task, DataShape Shape);
+
 /// <summary>Built-in datasets (shipped in the engine) and uploads (in the database) behind one name space.</summary>
 public sealed class DatasetCatalog(IDbContextFactory<RnnDbContext> dbFactory)
 {
@@ -17,25 +20,18 @@ public sealed class DatasetCatalog(IDbContextFactory<RnnDbContext> dbFactory)
 
     public static bool IsBuiltIn(string name) => BuiltInDatasets.Exists(name);
 
-    /// <summary>The dataset's task, or null when no dataset has that name.</summary>
-    public async Task<TaskKind?> FindTaskAsync(string name, CancellationToken ct)
-    {
-        if (IsBuiltIn(name)) return BuiltIns.Value.First(d => d.Name == name).Task;
-        await using var db = await dbFactory.CreateDbContextAsync(ct);
-        return await db.Datasets.Where(d => d.Name == name).Select(d => (TaskKind?)d.Task).FirstOrDefaultAsync(ct);
-    }
-
-    /// <summary>The dataset's size as the engine's fitted defaults need it, or null when no dataset has that name.</summary>
-    public async Task<DataShape?> FindShapeAsync(string name, CancellationToken ct)
+    /// <summary>The dataset's task and its size as the engine's fitted defaults need it, in one lookup; null when no
+    /// dataset has that name.</summary>
+    public async Task<DatasetFacts?> FindAsync(string name, CancellationToken ct)
     {
         if (IsBuiltIn(name))
         {
             var builtIn = BuiltIns.Value.First(d => d.Name == name);
-            return new DataShape(builtIn.Samples, builtIn.Task == TaskKind.CharLm && !builtIn.LineMode);
+            return new DatasetFacts(builtIn.Task, new DataShape(builtIn.Samples, builtIn.Task == TaskKind.CharLm && !builtIn.LineMode));
         }
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Datasets.Where(d => d.Name == name)
-            .Select(d => new DataShape(d.Samples, d.Task == TaskKind.CharLm && !d.LineMode)).FirstOrDefaultAsync(ct);
+            .Select(d => new DatasetFacts(d.Task, new DataShape(d.Samples, d.Task == TaskKind.CharLm && !d.LineMode))).FirstOrDefaultAsync(ct);
     }
 
     /// <summary>Parses the dataset for training (before the run is handed to its training thread).</summary>

@@ -51,38 +51,28 @@ public static class GenerateApi
         GenerateRequest request, RnnDbContext db, ModelCache cache, InferenceSlots slots, HttpContext http,
         IOptions<LimitsOptions> options, IOptions<InferenceOptions> inferenceOptions, CancellationToken ct)
     {
-        var limits = options.Value;
         var inference = inferenceOptions.Value;
         var lookup = await ModelResolver.ResolveAsync(db, request.ModelId, request.Model, ct);
         if (lookup.Id is not { } modelId) return lookup.Problem!;
-        if (request.Prompt is { } prompt && prompt.Length > limits.MaxTextLength)
-            return Problems.Invalid("prompt", $"At most {limits.MaxTextLength} characters (Limits:MaxTextLength).");
-        if (request.MaxLength is { } maxLength && !(maxLength >= 1 && maxLength <= limits.MaxGenerateLength))
-            return Problems.Invalid("maxLength", $"Must be between 1 and {limits.MaxGenerateLength}.");
-        if (request.Count is { } count && !(count >= 1 && count <= limits.MaxGenerateCount))
-            return Problems.Invalid("count", $"Must be between 1 and {limits.MaxGenerateCount}.");
-        if (request.Temperature is { } temperature && !(temperature >= 0 && temperature <= limits.MaxTemperature))
-            return Problems.Invalid("temperature", $"Must be between 0 and {limits.MaxTemperature}.");
-        if (request.TopK is < 0) return Problems.Invalid("topK", "Must be 0 (off) or more.");
-        if (request.TopP is { } topP && !(topP > 0 && topP <= 1)) return Problems.Invalid("topP", "Must be in (0, 1].");
         var defaults = new GenerationOptions();
-        int effectiveMax = request.MaxLength ?? defaults.MaxLength;
-        if (request.MinLength is { } minLength && !(minLength >= 0 && minLength <= effectiveMax))
-            return Problems.Invalid("minLength", $"Must be between 0 and maxLength ({effectiveMax}).");
-        if (request.Prefix is { } prefix && prefix.Length > effectiveMax)
-            return Problems.Invalid("prefix", $"At most maxLength ({effectiveMax}) characters: the prefix counts towards it.");
-        if (request.Stop is { } stops)
+        var generation = new GenerationOptions
         {
-            if (stops.Count > MaxStopStrings) return Problems.Invalid("stop", $"At most {MaxStopStrings} stop strings.");
-            for (int i = 0; i < stops.Count; i++)
-                if (string.IsNullOrEmpty(stops[i]) || stops[i].Length > MaxStopLength)
-                    return Problems.Invalid($"stop[{i}]", $"Must be 1 to {MaxStopLength} characters.");
-        }
-        int samples = request.Count ?? defaults.Count, promptLength = request.Prompt?.Length ?? 0, length = request.MaxLength ?? defaults.MaxLength;
-        if (InferenceLimits.CheckGenerate(samples, promptLength, length, inference) is { } tooMuch)
+            Prompt = request.Prompt ?? defaults.Prompt,
+            MaxLength = request.MaxLength ?? defaults.MaxLength,
+            Temperature = request.Temperature ?? defaults.Temperature,
+            TopK = request.TopK ?? defaults.TopK,
+            TopP = request.TopP ?? defaults.TopP,
+            Seed = request.Seed ?? Random.Shared.Next(),
+            Count = request.Count ?? defaults.Count,
+            MinLength = request.MinLength ?? defaults.MinLength,
+            Prefix = request.Prefix ?? defaults.Prefix,
+            Stop = request.Stop ?? defaults.Stop,
+        };
+        if (CheckLimits(generation, options.Value) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        if (InferenceLimits.CheckGenerate(generation.Count, generation.Prompt.Length, generation.MaxLength, inference) is { } tooMuch)
             return TypedResults.ValidationProblem(tooMuch);
         bool exclude = request.ExcludeTrainingSamples == true;
-        long work = InferenceLimits.GenerateCharacters(samples, promptLength, length) * (exclude ? CandidatesPerSample : 1);
+        long work = InferenceLimits.GenerateCharacters(generation.Count, generation.Prompt.Length, generation.MaxLength) * (exclude ? CandidatesPerSample : 1);
         if (exclude && work > inference.MaxGenerateCharacters)
             return Problems.Invalid("excludeTrainingSamples", $"Up to {CandidatesPerSample} candidates per sample: {CandidatesPerSample} × count × " +
                 $"(prompt length + maxLength) = {work} characters; at most {inference.MaxGenerateCharacters} (Inference:MaxGenerateCharacters).");
@@ -97,30 +87,29 @@ public static class GenerateApi
             return Problems.Invalid("excludeTrainingSamples", lm.LineMode
                 ? "This model was saved without its training lines (trained before they were kept); retrain it to use this."
                 : "Only line models (one sample per line) can exclude training samples.");
+        if (lm.PromptError(generation.Prompt + generation.Prefix) is { } noPrompt) return Problems.Invalid("prompt", noPrompt);
 
-        var generation = new GenerationOptions
+        if (exclude) return GenerateNew(lm, modelId, generation, ct);
+        return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation, ct), lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
+    }
+
+    /// <summary>Field errors keyed by JSON path ("minLength", "stop[1]"); empty when valid. The engine's own rules
+    /// (<see cref="GenerationOptions.Errors"/>) come first, all at once; this adds only the configured limits.</summary>
+    private static Dictionary<string, string[]> CheckLimits(GenerationOptions generation, LimitsOptions limits)
+    {
+        var errors = generation.Errors().ToDictionary(e => Problems.CamelCase(e.Key), e => new[] { e.Value });
+        void AtMost(string field, double value, double max, string message)
         {
-            Prompt = request.Prompt ?? defaults.Prompt,
-            MaxLength = request.MaxLength ?? defaults.MaxLength,
-            Temperature = request.Temperature ?? defaults.Temperature,
-            TopK = request.TopK ?? defaults.TopK,
-            TopP = request.TopP ?? defaults.TopP,
-            Seed = request.Seed ?? Random.Shared.Next(),
-            Count = request.Count ?? defaults.Count,
-            MinLength = request.MinLength ?? defaults.MinLength,
-            Prefix = request.Prefix ?? defaults.Prefix,
-            Stop = request.Stop ?? defaults.Stop,
-        };
-        try
-        {
-            generation.Validate();
-            if (exclude) return GenerateNew(lm, modelId, generation, ct);
-            return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation, ct), lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
+            if (value > max && !errors.ContainsKey(field)) errors[field] = [message];
         }
-        catch (ArgumentException ex)
-        {
-            return Problems.Invalid(string.IsNullOrEmpty(ex.ParamName) ? "body" : Problems.CamelCase(ex.ParamName), ex.Message.Split(" (Parameter")[0]);
-        }
+        AtMost("prompt", generation.Prompt.Length, limits.MaxTextLength, $"At most {limits.MaxTextLength} characters (Limits:MaxTextLength).");
+        AtMost("maxLength", generation.MaxLength, limits.MaxGenerateLength, $"At most {limits.MaxGenerateLength} (Limits:MaxGenerateLength).");
+        AtMost("count", generation.Count, limits.MaxGenerateCount, $"At most {limits.MaxGenerateCount} (Limits:MaxGenerateCount).");
+        AtMost("temperature", generation.Temperature, limits.MaxTemperature, $"At most {limits.MaxTemperature} (Limits:MaxTemperature).");
+        AtMost("stop", generation.Stop.Count, MaxStopStrings, $"At most {MaxStopStrings} stop strings.");
+        for (var i = 0; i < generation.Stop.Count; i++)
+            AtMost($"stop[{i}]", generation.Stop[i]?.Length ?? 0, MaxStopLength, $"At most {MaxStopLength} characters.");
+        return errors;
     }
 
     private static Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult> GenerateNew(

@@ -81,25 +81,20 @@ public static class InferenceApi
         if (model is null) return Problems.NotFound($"No model {modelId}.");
         if (explain && model is not SentimentClassifier)
             return Problems.Invalid("explain", "Word influence needs a sentiment model; for a char model use POST /score.");
-        try
+        if (model is CharLanguageModel charModel && texts.Select(charModel.TextError).FirstOrDefault(e => e is not null) is { } tooShort)
+            return Problems.Invalid(field, tooShort);
+        var predictions = model switch
         {
-            var predictions = model switch
-            {
-                SentimentClassifier classifier when explain => classifier.Explain(texts, ct).Select(e => new Prediction(e.Classification.Text,
-                    Label: e.Classification.Label == 1 ? "positive" : "negative", Probability: Finite(e.Classification.Probability),
-                    UnknownWords: e.Classification.UnknownWords,
-                    Influences: e.Words.Select(w => new WordInfluenceResponse(w.Index, w.Word, w.Influence)).ToList())).ToList(),
-                SentimentClassifier classifier => classifier.Classify(texts, ct).Select(c => new Prediction(c.Text,
-                    Label: c.Label == 1 ? "positive" : "negative", Probability: Finite(c.Probability), UnknownWords: c.UnknownWords)).ToList(),
-                CharLanguageModel lm => texts.Select(t => Score(lm, t, ct)).ToList(),
-                _ => throw new NotSupportedException(model.GetType().Name),
-            };
-            return TypedResults.Ok(new PredictResponse(modelId, predictions));
-        }
-        catch (ArgumentException ex)
-        {
-            return Problems.Invalid(field, ex.Message);
-        }
+            SentimentClassifier classifier when explain => classifier.Explain(texts, ct).Select(e => new Prediction(e.Classification.Text,
+                Label: e.Classification.Label == 1 ? "positive" : "negative", Probability: Finite(e.Classification.Probability),
+                UnknownWords: e.Classification.UnknownWords,
+                Influences: e.Words.Select(w => new WordInfluenceResponse(w.Index, w.Word, w.Influence)).ToList())).ToList(),
+            SentimentClassifier classifier => classifier.Classify(texts, ct).Select(c => new Prediction(c.Text,
+                Label: c.Label == 1 ? "positive" : "negative", Probability: Finite(c.Probability), UnknownWords: c.UnknownWords)).ToList(),
+            CharLanguageModel lm => texts.Select(t => Score(lm, t, ct)).ToList(),
+            _ => throw new NotSupportedException(model.GetType().Name),
+        };
+        return TypedResults.Ok(new PredictResponse(modelId, predictions));
     }
 
     /// <summary>The texts of a {text} or {texts} body, checked against the Limits; the field a problem with all of them names.</summary>

@@ -58,13 +58,9 @@ public static class ScoreApi
         if (model is null) return Problems.NotFound($"No model {modelId}.");
         if (model is not CharLanguageModel lm)
             return Problems.Invalid(request.Model is null ? "modelId" : "model", "This is a sentiment model; /score needs a char (charlm) model.");
-        var scores = new List<TextScore>(texts.Count);
         for (int i = 0; i < texts.Count; i++)
-        {
-            try { scores.Add(Score(lm, texts[i], request.Top ?? 5, ct)); }
-            catch (ArgumentException ex) { return Problems.Invalid(request.Text is null ? $"texts[{i}]" : "text", ex.Message.Split(" (Parameter")[0]); }
-        }
-        return TypedResults.Ok(new ScoreResponse(modelId, scores));
+            if (lm.TextError(texts[i]) is { } error) return Problems.Invalid(request.Text is null ? $"texts[{i}]" : "text", error);
+        return TypedResults.Ok(new ScoreResponse(modelId, texts.Select(t => Score(lm, t, request.Top ?? 5, ct)).ToList()));
     }
 
     private static TextScore Score(CharLanguageModel lm, string text, int top, CancellationToken ct)

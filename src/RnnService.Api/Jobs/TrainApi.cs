@@ -11,6 +11,7 @@ using RnnService.Api.Infrastructure;
 using RnnService.Api.Models;
 using RnnService.Api.Training;
 using RnnService.Engine.Models;
+using RnnService.Engine.Training;
 
 namespace RnnService.Api.Jobs;
 
@@ -51,26 +52,28 @@ public static class TrainApi
         if (request.Name is { } name && ModelNames.CheckName(name) is { } badName) return Problems.Invalid("name", badName);
         if (idempotencyKey is { Length: > 200 }) return Problems.Invalid(IdempotencyHeader, "At most 200 characters.");
 
-        var datasetTask = await datasets.FindTaskAsync(request.Dataset, ct);
-        if (datasetTask is null) return Problems.Invalid("dataset", $"No dataset named '{request.Dataset}' (GET /datasets lists them).");
-        if (datasetTask != task)
-            return Problems.Invalid("dataset", $"The dataset '{request.Dataset}' is for the {ApiJson.EnumName(datasetTask.Value)} task, not {ApiJson.EnumName(task)}.");
+        if (await datasets.FindAsync(request.Dataset, ct) is not { } dataset)
+            return Problems.Invalid("dataset", $"No dataset named '{request.Dataset}' (GET /datasets lists them).");
+        if (dataset.Task != task)
+            return Problems.Invalid("dataset", $"The dataset '{request.Dataset}' is for the {ApiJson.EnumName(dataset.Task)} task, not {ApiJson.EnumName(task)}.");
 
         FineTuneBase? fineTune = null;
         if (request.InitFrom is { } initFrom)
         {
-            var (found, problem) = await FineTuneBase.FindAsync(db, initFrom, task, request.Architecture, ct);
+            var (found, problem) = await FineTuneBase.FindAsync(db, initFrom, ct);
             if (problem is not null) return problem;
             fineTune = found;
         }
         var architecture = fineTune?.Config.Architecture ?? request.Architecture ?? Architecture.Lstm;
 
-        var shape = await datasets.FindShapeAsync(request.Dataset, ct);
-        if (fineTune?.CheckLineMode(request.Dataset, shape) is { } otherLineMode) return otherLineMode;
+        var shape = dataset.Shape;
         var hyperparameters = HyperparameterRules.Merge(task, request.Hyperparameters, shape);
-        var sizeErrors = new Dictionary<string, string[]>();
-        if (fineTune is not null) hyperparameters = fineTune.ApplySizes(request.Hyperparameters, hyperparameters, sizeErrors);
-        if (sizeErrors.Count > 0) return TypedResults.ValidationProblem(sizeErrors);
+        if (fineTune is not null)
+        {
+            hyperparameters = fineTune.KeepSizes(request.Hyperparameters, hyperparameters);
+            if (fineTune.Check(task, request.Architecture, hyperparameters, shape) is { Count: > 0 } fineTuneErrors)
+                return TypedResults.ValidationProblem(fineTuneErrors);
+        }
         var errors = HyperparameterRules.Check(task, architecture, hyperparameters, limits.Value);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
@@ -80,15 +83,9 @@ public static class TrainApi
             {
                 return TypedResults.Ok(await DryRun.EstimateAsync(task, architecture, request.Dataset, hyperparameters, fineTune?.ModelId, datasets, store, ct));
             }
-            catch (ArgumentException ex)
+            catch (TrainingDataException ex)
             {
-                var field = ex.ParamName switch
-                {
-                    "initFrom" => "initFrom",
-                    "data" or "corpus" or null or "" => "dataset",
-                    { } parameter => "hyperparameters." + Problems.CamelCase(parameter),
-                };
-                return Problems.Invalid(field, ex.Message.Split(" (Parameter")[0]);
+                return Problems.Invalid("dataset", ex.Message);
             }
         }
 

@@ -39,14 +39,22 @@ public sealed class CharLanguageModel : RnnModel
     /// caller see that cancelled generation stopped stepping.</summary>
     public long GenerationSteps => Interlocked.Read(ref _generationSteps);
 
+    /// <summary>The model's rule for a prompt (with its prefix): a line model starts from &lt;bos&gt;, a continuous one
+    /// from a first character (the prompt's, or its training text's); null when it has one.</summary>
+    public string? PromptError(string prompt) =>
+        !LineMode && prompt.Length == 0 && string.IsNullOrEmpty(Config.DefaultPrompt) ? "A prompt is required for this model." : null;
+
+    /// <summary>The model's rule for a text to score (<see cref="Perplexity"/>, <see cref="Score"/>): a continuous model
+    /// predicts every character after the first, so it needs two; null when the text can be scored.</summary>
+    public string? TextError(string text) => !LineMode && text.Length < 2 ? "The text needs at least two characters." : null;
+
     /// <summary>Token ids that condition the model on a prompt: &lt;bos&gt; + prompt for line models.</summary>
     private int[] Context(string prompt)
     {
         ArgumentNullException.ThrowIfNull(prompt);
+        if (PromptError(prompt) is { } error) throw new ArgumentException(error, nameof(prompt));
         if (LineMode) return [_tokenizer.BeginId, .. _tokenizer.Encode(prompt)];
-        var text = prompt.Length > 0 ? prompt : Config.DefaultPrompt ?? "";
-        if (text.Length == 0) throw new ArgumentException("A prompt is required for this model.", nameof(prompt));
-        return _tokenizer.Encode(text);
+        return _tokenizer.Encode(prompt.Length > 0 ? prompt : Config.DefaultPrompt!);
     }
 
     /// <summary>
@@ -56,8 +64,8 @@ public sealed class CharLanguageModel : RnnModel
     public double Perplexity(string text)
     {
         ArgumentNullException.ThrowIfNull(text);
+        if (TextError(text) is { } error) throw new ArgumentException(error, nameof(text));
         int[] ids = LineMode ? [_tokenizer.BeginId, .. _tokenizer.Encode(text), _tokenizer.EndId] : _tokenizer.Encode(text);
-        if (ids.Length < 2) throw new ArgumentException("The text needs at least two characters.", nameof(text));
         var network = Rent();
         try
         {
@@ -107,9 +115,9 @@ public sealed class CharLanguageModel : RnnModel
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
+        if (TextError(text) is { } error) throw new ArgumentException(error, nameof(text));
         var encoded = _tokenizer.Encode(text);
         int[] ids = LineMode ? [_tokenizer.BeginId, .. encoded, _tokenizer.EndId] : encoded;
-        if (ids.Length < 2) throw new ArgumentException("The text needs at least two characters.", nameof(text));
         int steps = ids.Length - 1, v = _tokenizer.Count, offset = LineMode ? 0 : 1;
         var scores = new List<ScoredCharacter>(steps);
         var probs = new float[v];

@@ -19,19 +19,34 @@ public sealed record GenerationOptions
     public string Prefix { get; init; } = "";
     public IReadOnlyList<string> Stop { get; init; } = [];
 
-    /// <summary>Throws ArgumentException whose ParamName is the offending property's name.</summary>
+    /// <summary>Throws ArgumentOutOfRangeException for the first of <see cref="Errors"/>; its ParamName is the property's name.</summary>
     public void Validate()
     {
-        ArgumentNullException.ThrowIfNull(Prompt, nameof(Prompt));
-        if (MaxLength < 1) throw new ArgumentOutOfRangeException(nameof(MaxLength), MaxLength, "MaxLength must be at least 1.");
-        if (!(Temperature >= 0) || !float.IsFinite(Temperature)) throw new ArgumentOutOfRangeException(nameof(Temperature), Temperature, "Temperature must be a finite number ≥ 0.");
-        if (TopK < 0) throw new ArgumentOutOfRangeException(nameof(TopK), TopK, "TopK must be ≥ 0 (0 = off).");
-        if (!(TopP > 0 && TopP <= 1)) throw new ArgumentOutOfRangeException(nameof(TopP), TopP, "TopP must be in (0, 1].");
-        if (Count < 1) throw new ArgumentOutOfRangeException(nameof(Count), Count, "Count must be at least 1.");
-        if (!(MinLength >= 0 && MinLength <= MaxLength)) throw new ArgumentOutOfRangeException(nameof(MinLength), MinLength, "MinLength must be between 0 and MaxLength.");
-        ArgumentNullException.ThrowIfNull(Prefix, nameof(Prefix));
-        if (Prefix.Length > MaxLength) throw new ArgumentOutOfRangeException(nameof(Prefix), Prefix.Length, "Prefix must not be longer than MaxLength.");
-        ArgumentNullException.ThrowIfNull(Stop, nameof(Stop));
-        if (Stop.Any(string.IsNullOrEmpty)) throw new ArgumentException("Stop strings must not be empty.", nameof(Stop));
+        foreach (var (field, message) in Errors())
+            throw new ArgumentOutOfRangeException(field, message);
+    }
+
+    /// <summary>Every invalid setting at once, keyed by property name ("MaxLength", "Stop[1]" for one stop string), in
+    /// declaration order; empty when valid. Comparisons are written so that NaN fails them.</summary>
+    public IReadOnlyList<KeyValuePair<string, string>> Errors()
+    {
+        var errors = new List<KeyValuePair<string, string>>();
+        void Check(bool ok, string field, string message)
+        {
+            if (!ok) errors.Add(new(field, message));
+        }
+        Check(Prompt is not null, nameof(Prompt), "Prompt must not be null (use \"\").");
+        Check(MaxLength >= 1, nameof(MaxLength), "MaxLength must be at least 1.");
+        Check(Temperature >= 0 && float.IsFinite(Temperature), nameof(Temperature), "Temperature must be a finite number ≥ 0.");
+        Check(TopK >= 0, nameof(TopK), "TopK must be ≥ 0 (0 = off).");
+        Check(TopP > 0 && TopP <= 1, nameof(TopP), "TopP must be in (0, 1].");
+        Check(Count >= 1, nameof(Count), "Count must be at least 1.");
+        Check(MinLength >= 0 && MinLength <= Math.Max(MaxLength, 0), nameof(MinLength), $"MinLength must be between 0 and MaxLength ({MaxLength}).");
+        Check(Prefix is not null, nameof(Prefix), "Prefix must not be null (use \"\").");
+        Check(Prefix is null || Prefix.Length <= MaxLength, nameof(Prefix), $"Prefix must be at most MaxLength ({MaxLength}) characters: it counts towards it.");
+        Check(Stop is not null, nameof(Stop), "Stop must not be null (use an empty list).");
+        for (var i = 0; i < (Stop?.Count ?? 0); i++)
+            Check(!string.IsNullOrEmpty(Stop![i]), $"{nameof(Stop)}[{i}]", "Stop strings must not be empty.");
+        return errors;
     }
 }

@@ -24,17 +24,15 @@ internal sealed class CharLanguageModelTask : TrainingTask
     /// <param name="alphabet">A fine-tuned model's vocabulary (its base model's); null builds one from the corpus.</param>
     public CharLanguageModelTask(TextCorpus corpus, Hyperparameters hp, IReadOnlyList<string>? alphabet = null) : base(hp)
     {
+        // A fine-tuned model's alphabet reads the same kind of corpus (FineTuneRules checked it).
         _tokenizer = alphabet is null ? CharTokenizer.Build(corpus.Text, corpus.LineMode) : new CharTokenizer(alphabet);
-        if (_tokenizer.LineMode != corpus.LineMode)
-            throw new ArgumentException($"The base model was trained on {(_tokenizer.LineMode ? "lines" : "continuous text")}; this corpus is " +
-                $"{(corpus.LineMode ? "lines" : "continuous text")}.", "initFrom");
         _defaultPrompt = corpus.Text[..1];
         if (corpus.LineMode)
         {
             var lines = CharTokenizer.SplitLines(corpus.Text)
                 .Select(l => (int[])[_tokenizer.BeginId, .. _tokenizer.Encode(l.Length < hp.SequenceLength ? l : l[..(hp.SequenceLength - 1)]), _tokenizer.EndId])
                 .ToArray();
-            if (lines.Length == 0) throw new ArgumentException("The corpus has no lines.", nameof(corpus));
+            if (lines.Length == 0) throw new TrainingDataException("The corpus has no lines.");
             var (train, validation) = Split(lines.Length, hp.ValidationFraction, hp.Seed);
             _trainLines = train.Select(i => lines[i]).ToArray();
             _validationLines = validation.Select(i => lines[i]).ToArray();
@@ -42,7 +40,7 @@ internal sealed class CharLanguageModelTask : TrainingTask
         else
         {
             var ids = _tokenizer.Encode(corpus.Text);
-            if (ids.Length < 2) throw new ArgumentException("The corpus needs at least two characters.", nameof(corpus));
+            if (ids.Length < 2) throw new TrainingDataException("The corpus needs at least two characters.");
             int validation = hp.ValidationFraction > 0 ? (int)Math.Round(ids.Length * hp.ValidationFraction) : 0;
             if (validation < 2 || ids.Length - validation < 2) validation = 0;
             _trainStream = ids[..(ids.Length - validation)];

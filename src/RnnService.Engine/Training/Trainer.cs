@@ -16,7 +16,7 @@ public static class Trainer
     /// <exception cref="OperationCanceledException">Cancelled; checked between batches.</exception>
     /// <exception cref="TrainingDivergedException">The loss became NaN or infinite.</exception>
     /// <param name="initFrom">Fine-tuning: start from this model's weights and vocabulary (words or characters the
-    /// data has beyond it read as &lt;unk&gt;); it must have the same task, architecture and sizes (else an
+    /// data has beyond it read as &lt;unk&gt;); it must keep what <see cref="FineTuneRules"/> says (else an
     /// ArgumentException with ParamName "initFrom").</param>
     /// <exception cref="InsufficientMemoryException">Ran out of memory; the message says which settings to reduce.</exception>
     public static TrainingResult Train(TaskKind task, Architecture architecture, Hyperparameters hyperparameters,
@@ -47,6 +47,7 @@ public static class Trainer
         hyperparameters.Validate(task);
         var hp = hyperparameters;
         if (!Enum.IsDefined(architecture)) throw new ArgumentException($"Unknown architecture {architecture}.", nameof(architecture));
+        FineTuneRules.Check(initFrom, task, architecture, hp, data);
         TrainingTask job = (task, data) switch
         {
             (TaskKind.Sentiment, SentimentData d) => new SentimentTask(d, hp, initFrom?.Config.Vocabulary),
@@ -64,7 +65,6 @@ public static class Trainer
         if (network.Embedding.Frozen && initFrom is null) network.Embedding.CopyPretrainedRows(config.Vocabulary);
         if (initFrom != null)
         {
-            RequireSameShape(initFrom.Config, config);
             initFrom.Network.Parameters.Values.CopyTo(p.Values, 0);
             p.MarkChanged();
         }
@@ -138,20 +138,6 @@ public static class Trainer
         if (model is CharLanguageModel lm && data is TextCorpus { LineMode: true } corpus)
             lm.TrainingLines = Sampling.TrainingLineSet.FromLines(Tokenizers.CharTokenizer.SplitLines(corpus.Text));
         return new TrainingResult(model, history, stoppedEarly);
-    }
-
-    /// <summary>Fine-tuning keeps the base model's layout; its vocabulary is already the task's.</summary>
-    private static void RequireSameShape(ModelConfig baseModel, ModelConfig current)
-    {
-        bool same = baseModel.Task == current.Task && baseModel.Architecture == current.Architecture
-            && baseModel.VocabularySize == current.VocabularySize && baseModel.EmbeddingSize == current.EmbeddingSize
-            && baseModel.HiddenSize == current.HiddenSize && baseModel.Layers == current.Layers && baseModel.OutputSize == current.OutputSize;
-        if (same && baseModel.Hyperparameters.PretrainedEmbeddings != current.Hyperparameters.PretrainedEmbeddings)
-            throw new ArgumentException($"The base model's pretrainedEmbeddings is {baseModel.Hyperparameters.PretrainedEmbeddings ?? "none"}; " +
-                "fine-tuning keeps it (its embedding is frozen or trained as before).", "initFrom");
-        if (!same)
-            throw new ArgumentException($"The base model is a {baseModel.Task} {baseModel.Architecture} model with embedding {baseModel.EmbeddingSize}, " +
-                $"hidden {baseModel.HiddenSize} and {baseModel.Layers} layer(s); fine-tuning needs the same task, architecture and sizes.", "initFrom");
     }
 
     /// <summary>A checkpoint must come from the same model shape and vocabulary; the epoch count may grow.</summary>

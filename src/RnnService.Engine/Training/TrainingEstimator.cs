@@ -14,6 +14,7 @@ public static class TrainingEstimator
     {
         ArgumentNullException.ThrowIfNull(hp);
         hp.Validate();
+        FineTuneRules.Check(initFrom, task, architecture, hp, data);
         var vocabulary = initFrom?.Config.Vocabulary;
         TrainingTask full = (task, data) switch
         {

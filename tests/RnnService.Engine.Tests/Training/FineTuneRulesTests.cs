@@ -1,0 +1,50 @@
+using RnnService.Engine.Data;
+using RnnService.Engine.Embeddings;
+using RnnService.Engine.Models;
+using RnnService.Engine.Training;
+
+namespace RnnService.Engine.Tests.Training;
+
+public class FineTuneRulesTests
+{
+    private static readonly Hyperparameters Small = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { HiddenSize = 8, Epochs = 1 };
+    private static readonly ModelConfig Base =
+        Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, Small, BuiltInDatasets.Load(BuiltInDatasets.ToySentiment)).Model.Config;
+
+    [Fact]
+    public void AJobThatKeepsTheBasesTaskArchitectureAndSizesHasNoErrors() =>
+        Assert.Empty(FineTuneRules.Errors(Base, TaskKind.Sentiment, Architecture.Lstm, Small with { Epochs = 5, LearningRate = 0.001f }));
+
+    [Fact]
+    public void EachDifferenceIsNamedByItsFieldAndSaysWhatTheBaseHas()
+    {
+        var errors = FineTuneRules.Errors(Base, TaskKind.CharLm, Architecture.Gru, Small with { HiddenSize = 24, Layers = 2 })
+            .ToDictionary(e => e.Key, e => e.Value);
+
+        Assert.Equal(["Task", "Architecture", "HiddenSize", "Layers"], errors.Keys);
+        Assert.Equal("The base model is a sentiment model; this job's task is charlm.", errors["Task"]);
+        Assert.Contains("is lstm", errors["Architecture"]);
+        Assert.Equal("The base model (initFrom) has hiddenSize 8; fine-tuning keeps it (omit it, or give 8).", errors["HiddenSize"]);
+    }
+
+    [Fact]
+    public void PretrainedEmbeddingsAreKeptAndNoneIsHowTheyAreNamedWhenAbsent()
+    {
+        var error = Assert.Single(FineTuneRules.Errors(Base, TaskKind.Sentiment, Architecture.Lstm, Small with { PretrainedEmbeddings = BuiltInWordVectors.Glove6B100d }));
+        Assert.Equal("PretrainedEmbeddings", error.Key);
+        Assert.Contains("has pretrainedEmbeddings none", error.Value);
+    }
+
+    [Fact]
+    public void ACharModelKeepsItsLineModeWhenTheDataKindIsKnown()
+    {
+        var charHp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { Epochs = 1, HiddenSize = 8, EmbeddingSize = 4, SequenceLength = 8, BatchSize = 2 };
+        var lines = Trainer.Train(TaskKind.CharLm, Architecture.Lstm, charHp, new TextCorpus("ann\nbob\ncid\ndee", LineMode: true)).Model.Config;
+
+        Assert.Empty(FineTuneRules.Errors(lines, TaskKind.CharLm, Architecture.Lstm, charHp, lineMode: true));
+        Assert.Empty(FineTuneRules.Errors(lines, TaskKind.CharLm, Architecture.Lstm, charHp, lineMode: null));
+        var error = Assert.Single(FineTuneRules.Errors(lines, TaskKind.CharLm, Architecture.Lstm, charHp, lineMode: false));
+        Assert.Equal("LineMode", error.Key);
+        Assert.StartsWith("The base model was trained on lines (one sample per line); this data is continuous text.", error.Value);
+    }
+}
