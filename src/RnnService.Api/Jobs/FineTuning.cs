@@ -20,7 +20,7 @@ public sealed record FineTuneBase(Guid ModelId, ModelConfig Config)
         if (lookup.Problem is { } problem) return (null, problem);
         var id = lookup.Id!.Value;
         var configJson = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => m.ConfigJson).FirstOrDefaultAsync(ct);
-        if (configJson is null) return (null, RegistryProblems.NotFound("initFrom", $"No model {id}."));
+        if (configJson is null) return (null, Problems.NotFound("initFrom", $"No model {id}."));
         return (new FineTuneBase(id, JsonSerializer.Deserialize<ModelConfig>(configJson, ApiJson.Options)!), null);
     }
 

@@ -180,10 +180,10 @@ public static class JobsApi
                 return Problems.NotFound($"No job {id}.");
             case PauseOutcome.NotPausable:
                 var status = await db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
-                return RegistryProblems.Conflict("id", $"The job is {ApiJson.EnumName(status)}; only a queued or running job can be paused.");
+                return Problems.Conflict("id", $"The job is {ApiJson.EnumName(status)}; only a queued or running job can be paused.");
         }
         return await WaitForStatusAsync(id, JobStatus.Paused, db, running, events, ct,
-            finished => RegistryProblems.Conflict("id", $"The job finished ({ApiJson.EnumName(finished)}) before it could be paused."));
+            finished => Problems.Conflict("id", $"The job finished ({ApiJson.EnumName(finished)}) before it could be paused."));
     }
 
     /// <summary>After a cancel or pause was recorded: waits up to 10 s for the job to reach <paramref name="wanted"/> (200),
@@ -219,7 +219,7 @@ public static class JobsApi
                 events.Publish(id);
                 return TypedResults.Ok((await LoadAsync(db, id, ct))!);
             case { } status:
-                return RegistryProblems.Conflict("id", $"The job is {ApiJson.EnumName(status)}; only a paused job can be resumed.");
+                return Problems.Conflict("id", $"The job is {ApiJson.EnumName(status)}; only a paused job can be resumed.");
         }
     }
 }

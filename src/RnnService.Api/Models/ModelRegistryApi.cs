@@ -36,16 +36,16 @@ public static class ModelRegistryApi
     private static async Task<Results<Ok<ModelAliasResponse>, ProblemHttpResult>> SetAliasAsync(
         string name, string alias, SetAliasRequest request, RnnDbContext db, CancellationToken ct)
     {
-        if (ModelNames.CheckAlias(alias) is { } badAlias) return RegistryProblems.Invalid("alias", badAlias);
-        if (request.Version is not { } version) return RegistryProblems.Invalid("version", "Required: the version the alias should point at.");
+        if (ModelNames.CheckAlias(alias) is { } badAlias) return Problems.InvalidField("alias", badAlias);
+        if (request.Version is not { } version) return Problems.InvalidField("version", "Required: the version the alias should point at.");
         for (var attempt = 0; ; attempt++)
         {
             var target = await db.Models.AsNoTracking().Where(m => m.Name == name && m.Version == version)
                 .Select(m => (Guid?)m.Id).FirstOrDefaultAsync(ct);
             if (target is not { } modelId)
                 return await db.Models.AnyAsync(m => m.Name == name && m.Version != null, ct)
-                    ? RegistryProblems.NotFound("version", $"'{name}' has no version {version}.")
-                    : RegistryProblems.NotFound("name", $"No model named '{name}'.");
+                    ? Problems.NotFound("version", $"'{name}' has no version {version}.")
+                    : Problems.NotFound("name", $"No model named '{name}'.");
             var now = DateTime.UtcNow;
             try
             {
@@ -73,8 +73,8 @@ public static class ModelRegistryApi
         var deleted = await db.ModelAliases.Where(a => a.Name == name && a.Alias == alias).ExecuteDeleteAsync(ct);
         if (deleted == 0)
             return await db.Models.AnyAsync(m => m.Name == name && m.Version != null, ct)
-                ? RegistryProblems.NotFound("alias", $"'{name}' has no alias '{alias}'.")
-                : RegistryProblems.NotFound("name", $"No model named '{name}'.");
+                ? Problems.NotFound("alias", $"'{name}' has no alias '{alias}'.")
+                : Problems.NotFound("name", $"No model named '{name}'.");
         db.ModelAliasChanges.Add(new ModelAliasChange { Name = name, Alias = alias, At = DateTime.UtcNow });
         await db.SaveChangesAsync(ct);
         await transaction.CommitAsync(ct);
@@ -87,7 +87,7 @@ public static class ModelRegistryApi
             .Select(m => new ModelVersionResponse(m.Version!.Value, m.Id, m.JobId, m.Dataset, m.CreatedAt, m.ParentModelId)).ToListAsync(ct);
         var changes = await db.ModelAliasChanges.AsNoTracking().Where(c => c.Name == name).OrderBy(c => c.Id)
             .Select(c => new ModelAliasChangeResponse(c.Alias, c.Version, c.ModelId, c.At)).ToListAsync(ct);
-        if (versions.Count == 0 && changes.Count == 0) return RegistryProblems.NotFound("name", $"No model named '{name}'.");
+        if (versions.Count == 0 && changes.Count == 0) return Problems.NotFound("name", $"No model named '{name}'.");
         var aliases = await db.ModelAliases.AsNoTracking().Where(a => a.Name == name).OrderBy(a => a.Alias).ToListAsync(ct);
         return TypedResults.Ok(new ModelHistoryResponse(name, versions, aliases.Select(a => a.AsResponse()).ToList(), changes));
     }

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
+using RnnService.Api.Infrastructure;
 
 namespace RnnService.Api.Models;
 
@@ -12,10 +13,10 @@ public static class ModelResolver
     public static Task<ModelLookup> ResolveAsync(RnnDbContext db, Guid? modelId, string? model, CancellationToken ct)
     {
         if (modelId is { } id && model is not null)
-            return Task.FromResult(ModelLookup.Failed(RegistryProblems.Invalid("model", "Give model or modelId, not both.")));
+            return Task.FromResult(ModelLookup.Failed(Problems.InvalidField("model", "Give model or modelId, not both.")));
         if (modelId is { } given) return Task.FromResult(ModelLookup.Found(given));
         if (model is null)
-            return Task.FromResult(ModelLookup.Failed(RegistryProblems.Invalid("modelId", "Required: modelId (an id) or model (an id, name, name@version or name@alias).")));
+            return Task.FromResult(ModelLookup.Failed(Problems.InvalidField("modelId", "Required: modelId (an id) or model (an id, name, name@version or name@alias).")));
         return ResolveAsync(db, model, "model", ct);
     }
 
@@ -23,7 +24,7 @@ public static class ModelResolver
     public static async Task<ModelLookup> ResolveAsync(RnnDbContext db, string? reference, string field, CancellationToken ct)
     {
         if (ModelReference.Parse(reference) is not { } parsed)
-            return ModelLookup.Failed(RegistryProblems.Invalid(field, "Not a model reference: give an id, name, name@version or name@alias."));
+            return ModelLookup.Failed(Problems.InvalidField(field, "Not a model reference: give an id, name, name@version or name@alias."));
         if (parsed.Id is { } id) return ModelLookup.Found(id);
         var name = parsed.Name!;
         var versions = db.Models.AsNoTracking().Where(m => m.Name == name && m.Version != null);
@@ -38,10 +39,10 @@ public static class ModelResolver
         if (found is { } model) return ModelLookup.Found(model);
 
         var latest = await versions.MaxAsync(m => m.Version, ct);
-        if (latest is null) return ModelLookup.Failed(RegistryProblems.NotFound(field, $"No model named '{name}'."));
+        if (latest is null) return ModelLookup.Failed(Problems.NotFound(field, $"No model named '{name}'."));
         return ModelLookup.Failed(parsed.Version is { } v
-            ? RegistryProblems.NotFound(field, $"'{name}' has no version {v} (its latest is {latest}).")
-            : RegistryProblems.NotFound(field, $"'{name}' has no alias '{parsed.Alias}'."));
+            ? Problems.NotFound(field, $"'{name}' has no version {v} (its latest is {latest}).")
+            : Problems.NotFound(field, $"'{name}' has no alias '{parsed.Alias}'."));
     }
 
     private static Task<Guid?> AliasTargetAsync(RnnDbContext db, string name, string alias, CancellationToken ct) =>

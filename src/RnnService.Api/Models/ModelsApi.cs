@@ -139,7 +139,7 @@ public static class ModelsApi
         }
         var aliases = await db.ModelAliases.AsNoTracking().Where(a => a.ModelId == id).ToListAsync(ct);
         if (aliases.Count > 0)
-            return RegistryProblems.Conflict("reference", $"The alias(es) {string.Join(", ", aliases.Select(a => $"{a.Name}@{a.Alias}"))} point at this model; " +
+            return Problems.Conflict("reference", $"The alias(es) {string.Join(", ", aliases.Select(a => $"{a.Name}@{a.Alias}"))} point at this model; " +
                 "move or delete them first (PUT or DELETE /models/{name}/aliases/{alias}).");
         return Problems.NotFound($"No model {id}.");
     }
