@@ -2,6 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
+using RnnService.Api.Infrastructure;
 
 namespace RnnService.Api.Monitoring;
 
@@ -46,7 +47,7 @@ public static class MonitoringExtensions
         var options = app.ServiceProvider.GetRequiredService<IOptions<MetricsOptions>>().Value;
         if (!options.Enabled) return app;
         var endpoint = app.MapGet("/metrics", Scrape).ExcludeFromDescription();
-        if (options.RequireApiKey) endpoint.AddEndpointFilter<MetricsApiKeyFilter>();
+        if (options.RequireApiKey) endpoint.RequireApiKeyOrBearer();
         return app;
     }
 
