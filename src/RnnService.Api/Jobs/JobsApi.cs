@@ -64,7 +64,7 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobPage>, ValidationProblem>> ListAsync(
-        RnnDbContext db, string? status, int? page, int? pageSize, CancellationToken ct)
+        RnnDbContext db, string? status, [AsParameters] PageRequest page, CancellationToken ct)
     {
         JobStatus? filter = null;
         if (!string.IsNullOrEmpty(status))
@@ -73,19 +73,15 @@ public static class JobsApi
                 return Problems.Invalid("status", "One of: queued, running, succeeded, failed, cancelled, paused.");
             filter = parsed;
         }
-        var p = page ?? 1;
-        var size = pageSize ?? 20;
-        if (p < 1) return Problems.Invalid("page", "Must be at least 1.");
-        if (size is < 1 or > 100) return Problems.Invalid("pageSize", "Must be between 1 and 100.");
+        if (page.Problem() is { } invalid) return invalid;
 
         var query = db.TrainingJobs.AsNoTracking();
         if (filter is { } f) query = query.Where(j => j.Status == f);
         var total = await query.CountAsync(ct);
-        var jobs = await query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)
-            .Skip((p - 1) * size).Take(size).ToListAsync(ct);
+        var jobs = await page.Of(query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)).ToListAsync(ct);
         var latest = await LatestMetricsAsync(db, jobs, ct);
         var items = jobs.Select(j => j.AsResponse(latest.GetValueOrDefault(j.Id))).ToList();
-        return TypedResults.Ok(new JobPage(items, p, size, total));
+        return TypedResults.Ok(new JobPage(items, page.Number, page.Size, total));
     }
 
     private static async Task<Dictionary<Guid, EpochMetric>> LatestMetricsAsync(RnnDbContext db, List<TrainingJob> jobs, CancellationToken ct)

@@ -59,23 +59,19 @@ public static class ModelsApi
     public const string ReferenceDescription = "The reference is a model id, a name (its 'production' alias if set, else its latest version), " +
         "name@version or name@alias; an unknown name, version or alias is 404 naming the field.";
 
-    private static async Task<Results<Ok<ModelPage>, ValidationProblem>> ListAsync(RnnDbContext db, int? page, int? pageSize, string? name, CancellationToken ct)
+    private static async Task<Results<Ok<ModelPage>, ValidationProblem>> ListAsync(RnnDbContext db, [AsParameters] PageRequest page, string? name,
+        CancellationToken ct)
     {
-        var p = page ?? 1;
-        var size = pageSize ?? 20;
-        if (p < 1) return Problems.Invalid("page", "Must be at least 1.");
-        if (size is < 1 or > 100) return Problems.Invalid("pageSize", "Must be between 1 and 100.");
+        if (page.Problem() is { } invalid) return invalid;
         var query = db.Models.AsNoTracking();
         if (!string.IsNullOrEmpty(name)) query = query.Where(m => m.Name == name);
         var total = await query.CountAsync(ct);
-        var rows = await query.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)
-            .Skip((p - 1) * size).Take(size)
-            .ToListAsync(ct);
+        var rows = await page.Of(query.OrderByDescending(m => m.CreatedAt).ThenByDescending(m => m.Id)).ToListAsync(ct);
         var ids = rows.Select(m => m.Id).ToList();
         var aliases = (await db.ModelAliases.AsNoTracking().Where(a => ids.Contains(a.ModelId)).ToListAsync(ct))
             .ToLookup(a => a.ModelId, a => a.Alias);
         var items = rows.Select(m => m.AsSummary(aliases[m.Id].Order(StringComparer.Ordinal).ToList())).ToList();
-        return TypedResults.Ok(new ModelPage(items, p, size, total));
+        return TypedResults.Ok(new ModelPage(items, page.Number, page.Size, total));
     }
 
     private static async Task<Results<Ok<ModelResponse>, NotFoundProblem, ProblemHttpResult>> GetAsync(string reference, RnnDbContext db, CancellationToken ct)
