@@ -48,11 +48,10 @@ public static class GenerateApi
     }
 
     private static async Task<Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> GenerateAsync(
-        GenerateRequest request, RnnDbContext db, ModelCache cache, InferenceSlots slots, HttpContext http,
-        IOptions<LimitsOptions> options, IOptions<InferenceOptions> inferenceOptions, CancellationToken ct)
+        GenerateRequest request, [AsParameters] InferenceServices services, CancellationToken ct)
     {
-        var inference = inferenceOptions.Value;
-        var lookup = await ModelResolver.ResolveAsync(db, request.ModelId, request.Model, ct);
+        var inference = services.Inference;
+        var lookup = await services.ResolveAsync(request.ModelId, request.Model, ct);
         if (lookup.Id is not { } modelId) return lookup.Problem!;
         var defaults = new GenerationOptions();
         var generation = new GenerationOptions
@@ -68,7 +67,7 @@ public static class GenerateApi
             Prefix = request.Prefix ?? defaults.Prefix,
             Stop = request.Stop ?? defaults.Stop,
         };
-        if (CheckLimits(generation, options.Value) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
+        if (CheckLimits(generation, services.Limits) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
         if (InferenceLimits.CheckGenerate(generation.Count, generation.Prompt.Length, generation.MaxLength, inference) is { } tooMuch)
             return TypedResults.ValidationProblem(tooMuch);
         bool exclude = request.ExcludeTrainingSamples == true;
@@ -77,20 +76,18 @@ public static class GenerateApi
             return Problems.Invalid("excludeTrainingSamples", $"Up to {CandidatesPerSample} candidates per sample: {CandidatesPerSample} × count × " +
                 $"(prompt length + maxLength) = {work} characters; at most {inference.MaxGenerateCharacters} (Inference:MaxGenerateCharacters).");
 
-        using var slot = await slots.TryEnterAsync(work, ct);
-        if (slot is null) return InferenceLimits.Busy(http, inference);
-        var model = await cache.GetAsync(modelId, db, ct);
-        if (model is null) return Problems.NotFound($"No model {modelId}.");
-        if (model is not CharLanguageModel lm)
-            return Problems.Invalid("modelId", "This is a sentiment model; /generate needs a char (charlm) model.");
-        if (exclude && lm.TrainingLines is null)
-            return Problems.Invalid("excludeTrainingSamples", lm.LineMode
-                ? "This model was saved without its training lines (trained before they were kept); retrain it to use this."
-                : "Only line models (one sample per line) can exclude training samples.");
-        if (lm.PromptError(generation.Prompt + generation.Prefix) is { } noPrompt) return Problems.Invalid("prompt", noPrompt);
-
-        if (exclude) return GenerateNew(lm, modelId, generation, ct);
-        return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation, ct), lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
+        return await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, work, "modelId",
+            "This is a sentiment model; /generate needs a char (charlm) model.", lm =>
+            {
+                if (exclude && lm.TrainingLines is null)
+                    return Problems.Invalid("excludeTrainingSamples", lm.LineMode
+                        ? "This model was saved without its training lines (trained before they were kept); retrain it to use this."
+                        : "Only line models (one sample per line) can exclude training samples.");
+                if (lm.PromptError(generation.Prompt + generation.Prefix) is { } noPrompt) return Problems.Invalid("prompt", noPrompt);
+                if (exclude) return GenerateNew(lm, modelId, generation, ct);
+                return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation, ct),
+                    lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
+            }, ct);
     }
 
     /// <summary>Field errors keyed by JSON path ("minLength", "stop[1]"); empty when valid. The engine's own rules

@@ -63,38 +63,37 @@ public static class InferenceApi
     }
 
     private static async Task<Results<Ok<PredictResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> PredictAsync(
-        PredictRequest request, RnnDbContext db, ModelCache cache, InferenceSlots slots, HttpContext http,
-        IOptions<LimitsOptions> options, IOptions<InferenceOptions> inferenceOptions, CancellationToken ct)
+        PredictRequest request, [AsParameters] InferenceServices services, CancellationToken ct)
     {
-        var inference = inferenceOptions.Value;
-        var lookup = await ModelResolver.ResolveAsync(db, request.ModelId, request.Model, ct);
+        var inference = services.Inference;
+        var lookup = await services.ResolveAsync(request.ModelId, request.Model, ct);
         if (lookup.Id is not { } modelId) return lookup.Problem!;
-        var (texts, field, invalid) = ReadTexts(request.Text, request.Texts, options.Value);
+        var (texts, field, invalid) = ReadTexts(request.Text, request.Texts, services.Limits);
         if (invalid is not null) return invalid;
         if (InferenceLimits.CheckPredict(texts, inference) is { } tooMuch) return Problems.Invalid(field, tooMuch);
         bool explain = request.Explain == true;
         if (explain && InferenceLimits.CheckExplain(texts, inference) is { } tooMuchToExplain) return Problems.Invalid("explain", tooMuchToExplain);
 
-        using var slot = await slots.TryEnterAsync(explain ? InferenceLimits.ExplainCharacters(texts) : InferenceLimits.PredictCharacters(texts), ct);
-        if (slot is null) return InferenceLimits.Busy(http, inference);
-        var model = await cache.GetAsync(modelId, db, ct);
-        if (model is null) return Problems.NotFound($"No model {modelId}.");
-        if (explain && model is not SentimentClassifier)
-            return Problems.Invalid("explain", "Word influence needs a sentiment model; for a char model use POST /score.");
-        if (model is CharLanguageModel charModel && texts.Select(charModel.TextError).FirstOrDefault(e => e is not null) is { } tooShort)
-            return Problems.Invalid(field, tooShort);
-        var predictions = model switch
+        var work = explain ? InferenceLimits.ExplainCharacters(texts) : InferenceLimits.PredictCharacters(texts);
+        return await services.RunAsync<RnnModel, PredictResponse>(modelId, work, "modelId", "", model =>
         {
-            SentimentClassifier classifier when explain => classifier.Explain(texts, ct).Select(e => new Prediction(e.Classification.Text,
-                Label: e.Classification.Label == 1 ? "positive" : "negative", Probability: Finite(e.Classification.Probability),
-                UnknownWords: e.Classification.UnknownWords,
-                Influences: e.Words.Select(w => new WordInfluenceResponse(w.Index, w.Word, w.Influence)).ToList())).ToList(),
-            SentimentClassifier classifier => classifier.Classify(texts, ct).Select(c => new Prediction(c.Text,
-                Label: c.Label == 1 ? "positive" : "negative", Probability: Finite(c.Probability), UnknownWords: c.UnknownWords)).ToList(),
-            CharLanguageModel lm => texts.Select(t => Score(lm, t, ct)).ToList(),
-            _ => throw new NotSupportedException(model.GetType().Name),
-        };
-        return TypedResults.Ok(new PredictResponse(modelId, predictions));
+            if (explain && model is not SentimentClassifier)
+                return Problems.Invalid("explain", "Word influence needs a sentiment model; for a char model use POST /score.");
+            if (model is CharLanguageModel charModel && texts.Select(charModel.TextError).FirstOrDefault(e => e is not null) is { } tooShort)
+                return Problems.Invalid(field, tooShort);
+            var predictions = model switch
+            {
+                SentimentClassifier classifier when explain => classifier.Explain(texts, ct).Select(e => new Prediction(e.Classification.Text,
+                    Label: e.Classification.Label == 1 ? "positive" : "negative", Probability: Finite(e.Classification.Probability),
+                    UnknownWords: e.Classification.UnknownWords,
+                    Influences: e.Words.Select(w => new WordInfluenceResponse(w.Index, w.Word, w.Influence)).ToList())).ToList(),
+                SentimentClassifier classifier => classifier.Classify(texts, ct).Select(c => new Prediction(c.Text,
+                    Label: c.Label == 1 ? "positive" : "negative", Probability: Finite(c.Probability), UnknownWords: c.UnknownWords)).ToList(),
+                CharLanguageModel lm => texts.Select(t => Score(lm, t, ct)).ToList(),
+                _ => throw new NotSupportedException(model.GetType().Name),
+            };
+            return TypedResults.Ok(new PredictResponse(modelId, predictions));
+        }, ct);
     }
 
     /// <summary>The texts of a {text} or {texts} body, checked against the Limits; the field a problem with all of them names.</summary>

@@ -40,27 +40,23 @@ public static class ScoreApi
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
 
     private static async Task<Results<Ok<ScoreResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> ScoreAsync(
-        ScoreRequest request, RnnDbContext db, ModelCache cache, InferenceSlots slots, HttpContext http,
-        IOptions<LimitsOptions> options, IOptions<InferenceOptions> inferenceOptions, CancellationToken ct)
+        ScoreRequest request, [AsParameters] InferenceServices services, CancellationToken ct)
     {
-        var inference = inferenceOptions.Value;
         // The cheap checks first: a name in the reference costs a query.
         if (request.Top is { } top && !(top >= 1 && top <= MaxTop)) return Problems.Invalid("top", $"Must be between 1 and {MaxTop}.");
-        var lookup = await ModelResolver.ResolveAsync(db, request.ModelId, request.Model, ct);
+        var lookup = await services.ResolveAsync(request.ModelId, request.Model, ct);
         if (lookup.Id is not { } modelId) return lookup.Problem!;
-        var (texts, field, invalid) = InferenceApi.ReadTexts(request.Text, request.Texts, options.Value);
+        var (texts, field, invalid) = InferenceApi.ReadTexts(request.Text, request.Texts, services.Limits);
         if (invalid is not null) return invalid;
-        if (InferenceLimits.CheckPredict(texts, inference) is { } tooMuch) return Problems.Invalid(field, tooMuch);
+        if (InferenceLimits.CheckPredict(texts, services.Inference) is { } tooMuch) return Problems.Invalid(field, tooMuch);
 
-        using var slot = await slots.TryEnterAsync(InferenceLimits.PredictCharacters(texts), ct);
-        if (slot is null) return InferenceLimits.Busy(http, inference);
-        var model = await cache.GetAsync(modelId, db, ct);
-        if (model is null) return Problems.NotFound($"No model {modelId}.");
-        if (model is not CharLanguageModel lm)
-            return Problems.Invalid(request.Model is null ? "modelId" : "model", "This is a sentiment model; /score needs a char (charlm) model.");
-        for (int i = 0; i < texts.Count; i++)
-            if (lm.TextError(texts[i]) is { } error) return Problems.Invalid(request.Text is null ? $"texts[{i}]" : "text", error);
-        return TypedResults.Ok(new ScoreResponse(modelId, texts.Select(t => Score(lm, t, request.Top ?? 5, ct)).ToList()));
+        return await services.RunAsync<CharLanguageModel, ScoreResponse>(modelId, InferenceLimits.PredictCharacters(texts),
+            request.Model is null ? "modelId" : "model", "This is a sentiment model; /score needs a char (charlm) model.", lm =>
+            {
+                for (int i = 0; i < texts.Count; i++)
+                    if (lm.TextError(texts[i]) is { } error) return Problems.Invalid(request.Text is null ? $"texts[{i}]" : "text", error);
+                return TypedResults.Ok(new ScoreResponse(modelId, texts.Select(t => Score(lm, t, request.Top ?? 5, ct)).ToList()));
+            }, ct);
     }
 
     private static TextScore Score(CharLanguageModel lm, string text, int top, CancellationToken ct)
