@@ -4,23 +4,8 @@ using System.Text;
 namespace RnnService.Api.Tests;
 
 /// <summary>Every bad input and limit is a 4xx ProblemDetails naming the field; none is a 500.</summary>
-public sealed class BadInputTests : IAsyncLifetime
+public sealed class BadInputTests : ServiceTest
 {
-    private readonly RnnServiceFactory _factory = new();
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     [Theory]
     [InlineData("""{"task":"charLM2","dataset":"hamlet"}""", "task")]
     [InlineData("""{"task":1,"dataset":"hamlet"}""", "task")]

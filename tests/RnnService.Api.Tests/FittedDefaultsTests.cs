@@ -1,23 +1,8 @@
 namespace RnnService.Api.Tests;
 
 /// <summary>Omitted hyper-parameters are the engine's defaults fitted to the dataset's size, shown on the job.</summary>
-public sealed class FittedDefaultsTests : IAsyncLifetime
+public sealed class FittedDefaultsTests : ServiceTest
 {
-    private readonly RnnServiceFactory _factory = new();
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     [Fact]
     public async Task AOnePageTextTrainsInOneStreamWithoutValidationForAboutSixHundredSteps()
     {

@@ -3,23 +3,8 @@ using System.Net;
 namespace RnnService.Api.Tests;
 
 /// <summary>Sentiment jobs start from GloVe's vectors by default; a request can turn them off or ask for other sizes.</summary>
-public sealed class PretrainedEmbeddingsTests : IAsyncLifetime
+public sealed class PretrainedEmbeddingsTests : ServiceTest
 {
-    private readonly RnnServiceFactory _factory = new();
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     private async Task<(string? Vectors, int EmbeddingSize)> ChosenAsync(object? hyperparameters)
     {
         var job = await _client.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", hyperparameters });

@@ -3,23 +3,8 @@ using System.Net;
 namespace RnnService.Api.Tests;
 
 /// <summary>POST /train refuses a job whose estimated peak training memory is above Limits:MaxTrainingMemoryBytes.</summary>
-public sealed class TrainingMemoryLimitTests : IAsyncLifetime
+public sealed class TrainingMemoryLimitTests() : ServiceTest(new() { ["Limits:MaxTrainingMemoryBytes"] = (1L << 30).ToString() })
 {
-    private readonly RnnServiceFactory _factory = new(new() { ["Limits:MaxTrainingMemoryBytes"] = (1L << 30).ToString() });
-    private HttpClient _client = null!;
-
-    public Task InitializeAsync()
-    {
-        _client = _factory.CreateClient();
-        return Task.CompletedTask;
-    }
-
-    public async Task DisposeAsync()
-    {
-        _client.Dispose();
-        await _factory.DisposeAsync();
-    }
-
     [Fact]
     public async Task ASentimentJobNeedingTensOfGigabytesIsRejectedNamingBatchSizeMaxSequenceLengthAndHiddenSize()
     {
