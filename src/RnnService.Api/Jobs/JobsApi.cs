@@ -11,6 +11,9 @@ using RnnService.Api.Training;
 
 namespace RnnService.Api.Jobs;
 
+/// <summary>What cancel, pause and resume use, bound with [AsParameters].</summary>
+public sealed record JobControl(RnnDbContext Db, JobStore Store, RunningJobs Running, JobEvents Events, WorkerWakeSignal Wake);
+
 /// <summary>A page of jobs, newest first.</summary>
 public sealed record JobPage(IReadOnlyList<JobResponse> Items, int Page, int PageSize, int Total);
 
@@ -153,48 +156,48 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFoundProblem, ConflictProblem>> CancelAsync(
-        Guid id, RnnDbContext db, JobStore store, RunningJobs running, JobEvents events, CancellationToken ct)
+        Guid id, [AsParameters] JobControl control, CancellationToken ct)
     {
-        switch (await store.RequestCancelAsync(id, ct))
+        switch (await control.Store.RequestCancelAsync(id, ct))
         {
             case CancelOutcome.NotFound:
                 return Problems.NotFound($"No job {id}.");
             case CancelOutcome.AlreadyFinished:
-                var status = await db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
+                var status = await control.Db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
                 return Problems.Conflict($"The job has already finished ({ApiJson.EnumName(status)}).");
         }
-        return await WaitForStatusAsync(id, JobStatus.Cancelled, db, running, events, ct,
+        return await WaitForStatusAsync(id, JobStatus.Cancelled, control, ct,
             finished => Problems.Conflict($"The job finished ({ApiJson.EnumName(finished)}) before it could be cancelled."));
     }
 
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFoundProblem, ConflictProblem>> PauseAsync(
-        Guid id, RnnDbContext db, JobStore store, RunningJobs running, JobEvents events, CancellationToken ct)
+        Guid id, [AsParameters] JobControl control, CancellationToken ct)
     {
-        switch (await store.RequestPauseAsync(id, ct))
+        switch (await control.Store.RequestPauseAsync(id, ct))
         {
             case PauseOutcome.NotFound:
                 return Problems.NotFound($"No job {id}.");
             case PauseOutcome.NotPausable:
-                var status = await db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
+                var status = await control.Db.TrainingJobs.Where(j => j.Id == id).Select(j => j.Status).FirstAsync(ct);
                 return Problems.Conflict("id", $"The job is {ApiJson.EnumName(status)}; only a queued or running job can be paused.");
         }
-        return await WaitForStatusAsync(id, JobStatus.Paused, db, running, events, ct,
+        return await WaitForStatusAsync(id, JobStatus.Paused, control, ct,
             finished => Problems.Conflict("id", $"The job finished ({ApiJson.EnumName(finished)}) before it could be paused."));
     }
 
     /// <summary>After a cancel or pause was recorded: waits up to 10 s for the job to reach <paramref name="wanted"/> (200),
     /// answers 202 while it is still stopping, or <paramref name="finishedFirst"/> when it ended another way first.</summary>
     private static async Task<Results<Ok<JobResponse>, Accepted<JobResponse>, NotFoundProblem, ConflictProblem>> WaitForStatusAsync(
-        Guid id, JobStatus wanted, RnnDbContext db, RunningJobs running, JobEvents events, CancellationToken ct,
+        Guid id, JobStatus wanted, JobControl control, CancellationToken ct,
         Func<JobStatus, ConflictProblem> finishedFirst)
     {
-        running.CheckNow(id); // at once when it runs here; another replica reads the mark within Worker:ProgressInterval
-        events.Publish(id);
+        control.Running.CheckNow(id); // at once when it runs here; another replica reads the mark within Worker:ProgressInterval
+        control.Events.Publish(id);
         var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(10);
         while (true)
         {
-            var changed = events.NextChangeAsync(id);
-            var current = (await LoadAsync(db, id, ct))!;
+            var changed = control.Events.NextChangeAsync(id);
+            var current = (await LoadAsync(control.Db, id, ct))!;
             if (current.Status == wanted) return TypedResults.Ok(current);
             if (current.Status is JobStatus.Succeeded or JobStatus.Failed or JobStatus.Cancelled)
                 return finishedFirst(current.Status);
@@ -204,16 +207,16 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobResponse>, NotFoundProblem, ConflictProblem>> ResumeAsync(
-        Guid id, RnnDbContext db, JobStore store, JobEvents events, WorkerWakeSignal wake, CancellationToken ct)
+        Guid id, [AsParameters] JobControl control, CancellationToken ct)
     {
-        switch (await store.ResumeAsync(id, ct))
+        switch (await control.Store.ResumeAsync(id, ct))
         {
             case null:
                 return Problems.NotFound($"No job {id}.");
             case JobStatus.Paused:
-                wake.Wake();
-                events.Publish(id);
-                return TypedResults.Ok((await LoadAsync(db, id, ct))!);
+                control.Wake.Wake();
+                control.Events.Publish(id);
+                return TypedResults.Ok((await LoadAsync(control.Db, id, ct))!);
             case { } status:
                 return Problems.Conflict("id", $"The job is {ApiJson.EnumName(status)}; only a paused job can be resumed.");
         }

@@ -15,6 +15,10 @@ using RnnService.Engine.Training;
 
 namespace RnnService.Api.Jobs;
 
+/// <summary>The services POST /train uses, bound with [AsParameters].</summary>
+public sealed record TrainServices(JobStore Store, DatasetCatalog Datasets, WorkerWakeSignal Wake, RnnDbContext Db,
+    IOptions<LimitsOptions> Limits, IOptions<WorkerOptions> Worker, HttpContext Http);
+
 /// <summary>POST /train: checks a training request against the dataset, the base model and the configured limits, then
 /// queues it (once per Idempotency-Key) or, as a dry run, estimates it.</summary>
 public static class TrainApi
@@ -43,16 +47,14 @@ public static class TrainApi
 
     private static async Task<Results<Accepted<JobResponse>, Ok<DryRunResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
         TrainRequest request, bool? dryRun,
-        [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey,
-        JobStore store, DatasetCatalog datasets, WorkerWakeSignal wake, RnnDbContext db,
-        IOptions<LimitsOptions> limits, IOptions<WorkerOptions> worker, HttpContext http, CancellationToken ct)
+        [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey, [AsParameters] TrainServices services, CancellationToken ct)
     {
         if (request.Task is not { } task) return Problems.Invalid("task", "Required: sentiment or charlm.");
         if (string.IsNullOrWhiteSpace(request.Dataset)) return Problems.Invalid("dataset", "Required: the name of a dataset (GET /datasets).");
         if (request.Name is { } name && ModelNames.CheckName(name) is { } badName) return Problems.Invalid("name", badName);
         if (idempotencyKey is { Length: > 200 }) return Problems.Invalid(IdempotencyHeader, "At most 200 characters.");
 
-        if (await datasets.FindAsync(request.Dataset, ct) is not { } dataset)
+        if (await services.Datasets.FindAsync(request.Dataset, ct) is not { } dataset)
             return Problems.Invalid("dataset", $"No dataset named '{request.Dataset}' (GET /datasets lists them).");
         if (dataset.Task != task)
             return Problems.Invalid("dataset", $"The dataset '{request.Dataset}' is for the {ApiJson.EnumName(dataset.Task)} task, not {ApiJson.EnumName(task)}.");
@@ -60,7 +62,7 @@ public static class TrainApi
         FineTuneBase? fineTune = null;
         if (request.InitFrom is { } initFrom)
         {
-            var (found, problem) = await FineTuneBase.FindAsync(db, initFrom, ct);
+            var (found, problem) = await FineTuneBase.FindAsync(services.Db, initFrom, ct);
             if (problem is not null) return problem;
             fineTune = found;
         }
@@ -74,14 +76,14 @@ public static class TrainApi
             if (fineTune.Check(task, request.Architecture, hyperparameters, shape) is { Count: > 0 } fineTuneErrors)
                 return TypedResults.ValidationProblem(fineTuneErrors);
         }
-        var errors = HyperparameterRules.Check(task, architecture, hyperparameters, limits.Value);
+        var errors = HyperparameterRules.Check(task, architecture, hyperparameters, services.Limits.Value);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
 
         if (dryRun == true)
         {
             try
             {
-                return TypedResults.Ok(await DryRun.EstimateAsync(task, architecture, request.Dataset, hyperparameters, fineTune?.ModelId, datasets, store, ct));
+                return TypedResults.Ok(await DryRun.EstimateAsync(task, architecture, request.Dataset, hyperparameters, fineTune?.ModelId, services.Datasets, services.Store, ct));
             }
             catch (TrainingDataException ex)
             {
@@ -105,10 +107,10 @@ public static class TrainApi
             InitFromModelId = fineTune?.ModelId,
             CreatedAt = DateTime.UtcNow,
         };
-        switch (await store.EnqueueAsync(job, ct))
+        switch (await services.Store.EnqueueAsync(job, ct))
         {
             case EnqueueResult.Created created:
-                wake.Wake();
+                services.Wake.Wake();
                 return Accepted(created.Job);
             case EnqueueResult.Existing existing:
                 return Accepted(existing.Job);
@@ -117,9 +119,9 @@ public static class TrainApi
                     detail: $"The Idempotency-Key was already used for job {reused.Job.Id} with a different request; use a new key for a new job.",
                     extensions: new Dictionary<string, object?> { ["jobId"] = reused.Job.Id });
             case EnqueueResult.QueueFull full:
-                http.Response.Headers.RetryAfter = worker.Value.QueueFullRetryAfterSeconds.ToString();
+                services.Http.Response.Headers.RetryAfter = services.Worker.Value.QueueFullRetryAfterSeconds.ToString();
                 return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The training queue is full",
-                    detail: $"{full.Queued} jobs are waiting (Worker:MaxQueuedJobs = {worker.Value.MaxQueuedJobs}). Retry later.");
+                    detail: $"{full.Queued} jobs are waiting (Worker:MaxQueuedJobs = {services.Worker.Value.MaxQueuedJobs}). Retry later.");
             default:
                 throw new UnreachableException();
         }
