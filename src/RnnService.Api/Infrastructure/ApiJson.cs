@@ -1,10 +1,12 @@
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using RnnService.Engine.Serialization;
 
 namespace RnnService.Api.Infrastructure;
 
 /// <summary>One JSON shape for HTTP bodies, SSE events and the JSON columns: camelCase properties,
-/// enums as lowercase strings (charlm, lstm, adam), numbers strictly as numbers, unknown properties rejected.</summary>
+/// enums as lowercase strings (charlm, lstm, adam: the engine's <see cref="LowerCaseNamingPolicy"/>, as in model configs),
+/// numbers strictly as numbers, unknown properties rejected.</summary>
 public static class ApiJson
 {
     public static JsonSerializerOptions Options { get; } = Configure(new JsonSerializerOptions(JsonSerializerDefaults.Web));
@@ -14,12 +16,12 @@ public static class ApiJson
         options.PropertyNamingPolicy = JsonNamingPolicy.CamelCase;
         options.NumberHandling = JsonNumberHandling.Strict;
         options.UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow;
-        options.Converters.Add(new JsonStringEnumConverter(LowercaseNamingPolicy.Instance, allowIntegerValues: false));
+        options.Converters.Add(new JsonStringEnumConverter(LowerCaseNamingPolicy.Instance, allowIntegerValues: false));
         return options;
     }
 
     /// <summary>An enum value as the API spells it in JSON (charlm, lstm, succeeded), for messages that name one.</summary>
-    public static string EnumName<T>(T value) where T : struct, Enum => LowercaseNamingPolicy.Instance.ConvertName(value.ToString());
+    public static string EnumName<T>(T value) where T : struct, Enum => LowerCaseNamingPolicy.Instance.ConvertName(value.ToString());
 
     private sealed class LowercaseNamingPolicy : JsonNamingPolicy
     {

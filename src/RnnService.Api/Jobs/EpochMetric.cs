@@ -15,21 +15,15 @@ public sealed class EpochMetric
     public double Seconds { get; set; }
     public DateTime RecordedAt { get; set; }
 
-    public static EpochMetric From(Guid jobId, EpochMetrics m, DateTime now) => new()
+    public static EpochMetric From(Guid jobId, EpochMetrics engine, DateTime now)
     {
-        JobId = jobId,
-        Epoch = m.Epoch,
-        TrainLoss = m.TrainLoss,
-        TrainAccuracy = Finite(m.TrainAccuracy),
-        ValidationLoss = Finite(m.ValidationLoss),
-        ValidationAccuracy = Finite(m.ValidationAccuracy),
-        Perplexity = Finite(m.Perplexity),
-        Seconds = m.Seconds,
-        RecordedAt = now,
-    };
-
-    // JSON and SQLite have no NaN/Infinity: a non-finite optional metric is stored as null.
-    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
+        var m = EpochMetricResponse.From(engine);
+        return new()
+        {
+            JobId = jobId, Epoch = m.Epoch, TrainLoss = m.TrainLoss, TrainAccuracy = m.TrainAccuracy, ValidationLoss = m.ValidationLoss,
+            ValidationAccuracy = m.ValidationAccuracy, Perplexity = m.Perplexity, Seconds = m.Seconds, RecordedAt = now,
+        };
+    }
 
     public EpochMetricResponse AsResponse() =>
         new(Epoch, TrainLoss, TrainAccuracy, ValidationLoss, ValidationAccuracy, Perplexity, Seconds);
@@ -38,4 +32,12 @@ public sealed class EpochMetric
 /// <summary>An epoch's metrics. Accuracies are null for char models, perplexity null for sentiment,
 /// validation values null without a validation split.</summary>
 public sealed record EpochMetricResponse(int Epoch, double TrainLoss, double? TrainAccuracy,
-    double? ValidationLoss, double? ValidationAccuracy, double? Perplexity, double Seconds);
+    double? ValidationLoss, double? ValidationAccuracy, double? Perplexity, double Seconds)
+{
+    /// <summary>The engine's record as the API shows it (and stores it: an epoch's row, a model's final metrics).</summary>
+    public static EpochMetricResponse From(EpochMetrics m) =>
+        new(m.Epoch, m.TrainLoss, Finite(m.TrainAccuracy), Finite(m.ValidationLoss), Finite(m.ValidationAccuracy), Finite(m.Perplexity), m.Seconds);
+
+    // JSON and SQLite have no NaN/Infinity: a non-finite optional metric is null.
+    private static double? Finite(double? v) => v is { } x && double.IsFinite(x) ? x : null;
+}

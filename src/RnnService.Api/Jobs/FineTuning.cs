@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
@@ -21,7 +20,7 @@ public sealed record FineTuneBase(Guid ModelId, ModelConfig Config)
         var id = lookup.Id!.Value;
         var configJson = await db.Models.AsNoTracking().Where(m => m.Id == id).Select(m => m.ConfigJson).FirstOrDefaultAsync(ct);
         if (configJson is null) return (null, Problems.NotFound("initFrom", $"No model {id}."));
-        return (new FineTuneBase(id, JsonSerializer.Deserialize<ModelConfig>(configJson, ApiJson.Options)!), null);
+        return (new FineTuneBase(id, ModelConfig.FromJson(configJson)), null);
     }
 
     /// <summary>The sizes and pretrained embeddings the request leaves out come from the base model.</summary>

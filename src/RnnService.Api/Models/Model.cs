@@ -54,14 +54,12 @@ public static class ModelMapping
 
     public static ModelResponse AsResponse(this Model model, IReadOnlyList<string> aliases)
     {
-        var c = JsonSerializer.Deserialize<ModelConfig>(model.ConfigJson, ApiJson.Options)!;
+        var c = ModelConfig.FromJson(model.ConfigJson);
         var config = new ModelConfigResponse(c.Task, c.Architecture, c.VocabularySize, c.EmbeddingSize,
             c.HiddenSize, c.Layers, c.OutputSize, c.LineMode, c.Hyperparameters);
-        var final = model.FinalMetricsJson is null ? null
-            : JsonSerializer.Deserialize<EpochMetricResponse>(model.FinalMetricsJson, ApiJson.Options);
         var record = model.ReproducibilityJson is null ? null
             : JsonSerializer.Deserialize<ReproducibilityRecord>(model.ReproducibilityJson, ApiJson.Options);
         return new ModelResponse(model.Id, model.JobId, model.Name, model.Task, model.Architecture, model.Dataset,
-            model.VocabularySize, model.ParameterCount, config, final, model.CreatedAt, model.Version, aliases, model.ParentModelId, record);
+            model.VocabularySize, model.ParameterCount, config, FinalMetrics(model), model.CreatedAt, model.Version, aliases, model.ParentModelId, record);
     }
 }

@@ -79,12 +79,12 @@ public sealed partial class JobRunner
             Dataset = job.Dataset,
             VocabularySize = model.Config.VocabularySize,
             ParameterCount = model.ParameterCount,
-            ConfigJson = JsonSerializer.Serialize(model.Config, ApiJson.Options),
+            ConfigJson = model.Config.ToJson(), // the same text as the weights file's metadata
             ReproducibilityJson = run.DatasetFingerprint is not { } fingerprint ? null : JsonSerializer.Serialize(
                 new ReproducibilityRecord(job.Task, job.Architecture, job.Dataset, fingerprint.Sha256, fingerprint.Bytes,
                     model.Config.Hyperparameters.Seed, model.Config.Hyperparameters, job.InitFromModelId,
                     ReproducibilityRecord.CurrentServiceVersion, ReproducibilityRecord.CurrentThreads), ApiJson.Options),
-            FinalMetricsJson = last is null ? null : JsonSerializer.Serialize(EpochMetric.From(job.Id, last, DateTime.UtcNow).AsResponse(), ApiJson.Options),
+            FinalMetricsJson = last is null ? null : JsonSerializer.Serialize(EpochMetricResponse.From(last), ApiJson.Options),
             CreatedAt = DateTime.UtcNow,
         };
         var weights = new ModelWeights { ModelId = entity.Id, Bytes = model.ToSafetensors() };
