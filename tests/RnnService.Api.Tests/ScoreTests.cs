@@ -2,6 +2,7 @@ using System.Net;
 using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RnnService.Api.Data;
+using RnnService.Api.Inference;
 using RnnService.Api.Models;
 using RnnService.Engine.Models;
 

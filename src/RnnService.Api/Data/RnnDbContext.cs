@@ -13,7 +13,7 @@ namespace RnnService.Api.Data;
 public abstract class RnnDbContext(DbContextOptions options) : DbContext(options)
 {
     public DbSet<TrainingJob> TrainingJobs => Set<TrainingJob>();
-    public DbSet<EpochMetric> EpochMetrics => Set<EpochMetric>();
+    public DbSet<JobEpoch> EpochMetrics => Set<JobEpoch>();
     public DbSet<Model> Models => Set<Model>();
     public DbSet<ModelWeights> ModelWeights => Set<ModelWeights>();
     public DbSet<ModelAlias> ModelAliases => Set<ModelAlias>();

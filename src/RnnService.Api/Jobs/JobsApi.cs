@@ -87,7 +87,7 @@ public static class JobsApi
         return TypedResults.Ok(new JobPage(items, page.Number, page.Size, total));
     }
 
-    private static async Task<Dictionary<Guid, EpochMetric>> LatestMetricsAsync(RnnDbContext db, List<TrainingJob> jobs, CancellationToken ct)
+    private static async Task<Dictionary<Guid, JobEpoch>> LatestMetricsAsync(RnnDbContext db, List<TrainingJob> jobs, CancellationToken ct)
     {
         var ids = jobs.Where(j => j.CurrentEpoch > 0).Select(j => j.Id).ToList();
         if (ids.Count == 0) return [];

@@ -81,7 +81,7 @@ public sealed record JobResponse(
 
 public static class TrainingJobMapping
 {
-    public static JobResponse AsResponse(this TrainingJob job, EpochMetric? latest)
+    public static JobResponse AsResponse(this TrainingJob job, JobEpoch? latest)
     {
         var percent = job.Status == JobStatus.Succeeded ? 100
             : job.TotalEpochs == 0 ? 0

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
+using RnnService.Api.Inference;
 using RnnService.Api.Infrastructure;
 using RnnService.Engine.Onnx;
 

@@ -1,5 +1,6 @@
 using System.Diagnostics.Metrics;
 using RnnService.Api.Jobs;
+using RnnService.Api.Training;
 using RnnService.Engine.Models;
 
 namespace RnnService.Api.Monitoring;

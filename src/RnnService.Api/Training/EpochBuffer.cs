@@ -8,11 +8,11 @@ namespace RnnService.Api.Training;
 public sealed class EpochBuffer
 {
     private readonly Lock _lock = new();
-    private readonly List<EpochMetric> _pending = [];
+    private readonly List<JobEpoch> _pending = [];
     private double? _etaSeconds;
     private TrainingCheckpoint? _checkpoint;
 
-    public void Add(EpochMetric epoch, double? etaSeconds)
+    public void Add(JobEpoch epoch, double? etaSeconds)
     {
         lock (_lock)
         {
@@ -34,7 +34,7 @@ public sealed class EpochBuffer
 
     /// <summary>The pending epochs, oldest first, the latest ETA and the pending checkpoint; they stay pending until
     /// <see cref="Remove"/>.</summary>
-    public (IReadOnlyList<EpochMetric> Epochs, double? EtaSeconds, TrainingCheckpoint? Checkpoint) Peek()
+    public (IReadOnlyList<JobEpoch> Epochs, double? EtaSeconds, TrainingCheckpoint? Checkpoint) Peek()
     {
         lock (_lock) return (_pending.ToArray(), _etaSeconds, _checkpoint);
     }

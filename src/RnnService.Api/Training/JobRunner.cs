@@ -141,7 +141,7 @@ public sealed partial class JobRunner(
                 metrics.EpochTrained(job.Task, job.Architecture, m.Seconds);
                 epochsTimed++;
                 var eta = Math.Round(secondsSum / epochsTimed * Math.Max(0, job.TotalEpochs - m.Epoch), 1);
-                run.Epochs.Add(EpochMetric.From(job.Id, m, DateTime.UtcNow), eta);
+                run.Epochs.Add(JobEpoch.From(job.Id, m, DateTime.UtcNow), eta);
             },
             CheckpointDue = _ => run.StopRequested || sinceCheckpoint.Elapsed >= Options.CheckpointInterval,
             OnCheckpoint = checkpoint =>

@@ -109,7 +109,7 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
 
     /// <summary>Writes finished epochs (consecutive, in order) and optionally a checkpoint, in one transaction.
     /// A checkpoint is only ever written with every epoch up to it, so a resumed job loses no epoch's row.</summary>
-    public async Task<bool> RecordProgressAsync(JobLease lease, IReadOnlyList<EpochMetric> epochs, double? etaSeconds,
+    public async Task<bool> RecordProgressAsync(JobLease lease, IReadOnlyList<JobEpoch> epochs, double? etaSeconds,
         Checkpoint? checkpoint, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -132,7 +132,7 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         return true;
     }
 
-    private static async Task AddEpochsAsync(RnnDbContext db, Guid jobId, IReadOnlyList<EpochMetric> epochs, CancellationToken ct)
+    private static async Task AddEpochsAsync(RnnDbContext db, Guid jobId, IReadOnlyList<JobEpoch> epochs, CancellationToken ct)
     {
         if (epochs.Count == 0) return;
         // A batch retried after an unclear failure may already be there: it replaces itself.
@@ -159,7 +159,7 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
 
     /// <summary>The run stopped at a pause request after its checkpoint: the job waits, paused, until it is resumed
     /// (the checkpoint stays, so it continues exactly where it stopped).</summary>
-    public async Task<bool> PauseAsync(JobLease lease, IReadOnlyList<EpochMetric> epochs, CancellationToken ct)
+    public async Task<bool> PauseAsync(JobLease lease, IReadOnlyList<JobEpoch> epochs, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
@@ -176,7 +176,7 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
     /// <summary>The job succeeded: its remaining epochs, the model and its weights are stored with the lease check, or nothing is.
     /// A named model gets the next version of its name here, in the same transaction; the unique (name, version) index
     /// makes a second replica that raced for the same number fail, and the runner's retry of this write numbers it again.</summary>
-    public async Task<bool> SucceedAsync(JobLease lease, IReadOnlyList<EpochMetric> epochs, Model model, ModelWeights weights,
+    public async Task<bool> SucceedAsync(JobLease lease, IReadOnlyList<JobEpoch> epochs, Model model, ModelWeights weights,
         int finalEpoch, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
@@ -200,7 +200,7 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
     }
 
     /// <summary>The run ended without a model: <paramref name="status"/> is failed or cancelled.</summary>
-    public async Task<bool> FinishAsync(JobLease lease, JobStatus status, string? error, IReadOnlyList<EpochMetric> epochs, CancellationToken ct)
+    public async Task<bool> FinishAsync(JobLease lease, JobStatus status, string? error, IReadOnlyList<JobEpoch> epochs, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);

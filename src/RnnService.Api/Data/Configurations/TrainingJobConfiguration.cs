@@ -21,6 +21,6 @@ public sealed class TrainingJobConfiguration : IEntityTypeConfiguration<Training
         job.HasIndex(j => j.IdempotencyKey).IsUnique();
         job.HasIndex(j => new { j.Status, j.CreatedAt });
         job.Ignore(j => j.IsFinished);
-        job.HasMany<EpochMetric>().WithOne().HasForeignKey(m => m.JobId).OnDelete(DeleteBehavior.Cascade);
+        job.HasMany<JobEpoch>().WithOne().HasForeignKey(m => m.JobId).OnDelete(DeleteBehavior.Cascade);
     }
 }

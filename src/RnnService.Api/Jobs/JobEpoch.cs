@@ -2,8 +2,9 @@ using RnnService.Engine.Training;
 
 namespace RnnService.Api.Jobs;
 
-/// <summary>One row per finished epoch, written as the epoch ends.</summary>
-public sealed class EpochMetric
+/// <summary>One finished epoch of a job, a row of the EpochMetrics table written as the epoch ends (the engine's record of
+/// an epoch is <see cref="EpochMetrics"/>).</summary>
+public sealed class JobEpoch
 {
     public Guid JobId { get; set; }
     public int Epoch { get; set; }
@@ -15,7 +16,7 @@ public sealed class EpochMetric
     public double Seconds { get; set; }
     public DateTime RecordedAt { get; set; }
 
-    public static EpochMetric From(Guid jobId, EpochMetrics engine, DateTime now)
+    public static JobEpoch From(Guid jobId, EpochMetrics engine, DateTime now)
     {
         var m = EpochMetricResponse.From(engine);
         return new()

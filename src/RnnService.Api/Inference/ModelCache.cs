@@ -5,7 +5,7 @@ using RnnService.Api.Data;
 using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Inference;
 
 /// <summary>A bounded least-recently-used cache of loaded models for /predict and /generate. A cached model is
 /// checked against the database again once it is Inference:ModelRevalidateInterval old, so a delete made on any
