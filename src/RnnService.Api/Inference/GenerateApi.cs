@@ -1,9 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
-using Microsoft.Extensions.Options;
-using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
-using RnnService.Api.Models;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
 

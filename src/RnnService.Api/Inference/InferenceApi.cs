@@ -2,9 +2,7 @@ using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
-using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
-using RnnService.Api.Models;
 using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 

@@ -6,7 +6,6 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
-using RnnService.Api.Models;
 using RnnService.Api.Training;
 
 namespace RnnService.Api.Jobs;

@@ -2,7 +2,6 @@ using System.Text.Json;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
 using RnnService.Api.Models;
-using RnnService.Api.Monitoring;
 using RnnService.Engine.Training;
 
 namespace RnnService.Api.Training;
