@@ -97,12 +97,12 @@ public static class GenerateApi
             if (value > max && !errors.ContainsKey(field)) errors[field] = [message];
         }
         AtMost("prompt", generation.Prompt.Length, limits.MaxTextLength, $"At most {limits.MaxTextLength} characters (Limits:MaxTextLength).");
-        AtMost("maxLength", generation.MaxLength, limits.MaxGenerateLength, $"At most {limits.MaxGenerateLength} (Limits:MaxGenerateLength).");
-        AtMost("count", generation.Count, limits.MaxGenerateCount, $"At most {limits.MaxGenerateCount} (Limits:MaxGenerateCount).");
-        AtMost("temperature", generation.Temperature, limits.MaxTemperature, $"At most {limits.MaxTemperature} (Limits:MaxTemperature).");
+        AtMost("maxLength", generation.MaxLength, limits.MaxGenerateLength, $"Must be between 1 and {limits.MaxGenerateLength}.");
+        AtMost("count", generation.Count, limits.MaxGenerateCount, $"Must be between 1 and {limits.MaxGenerateCount}.");
+        AtMost("temperature", generation.Temperature, limits.MaxTemperature, $"Must be between 0 and {limits.MaxTemperature}.");
         AtMost("stop", generation.Stop.Count, MaxStopStrings, $"At most {MaxStopStrings} stop strings.");
         for (var i = 0; i < generation.Stop.Count; i++)
-            AtMost($"stop[{i}]", generation.Stop[i]?.Length ?? 0, MaxStopLength, $"At most {MaxStopLength} characters.");
+            AtMost($"stop[{i}]", generation.Stop[i]?.Length ?? 0, MaxStopLength, $"Must be 1 to {MaxStopLength} characters.");
         return errors;
     }
 

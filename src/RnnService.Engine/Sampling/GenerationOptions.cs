@@ -35,18 +35,19 @@ public sealed record GenerationOptions
         {
             if (!ok) errors.Add(new(field, message));
         }
-        Check(Prompt is not null, nameof(Prompt), "Prompt must not be null (use \"\").");
-        Check(MaxLength >= 1, nameof(MaxLength), "MaxLength must be at least 1.");
-        Check(Temperature >= 0 && float.IsFinite(Temperature), nameof(Temperature), "Temperature must be a finite number ≥ 0.");
-        Check(TopK >= 0, nameof(TopK), "TopK must be ≥ 0 (0 = off).");
-        Check(TopP > 0 && TopP <= 1, nameof(TopP), "TopP must be in (0, 1].");
-        Check(Count >= 1, nameof(Count), "Count must be at least 1.");
-        Check(MinLength >= 0 && MinLength <= Math.Max(MaxLength, 0), nameof(MinLength), $"MinLength must be between 0 and MaxLength ({MaxLength}).");
-        Check(Prefix is not null, nameof(Prefix), "Prefix must not be null (use \"\").");
-        Check(Prefix is null || Prefix.Length <= MaxLength, nameof(Prefix), $"Prefix must be at most MaxLength ({MaxLength}) characters: it counts towards it.");
-        Check(Stop is not null, nameof(Stop), "Stop must not be null (use an empty list).");
+        // The messages read beside the field a request named (the property's camelCase JSON name).
+        Check(Prompt is not null, nameof(Prompt), "Must not be null (use \"\").");
+        Check(MaxLength >= 1, nameof(MaxLength), "Must be at least 1.");
+        Check(Temperature >= 0 && float.IsFinite(Temperature), nameof(Temperature), "Must be a finite number, 0 or more.");
+        Check(TopK >= 0, nameof(TopK), "Must be 0 (off) or more.");
+        Check(TopP > 0 && TopP <= 1, nameof(TopP), "Must be in (0, 1].");
+        Check(Count >= 1, nameof(Count), "Must be at least 1.");
+        Check(MinLength >= 0 && MinLength <= Math.Max(MaxLength, 0), nameof(MinLength), $"Must be between 0 and maxLength ({MaxLength}).");
+        Check(Prefix is not null, nameof(Prefix), "Must not be null (use \"\").");
+        Check(Prefix is null || Prefix.Length <= MaxLength, nameof(Prefix), $"At most maxLength ({MaxLength}) characters: the prefix counts towards it.");
+        Check(Stop is not null, nameof(Stop), "Must not be null (use an empty list).");
         for (var i = 0; i < (Stop?.Count ?? 0); i++)
-            Check(!string.IsNullOrEmpty(Stop![i]), $"{nameof(Stop)}[{i}]", "Stop strings must not be empty.");
+            Check(!string.IsNullOrEmpty(Stop![i]), $"{nameof(Stop)}[{i}]", "Must not be empty.");
         return errors;
     }
 }

@@ -27,7 +27,15 @@ public class GenerationOptionsErrorsTests
     {
         var error = Assert.Single(options.Errors());
         Assert.Equal(field, error.Key);
-        Assert.StartsWith(field.Split('[')[0], error.Value);
+        Assert.Matches("^(Must|At most) ", error.Value);
+    }
+
+    [Fact]
+    public void TheLengthRulesSayWhatMaxLengthIs()
+    {
+        Assert.Equal("Must be between 0 and maxLength (20).", Assert.Single(new GenerationOptions { MaxLength = 20, MinLength = 30 }.Errors()).Value);
+        Assert.Equal("At most maxLength (5) characters: the prefix counts towards it.",
+            Assert.Single(new GenerationOptions { MaxLength = 5, Prefix = "abcdef" }.Errors()).Value);
     }
 
     [Fact]
@@ -49,6 +57,6 @@ public class GenerationOptionsErrorsTests
     {
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => new GenerationOptions { TopK = -2, Count = 0 }.Validate());
         Assert.Equal("TopK", e.ParamName);
-        Assert.StartsWith("TopK must be ≥ 0", e.Message);
+        Assert.StartsWith("Must be 0 (off) or more.", e.Message);
     }
 }
