@@ -2,6 +2,8 @@ using System.Net;
 using System.Net.Http.Json;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using RnnService.Api.Jobs;
+using RnnService.Engine.Models;
 
 namespace RnnService.Api.Tests;
 
@@ -86,6 +88,36 @@ public sealed class WebhookTests
             Assert.Equal("succeeded", d.GetProperty("status").GetString());
             Assert.Equal(200, d.GetProperty("attemptLog").EnumerateArray().Single().GetProperty("statusCode").GetInt32());
         });
+    }
+
+    [Fact]
+    public async Task JobsThatTheRescueOfAnExpiredLeaseEndsAreReportedToo()
+    {
+        await using var receiver = await WebhookReceiver.StartAsync();
+        await using var factory = new RnnServiceFactory(Settings(new() { ["Worker:MaxRescues"] = "0" }));
+        using var client = factory.CreateClient();
+        var (_, secret) = await SubscribeAsync(client, receiver.Url, "job.failed", "job.cancelled");
+
+        // Two jobs "running" under a lease nobody renews: one out of rescues, one whose cancel was requested.
+        Guid failed = Guid.NewGuid(), cancelled = Guid.NewGuid();
+        await using (var db = factory.OpenDatabase())
+        {
+            foreach (var (id, cancel) in new[] { (failed, false), (cancelled, true) })
+                db.TrainingJobs.Add(new TrainingJob
+                {
+                    Id = id, Task = TaskKind.Sentiment, Architecture = Architecture.Lstm, Dataset = "toy-sentiment",
+                    HyperparametersJson = "{}", TotalEpochs = 1, Status = JobStatus.Running, CancelRequested = cancel,
+                    LeaseOwner = "crashed-host", LeaseExpiresAt = DateTime.UtcNow.AddMinutes(-1), CreatedAt = DateTime.UtcNow, StartedAt = DateTime.UtcNow,
+                });
+            await db.SaveChangesAsync();
+        }
+
+        await receiver.WaitForAsync(2, TimeSpan.FromSeconds(15));
+        Assert.All(receiver.Received, r => Assert.True(r.IsSignedWith(secret)));
+        var byJob = receiver.Received.ToDictionary(r => r.Data.Id("jobId"));
+        Assert.Equal("job.failed", byJob[failed].Type);
+        Assert.Contains("Worker:MaxRescues", byJob[failed].Data.GetProperty("error").GetString());
+        Assert.Equal("job.cancelled", byJob[cancelled].Type);
     }
 
     [Fact]

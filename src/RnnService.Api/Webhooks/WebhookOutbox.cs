@@ -37,6 +37,15 @@ public static class WebhookOutbox
         await AddAsync(db, events, onlyWebhook: null, ct);
     }
 
+    /// <summary>The jobs a rescue pass just failed or cancelled (their FinishedAt is that pass's time): one event each.</summary>
+    public static async Task JobsEndedAtAsync(RnnDbContext db, DateTime finishedAt, CancellationToken ct)
+    {
+        var ended = await db.TrainingJobs.AsNoTracking()
+            .Where(j => j.FinishedAt == finishedAt && (j.Status == JobStatus.Failed || j.Status == JobStatus.Cancelled))
+            .OrderBy(j => j.Id).Select(j => j.Id).ToListAsync(ct);
+        foreach (var id in ended) await JobEndedAsync(db, id, ct);
+    }
+
     /// <summary>Call before the statement that deletes the model, in its transaction: the event goes with the delete
     /// (rolled back when nothing was deleted).</summary>
     public static async Task ModelDeletingAsync(RnnDbContext db, Guid modelId, CancellationToken ct)
