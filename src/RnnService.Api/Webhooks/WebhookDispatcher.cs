@@ -1,3 +1,4 @@
+using System.Security.Cryptography;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Training;
 
@@ -52,8 +53,16 @@ public sealed class WebhookDispatcher(
 
     private async Task DeliverAsync(ClaimedDelivery delivery, CancellationToken ct)
     {
-        var secret = await secrets.DecryptAsync(delivery.EncryptedSecret, ct);
-        var outcome = await sender.SendAsync(delivery.Url, secret, WebhookEvent.MessageId(delivery.EventId), delivery.Payload, ct);
+        AttemptOutcome outcome;
+        try
+        {
+            var secret = await secrets.DecryptAsync(delivery.EncryptedSecret, ct);
+            outcome = await sender.SendAsync(delivery.Url, secret, WebhookEvent.MessageId(delivery.EventId), delivery.Payload, ct);
+        }
+        catch (CryptographicException)
+        {
+            outcome = new AttemptOutcome(false, null, 0, "The webhook's secret cannot be decrypted: was Webhooks:SecretEncryptionKey changed?", null);
+        }
         // Recorded even while shutting down: the attempt happened.
         if (await store.RecordAsync(delivery, outcome, identity.Name, CancellationToken.None) is { } label)
             metrics.Attempted(delivery.EventType, label, outcome.DurationMs);

@@ -108,9 +108,9 @@ public static class WebhooksApi
         var webhook = await db.Webhooks.AsNoTracking().FirstOrDefaultAsync(w => w.Id == id, ct);
         if (webhook is null) return NoWebhook(id);
         if (!webhook.Enabled) return Problems.Conflict($"Webhook {id} is disabled; enable it first (PATCH enabled: true).");
-        var delivery = await WebhookOutbox.TestAsync(db, id, ct);
-        var response = (await DeliveryResponsesAsync(db, [delivery!], ct))[0];
-        return TypedResults.Accepted($"/webhooks/{id}/deliveries", response);
+        if (await WebhookOutbox.TestAsync(db, id, ct) is not { } delivery)
+            return Problems.Conflict($"Webhook {id} was disabled meanwhile; enable it first (PATCH enabled: true).");
+        return TypedResults.Accepted($"/webhooks/{id}/deliveries", (await DeliveryResponsesAsync(db, [delivery], ct))[0]);
     }
 
     private static async Task<Results<Ok<WebhookDeliveryPage>, NotFoundProblem, ValidationProblem>> DeliveriesAsync(
