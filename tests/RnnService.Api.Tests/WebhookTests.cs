@@ -57,6 +57,7 @@ public sealed class WebhookTests
         await (await client.PostAsync($"/jobs/{running}/cancel", null)).OkJsonAsync();
         await client.WaitForJobAsync(running, TimeSpan.FromSeconds(30), "cancelled");
         await (await client.PutAsync("/models/toy/aliases/production", JsonContent.Create(new { version = 1 }))).OkJsonAsync();
+        await (await client.DeleteAsync("/models/toy@1")).AssertProblemAsync(HttpStatusCode.Conflict); // refused: no model.deleted
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/models/toy/aliases/production")).StatusCode);
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/models/toy@1")).StatusCode);
 
