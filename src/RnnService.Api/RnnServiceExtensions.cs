@@ -15,6 +15,7 @@ using RnnService.Api.Jobs;
 using RnnService.Api.Models;
 using RnnService.Api.Monitoring;
 using RnnService.Api.Training;
+using RnnService.Api.Webhooks;
 
 namespace RnnService.Api;
 
@@ -98,6 +99,7 @@ public static class RnnServiceExtensions
         services.AddInferenceLimits();
         services.AddHostedService<TrainingWorker>();
         services.AddRnnMonitoring(configuration);
+        services.AddRnnWebhooks(configuration);
         if (OpenApiSetup.IsGeneratingAtBuildTime) services.RemoveAll<IHostedService>();
         return services;
     }
@@ -136,6 +138,7 @@ public static class RnnServiceExtensions
         app.MapDatasets();
         app.MapHealth();
         app.MapMetrics();
+        app.MapWebhooks();
         return app;
     }
 }

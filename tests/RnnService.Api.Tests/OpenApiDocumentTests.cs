@@ -77,7 +77,7 @@ public sealed class OpenApiDocumentTests
         var keyed = 0;
         foreach (var (method, path, operation) in Operations(document))
         {
-            var url = path.Replace("{id}", Guid.NewGuid().ToString()).Replace("{name}", "no-such-dataset");
+            var url = path.Replace("{id}", Guid.NewGuid().ToString()).Replace("{deliveryId}", Guid.NewGuid().ToString()).Replace("{name}", "no-such-dataset");
             using var request = new HttpRequestMessage(new HttpMethod(method), url);
             if (operation.TryGetProperty("requestBody", out _))
                 request.Content = new StringContent("{}", System.Text.Encoding.UTF8, "application/json");

@@ -51,7 +51,8 @@ public sealed class ServiceBasicsTests
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
         command.CommandText = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '__EF%' ORDER BY name)";
-        Assert.Equal("Checkpoints,DatasetContents,Datasets,EpochMetrics,ModelAliasChanges,ModelAliases,ModelWeights,Models,TrainingJobs", (string?)await command.ExecuteScalarAsync());
+        Assert.Equal("Checkpoints,DatasetContents,Datasets,EpochMetrics,ModelAliasChanges,ModelAliases,ModelWeights,Models,TrainingJobs," +
+            "WebhookAttempts,WebhookDeliveries,WebhookEvents,WebhookKeys,Webhooks", (string?)await command.ExecuteScalarAsync());
     }
 #endif
 
@@ -71,6 +72,8 @@ public sealed class ServiceBasicsTests
             "PUT /models/{name}/aliases/{alias}", "DELETE /models/{name}/aliases/{alias}", "GET /models/{name}/history",
             "GET /datasets", "POST /datasets", "GET /datasets/{name}", "GET /datasets/{name}/preview", "DELETE /datasets/{name}",
             "GET /health",
+            "POST /webhooks", "GET /webhooks", "GET /webhooks/{id}", "PATCH /webhooks/{id}", "DELETE /webhooks/{id}", "POST /webhooks/{id}/test",
+            "GET /webhooks/{id}/deliveries", "POST /webhooks/{id}/deliveries/{deliveryId}/redeliver",
         ];
         var actual = new List<string>();
         foreach (var path in document.GetProperty("paths").EnumerateObject())

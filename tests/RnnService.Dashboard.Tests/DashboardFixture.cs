@@ -27,6 +27,8 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
     {
         builder.UseSetting("ConnectionStrings:RnnService", $"Data Source={Path.Combine(Folder, "rnnservice.db")}");
         builder.UseSetting("Worker:PollInterval", "00:00:00.100");
+        builder.UseSetting("Webhooks:AllowPrivateTargets", "true"); // the webhook test's receiver is on loopback
+        builder.UseSetting("Webhooks:PollInterval", "00:00:00.100");
     }
 
     /// <summary>Where Kestrel listens, e.g. http://127.0.0.1:41234.</summary>

@@ -4,6 +4,7 @@ using RnnService.Api.Datasets;
 using RnnService.Api.Jobs;
 using RnnService.Api.Models;
 using RnnService.Api.Training;
+using RnnService.Api.Webhooks;
 
 namespace RnnService.Api.Data;
 
@@ -21,6 +22,11 @@ public abstract class RnnDbContext(DbContextOptions options) : DbContext(options
     public DbSet<Dataset> Datasets => Set<Dataset>();
     public DbSet<DatasetContent> DatasetContents => Set<DatasetContent>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
+    public DbSet<Webhook> Webhooks => Set<Webhook>();
+    public DbSet<WebhookEvent> WebhookEvents => Set<WebhookEvent>();
+    public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();
+    public DbSet<WebhookAttempt> WebhookAttempts => Set<WebhookAttempt>();
+    public DbSet<WebhookKey> WebhookKeys => Set<WebhookKey>();
 
     protected override void OnModelCreating(ModelBuilder modelBuilder) =>
         modelBuilder.ApplyConfigurationsFromAssembly(typeof(RnnDbContext).Assembly);

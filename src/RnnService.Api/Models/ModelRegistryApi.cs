@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Webhooks;
 
 namespace RnnService.Api.Models;
 
@@ -56,6 +57,7 @@ public static class ModelRegistryApi
                 if (moved == 0) db.ModelAliases.Add(new ModelAlias { Name = name, Alias = alias, ModelId = modelId, Version = version, UpdatedAt = now });
                 db.ModelAliasChanges.Add(new ModelAliasChange { Name = name, Alias = alias, Version = version, ModelId = modelId, At = now });
                 await db.SaveChangesAsync(ct);
+                await WebhookOutbox.AliasMovedAsync(db, name, alias, version, modelId, ct);
                 await transaction.CommitAsync(ct);
                 return TypedResults.Ok(new ModelAliasResponse(name, alias, version, modelId, now));
             }
@@ -77,6 +79,7 @@ public static class ModelRegistryApi
                 : Problems.NotFound("name", $"No model named '{name}'.");
         db.ModelAliasChanges.Add(new ModelAliasChange { Name = name, Alias = alias, At = DateTime.UtcNow });
         await db.SaveChangesAsync(ct);
+        await WebhookOutbox.AliasDeletedAsync(db, name, alias, ct);
         await transaction.CommitAsync(ct);
         return TypedResults.NoContent();
     }

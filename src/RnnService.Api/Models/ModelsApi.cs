@@ -5,6 +5,7 @@ using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Inference;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Webhooks;
 using RnnService.Engine.Onnx;
 
 namespace RnnService.Api.Models;
@@ -120,8 +121,10 @@ public static class ModelsApi
         if (lookup.Problem is { } problem) return problem;
         var id = lookup.Id!.Value;
         int deleted;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         try
         {
+            await WebhookOutbox.ModelDeletingAsync(db, id, ct); // rolled back with the transaction when nothing is deleted
             // One statement: an alias set between a check and the delete cannot slip through (the foreign key backs this up).
             deleted = await db.Models.Where(m => m.Id == id && !db.ModelAliases.Any(a => a.ModelId == m.Id)).ExecuteDeleteAsync(ct);
         }
@@ -129,6 +132,8 @@ public static class ModelsApi
         {
             deleted = 0;
         }
+        if (deleted == 1) await transaction.CommitAsync(ct);
+        else await transaction.RollbackAsync(ct);
         if (deleted == 1)
         {
             cache.Evict(id);

@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Jobs;
+using RnnService.Api.Webhooks;
 
 namespace RnnService.Api.Training;
 
@@ -45,9 +46,12 @@ public sealed partial class JobStore
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = DateTime.UtcNow;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var cancelledQueued = await db.TrainingJobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Paused))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
                 .SetProperty(j => j.CancelRequested, true).SetProperty(j => j.FinishedAt, now), ct);
+        if (cancelledQueued == 1) await WebhookOutbox.JobEndedAsync(db, jobId, ct);
+        await transaction.CommitAsync(ct);
         if (cancelledQueued == 1) return CancelOutcome.Cancelled;
         var marked = await db.TrainingJobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running)
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);

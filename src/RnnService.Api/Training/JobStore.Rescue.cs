@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
 using RnnService.Api.Jobs;
+using RnnService.Api.Webhooks;
 
 namespace RnnService.Api.Training;
 
@@ -15,6 +16,7 @@ public sealed partial class JobStore
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = DateTime.UtcNow;
         var max = Options.MaxRescues;
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
         Expression<Func<TrainingJob, bool>> expired = j => j.Status == JobStatus.Running && j.LeaseExpiresAt < now;
         var cancelled = await db.TrainingJobs.Where(expired).Where(j => j.CancelRequested)
             .ExecuteUpdateAsync(s => Ended(s, JobStatus.Cancelled, null, now), ct);
@@ -22,6 +24,7 @@ public sealed partial class JobStore
             "Look for a replica that crashes on it (out of memory?).";
         var failed = await db.TrainingJobs.Where(expired).Where(j => j.RescueCount >= max)
             .ExecuteUpdateAsync(s => Ended(s, JobStatus.Failed, error, now), ct);
+        if (cancelled + failed > 0) await WebhookOutbox.JobsEndedAtAsync(db, now, ct);
         // Each statement sees rows committed since the one before it: a job whose cancel is pending, or that used up
         // its rescues, is never requeued here (the next pass cancels or fails it).
         var requeued = await db.TrainingJobs.Where(expired).Where(j => !j.CancelRequested && j.RescueCount < max)
@@ -29,6 +32,7 @@ public sealed partial class JobStore
         if (cancelled + failed > 0)
             await db.Checkpoints.Where(c => db.TrainingJobs.Any(j => j.Id == c.JobId && (j.Status == JobStatus.Cancelled || j.Status == JobStatus.Failed)))
                 .ExecuteDeleteAsync(ct);
+        await transaction.CommitAsync(ct);
         var report = new RescueReport(requeued, cancelled, failed);
         if (report.Total > 0)
             logger.LogWarning("Expired leases: {Requeued} job(s) requeued, {Cancelled} cancelled, {Failed} failed after too many rescues.",

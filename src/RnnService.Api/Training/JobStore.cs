@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Jobs;
 using RnnService.Api.Models;
+using RnnService.Api.Webhooks;
 
 namespace RnnService.Api.Training;
 
@@ -195,6 +196,7 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         db.ModelWeights.Add(weights);
         await db.SaveChangesAsync(ct);
         await db.Checkpoints.Where(c => c.JobId == lease.JobId).ExecuteDeleteAsync(ct);
+        await WebhookOutbox.JobEndedAsync(db, lease.JobId, ct);
         await transaction.CommitAsync(ct);
         return true;
     }
@@ -212,6 +214,7 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
         await db.SaveChangesAsync(ct);
         await db.Checkpoints.Where(c => c.JobId == lease.JobId).ExecuteDeleteAsync(ct);
+        await WebhookOutbox.JobEndedAsync(db, lease.JobId, ct);
         await transaction.CommitAsync(ct);
         return true;
     }

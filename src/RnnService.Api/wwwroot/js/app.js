@@ -9,6 +9,7 @@ import { trainView } from './views/train.js';
 import { modelsView } from './views/models.js';
 import { modelView } from './views/model.js';
 import { datasetsView } from './views/datasets.js';
+import { webhooksView } from './views/webhooks.js';
 
 const keyInput = document.getElementById('api-key');
 keyInput.value = apiKey();
@@ -22,4 +23,5 @@ start([
   [/^\/models$/, modelsView, 'models'],
   [/^\/models\/([^/]+)$/, modelView, 'models'],   // any model reference: id, name, name@version, name@alias
   [/^\/datasets$/, datasetsView, 'datasets'],
+  [/^\/webhooks$/, webhooksView, 'webhooks'],
 ]);

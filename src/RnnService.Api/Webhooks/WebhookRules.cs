@@ -1,0 +1,32 @@
+namespace RnnService.Api.Webhooks;
+
+/// <summary>POST /webhooks: url (http or https), the events wanted (at least one of WebhookEventTypes), optional description.</summary>
+public sealed record CreateWebhookRequest(string? Url, IReadOnlyList<string>? Events, string? Description);
+
+/// <summary>PATCH /webhooks/{id}: what is given changes; enabled true also clears the failure count and the disabled reason.</summary>
+public sealed record UpdateWebhookRequest(string? Url, IReadOnlyList<string>? Events, string? Description, bool? Enabled);
+
+/// <summary>The checks of a webhook's fields, each naming the field as the request spells it.</summary>
+public static class WebhookRules
+{
+    public const int MaxUrlLength = 2000;
+    public const int MaxDescriptionLength = 500;
+
+    /// <summary>The events as stored (known, each once, in the order given), or the errors by field.</summary>
+    public static (string? Events, Dictionary<string, string[]> Errors) CheckEvents(IReadOnlyList<string>? events)
+    {
+        var errors = new Dictionary<string, string[]>();
+        if (events is null || events.Count == 0)
+        {
+            errors["events"] = [$"Required: at least one of {string.Join(", ", WebhookEventTypes.All.Select(e => e.Type))}."];
+            return (null, errors);
+        }
+        for (var i = 0; i < events.Count; i++)
+            if (events[i] is not { } type || !WebhookEventTypes.IsKnown(type))
+                errors[$"events[{i}]"] = [$"Unknown event '{events[i]}'; known: {string.Join(", ", WebhookEventTypes.All.Select(e => e.Type))}."];
+        return errors.Count > 0 ? (null, errors) : (string.Join(' ', events.Distinct()), errors);
+    }
+
+    public static string? DescriptionProblem(string? description) =>
+        description is { Length: > MaxDescriptionLength } ? $"At most {MaxDescriptionLength} characters." : null;
+}
