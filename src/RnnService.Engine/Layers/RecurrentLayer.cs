@@ -18,7 +18,7 @@ namespace RnnService.Engine.Layers;
 /// Variable lengths: a sequence whose length is shorter than t keeps its state unchanged and emits
 /// zeros (PyTorch's packed-sequence semantics), so the final state is the state at its last real token.
 /// </summary>
-public abstract class RecurrentLayer
+public abstract partial class RecurrentLayer
 {
     protected readonly ParameterSet P;
     public ParameterSlice WeightIh { get; }
@@ -143,17 +143,20 @@ public abstract class RecurrentLayer
         if (h0.IsEmpty) Hs.AsSpan(0, bh).Clear(); else h0[..bh].CopyTo(Hs);
         if (HasCellState) { if (c0.IsEmpty) Cs.AsSpan(0, bh).Clear(); else c0[..bh].CopyTo(Cs); }
 
-        for (int step = 0; step < t; step++)
+        if (b >= 2) ForwardStepsFused(t, b);
+        else
         {
-            var hPrev = Hs.AsSpan(step * bh, bh);
-            if (SeparateHiddenProjection)
-                Sgemm.Multiply(b, hPrev, h, _whhT, Hp.AsSpan(step * b * gh, b * gh), gh, accumulate: false);
-            else
-                Sgemm.Multiply(b, hPrev, h, _whhT, Xp.AsSpan(step * b * gh, b * gh), gh, accumulate: true);
-            for (int row = 0; row < b; row++)
+            // One row: the matrix-vector kernels (several panels side by side) beat a one-row tile.
+            var isa = StepIsa;
+            for (int step = 0; step < t; step++)
             {
-                if (step < Lengths[row]) ForwardCell(step, row);
-                else CarryState(step, row);
+                var hPrev = Hs.AsSpan(step * bh, bh);
+                if (SeparateHiddenProjection)
+                    Sgemm.Multiply(b, hPrev, h, _whhT, Hp.AsSpan(step * b * gh, b * gh), gh, accumulate: false);
+                else
+                    Sgemm.Multiply(b, hPrev, h, _whhT, Xp.AsSpan(step * b * gh, b * gh), gh, accumulate: true);
+                if (step < Lengths[0]) ForwardCell(step, 0, 0, h, isa);
+                else CarryState(step, 0, 0, h);
             }
         }
 
@@ -203,15 +206,20 @@ public abstract class RecurrentLayer
         }
     }
 
-    private void CarryState(int step, int row)
+    /// <summary>A padded step: hidden units [u0, u0 + count) of the row keep their state.</summary>
+    private void CarryState(int step, int row, int u0, int count)
     {
         int h = HiddenSize, bh = B * h;
-        Hs.AsSpan(step * bh + row * h, h).CopyTo(Hs.AsSpan((step + 1) * bh + row * h, h));
-        if (HasCellState) Cs.AsSpan(step * bh + row * h, h).CopyTo(Cs.AsSpan((step + 1) * bh + row * h, h));
+        Hs.AsSpan(step * bh + row * h + u0, count).CopyTo(Hs.AsSpan((step + 1) * bh + row * h + u0, count));
+        if (HasCellState) Cs.AsSpan(step * bh + row * h + u0, count).CopyTo(Cs.AsSpan((step + 1) * bh + row * h + u0, count));
     }
 
-    /// <summary>Gate nonlinearities and state update for one (step, row); pre-activations are in Xp (and Hp).</summary>
-    protected abstract void ForwardCell(int step, int row);
+    /// <summary>
+    /// Gate nonlinearities and state update for one (step, row), hidden units [u0, u0 + count); pre-activations
+    /// are in Xp (and Hp). Computed with FastActivations, 16, 8 or 1 lanes at a time as isa allows, the same
+    /// operations in each, so the result does not depend on isa or on how the units were cut.
+    /// </summary>
+    internal abstract void ForwardCell(int step, int row, int u0, int count, GemmIsa isa);
 
     /// <summary>
     /// From Dh (and Dc) = dL/dh_t (dL/dc_t) for one row, writes DXp (and DHp) for that step and row,

@@ -68,6 +68,9 @@ Console.WriteLine($".NET {Environment.Version}, Vector512 {(Vector512.IsHardware
 Console.WriteLine($"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}, " +
     $"OPENBLAS_L2_SIZE={Environment.GetEnvironmentVariable("OPENBLAS_L2_SIZE") ?? "(unset)"} (the PyTorch side inherits them)");
 
+var peak = Peak.Measure(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns);
+Console.WriteLine(peak);
+
 using var probe = new TorchRunner(python);
 TorchRunner? torch = null;
 if (useTorch)
@@ -102,7 +105,7 @@ foreach (string group in selected)
             engineRounds.Add(Measure.Run(op, s));
             if (!torchFirst) error ??= TryTorch(w, s);
         }
-        var result = new Result(w, engineRounds, error is null ? torchRounds : []);
+        var result = new Result(w, engineRounds, error is null ? torchRounds : [], peak);
         results.Add(result);
         Console.WriteLine(result.Line());
         if (error != null) Console.WriteLine($"  (PyTorch failed: {error})");
@@ -120,7 +123,7 @@ foreach (string group in selected)
 }
 
 if (runOnnx)
-    foreach (var line in OnnxRuntimeBenchmark.Run(settings)) Console.WriteLine(line);
+    foreach (var line in OnnxRuntimeBenchmark.Run(settings, peak)) Console.WriteLine(line);
 
 var httpFigures = new List<HttpFigures>();
 if (runHttp)
@@ -149,8 +152,8 @@ Console.WriteLine($"load average after the run: {Machine.LoadAverage()}");
 Console.WriteLine();
 if (results.Count > 0)
 {
-    Console.WriteLine("| workload | engine | PyTorch | threads | speed-up (median of rounds) | range | target | met |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
+    Console.WriteLine("| workload | engine | PyTorch | threads | speed-up (median of rounds) | range | target | met | engine GFLOP/s (share of peak) | PyTorch GFLOP/s |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|");
     foreach (var r in results) Console.WriteLine(r.Row());
 }
 if (httpFigures.Count > 0)
@@ -190,7 +193,7 @@ namespace RnnService.Benchmarks
     /// One workload's figures over the alternating rounds: engine and PyTorch seconds per call (medians of
     /// the rounds), and the speed-up as the median of the per-round ratios with its range.
     /// </summary>
-    internal sealed record Result(Workload Workload, IReadOnlyList<double> EngineRounds, IReadOnlyList<TorchResult> TorchRounds)
+    internal sealed record Result(Workload Workload, IReadOnlyList<double> EngineRounds, IReadOnlyList<TorchResult> TorchRounds, Peak Peak)
     {
         private string Unit => Workload.Unit;
         public double EngineSeconds => Measure.Median(EngineRounds);
@@ -224,13 +227,16 @@ namespace RnnService.Benchmarks
             string line = $"{Workload.Name}  engine {Format(Value(EngineSeconds))} {Unit}";
             if (TorchSeconds is double t)
                 line += $"  torch {Format(Value(t))} {Unit}  speedup {Speedup:F2}x (median of {Ratios.Count} rounds, range {Spread})";
+            line += $"  [engine {Peak.Share(Workload.Flops / EngineSeconds / 1e9)}" +
+                (TorchSeconds is double ts ? $"; torch {Workload.Flops / ts / 1e9:F0} GFLOP/s]" : "]");
             return line;
         }
 
         public string Row() =>
             $"| {Workload.Name} | {Format(Value(EngineSeconds))} {Unit} | " +
             (TorchSeconds is not double t ? "n/a | | " : $"{Format(Value(t))} {Unit} | {Threads} | ") +
-            $"{(Speedup is double s ? $"{s:F2}x" : "")} | {Spread} | {TargetText} | {Verdict} |";
+            $"{(Speedup is double s ? $"{s:F2}x" : "")} | {Spread} | {TargetText} | {Verdict} | " +
+            $"{Peak.Share(Workload.Flops / EngineSeconds / 1e9)} | {(TorchSeconds is double ts ? $"{Workload.Flops / ts / 1e9:F0}" : "")} |";
 
         internal static string Format(double v) => v switch
         {

@@ -89,7 +89,30 @@ public sealed record Workload
     public bool Accumulate { get; init; }
 
     [JsonIgnore] public bool HigherIsBetter => Kind == WorkloadKind.Gemm;
-    [JsonIgnore] public double Flops => 2.0 * M * N * K;
+    [JsonIgnore] public double Flops => Kind == WorkloadKind.Gemm ? 2.0 * M * N * K : ModelFlops(training: true);
+
+    /// <summary>
+    /// Multiply-add FLOPs of one call, counted as the matrix products a recurrent network needs (elementwise
+    /// work left out): a forward step is 2·B·G·H·(E + H) for the layer and 2·B·H·V for a head over every step;
+    /// training adds the data gradients and the weight gradients, about twice the forward again (3x in all).
+    /// training false: the forward pass alone (what ONNX Runtime is compared on).
+    /// </summary>
+    public double ModelFlops(bool training)
+    {
+        double passes = training ? 3 : 1;
+        int gates = Architecture switch { Architecture.Lstm => 4, Architecture.Gru => 3, _ => 1 };
+        double step = 2.0 * gates * HiddenSize * (EmbeddingSize + HiddenSize);
+        double head = 2.0 * HiddenSize * OutputSize;
+        return Kind switch
+        {
+            WorkloadKind.ClassifierEpoch => passes * (Sequences.Sum(s => s.Length) * step + Sequences.Length * head),
+            WorkloadKind.LanguageModelEpoch or WorkloadKind.LanguageModelStep => passes * Steps * Batch * (step + head),
+            WorkloadKind.ClassifierStep => passes * ((double)Steps * Batch * step + Batch * head),
+            WorkloadKind.Predict => Steps * step + head,
+            WorkloadKind.Generate => GenerateLength * (step + head),
+            _ => 0,
+        };
+    }
 
     /// <summary>Engine-only: how the W5 models are made (a trained model of the right shape).</summary>
     [JsonIgnore] public Func<RnnModel>? CreateModel { get; init; }
