@@ -1,21 +1,21 @@
-// A whole time loop shared by the calling thread and one persistent partner thread.
-// Each step is cut into Items work items (row groups × hidden-unit blocks) that both threads claim
-// from one ticket counter: ticket q is item q mod Items of step q / Items. Before running an item of
-// step s, a thread waits until every item of step s − 1 is done (a counter of finished items), so the
-// barrier between steps is one shared counter read, with no hand-off per step. The loop is posted to the
-// partner once per sequence, not once per step.
-// When the partner is late (asleep, or its core busy with another process) the caller simply claims
-// every ticket itself; it only ever waits for an item the partner has already started.
+// A recurrent time loop shared by the calling thread and one persistent partner thread.
+// The rows of a batch are independent sequences: row r's step t needs only row r's step t − 1. So the loop is
+// cut by rows, not by steps: each work item is a range of rows carried through every step (forward or
+// backward), and the two threads need no barrier between steps at all; the only synchronisation is one
+// ticket counter per loop and one hand-off per sequence (the loop is posted once, not once per step).
+// When the partner is late (asleep, or its core busy with another process) the caller claims every item
+// itself; it only ever waits for an item the partner has already started, and after a loop where it waited
+// more than it worked it runs alone for a while (back-off).
 // Each item is computed entirely by one thread with the same operations, so the result is the same
 // whichever thread ran it.
 using System.Diagnostics;
 
 namespace RnnService.Engine.Kernels;
 
-/// <summary>The work of one time loop: RunItem(step, item) for items 0..Items−1 of each step, steps in order.</summary>
+/// <summary>The work of one time loop: RunItem(item) for items 0..items−1, independent of one another.</summary>
 internal interface IStepWork
 {
-    void RunItem(int step, int item);
+    void RunItem(int item);
 }
 
 internal sealed class StepTeam
@@ -33,24 +33,36 @@ internal sealed class StepTeam
 
     // The posted loop; written by the caller before _posted, untouched until the partner reports _finished.
     private IStepWork? _work;
-    private int _items, _total;
-    private int _nextTicket, _doneItems;
+    private int _items;
+    private int _nextTicket;
 
     /// <summary>Items the partner ran in this thread's last loop (tests read it to prove both threads worked).</summary>
     [ThreadStatic] internal static int t_partnerItems;
     private int _partnerItems;
 
+    // Back-off: when the other core is busy (another process, or /predict while a job trains) the partner is
+    // preempted in the middle of its item and the caller waits for it, so a loop gets slower instead of faster.
+    // After a loop where the caller spent more than half its time waiting, run alone for a while.
+    private static readonly long s_backoffTicks = Stopwatch.Frequency / 20;           // 50 ms
+    private static readonly long s_minWaitTicks = Stopwatch.Frequency / 20_000;       // 50 µs
+    private long _backoffUntil;
+
     /// <summary>
-    /// Runs steps × items work items in step order. usePartner false, or the team busy with another
-    /// caller: everything on the calling thread.
+    /// Runs items work items. usePartner false, the team busy with another caller, or backing off: everything
+    /// on the calling thread. force (tests): wait for the team and ignore the back-off.
     /// </summary>
-    public void Run(IStepWork work, int steps, int items, bool usePartner)
+    public void Run(IStepWork work, int items, bool usePartner, bool force = false)
     {
         t_partnerItems = 0;
-        if (!usePartner || !Monitor.TryEnter(_gate))
+        bool alone = !usePartner || (!force && Stopwatch.GetTimestamp() < Volatile.Read(ref _backoffUntil));
+        if (!alone)
         {
-            for (int s = 0; s < steps; s++)
-                for (int i = 0; i < items; i++) work.RunItem(s, i);
+            if (force) Monitor.Enter(_gate);
+            else alone = !Monitor.TryEnter(_gate);
+        }
+        if (alone)
+        {
+            for (int i = 0; i < items; i++) work.RunItem(i);
             return;
         }
         try
@@ -58,17 +70,21 @@ internal sealed class StepTeam
             EnsurePartner();
             _work = work;
             _items = items;
-            _total = steps * items;
             _nextTicket = 0;
-            _doneItems = 0;
             _partnerItems = 0;
             int seq = _posted + 1;
             Interlocked.Exchange(ref _posted, seq);     // full fence: the loop is visible before seq
             if (Volatile.Read(ref _sleeping) != 0) _wake.Release();
 
+            long t0 = Stopwatch.GetTimestamp();
             Drain();
+            long t1 = Stopwatch.GetTimestamp();
             var spin = new SpinWait();
             while (Volatile.Read(ref _finished) != seq) spin.SpinOnce(sleep1Threshold: -1);
+            long t2 = Stopwatch.GetTimestamp();
+            long waited = t2 - t1;
+            if (!force && 2 * waited > t2 - t0 && waited > s_minWaitTicks)
+                Volatile.Write(ref _backoffUntil, t2 + s_backoffTicks);
             t_partnerItems = _partnerItems;
             _work = null;
         }
@@ -78,22 +94,14 @@ internal sealed class StepTeam
         }
     }
 
-    /// <summary>Claims tickets until none is left; returns how many items this thread ran.</summary>
+    /// <summary>Claims items until none is left; returns how many this thread ran.</summary>
     private int Drain()
     {
         var work = _work!;
-        int items = _items, total = _total, ran = 0;
-        for (int q = Interlocked.Increment(ref _nextTicket) - 1; q < total; q = Interlocked.Increment(ref _nextTicket) - 1)
+        int items = _items, ran = 0;
+        for (int q = Interlocked.Increment(ref _nextTicket) - 1; q < items; q = Interlocked.Increment(ref _nextTicket) - 1)
         {
-            int step = q / items;
-            int needed = step * items;   // every item of the previous step
-            if (Volatile.Read(ref _doneItems) < needed)
-            {
-                var spin = new SpinWait();
-                while (Volatile.Read(ref _doneItems) < needed) spin.SpinOnce(sleep1Threshold: -1);
-            }
-            work.RunItem(step, q - needed);
-            Interlocked.Increment(ref _doneItems);
+            work.RunItem(q);
             ran++;
         }
         return ran;

@@ -242,27 +242,7 @@ public abstract partial class RecurrentLayer
         if (dhT.IsEmpty) dh.Clear(); else dhT[..bh].CopyTo(dh);
         if (HasCellState) { if (dcT.IsEmpty) dc.Clear(); else dcT[..bh].CopyTo(dc); }
 
-        for (int step = t - 1; step >= 0; step--)
-        {
-            for (int row = 0; row < b; row++)
-            {
-                var dhRow = dh.Slice(row * h, h);
-                if (step < Lengths[row])
-                {
-                    if (!dy.IsEmpty)
-                        TensorPrimitives.Add(dhRow, dy.Slice((step * b + row) * h, h), dhRow);
-                    BackwardCell(step, row);
-                }
-                else
-                {
-                    // Padded step: the state passed through unchanged, so does its gradient.
-                    DXp.AsSpan((step * b + row) * gh, gh).Clear();
-                    if (SeparateHiddenProjection) DHp.AsSpan((step * b + row) * gh, gh).Clear();
-                }
-            }
-            // dh_{t-1} = (bypass part left in dh) + dHp_t · W_hh
-            Sgemm.Multiply(b, DHp.AsSpan(step * b * gh, b * gh), gh, _whh, dh, h, accumulate: true);
-        }
+        BackwardStepsSplit(t, b, dy);
         if (!dh0.IsEmpty) dh.CopyTo(dh0);
         if (HasCellState && !dc0.IsEmpty) dc.CopyTo(dc0);
 
