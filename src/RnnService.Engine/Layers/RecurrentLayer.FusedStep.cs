@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
 using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Layers;
@@ -141,11 +142,15 @@ public abstract partial class RecurrentLayer
         fixed (float* xp = Xp)
         fixed (float* hp = Hp)
         fixed (float* hs = Hs)
+        fixed (float* biasSum = _biasSum)
         {
             float* a = packedH + (nint)(step & 1) * b * h + (nint)i0 * h;
-            float* gates = (separate ? hp : xp) + ((nint)step * b + i0) * gh + u0;
+            float* inputs = xp + ((nint)step * b + i0) * gh + u0;
+            float* gates = separate ? hp + ((nint)step * b + i0) * gh + u0 : inputs;
             for (int g = 0; g < Gates; g++)
             {
+                // The input projection's biases, as Forward would add them to all of Xp, added before h·W_hhᵀ.
+                for (int rr = 0; rr < r; rr++) AddInPlace(inputs + (nint)rr * gh + g * h, biasSum + g * h + u0, w);
                 float* panel = weights + ((nint)g * blocks + block) * h * Nr;
                 float* c = gates + g * h;
                 for (int k0 = 0; k0 < h; k0 += Sgemm.Kc)
@@ -177,6 +182,15 @@ public abstract partial class RecurrentLayer
                     for (int p = u0; p < u0 + w; p++) next[p * r + rr] = hNew[rr * h + p];
             }
         }
+    }
+
+    /// <summary>dst[k] += src[k] for k &lt; count (one rounding per element, whatever the vector width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddInPlace(float* dst, float* src, int count)
+    {
+        int k = 0;
+        for (; k + 8 <= count; k += 8) (Vector256.Load(dst + k) + Vector256.Load(src + k)).Store(dst + k);
+        for (; k < count; k++) dst[k] += src[k];
     }
 
     /// <summary>The forward or backward time loop cut into Count ranges of rows, as StepTeam work; Count and Isa are set per pass.</summary>

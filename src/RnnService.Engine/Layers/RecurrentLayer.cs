@@ -136,9 +136,10 @@ public abstract partial class RecurrentLayer
         for (int i = 0; i < b; i++) Lengths[i] = lengths.IsEmpty ? t : lengths[i];
 
         x[..(t * b * InputSize)].CopyTo(X);
-        // Xp = X · W_ihᵀ + biases, all steps at once.
+        // Xp = X · W_ihᵀ (+ biases), all steps at once.
         Sgemm.Multiply(t * b, X, InputSize, _wihT, Xp, gh, accumulate: false);
-        AddInputBiases(t * b);
+        SumInputBiases();
+        if (b < 2) AddInputBiases(t * b);   // the fused loop adds them tile by tile, while each tile is in L1
 
         if (h0.IsEmpty) Hs.AsSpan(0, bh).Clear(); else h0[..bh].CopyTo(Hs);
         if (HasCellState) { if (c0.IsEmpty) Cs.AsSpan(0, bh).Clear(); else c0[..bh].CopyTo(Cs); }
@@ -193,12 +194,18 @@ public abstract partial class RecurrentLayer
         for (int r = 0; r < rows; r++) TensorPrimitives.Add(sum, m.Slice(r * cols, cols), sum);
     }
 
+    /// <summary>The biases added to Xp: b_ih + b_hh, or b_ih alone when the cell adds b_hh itself (GRU).</summary>
+    private void SumInputBiases()
+    {
+        var bias = _biasSum.AsSpan();
+        if (SeparateHiddenProjection) P.Value(BiasIh).CopyTo(bias);
+        else TensorPrimitives.Add(P.Value(BiasIh), P.Value(BiasHh), bias);
+    }
+
     private void AddInputBiases(int rows)
     {
         int gh = Gates * HiddenSize;
         var bias = _biasSum.AsSpan();
-        if (SeparateHiddenProjection) P.Value(BiasIh).CopyTo(bias);
-        else TensorPrimitives.Add(P.Value(BiasIh), P.Value(BiasHh), bias);
         for (int r = 0; r < rows; r++)
         {
             var row = Xp.AsSpan(r * gh, gh);

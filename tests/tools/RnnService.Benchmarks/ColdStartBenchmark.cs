@@ -19,6 +19,10 @@ internal static class ColdStartBenchmark
         new("DOTNET_TieredPGO=0", new() { ["DOTNET_TieredPGO"] = "0" }),
         new("DOTNET_TC_QuickJitForLoops=0 (loops fully optimised at once, no OSR)", new() { ["DOTNET_TC_QuickJitForLoops"] = "0" }),
         new("DOTNET_TC_OnStackReplacement=0", new() { ["DOTNET_TC_OnStackReplacement"] = "0" }),
+        // Call counting (the way to tier 1) starts only after 100 ms without new tier-0 methods; a starting service keeps
+        // jitting new ones, so the engine's hot methods can stay in tier 0 for a good part of a short first job.
+        new("DOTNET_TC_CallCountingDelayMs=0", new() { ["DOTNET_TC_CallCountingDelayMs"] = "0" }),
+        new("DOTNET_TieredPGO=0 and DOTNET_TC_CallCountingDelayMs=0", new() { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0" }),
         new("DOTNET_TieredCompilation=0", new() { ["DOTNET_TieredCompilation"] = "0" }),
         new("ReadyToRun publish", [], ReadyToRun: true),
     ];

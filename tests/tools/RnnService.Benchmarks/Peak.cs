@@ -12,8 +12,12 @@ namespace RnnService.Benchmarks;
 /// </summary>
 public sealed record Peak(double Vector512One, double Vector512All, double Vector256One, double Vector256All, int Cores)
 {
-    /// <summary>The ceiling the engine can reach: the widest accelerated instruction set on all cores, GFLOP/s.</summary>
-    public double Best => Math.Max(Vector512All, Vector256All);
+    /// <summary>
+    /// The ceiling the engine can reach, GFLOP/s: the widest accelerated instruction set on all cores, taken as the
+    /// larger of the all-core loop and cores × the one-core loop (the loop scales linearly with cores when they
+    /// are free; on a shared machine the all-core run rarely gets every core at once).
+    /// </summary>
+    public double Best => Math.Max(Math.Max(Vector512All, Cores * Vector512One), Math.Max(Vector256All, Cores * Vector256One));
 
     public string Share(double gflops) => $"{gflops:F0} GFLOP/s, {100 * gflops / Best:F0} % of peak";
 

@@ -87,6 +87,8 @@ public sealed record Workload
     public bool TransA { get; init; }
     public bool TransB { get; init; }
     public bool Accumulate { get; init; }
+    /// <summary>Engine side: op(B) packed once before timing (a PackedMatrix, as a recurrent layer packs W_hh once per pass).</summary>
+    [JsonIgnore] public bool PackedOnce { get; init; }
 
     [JsonIgnore] public bool HigherIsBetter => Kind == WorkloadKind.Gemm;
     [JsonIgnore] public double Flops => Kind == WorkloadKind.Gemm ? 2.0 * M * N * K : ModelFlops(training: true);
@@ -241,10 +243,10 @@ public static class Workloads
     /// <summary>The SGEMM at 1024³ and at the GEMM shapes of a W4 LSTM step.</summary>
     private static IEnumerable<Workload> Gemms()
     {
-        Workload G(string name, int m, int n, int k, bool ta, bool tb, bool acc, double target = 0) => new()
+        Workload G(string name, int m, int n, int k, bool ta, bool tb, bool acc, double target = 0, bool packedOnce = false) => new()
         {
             Group = "gemm", Name = $"gemm {name}", Kind = WorkloadKind.Gemm, Unit = "GFLOP/s", Target = target,
-            M = m, N = n, K = k, TransA = ta, TransB = tb, Accumulate = acc,
+            M = m, N = n, K = k, TransA = ta, TransB = tb, Accumulate = acc, PackedOnce = packedOnce,
         };
         // W4 LSTM (B 32, T 80, E 64, H 128, 4H 512): the input projection of all steps, one recurrent
         // step h·W_hhᵀ, and the weight gradient dW_hh = dGatesᵀ·H over all T·B rows.
@@ -253,6 +255,7 @@ public static class Workloads
             G("1024^3", 1024, 1024, 1024, false, false, false, target: 0.7),
             G("W4 X*Wih^T", 80 * 32, 512, 64, false, true, false),
             G("W4 h*Whh^T", 32, 512, 128, false, true, true),
+            G("W4 h*Whh^T, W_hh packed once", 32, 512, 128, false, true, true, packedOnce: true),
             G("W4 dWhh", 512, 128, 80 * 32, true, false, true),
         ];
     }
