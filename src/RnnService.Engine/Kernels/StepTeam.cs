@@ -26,12 +26,10 @@ internal sealed class StepTeam
     private static readonly long s_idleSpinTicks = Stopwatch.Frequency / 10_000;   // 0.1 ms, then sleep
 
     private readonly object _gate = new();
-    private readonly SemaphoreSlim _wake = new(0, int.MaxValue);
-    private Thread? _partner;
-    private int _sleeping;
-    private int _posted, _finished;
+    private SgemmWorker? _partner;
+    private int _seq;
 
-    // The posted loop; written by the caller before _posted, untouched until the partner reports _finished.
+    // The posted loop; written by the caller before posting, untouched until the partner reports it done.
     private IStepWork? _work;
     private int _items;
     private int _nextTicket;
@@ -67,20 +65,19 @@ internal sealed class StepTeam
         }
         try
         {
-            EnsurePartner();
+            _partner ??= new SgemmWorker(1, s_idleSpinTicks, _ => _partnerItems = Drain(), "Recurrent step partner");
             _work = work;
             _items = items;
             _nextTicket = 0;
             _partnerItems = 0;
-            int seq = _posted + 1;
-            Interlocked.Exchange(ref _posted, seq);     // full fence: the loop is visible before seq
-            if (Volatile.Read(ref _sleeping) != 0) _wake.Release();
+            int seq = ++_seq;
+            _partner.Post(seq);     // full fence: the loop is visible first; wakes the partner if it sleeps
 
             long t0 = Stopwatch.GetTimestamp();
             Drain();
             long t1 = Stopwatch.GetTimestamp();
             var spin = new SpinWait();
-            while (Volatile.Read(ref _finished) != seq) spin.SpinOnce(sleep1Threshold: -1);
+            while (!_partner.IsDone(seq)) spin.SpinOnce(sleep1Threshold: -1);
             long t2 = Stopwatch.GetTimestamp();
             long waited = t2 - t1;
             if (!force && 2 * waited > t2 - t0 && waited > s_minWaitTicks)
@@ -105,38 +102,5 @@ internal sealed class StepTeam
             ran++;
         }
         return ran;
-    }
-
-    private void EnsurePartner()
-    {
-        if (_partner != null) return;
-        _partner = new Thread(PartnerLoop) { IsBackground = true, Name = "Recurrent step partner" };
-        _partner.Start();
-    }
-
-    private void PartnerLoop()
-    {
-        int last = 0;
-        while (true)
-        {
-            long start = Stopwatch.GetTimestamp();
-            int seq;
-            while ((seq = Volatile.Read(ref _posted)) == last)
-            {
-                if (Stopwatch.GetTimestamp() - start < s_idleSpinTicks)
-                {
-                    Thread.SpinWait(20);
-                    continue;
-                }
-                // Announce sleeping, then re-check: Run publishes, then checks _sleeping.
-                Interlocked.Exchange(ref _sleeping, 1);
-                if (Volatile.Read(ref _posted) == last) _wake.Wait();
-                Interlocked.Exchange(ref _sleeping, 0);
-                start = Stopwatch.GetTimestamp();
-            }
-            last = seq;
-            _partnerItems = Drain();
-            Volatile.Write(ref _finished, seq);
-        }
     }
 }

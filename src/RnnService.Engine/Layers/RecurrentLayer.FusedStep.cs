@@ -10,8 +10,9 @@ namespace RnnService.Engine.Layers;
 //   for hidden units 32u..32u+31 (zero past H), in the micro-kernel's [K][32] layout;
 // - per step, for each row group (the micro-kernel's Mr rows) and block of 32 hidden units, the G gate tiles
 //   (h_{t-1}·W_hhᵀ added onto the input projection, or into Hp for GRU) and at once the cell update for those
-//   rows and units, while the tiles are still in L1; h_t goes both to Hs and, transposed, into the packed left
-//   operand of the next step (so no step packs its input);
+//   rows and units, while the tiles are still in L1 (the input biases are added to the same tiles first, in the
+//   order a separate pass would); h_t goes both to Hs and, transposed, into the packed left operand of the next
+//   step (so no step packs its input);
 // - the rows of a batch are independent sequences, so the two cores split the batch, each carrying its rows
 //   through every step with no barrier between steps (StepTeam); the backward time loop is split the same way.
 // Each gate element is the micro-kernel's FMA chain over k (Kc chunks) added once, exactly as Sgemm computes
@@ -51,7 +52,7 @@ public abstract partial class RecurrentLayer
 
     private int UnitBlocks => (HiddenSize + SgemmPacking.Nr - 1) / SgemmPacking.Nr;
 
-    /// <summary>Steps 0..t−1 of the forward pass for b ≥ 2 rows; Xp holds the input projection, Hs[0] (Cs[0]) the initial state.</summary>
+    /// <summary>Steps 0..t−1 of the forward pass for b ≥ 2 rows; Xp holds X·W_ihᵀ (biases not yet added), Hs[0] (Cs[0]) the initial state.</summary>
     private void ForwardStepsFused(int t, int b)
     {
         PackGateBlocks();
@@ -86,7 +87,7 @@ public abstract partial class RecurrentLayer
     /// <summary>Rows [i0, i1) of the forward pass through every step; their packed h lives at i·H for a group starting at row i.</summary>
     private unsafe void ForwardRows(int i0, int i1, GemmIsa isa, float* tile)
     {
-        int h = HiddenSize, b = B, mr = Sgemm.MrFor(isa);
+        int h = HiddenSize, mr = Sgemm.MrFor(isa);
         fixed (float* hs = Hs)
         fixed (float* packedH = _packedH)
             SgemmPacking.PackA(false, hs + (nint)i0 * h, h, i1 - i0, h, mr, packedH + (nint)i0 * h, 0, i1 - i0);
