@@ -33,6 +33,7 @@ internal sealed class StepTeam
     private IStepWork? _work;
     private int _items;
     private int _nextTicket;
+    private bool _partnerFirst;     // force: item 0 is the partner's, so a test sees both threads work
 
     /// <summary>Items the partner ran in this thread's last loop (tests read it to prove both threads worked).</summary>
     [ThreadStatic] internal static int t_partnerItems;
@@ -47,7 +48,7 @@ internal sealed class StepTeam
 
     /// <summary>
     /// Runs items work items. usePartner false, the team busy with another caller, or backing off: everything
-    /// on the calling thread. force (tests): wait for the team and ignore the back-off.
+    /// on the calling thread. force (tests): wait for the team, ignore the back-off, and leave item 0 to the partner.
     /// </summary>
     public void Run(IStepWork work, int items, bool usePartner, bool force = false)
     {
@@ -65,10 +66,11 @@ internal sealed class StepTeam
         }
         try
         {
-            _partner ??= new SgemmWorker(1, s_idleSpinTicks, _ => _partnerItems = Drain(), "Recurrent step partner");
+            _partner ??= new SgemmWorker(1, s_idleSpinTicks, _ => _partnerItems = PartnerDrain(), "Recurrent step partner");
             _work = work;
             _items = items;
-            _nextTicket = 0;
+            _partnerFirst = force;
+            _nextTicket = force ? 1 : 0;
             _partnerItems = 0;
             int seq = ++_seq;
             _partner.Post(seq);     // full fence: the loop is visible first; wakes the partner if it sleeps
@@ -89,6 +91,12 @@ internal sealed class StepTeam
         {
             Monitor.Exit(_gate);
         }
+    }
+
+    private int PartnerDrain()
+    {
+        if (_partnerFirst) _work!.RunItem(0);
+        return (_partnerFirst ? 1 : 0) + Drain();
     }
 
     /// <summary>Claims items until none is left; returns how many this thread ran.</summary>
