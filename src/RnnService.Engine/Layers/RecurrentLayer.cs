@@ -12,8 +12,9 @@ namespace RnnService.Engine.Layers;
 ///
 /// Forward: one GEMM projects all time steps, Xp[T*B, GH] = X · W_ihᵀ + b_ih (+ b_hh when the
 /// cell adds the hidden bias before its nonlinearity); inside the time loop only h_{t-1} · W_hhᵀ
-/// remains, with W_hh packed once per pass. Backward runs the time loop for the data gradients and
-/// then forms every weight gradient with one GEMM over all T*B rows.
+/// remains, with W_hh packed once per pass (for a batch, the step is fused with the cell update and the batch's
+/// rows are split over two threads: RecurrentLayer.FusedStep.cs). Backward runs the time loop for the data
+/// gradients (rows split the same way) and then forms every weight gradient with one GEMM over all T*B rows.
 ///
 /// Variable lengths: a sequence whose length is shorter than t keeps its state unchanged and emits
 /// zeros (PyTorch's packed-sequence semantics), so the final state is the state at its last real token.

@@ -1,6 +1,5 @@
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
-using System.Numerics.Tensors;
 using RnnService.Engine.Core;
 using RnnService.Engine.Kernels;
 
