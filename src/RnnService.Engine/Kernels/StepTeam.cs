@@ -41,8 +41,10 @@ internal sealed class StepTeam
 
     // Back-off: when the other core is busy (another process, or /predict while a job trains) the partner is
     // preempted in the middle of its item and the caller waits for it, so a loop gets slower instead of faster.
-    // After a loop where the caller spent more than half its time waiting, run alone for a while.
-    private static readonly long s_backoffTicks = Stopwatch.Frequency / 20;           // 50 ms
+    // After a loop where the caller spent more than half its time waiting, run alone for a while: half a second,
+    // since on a busy machine the next loops would mostly wait again (at load average 25, W4's forward measured
+    // 0.54x ONNX Runtime's one-thread time with a 50 ms back-off).
+    private static readonly long s_backoffTicks = Stopwatch.Frequency / 2;            // 500 ms
     private static readonly long s_minWaitTicks = Stopwatch.Frequency / 20_000;       // 50 µs
     private long _backoffUntil;
 
