@@ -308,7 +308,7 @@ public static unsafe class Sgemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Merge(float* tmp, int r, int w, float* c, nint ldc, bool add)
+    internal static void Merge(float* tmp, int r, int w, float* c, nint ldc, bool add)
     {
         for (int i = 0; i < r; i++)
         {
@@ -320,7 +320,7 @@ public static unsafe class Sgemm
     }
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Tile(GemmIsa isa, int r, float* a, float* b, int kc, float* c, nint ldc, bool add)
+    internal static void Tile(GemmIsa isa, int r, float* a, float* b, int kc, float* c, nint ldc, bool add)
     {
         if (isa == GemmIsa.Vector512)
         {

@@ -1,5 +1,5 @@
-// One persistent helper thread of the GEMM pool: spins on its own posted sequence number, runs the
-// posted job, reports the sequence done, and sleeps on its own semaphore after a short idle spin.
+// One persistent helper thread (of the GEMM pool, or StepTeam's partner): spins on its own posted sequence
+// number, runs the posted job, reports the sequence done, and sleeps on its own semaphore after a short idle spin.
 using System.Diagnostics;
 
 namespace RnnService.Engine.Kernels;
@@ -14,12 +14,12 @@ internal sealed class SgemmWorker
     private int _done;
     private int _sleeping;
 
-    public SgemmWorker(int slot, long spinTicks, Action<int> run)
+    public SgemmWorker(int slot, long spinTicks, Action<int> run, string? name = null)
     {
         _slot = slot;
         _spinTicks = spinTicks;
         _run = run;
-        new Thread(Loop) { IsBackground = true, Name = $"Sgemm worker {slot}" }.Start();
+        new Thread(Loop) { IsBackground = true, Name = name ?? $"Sgemm worker {slot}" }.Start();
     }
 
     public bool IsAsleep => Volatile.Read(ref _sleeping) != 0;

@@ -1,7 +1,7 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using RnnService.Engine.Core;
+using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Layers;
 
@@ -19,23 +19,60 @@ public sealed class GruLayer(ParameterSet parameters, string prefix, int layerIn
     protected override bool SeparateHiddenProjection => true;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void ForwardCell(int step, int row)
+    internal override unsafe void ForwardCell(int step, int row, int u0, int count, GemmIsa isa)
     {
         int h = HiddenSize, bh = B * h, gh = 3 * h;
-        var a = Xp.AsSpan((step * B + row) * gh, gh);    // x-part with b_ih; becomes r, z, n
-        var hp = Hp.AsSpan((step * B + row) * gh, gh);   // W_hh h; becomes W_hh h + b_hh
-        TensorPrimitives.Add(hp, P.Value(BiasHh), hp);
-        var rz = a[..(2 * h)];
-        TensorPrimitives.Add(rz, hp[..(2 * h)], rz);
-        TensorPrimitives.Sigmoid(rz, rz);
-        var r = a[..h]; var z = a.Slice(h, h); var n = a.Slice(2 * h, h);
-        TensorPrimitives.FusedMultiplyAdd(r, hp.Slice(2 * h, h), n, n);
-        TensorPrimitives.Tanh(n, n);
-        var hPrev = Hs.AsSpan(step * bh + row * h, h);
-        var hNew = Hs.AsSpan((step + 1) * bh + row * h, h);
-        // h = n + z ⊙ (h_prev − n)
-        TensorPrimitives.Subtract(hPrev, n, hNew);
-        TensorPrimitives.FusedMultiplyAdd(z, hNew, n, hNew);
+        fixed (float* xp = Xp)
+        fixed (float* hpAll = Hp)
+        fixed (float* bias = P.Value(BiasHh))
+        fixed (float* hs = Hs)
+        {
+            float* a = xp + (nint)(step * B + row) * gh + u0;      // x-part with b_ih; becomes r, z, n
+            float* hp = hpAll + (nint)(step * B + row) * gh + u0;  // W_hh h; becomes W_hh h + b_hh
+            float* bh0 = bias + u0;
+            float* hPrev = hs + (nint)step * bh + row * h + u0;
+            float* hNew = hPrev + bh;
+            int k = 0;
+            if (isa == GemmIsa.Vector512)
+            {
+                for (; k + 16 <= count; k += 16)
+                {
+                    var hr = Vector512.Load(hp + k) + Vector512.Load(bh0 + k);
+                    var hz = Vector512.Load(hp + h + k) + Vector512.Load(bh0 + h + k);
+                    var hn = Vector512.Load(hp + 2 * h + k) + Vector512.Load(bh0 + 2 * h + k);
+                    hr.Store(hp + k); hz.Store(hp + h + k); hn.Store(hp + 2 * h + k);
+                    var r = FastActivations.Sigmoid(Vector512.Load(a + k) + hr);
+                    var z = FastActivations.Sigmoid(Vector512.Load(a + h + k) + hz);
+                    var n = FastActivations.Tanh(Vector512.FusedMultiplyAdd(r, hn, Vector512.Load(a + 2 * h + k)));
+                    r.Store(a + k); z.Store(a + h + k); n.Store(a + 2 * h + k);
+                    Vector512.FusedMultiplyAdd(z, Vector512.Load(hPrev + k) - n, n).Store(hNew + k);   // h = n + z ⊙ (h_prev − n)
+                }
+            }
+            if (isa != GemmIsa.Scalar)
+            {
+                for (; k + 8 <= count; k += 8)
+                {
+                    var hr = Vector256.Load(hp + k) + Vector256.Load(bh0 + k);
+                    var hz = Vector256.Load(hp + h + k) + Vector256.Load(bh0 + h + k);
+                    var hn = Vector256.Load(hp + 2 * h + k) + Vector256.Load(bh0 + 2 * h + k);
+                    hr.Store(hp + k); hz.Store(hp + h + k); hn.Store(hp + 2 * h + k);
+                    var r = FastActivations.Sigmoid(Vector256.Load(a + k) + hr);
+                    var z = FastActivations.Sigmoid(Vector256.Load(a + h + k) + hz);
+                    var n = FastActivations.Tanh(Vector256.FusedMultiplyAdd(r, hn, Vector256.Load(a + 2 * h + k)));
+                    r.Store(a + k); z.Store(a + h + k); n.Store(a + 2 * h + k);
+                    Vector256.FusedMultiplyAdd(z, Vector256.Load(hPrev + k) - n, n).Store(hNew + k);
+                }
+            }
+            for (; k < count; k++)
+            {
+                float hr = hp[k] + bh0[k], hz = hp[h + k] + bh0[h + k], hn = hp[2 * h + k] + bh0[2 * h + k];
+                hp[k] = hr; hp[h + k] = hz; hp[2 * h + k] = hn;
+                float r = FastActivations.Sigmoid(a[k] + hr), z = FastActivations.Sigmoid(a[h + k] + hz);
+                float n = FastActivations.Tanh(MathF.FusedMultiplyAdd(r, hn, a[2 * h + k]));
+                a[k] = r; a[h + k] = z; a[2 * h + k] = n;
+                hNew[k] = MathF.FusedMultiplyAdd(z, hPrev[k] - n, n);
+            }
+        }
     }
 
     // dn = dh ⊙ (1−z); dz = dh ⊙ (h_{t-1} − n); da_n = dn ⊙ (1−n²); da_r = da_n ⊙ hn ⊙ r(1−r)

@@ -1,7 +1,7 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using System.Runtime.Intrinsics;
 using RnnService.Engine.Core;
+using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Layers;
 
@@ -19,21 +19,58 @@ public sealed class LstmLayer(ParameterSet parameters, string prefix, int layerI
     protected override bool SeparateHiddenProjection => false;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void ForwardCell(int step, int row)
+    internal override unsafe void ForwardCell(int step, int row, int u0, int count, GemmIsa isa)
     {
         int h = HiddenSize, bh = B * h;
-        var a = Xp.AsSpan((step * B + row) * 4 * h, 4 * h);
-        TensorPrimitives.Sigmoid(a[..(2 * h)], a[..(2 * h)]);          // i, f
-        TensorPrimitives.Tanh(a.Slice(2 * h, h), a.Slice(2 * h, h));    // g
-        TensorPrimitives.Sigmoid(a.Slice(3 * h, h), a.Slice(3 * h, h)); // o
-        var i = a[..h]; var f = a.Slice(h, h); var g = a.Slice(2 * h, h); var o = a.Slice(3 * h, h);
-        var cPrev = Cs.AsSpan(step * bh + row * h, h);
-        var c = Cs.AsSpan((step + 1) * bh + row * h, h);
-        var tc = Aux.AsSpan((step * B + row) * h, h);
-        TensorPrimitives.Multiply(f, cPrev, c);
-        TensorPrimitives.FusedMultiplyAdd(i, g, c, c);
-        TensorPrimitives.Tanh(c, tc);
-        TensorPrimitives.Multiply(o, tc, Hs.AsSpan((step + 1) * bh + row * h, h));
+        fixed (float* xp = Xp)
+        fixed (float* cs = Cs)
+        fixed (float* aux = Aux)
+        fixed (float* hs = Hs)
+        {
+            float* a = xp + (nint)(step * B + row) * 4 * h + u0;   // i, f, g, o at a, a + h, a + 2h, a + 3h
+            float* cPrev = cs + (nint)step * bh + row * h + u0;
+            float* c = cPrev + bh;
+            float* tc = aux + (nint)(step * B + row) * h + u0;
+            float* hNew = hs + (nint)(step + 1) * bh + row * h + u0;
+            int k = 0;
+            if (isa == GemmIsa.Vector512)
+            {
+                for (; k + 16 <= count; k += 16)
+                {
+                    var i = FastActivations.Sigmoid(Vector512.Load(a + k));
+                    var f = FastActivations.Sigmoid(Vector512.Load(a + h + k));
+                    var g = FastActivations.Tanh(Vector512.Load(a + 2 * h + k));
+                    var o = FastActivations.Sigmoid(Vector512.Load(a + 3 * h + k));
+                    i.Store(a + k); f.Store(a + h + k); g.Store(a + 2 * h + k); o.Store(a + 3 * h + k);
+                    var cv = Vector512.FusedMultiplyAdd(i, g, f * Vector512.Load(cPrev + k));
+                    var t = FastActivations.Tanh(cv);
+                    cv.Store(c + k); t.Store(tc + k); (o * t).Store(hNew + k);
+                }
+            }
+            if (isa != GemmIsa.Scalar)
+            {
+                for (; k + 8 <= count; k += 8)
+                {
+                    var i = FastActivations.Sigmoid(Vector256.Load(a + k));
+                    var f = FastActivations.Sigmoid(Vector256.Load(a + h + k));
+                    var g = FastActivations.Tanh(Vector256.Load(a + 2 * h + k));
+                    var o = FastActivations.Sigmoid(Vector256.Load(a + 3 * h + k));
+                    i.Store(a + k); f.Store(a + h + k); g.Store(a + 2 * h + k); o.Store(a + 3 * h + k);
+                    var cv = Vector256.FusedMultiplyAdd(i, g, f * Vector256.Load(cPrev + k));
+                    var t = FastActivations.Tanh(cv);
+                    cv.Store(c + k); t.Store(tc + k); (o * t).Store(hNew + k);
+                }
+            }
+            for (; k < count; k++)
+            {
+                float i = FastActivations.Sigmoid(a[k]), f = FastActivations.Sigmoid(a[h + k]);
+                float g = FastActivations.Tanh(a[2 * h + k]), o = FastActivations.Sigmoid(a[3 * h + k]);
+                a[k] = i; a[h + k] = f; a[2 * h + k] = g; a[3 * h + k] = o;
+                float cv = MathF.FusedMultiplyAdd(i, g, f * cPrev[k]);
+                float t = FastActivations.Tanh(cv);
+                c[k] = cv; tc[k] = t; hNew[k] = o * t;
+            }
+        }
     }
 
     // dc += dh ⊙ o ⊙ (1 − tanh²c);  da_o = dh ⊙ tanh c ⊙ o(1−o);  da_i = dc ⊙ g ⊙ i(1−i)

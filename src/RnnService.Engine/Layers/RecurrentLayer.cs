@@ -12,13 +12,14 @@ namespace RnnService.Engine.Layers;
 ///
 /// Forward: one GEMM projects all time steps, Xp[T*B, GH] = X · W_ihᵀ + b_ih (+ b_hh when the
 /// cell adds the hidden bias before its nonlinearity); inside the time loop only h_{t-1} · W_hhᵀ
-/// remains, with W_hh packed once per pass. Backward runs the time loop for the data gradients and
-/// then forms every weight gradient with one GEMM over all T*B rows.
+/// remains, with W_hh packed once per pass (for a batch, the step is fused with the cell update and the batch's
+/// rows are split over two threads: RecurrentLayer.FusedStep.cs). Backward runs the time loop for the data
+/// gradients (rows split the same way) and then forms every weight gradient with one GEMM over all T*B rows.
 ///
 /// Variable lengths: a sequence whose length is shorter than t keeps its state unchanged and emits
 /// zeros (PyTorch's packed-sequence semantics), so the final state is the state at its last real token.
 /// </summary>
-public abstract class RecurrentLayer
+public abstract partial class RecurrentLayer
 {
     protected readonly ParameterSet P;
     public ParameterSlice WeightIh { get; }
@@ -136,24 +137,28 @@ public abstract class RecurrentLayer
         for (int i = 0; i < b; i++) Lengths[i] = lengths.IsEmpty ? t : lengths[i];
 
         x[..(t * b * InputSize)].CopyTo(X);
-        // Xp = X · W_ihᵀ + biases, all steps at once.
+        // Xp = X · W_ihᵀ (+ biases), all steps at once.
         Sgemm.Multiply(t * b, X, InputSize, _wihT, Xp, gh, accumulate: false);
-        AddInputBiases(t * b);
+        SumInputBiases();
+        if (b < 2) AddInputBiases(t * b);   // the fused loop adds them tile by tile, while each tile is in L1
 
         if (h0.IsEmpty) Hs.AsSpan(0, bh).Clear(); else h0[..bh].CopyTo(Hs);
         if (HasCellState) { if (c0.IsEmpty) Cs.AsSpan(0, bh).Clear(); else c0[..bh].CopyTo(Cs); }
 
-        for (int step = 0; step < t; step++)
+        if (b >= 2) ForwardStepsFused(t, b);
+        else
         {
-            var hPrev = Hs.AsSpan(step * bh, bh);
-            if (SeparateHiddenProjection)
-                Sgemm.Multiply(b, hPrev, h, _whhT, Hp.AsSpan(step * b * gh, b * gh), gh, accumulate: false);
-            else
-                Sgemm.Multiply(b, hPrev, h, _whhT, Xp.AsSpan(step * b * gh, b * gh), gh, accumulate: true);
-            for (int row = 0; row < b; row++)
+            // One row: the matrix-vector kernels (several panels side by side) beat a one-row tile.
+            var isa = StepIsa;
+            for (int step = 0; step < t; step++)
             {
-                if (step < Lengths[row]) ForwardCell(step, row);
-                else CarryState(step, row);
+                var hPrev = Hs.AsSpan(step * bh, bh);
+                if (SeparateHiddenProjection)
+                    Sgemm.Multiply(b, hPrev, h, _whhT, Hp.AsSpan(step * b * gh, b * gh), gh, accumulate: false);
+                else
+                    Sgemm.Multiply(b, hPrev, h, _whhT, Xp.AsSpan(step * b * gh, b * gh), gh, accumulate: true);
+                if (step < Lengths[0]) ForwardCell(step, 0, 0, h, isa);
+                else CarryState(step, 0, 0, h);
             }
         }
 
@@ -190,12 +195,18 @@ public abstract class RecurrentLayer
         for (int r = 0; r < rows; r++) TensorPrimitives.Add(sum, m.Slice(r * cols, cols), sum);
     }
 
+    /// <summary>The biases added to Xp: b_ih + b_hh, or b_ih alone when the cell adds b_hh itself (GRU).</summary>
+    private void SumInputBiases()
+    {
+        var bias = _biasSum.AsSpan();
+        if (SeparateHiddenProjection) P.Value(BiasIh).CopyTo(bias);
+        else TensorPrimitives.Add(P.Value(BiasIh), P.Value(BiasHh), bias);
+    }
+
     private void AddInputBiases(int rows)
     {
         int gh = Gates * HiddenSize;
         var bias = _biasSum.AsSpan();
-        if (SeparateHiddenProjection) P.Value(BiasIh).CopyTo(bias);
-        else TensorPrimitives.Add(P.Value(BiasIh), P.Value(BiasHh), bias);
         for (int r = 0; r < rows; r++)
         {
             var row = Xp.AsSpan(r * gh, gh);
@@ -203,15 +214,20 @@ public abstract class RecurrentLayer
         }
     }
 
-    private void CarryState(int step, int row)
+    /// <summary>A padded step: hidden units [u0, u0 + count) of the row keep their state.</summary>
+    private void CarryState(int step, int row, int u0, int count)
     {
         int h = HiddenSize, bh = B * h;
-        Hs.AsSpan(step * bh + row * h, h).CopyTo(Hs.AsSpan((step + 1) * bh + row * h, h));
-        if (HasCellState) Cs.AsSpan(step * bh + row * h, h).CopyTo(Cs.AsSpan((step + 1) * bh + row * h, h));
+        Hs.AsSpan(step * bh + row * h + u0, count).CopyTo(Hs.AsSpan((step + 1) * bh + row * h + u0, count));
+        if (HasCellState) Cs.AsSpan(step * bh + row * h + u0, count).CopyTo(Cs.AsSpan((step + 1) * bh + row * h + u0, count));
     }
 
-    /// <summary>Gate nonlinearities and state update for one (step, row); pre-activations are in Xp (and Hp).</summary>
-    protected abstract void ForwardCell(int step, int row);
+    /// <summary>
+    /// Gate nonlinearities and state update for one (step, row), hidden units [u0, u0 + count); pre-activations
+    /// are in Xp (and Hp). Computed with FastActivations, 16, 8 or 1 lanes at a time as isa allows, the same
+    /// operations in each, so the result does not depend on isa or on how the units were cut.
+    /// </summary>
+    internal abstract void ForwardCell(int step, int row, int u0, int count, GemmIsa isa);
 
     /// <summary>
     /// From Dh (and Dc) = dL/dh_t (dL/dc_t) for one row, writes DXp (and DHp) for that step and row,
@@ -234,27 +250,7 @@ public abstract class RecurrentLayer
         if (dhT.IsEmpty) dh.Clear(); else dhT[..bh].CopyTo(dh);
         if (HasCellState) { if (dcT.IsEmpty) dc.Clear(); else dcT[..bh].CopyTo(dc); }
 
-        for (int step = t - 1; step >= 0; step--)
-        {
-            for (int row = 0; row < b; row++)
-            {
-                var dhRow = dh.Slice(row * h, h);
-                if (step < Lengths[row])
-                {
-                    if (!dy.IsEmpty)
-                        TensorPrimitives.Add(dhRow, dy.Slice((step * b + row) * h, h), dhRow);
-                    BackwardCell(step, row);
-                }
-                else
-                {
-                    // Padded step: the state passed through unchanged, so does its gradient.
-                    DXp.AsSpan((step * b + row) * gh, gh).Clear();
-                    if (SeparateHiddenProjection) DHp.AsSpan((step * b + row) * gh, gh).Clear();
-                }
-            }
-            // dh_{t-1} = (bypass part left in dh) + dHp_t · W_hh
-            Sgemm.Multiply(b, DHp.AsSpan(step * b * gh, b * gh), gh, _whh, dh, h, accumulate: true);
-        }
+        BackwardStepsSplit(t, b, dy);
         if (!dh0.IsEmpty) dh.CopyTo(dh0);
         if (HasCellState && !dc0.IsEmpty) dc.CopyTo(dc0);
 

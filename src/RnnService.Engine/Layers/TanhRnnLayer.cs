@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
-using System.Numerics.Tensors;
+using System.Runtime.Intrinsics;
 using RnnService.Engine.Core;
+using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Layers;
 
@@ -15,12 +16,29 @@ public sealed class TanhRnnLayer(ParameterSet parameters, string prefix, int lay
     protected override bool SeparateHiddenProjection => false;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void ForwardCell(int step, int row)
+    internal override unsafe void ForwardCell(int step, int row, int u0, int count, GemmIsa isa)
     {
         int h = HiddenSize;
-        var a = Xp.AsSpan((step * B + row) * h, h);
-        TensorPrimitives.Tanh(a, a);
-        a.CopyTo(Hs.AsSpan(((step + 1) * B + row) * h, h));
+        fixed (float* xp = Xp)
+        fixed (float* hs = Hs)
+        {
+            float* a = xp + (nint)(step * B + row) * h + u0;
+            float* hNew = hs + ((nint)(step + 1) * B + row) * h + u0;
+            int k = 0;
+            if (isa == GemmIsa.Vector512)
+                for (; k + 16 <= count; k += 16)
+                {
+                    var v = FastActivations.Tanh(Vector512.Load(a + k));
+                    v.Store(a + k); v.Store(hNew + k);
+                }
+            if (isa != GemmIsa.Scalar)
+                for (; k + 8 <= count; k += 8)
+                {
+                    var v = FastActivations.Tanh(Vector256.Load(a + k));
+                    v.Store(a + k); v.Store(hNew + k);
+                }
+            for (; k < count; k++) hNew[k] = a[k] = FastActivations.Tanh(a[k]);
+        }
     }
 
     // da = dh ⊙ (1 − h_t²)

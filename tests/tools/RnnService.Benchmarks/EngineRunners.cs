@@ -125,6 +125,12 @@ public static class EngineRunners
         rng.FillUniform(a, -1, 1);
         rng.FillUniform(b, -1, 1);
         int lda = w.TransA ? w.M : w.K, ldb = w.TransB ? w.K : w.N;
+        if (w.PackedOnce && !w.TransA)
+        {
+            var packed = new PackedMatrix(w.K, w.N);
+            packed.Pack(w.TransB, b, ldb);
+            return () => Sgemm.Multiply(w.M, a, lda, packed, c, w.N, w.Accumulate);
+        }
         return () => Sgemm.Multiply(w.TransA, w.TransB, w.M, w.N, w.K, a, lda, b, ldb, c, w.N, w.Accumulate);
     }
 }

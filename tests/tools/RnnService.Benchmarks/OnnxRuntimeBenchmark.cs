@@ -19,23 +19,23 @@ namespace RnnService.Benchmarks;
 /// </summary>
 public static class OnnxRuntimeBenchmark
 {
-    public static IEnumerable<string> Run(MeasureSettings settings)
+    public static IEnumerable<string> Run(MeasureSettings settings, Peak peak)
     {
         yield return $"ONNX Runtime {OrtEnv.Instance().GetVersionString()}, best of 1 and 2 intra-op threads";
-        yield return Compare("W5a lstm (onnx)", "µs/call", 1e6, PredictSentence(), settings);
-        yield return Compare("W4 lstm forward (onnx)", "ms/call", 1e3, BatchForward(Architecture.Lstm), settings);
-        yield return Compare("W4 gru forward (onnx)", "ms/call", 1e3, BatchForward(Architecture.Gru), settings);
-        yield return Compare("W5b lstm (onnx)", "ms/call", 1e3, Generate(), settings);
+        yield return Compare("W5a lstm (onnx)", "µs/call", 1e6, PredictSentence(), settings, peak);
+        yield return Compare("W4 lstm forward (onnx)", "ms/call", 1e3, BatchForward(Architecture.Lstm), settings, peak);
+        yield return Compare("W4 gru forward (onnx)", "ms/call", 1e3, BatchForward(Architecture.Gru), settings, peak);
+        yield return Compare("W5b lstm (onnx)", "ms/call", 1e3, Generate(), settings, peak);
     }
 
-    /// <summary>An engine call and a factory for the ONNX Runtime call given a session.</summary>
-    private sealed record Pair(Action Engine, byte[] Onnx, Func<InferenceSession, Action> OnnxCall);
+    /// <summary>An engine call, a factory for the ONNX Runtime call given a session, and the FLOPs of one call (forward only).</summary>
+    private sealed record Pair(Action Engine, byte[] Onnx, Func<InferenceSession, Action> OnnxCall, double Flops);
 
     /// <summary>
     /// Times the engine and ONNX Runtime at 1 and 2 threads in three interleaved rounds (warm-up in the
     /// first only) and compares the medians, so a load change on a shared machine hits both sides alike.
     /// </summary>
-    private static string Compare(string name, string unit, double scale, Pair pair, MeasureSettings settings)
+    private static string Compare(string name, string unit, double scale, Pair pair, MeasureSettings settings, Peak peak)
     {
         const int rounds = 3;
         int[] threadCounts = [1, 2];
@@ -66,7 +66,8 @@ public static class OnnxRuntimeBenchmark
             int best = medians[1] <= medians[2] ? 1 : 2;
             int bestThreads = threadCounts[best - 1];
             return $"{name}  engine {Result.Format(engine * scale)} {unit}  onnxruntime {Result.Format(medians[best] * scale)} {unit} " +
-                $"({bestThreads} thread{(bestThreads == 1 ? "" : "s")}; other count {Result.Format(medians[3 - best] * scale)})  speedup {medians[best] / engine:F2}x";
+                $"({bestThreads} thread{(bestThreads == 1 ? "" : "s")}; other count {Result.Format(medians[3 - best] * scale)})  speedup {medians[best] / engine:F2}x" +
+                $"  [engine {peak.Share(pair.Flops / engine / 1e9)}; onnxruntime {peak.Share(pair.Flops / medians[best] / 1e9)}]";
         }
         finally
         {
@@ -98,7 +99,7 @@ public static class OnnxRuntimeBenchmark
             }
             Check(expected, Call());
             return () => Call();
-        });
+        }, w.ModelFlops(training: false));
     }
 
     /// <summary>W4's shapes (vocab 5000, embedding 64, h128, batch 32, 80 steps), PyTorch-initialised weights, forward only.</summary>
@@ -131,7 +132,7 @@ public static class OnnxRuntimeBenchmark
                 using (var outputs = session.Run(runOptions, inputs, outputNames))
                     for (int i = 0; i < w.Batch; i++) Check(expected[i], outputs[0].GetTensorDataAsSpan<float>()[i]);
                 return () => { using var outputs = session.Run(runOptions, inputs, outputNames); };
-            });
+            }, w.ModelFlops(training: false));
     }
 
     /// <summary>W5b: sampling 200 characters with the state fed back each call; the same seed gives the engine's text.</summary>
@@ -176,7 +177,7 @@ public static class OnnxRuntimeBenchmark
             string actual = Call();
             if (actual != expected) throw new InvalidOperationException($"ONNX Runtime generated \"{actual}\", the engine \"{expected}\".");
             return () => Call();
-        });
+        }, w.ModelFlops(training: false));
     }
 
     private static void Check(float expected, float actual)

@@ -1,5 +1,5 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
-//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx service threads replicas] [--quick] [--no-torch] [--python PATH] [--rounds N]
+//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx service cold threads replicas] [--quick] [--no-torch] [--python PATH] [--rounds N]
 // onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
 // No workload named: all of them but service and threads (engine thread counts 1-4). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
 // --warmup SECONDS: minimum warm-up of the first round (default 3). --no-torch: engine only.
@@ -21,6 +21,7 @@ bool runInferenceLimits = false;   // "http-limits": only the issue-14 lines (In
 bool runService = false;
 bool runThreads = false;
 bool runReplicas = false;   // "replicas": 50 tiny jobs on one PostgreSQL, 1 vs 3 replicas (ReplicaBenchmark)
+bool runCold = false;       // "cold": a fresh service's first job against a warm one, per JIT setting (ColdStartBenchmark)
 double? warmup = null;
 int? rounds = null;
 string python = "/usr/bin/python3";   // Debian's interpreter with python3-torch, not a pyenv shim
@@ -34,7 +35,7 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--rounds" && i + 1 < args.Length) rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx service threads replicas] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx service cold threads replicas] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
@@ -43,6 +44,7 @@ for (int i = 0; i < args.Length; i++)
     else if (a.Equals("service", StringComparison.OrdinalIgnoreCase)) runService = true;
     else if (a.Equals("threads", StringComparison.OrdinalIgnoreCase)) runThreads = true;
     else if (a.Equals("replicas", StringComparison.OrdinalIgnoreCase)) runReplicas = true;
+    else if (a.Equals("cold", StringComparison.OrdinalIgnoreCase)) runCold = true;
     else if (Workloads.Groups.FirstOrDefault(g => g.Equals(a, StringComparison.OrdinalIgnoreCase)) is string g)
         selected.Add(g);
     else
@@ -53,7 +55,7 @@ for (int i = 0; i < args.Length; i++)
 }
 if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
 if (rounds is int n) settings = settings with { Rounds = n };
-if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runService && !runThreads && !runReplicas)
+if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runService && !runThreads && !runReplicas && !runCold)
 {
     selected.AddRange(Workloads.Groups);
     runHttp = true;
@@ -67,6 +69,9 @@ Console.WriteLine($".NET {Environment.Version}, Vector512 {(Vector512.IsHardware
     $"{settings.Rounds} alternating rounds per workload, engine threads {RnnService.Engine.Kernels.EngineThreads.Count}");
 Console.WriteLine($"OPENBLAS_CORETYPE={Environment.GetEnvironmentVariable("OPENBLAS_CORETYPE") ?? "(unset)"}, " +
     $"OPENBLAS_L2_SIZE={Environment.GetEnvironmentVariable("OPENBLAS_L2_SIZE") ?? "(unset)"} (the PyTorch side inherits them)");
+
+var peak = Peak.Measure(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns);
+Console.WriteLine(peak);
 
 using var probe = new TorchRunner(python);
 TorchRunner? torch = null;
@@ -102,7 +107,7 @@ foreach (string group in selected)
             engineRounds.Add(Measure.Run(op, s));
             if (!torchFirst) error ??= TryTorch(w, s);
         }
-        var result = new Result(w, engineRounds, error is null ? torchRounds : []);
+        var result = new Result(w, engineRounds, error is null ? torchRounds : [], peak);
         results.Add(result);
         Console.WriteLine(result.Line());
         if (error != null) Console.WriteLine($"  (PyTorch failed: {error})");
@@ -120,7 +125,7 @@ foreach (string group in selected)
 }
 
 if (runOnnx)
-    foreach (var line in OnnxRuntimeBenchmark.Run(settings)) Console.WriteLine(line);
+    foreach (var line in OnnxRuntimeBenchmark.Run(settings, peak)) Console.WriteLine(line);
 
 var httpFigures = new List<HttpFigures>();
 if (runHttp)
@@ -139,6 +144,7 @@ var threadRows = runThreads ? ThreadsBenchmark.Run(settings) : [];
 
 var serviceFigures = new List<ServiceFigures>();
 var replicaLines = runReplicas ? ReplicaBenchmark.Run() : [];
+var coldRows = runCold ? ColdStartBenchmark.Run(settings) : [];
 if (runService)
 {
     serviceFigures.AddRange(ServiceBenchmark.Run(torch, settings));
@@ -149,8 +155,8 @@ Console.WriteLine($"load average after the run: {Machine.LoadAverage()}");
 Console.WriteLine();
 if (results.Count > 0)
 {
-    Console.WriteLine("| workload | engine | PyTorch | threads | speed-up (median of rounds) | range | target | met |");
-    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|");
+    Console.WriteLine("| workload | engine | PyTorch | threads | speed-up (median of rounds) | range | target | met | engine GFLOP/s (share of peak) | PyTorch GFLOP/s |");
+    Console.WriteLine("|---|---:|---:|---:|---:|---:|---:|---|---:|---:|");
     foreach (var r in results) Console.WriteLine(r.Row());
 }
 if (httpFigures.Count > 0)
@@ -177,6 +183,12 @@ if (serviceFigures.Count > 0)
     Console.WriteLine(ServiceBenchmark.TableHeader);
     foreach (var f in serviceFigures) Console.WriteLine(ServiceBenchmark.Row(f));
 }
+if (coldRows.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine(ColdStartBenchmark.TableHeader);
+    foreach (var row in coldRows) Console.WriteLine(row);
+}
 if (replicaLines.Count > 0)
 {
     Console.WriteLine();
@@ -190,7 +202,7 @@ namespace RnnService.Benchmarks
     /// One workload's figures over the alternating rounds: engine and PyTorch seconds per call (medians of
     /// the rounds), and the speed-up as the median of the per-round ratios with its range.
     /// </summary>
-    internal sealed record Result(Workload Workload, IReadOnlyList<double> EngineRounds, IReadOnlyList<TorchResult> TorchRounds)
+    internal sealed record Result(Workload Workload, IReadOnlyList<double> EngineRounds, IReadOnlyList<TorchResult> TorchRounds, Peak Peak)
     {
         private string Unit => Workload.Unit;
         public double EngineSeconds => Measure.Median(EngineRounds);
@@ -224,13 +236,16 @@ namespace RnnService.Benchmarks
             string line = $"{Workload.Name}  engine {Format(Value(EngineSeconds))} {Unit}";
             if (TorchSeconds is double t)
                 line += $"  torch {Format(Value(t))} {Unit}  speedup {Speedup:F2}x (median of {Ratios.Count} rounds, range {Spread})";
+            line += $"  [engine {Peak.Share(Workload.Flops / EngineSeconds / 1e9)}" +
+                (TorchSeconds is double ts ? $"; torch {Workload.Flops / ts / 1e9:F0} GFLOP/s]" : "]");
             return line;
         }
 
         public string Row() =>
             $"| {Workload.Name} | {Format(Value(EngineSeconds))} {Unit} | " +
             (TorchSeconds is not double t ? "n/a | | " : $"{Format(Value(t))} {Unit} | {Threads} | ") +
-            $"{(Speedup is double s ? $"{s:F2}x" : "")} | {Spread} | {TargetText} | {Verdict} |";
+            $"{(Speedup is double s ? $"{s:F2}x" : "")} | {Spread} | {TargetText} | {Verdict} | " +
+            $"{Peak.Share(Workload.Flops / EngineSeconds / 1e9)} | {(TorchSeconds is double ts ? $"{Workload.Flops / ts / 1e9:F0}" : "")} |";
 
         internal static string Format(double v) => v switch
         {

@@ -23,16 +23,20 @@ internal sealed class ServiceHost : IDisposable
     }
 
     /// <summary>Builds and starts the service with extra environment settings, and waits until /health answers.
-    /// With <paramref name="sharedFolder"/>, a second start reuses the build and the database of the first (and leaves the folder).</summary>
-    public static ServiceHost Start(string label, IReadOnlyDictionary<string, string> environment, string? sharedFolder = null)
+    /// With <paramref name="sharedFolder"/>, a second start reuses the build and the database of the first (and leaves the folder).
+    /// readyToRun: published with PublishReadyToRun (as the Dockerfile does) instead of built.</summary>
+    public static ServiceHost Start(string label, IReadOnlyDictionary<string, string> environment, string? sharedFolder = null, bool readyToRun = false)
     {
         string root = RepositoryRoot();
         string work = sharedFolder ?? Directory.CreateTempSubdirectory($"rnnservice-{label}-bench").FullName;
-        string output = Path.Combine(work, "api");
+        string output = Path.Combine(work, readyToRun ? "api-r2r" : "api");
         if (!File.Exists(Path.Combine(output, "RnnService.Api.dll")))
         {
-            Console.WriteLine($"{label}: building the service (Release)...");
-            RunToEnd("dotnet", $"build \"{Path.Combine(root, "src", "RnnService.Api")}\" -c Release -o \"{output}\" -nologo -v q", root);
+            Console.WriteLine($"{label}: {(readyToRun ? "publishing (ReadyToRun)" : "building")} the service (Release)...");
+            string project = Path.Combine(root, "src", "RnnService.Api");
+            RunToEnd("dotnet", readyToRun
+                ? $"publish \"{project}\" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o \"{output}\" -nologo -v q"
+                : $"build \"{project}\" -c Release -o \"{output}\" -nologo -v q", root);
         }
 
         int port = FreePort();

@@ -1,0 +1,116 @@
+// A recurrent time loop shared by the calling thread and one persistent partner thread.
+// The rows of a batch are independent sequences: row r's step t needs only row r's step t − 1. So the loop is
+// cut by rows, not by steps: each work item is a range of rows carried through every step (forward or
+// backward), and the two threads need no barrier between steps at all; the only synchronisation is one
+// ticket counter per loop and one hand-off per sequence (the loop is posted once, not once per step).
+// When the partner is late (asleep, or its core busy with another process) the caller claims every item
+// itself; it only ever waits for an item the partner has already started, and after a loop where it waited
+// more than it worked it runs alone for a while (back-off).
+// Each item is computed entirely by one thread with the same operations, so the result is the same
+// whichever thread ran it.
+using System.Diagnostics;
+
+namespace RnnService.Engine.Kernels;
+
+/// <summary>The work of one time loop: RunItem(item) for items 0..items−1, independent of one another.</summary>
+internal interface IStepWork
+{
+    void RunItem(int item);
+}
+
+internal sealed class StepTeam
+{
+    /// <summary>The process-wide team (one partner thread); a loop that finds it busy runs alone.</summary>
+    public static readonly StepTeam Shared = new();
+
+    private static readonly long s_idleSpinTicks = Stopwatch.Frequency / 10_000;   // 0.1 ms, then sleep
+
+    private readonly object _gate = new();
+    private SgemmWorker? _partner;
+    private int _seq;
+
+    // The posted loop; written by the caller before posting, untouched until the partner reports it done.
+    private IStepWork? _work;
+    private int _items;
+    private int _nextTicket;
+    private bool _partnerFirst;     // force: item 0 is the partner's, so a test sees both threads work
+
+    /// <summary>Items the partner ran in this thread's last loop (tests read it to prove both threads worked).</summary>
+    [ThreadStatic] internal static int t_partnerItems;
+    private int _partnerItems;
+
+    // Back-off: when the other core is busy (another process, or /predict while a job trains) the partner is
+    // preempted in the middle of its item and the caller waits for it, so a loop gets slower instead of faster.
+    // After a loop where the caller spent more than half its time waiting, run alone for a while: half a second,
+    // since on a busy machine the next loops would mostly wait again (at load average 25, W4's forward measured
+    // 0.54x ONNX Runtime's one-thread time with a 50 ms back-off).
+    private static readonly long s_backoffTicks = Stopwatch.Frequency / 2;            // 500 ms
+    private static readonly long s_minWaitTicks = Stopwatch.Frequency / 20_000;       // 50 µs
+    private long _backoffUntil;
+
+    /// <summary>
+    /// Runs items work items. usePartner false, the team busy with another caller, or backing off: everything
+    /// on the calling thread. force (tests): wait for the team, ignore the back-off, and leave item 0 to the partner.
+    /// </summary>
+    public void Run(IStepWork work, int items, bool usePartner, bool force = false)
+    {
+        t_partnerItems = 0;
+        bool alone = !usePartner || (!force && Stopwatch.GetTimestamp() < Volatile.Read(ref _backoffUntil));
+        if (!alone)
+        {
+            if (force) Monitor.Enter(_gate);
+            else alone = !Monitor.TryEnter(_gate);
+        }
+        if (alone)
+        {
+            for (int i = 0; i < items; i++) work.RunItem(i);
+            return;
+        }
+        try
+        {
+            _partner ??= new SgemmWorker(1, s_idleSpinTicks, _ => _partnerItems = PartnerDrain(), "Recurrent step partner");
+            _work = work;
+            _items = items;
+            _partnerFirst = force;
+            _nextTicket = force ? 1 : 0;
+            _partnerItems = 0;
+            int seq = ++_seq;
+            _partner.Post(seq);     // full fence: the loop is visible first; wakes the partner if it sleeps
+
+            long t0 = Stopwatch.GetTimestamp();
+            Drain();
+            long t1 = Stopwatch.GetTimestamp();
+            var spin = new SpinWait();
+            while (!_partner.IsDone(seq)) spin.SpinOnce(sleep1Threshold: -1);
+            long t2 = Stopwatch.GetTimestamp();
+            long waited = t2 - t1;
+            if (!force && 2 * waited > t2 - t0 && waited > s_minWaitTicks)
+                Volatile.Write(ref _backoffUntil, t2 + s_backoffTicks);
+            t_partnerItems = _partnerItems;
+            _work = null;
+        }
+        finally
+        {
+            Monitor.Exit(_gate);
+        }
+    }
+
+    private int PartnerDrain()
+    {
+        if (_partnerFirst) _work!.RunItem(0);
+        return (_partnerFirst ? 1 : 0) + Drain();
+    }
+
+    /// <summary>Claims items until none is left; returns how many this thread ran.</summary>
+    private int Drain()
+    {
+        var work = _work!;
+        int items = _items, ran = 0;
+        for (int q = Interlocked.Increment(ref _nextTicket) - 1; q < items; q = Interlocked.Increment(ref _nextTicket) - 1)
+        {
+            work.RunItem(q);
+            ran++;
+        }
+        return ran;
+    }
+}

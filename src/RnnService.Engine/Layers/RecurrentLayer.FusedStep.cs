@@ -1,0 +1,215 @@
+using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
+using System.Runtime.Intrinsics;
+using RnnService.Engine.Kernels;
+
+namespace RnnService.Engine.Layers;
+
+// The forward time loop for a batch (B ≥ 2) as one tuned unit, after the input projection of all steps:
+// - W_hhᵀ is packed once per weight version by gate blocks: panel (g, u) holds the 32 columns of gate g
+//   for hidden units 32u..32u+31 (zero past H), in the micro-kernel's [K][32] layout;
+// - per step, for each row group (the micro-kernel's Mr rows) and block of 32 hidden units, the G gate tiles
+//   (h_{t-1}·W_hhᵀ added onto the input projection, or into Hp for GRU) and at once the cell update for those
+//   rows and units, while the tiles are still in L1 (the input biases are added to the same tiles first, in the
+//   order a separate pass would); h_t goes both to Hs and, transposed, into the packed left operand of the next
+//   step (so no step packs its input);
+// - the rows of a batch are independent sequences, so the two cores split the batch, each carrying its rows
+//   through every step with no barrier between steps (StepTeam); the backward time loop is split the same way.
+// Each gate element is the micro-kernel's FMA chain over k (Kc chunks) added once, exactly as Sgemm computes
+// it, and each row is computed by one thread: the result does not depend on which thread ran what.
+public abstract partial class RecurrentLayer
+{
+    /// <summary>Tests only, per calling thread: the instruction set of the step and cell (default: the best one).</summary>
+    [ThreadStatic] internal static GemmIsa? ForcedStepIsa;
+    /// <summary>Tests only, per calling thread: true runs every fused loop on two threads whatever its size, false on one.</summary>
+    [ThreadStatic] internal static bool? ForcedStepPartner;
+
+    /// <summary>
+    /// A time loop of fewer recurrent FLOPs (2·T·B·G·H·H) stays on one thread: 4 MFLOP is about 20 µs of one
+    /// core, where waking the partner (tens of µs when it sleeps) would cost more than it saves.
+    /// </summary>
+    internal const long PartnerLoopFlops = 4_000_000;
+
+    private float[] _whhGates = [];     // [G][ceil(H/32)] panels of [H][32]: W_hhᵀ by gate blocks (pinned)
+    private int _gatesPackedVersion = -1;
+    private float[] _packedH = [];      // [2][B·H]: h_{t-1} as the micro-kernel's packed left operand, by step parity
+    private RowRanges? _forwardRanges, _backwardRanges;
+    private unsafe float* _dy;          // the upstream gradient during BackwardStepsSplit (null: none)
+
+    private static GemmIsa StepIsa => ForcedStepIsa ?? Sgemm.BestIsa;
+
+    private unsafe void PackGateBlocks()
+    {
+        int h = HiddenSize, blocks = UnitBlocks;
+        if (_whhGates.Length == 0) _whhGates = GC.AllocateArray<float>(Gates * blocks * h * SgemmPacking.Nr, pinned: true);
+        if (_gatesPackedVersion == P.Version) return;
+        fixed (float* w = P.Value(WeightHh))
+        fixed (float* dst = _whhGates)
+            for (int g = 0; g < Gates; g++)
+                SgemmPacking.PackB(transB: true, w + (nint)g * h * h, h, h, h, dst + (nint)g * blocks * h * SgemmPacking.Nr, 0, blocks);
+        _gatesPackedVersion = P.Version;
+    }
+
+    private int UnitBlocks => (HiddenSize + SgemmPacking.Nr - 1) / SgemmPacking.Nr;
+
+    /// <summary>Steps 0..t−1 of the forward pass for b ≥ 2 rows; Xp holds X·W_ihᵀ (biases not yet added), Hs[0] (Cs[0]) the initial state.</summary>
+    private void ForwardStepsFused(int t, int b)
+    {
+        PackGateBlocks();
+        if (_packedH.Length < 2 * b * HiddenSize) _packedH = GC.AllocateArray<float>(2 * b * HiddenSize, pinned: true);
+        _forwardRanges ??= new RowRanges(this, forward: true);
+        RunRowRanges(_forwardRanges, t, b);
+    }
+
+    /// <summary>The backward time loop (see Backward) split by rows the same way; dy [T, B, H] may be empty.</summary>
+    private unsafe void BackwardStepsSplit(int t, int b, ReadOnlySpan<float> dy)
+    {
+        _backwardRanges ??= new RowRanges(this, forward: false);
+        fixed (float* dyp = dy)
+        {
+            _dy = dyp;   // read by both threads while this frame keeps dy pinned
+            RunRowRanges(_backwardRanges, t, b);
+            _dy = null;
+        }
+    }
+
+    private void RunRowRanges(RowRanges ranges, int t, int b)
+    {
+        var isa = StepIsa;
+        bool partner = ForcedStepPartner ?? (EngineThreads.Count >= 2 && 2L * t * b * Gates * HiddenSize * HiddenSize >= PartnerLoopFlops);
+        // With the partner: up to 4 ranges of at least one row group each (so a late partner just takes fewer),
+        // at least 2; the rows are spread evenly, so 20 rows make 10 + 10, not 8 + 8 + 4.
+        ranges.Count = partner ? Math.Clamp(b / Sgemm.MrFor(isa), 2, 4) : 1;
+        ranges.Isa = isa;
+        StepTeam.Shared.Run(ranges, ranges.Count, partner, force: ForcedStepPartner == true);
+    }
+
+    /// <summary>Rows [i0, i1) of the forward pass through every step; their packed h lives at i·H for a group starting at row i.</summary>
+    private unsafe void ForwardRows(int i0, int i1, GemmIsa isa, float* tile)
+    {
+        int h = HiddenSize, mr = Sgemm.MrFor(isa);
+        fixed (float* hs = Hs)
+        fixed (float* packedH = _packedH)
+            SgemmPacking.PackA(false, hs + (nint)i0 * h, h, i1 - i0, h, mr, packedH + (nint)i0 * h, 0, i1 - i0);
+        for (int step = 0; step < T; step++)
+            for (int g0 = i0; g0 < i1; g0 += mr)
+                for (int block = 0; block < UnitBlocks; block++)
+                    RunFusedItem(step, g0, Math.Min(mr, i1 - g0), block, isa, tile);
+    }
+
+    /// <summary>
+    /// Rows [i0, i1) of the backward time loop: per step (last first) the cell gradients of each row, then
+    /// dh_{t-1} = (bypass part) + dHp_t · W_hh for those rows.
+    /// </summary>
+    private unsafe void BackwardRows(int i0, int i1, GemmIsa isa)
+    {
+        int h = HiddenSize, gh = Gates * h, b = B, rows = i1 - i0;
+        var dh = Dh.AsSpan(0, b * h);
+        for (int step = T - 1; step >= 0; step--)
+        {
+            for (int row = i0; row < i1; row++)
+            {
+                if (step < Lengths[row])
+                {
+                    if (_dy != null)
+                    {
+                        var dhRow = dh.Slice(row * h, h);
+                        TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(_dy + (step * b + row) * h, h), dhRow);
+                    }
+                    BackwardCell(step, row);
+                }
+                else
+                {
+                    // Padded step: the state passed through unchanged, so does its gradient.
+                    DXp.AsSpan((step * b + row) * gh, gh).Clear();
+                    if (SeparateHiddenProjection) DHp.AsSpan((step * b + row) * gh, gh).Clear();
+                }
+            }
+            Sgemm.MultiplyCore(rows, DHp.AsSpan((step * b + i0) * gh, rows * gh), gh, _whh!, dh.Slice(i0 * h, rows * h), h,
+                accumulate: true, isa, allowParallel: false);
+        }
+    }
+
+    /// <summary>Rows [i0, i0 + r) (one row group) × hidden units of one block, one step (see the file comment).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void RunFusedItem(int step, int i0, int r, int block, GemmIsa isa, float* tile)
+    {
+        const int Nr = SgemmPacking.Nr;
+        int h = HiddenSize, gh = Gates * h, b = B, blocks = UnitBlocks;
+        int u0 = block * Nr, w = Math.Min(Nr, h - u0);
+        bool separate = SeparateHiddenProjection;
+        fixed (float* packedH = _packedH)
+        fixed (float* weights = _whhGates)
+        fixed (float* xp = Xp)
+        fixed (float* hp = Hp)
+        fixed (float* hs = Hs)
+        fixed (float* biasSum = _biasSum)
+        {
+            float* a = packedH + (nint)(step & 1) * b * h + (nint)i0 * h;
+            float* inputs = xp + ((nint)step * b + i0) * gh + u0;
+            float* gates = separate ? hp + ((nint)step * b + i0) * gh + u0 : inputs;
+            for (int g = 0; g < Gates; g++)
+            {
+                // The input projection's biases, as Forward would add them to all of Xp, added before h·W_hhᵀ.
+                for (int rr = 0; rr < r; rr++) AddInPlace(inputs + (nint)rr * gh + g * h, biasSum + g * h + u0, w);
+                float* panel = weights + ((nint)g * blocks + block) * h * Nr;
+                float* c = gates + g * h;
+                for (int k0 = 0; k0 < h; k0 += Sgemm.Kc)
+                {
+                    int kc = Math.Min(Sgemm.Kc, h - k0);
+                    bool add = !separate || k0 > 0;
+                    if (w == Nr)
+                    {
+                        Sgemm.Tile(isa, r, a + (nint)k0 * r, panel + k0 * Nr, kc, c, gh, add);
+                    }
+                    else
+                    {
+                        Sgemm.Tile(isa, r, a + (nint)k0 * r, panel + k0 * Nr, kc, tile, Nr, false);
+                        Sgemm.Merge(tile, r, w, c, gh, add);
+                    }
+                }
+            }
+            for (int row = i0; row < i0 + r; row++)
+            {
+                if (step < Lengths[row]) ForwardCell(step, row, u0, w, isa);
+                else CarryState(step, row, u0, w);
+            }
+            if (step + 1 < T)
+            {
+                // h_t into the next step's packed operand: element (row i0 + rr, unit p) at p·r + rr of the group.
+                float* next = packedH + (nint)((step + 1) & 1) * b * h + (nint)i0 * h;
+                float* hNew = hs + ((nint)(step + 1) * b + i0) * h;
+                for (int rr = 0; rr < r; rr++)
+                    for (int p = u0; p < u0 + w; p++) next[p * r + rr] = hNew[rr * h + p];
+            }
+        }
+    }
+
+    /// <summary>dst[k] += src[k] for k &lt; count (one rounding per element, whatever the vector width).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static unsafe void AddInPlace(float* dst, float* src, int count)
+    {
+        int k = 0;
+        for (; k + 8 <= count; k += 8) (Vector256.Load(dst + k) + Vector256.Load(src + k)).Store(dst + k);
+        for (; k < count; k++) dst[k] += src[k];
+    }
+
+    /// <summary>The forward or backward time loop cut into Count ranges of rows, as StepTeam work; Count and Isa are set per pass.</summary>
+    private sealed class RowRanges(RecurrentLayer layer, bool forward) : IStepWork
+    {
+        public int Count;
+        public GemmIsa Isa;
+
+        public unsafe void RunItem(int item)
+        {
+            int b = layer.B, i0 = b * item / Count, i1 = b * (item + 1) / Count;
+            if (i0 == i1) return;
+            if (forward)
+            {
+                float* tile = stackalloc float[SgemmPacking.Mr * SgemmPacking.Nr];
+                layer.ForwardRows(i0, i1, Isa, tile);
+            }
+            else layer.BackwardRows(i0, i1, Isa);
+        }
+    }
+}
