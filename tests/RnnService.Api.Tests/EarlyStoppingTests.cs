@@ -27,4 +27,30 @@ public sealed class EarlyStoppingTests : ServiceTest
         Assert.Equal(Enumerable.Range(1, epochs), metrics.EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()));
         Assert.Equal(split == "validated", metrics[0].GetProperty("validationLoss").ValueKind == JsonValueKind.Number);
     }
+
+    [Fact]
+    public async Task AJobStoppedEarlyReportsTheBestEpochsMetricsAsItsModels()
+    {
+        var queued = await _client.TrainAsync(new
+        {
+            task = "sentiment", dataset = "toy-sentiment",
+            hyperparameters = new { epochs = 60, hiddenSize = 16, learningRate = 0.05, earlyStoppingPatience = 1 },
+        });
+
+        var job = await _client.WaitForSuccessAsync(queued.Id());
+
+        var metrics = (await (await _client.GetAsync($"/jobs/{queued.Id()}/metrics")).OkJsonAsync()).EnumerateArray().ToList();
+        var best = metrics.MinBy(m => m.GetProperty("validationLoss").GetDouble());
+        Assert.True(job.Epoch() < 60, $"stopped at {job.Epoch()}");
+        Assert.Equal(job.Epoch() - 1, best.GetProperty("epoch").GetInt32());
+        Assert.Equal(best.GetProperty("epoch").GetInt32(), job.GetProperty("bestEpoch").GetInt32());
+        var model = await (await _client.GetAsync($"/models/{job.Id("modelId")}")).OkJsonAsync();
+        var listed = (await (await _client.GetAsync("/models")).OkJsonAsync()).GetProperty("items")[0];
+        foreach (var final in new[] { model.GetProperty("finalMetrics"), listed.GetProperty("finalMetrics") })
+        {
+            Assert.Equal(best.GetProperty("epoch").GetInt32(), final.GetProperty("epoch").GetInt32());
+            Assert.Equal(best.GetProperty("validationLoss").GetDouble(), final.GetProperty("validationLoss").GetDouble());
+            Assert.Equal(best.GetProperty("validationAccuracy").GetDouble(), final.GetProperty("validationAccuracy").GetDouble());
+        }
+    }
 }

@@ -139,7 +139,10 @@ public static class Trainer
         // Line models keep a hash of every corpus line, so generation can avoid returning one.
         if (model is CharLanguageModel lm && data is TextCorpus { LineMode: true } corpus)
             lm.TrainingLines = Sampling.TrainingLineSet.FromLines(Tokenizers.CharTokenizer.SplitLines(corpus.Text));
-        return new TrainingResult(model, history, stoppedEarly);
+        // Early stopping restores the weights of the last improvement, sinceBest epochs before the end.
+        int lastEpoch = history.Count > 0 ? history[^1].Epoch : 0;
+        int bestEpoch = patience > 0 && bestWeights != null ? lastEpoch - sinceBest : lastEpoch;
+        return new TrainingResult(model, history, stoppedEarly, bestEpoch);
     }
 
     /// <summary>A checkpoint must come from the same model shape and vocabulary; the epoch count may grow.</summary>
