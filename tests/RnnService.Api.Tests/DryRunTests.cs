@@ -71,5 +71,7 @@ public sealed class DryRunTests
         Assert.Equal(0, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
         await (await client.PostJsonAsync("/train?dryRun=true", new { task = "sentiment", dataset = "nope" }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "dataset");
+        await (await client.PostJsonAsync("/train?dryRun=yes", request)).AssertProblemAsync(HttpStatusCode.BadRequest, "dryRun");
+        Assert.Equal(0, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
     }
 }

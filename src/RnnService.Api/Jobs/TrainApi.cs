@@ -80,7 +80,10 @@ public static class TrainApi
     /// operation documents one success (202) and generated clients can reach the job.</summary>
     private static async ValueTask<object?> DeprecatedDryRunAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
     {
-        if (!bool.TryParse(context.HttpContext.Request.Query["dryRun"], out var dryRun) || !dryRun) return await next(context);
+        if (!context.HttpContext.Request.Query.TryGetValue("dryRun", out var flag)) return await next(context);
+        // The flag was a bound bool: a value that is not one is still refused, rather than queueing a real job.
+        if (!bool.TryParse(flag, out var dryRun)) return Problems.Invalid("dryRun", "Deprecated: true or false; use POST /train/estimate instead.");
+        if (!dryRun) return await next(context);
         return await EstimateAsync(context.Arguments.OfType<TrainRequest>().Single(), context.Arguments.OfType<TrainServices>().Single(),
             context.HttpContext.RequestAborted);
     }
