@@ -53,7 +53,7 @@ public sealed class BadInputTests : ServiceTest
     [InlineData("learningRate", 1e39, "hyperparameters.learningRate")]
     [InlineData("learningRate", -0.1, "hyperparameters.learningRate")]
     [InlineData("dropout", 1.0, "hyperparameters.dropout")]
-    [InlineData("earlyStoppingPatience", 0, "hyperparameters.earlyStoppingPatience")]
+    [InlineData("earlyStoppingPatience", -1, "hyperparameters.earlyStoppingPatience")]
     public async Task HyperParametersBeyondTheLimitsAreRejectedNamingTheField(string name, double value, string field)
     {
         var response = await _client.PostJsonAsync("/train", new

@@ -2,7 +2,7 @@ using System.Net;
 
 namespace RnnService.Api.Tests;
 
-/// <summary>POST /train?dryRun=true: validated and estimated, never queued.</summary>
+/// <summary>POST /train/estimate (and the deprecated POST /train?dryRun=true): validated and estimated, never queued.</summary>
 public sealed class DryRunTests
 {
     [Fact]
@@ -12,7 +12,7 @@ public sealed class DryRunTests
         using var client = factory.CreateClient();
         var request = new { task = "charlm", dataset = "us-names", architecture = "gru", hyperparameters = new { hiddenSize = 24, embeddingSize = 8, epochs = 1 } };
 
-        var estimate = await (await client.PostJsonAsync("/train?dryRun=true", request)).OkJsonAsync();
+        var estimate = await (await client.PostJsonAsync("/train/estimate", request)).OkJsonAsync();
 
         Assert.Equal(0, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
         Assert.Equal(24, estimate.GetProperty("hyperparameters").GetProperty("hiddenSize").GetInt32());
@@ -34,7 +34,7 @@ public sealed class DryRunTests
         var baseJob = await client.WaitForSuccessAsync((await client.TrainAsync(
             new { task = "sentiment", dataset = "toy-sentiment", name = "toy", hyperparameters = new { epochs = 1, hiddenSize = 12 } })).Id());
 
-        var estimate = await (await client.PostJsonAsync("/train?dryRun=true", new { task = "sentiment", dataset = "toy-sentiment", initFrom = "toy" })).OkJsonAsync();
+        var estimate = await (await client.PostJsonAsync("/train/estimate", new { task = "sentiment", dataset = "toy-sentiment", initFrom = "toy" })).OkJsonAsync();
 
         var baseModel = await (await client.GetAsync("/models/toy")).OkJsonAsync();
         Assert.Equal(baseJob.Id("modelId"), estimate.Id("initFromModelId"));
@@ -48,11 +48,30 @@ public sealed class DryRunTests
     {
         await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
-        await (await client.PostJsonAsync("/train?dryRun=true", new { task = "sentiment", dataset = "toy-sentiment", hyperparameters = new { hiddenSize = 0 } }))
+        await (await client.PostJsonAsync("/train/estimate", new { task = "sentiment", dataset = "toy-sentiment", hyperparameters = new { hiddenSize = 0 } }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "hyperparameters.hiddenSize");
+        await (await client.PostJsonAsync("/train/estimate", new { task = "sentiment", dataset = "nope" }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "dataset");
+        await (await client.PostJsonAsync("/train/estimate", new { task = "sentiment", dataset = "toy-sentiment", initFrom = "nope" }))
+            .AssertProblemAsync(HttpStatusCode.NotFound, "initFrom");
+    }
+
+    [Fact]
+    public async Task TheDeprecatedDryRunFlagStillEstimatesAndQueuesNothing()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var request = new { task = "sentiment", dataset = "toy-sentiment", hyperparameters = new { hiddenSize = 12, epochs = 3 } };
+
+        var flagged = await (await client.PostJsonAsync("/train?dryRun=true", request)).OkJsonAsync();
+        var estimate = await (await client.PostJsonAsync("/train/estimate", request)).OkJsonAsync();
+
+        Assert.Equal(estimate.GetProperty("parameterCount").GetInt64(), flagged.GetProperty("parameterCount").GetInt64());
+        Assert.Equal(estimate.GetProperty("hyperparameters").ToString(), flagged.GetProperty("hyperparameters").ToString());
+        Assert.Equal(0, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
         await (await client.PostJsonAsync("/train?dryRun=true", new { task = "sentiment", dataset = "nope" }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "dataset");
-        await (await client.PostJsonAsync("/train?dryRun=true", new { task = "sentiment", dataset = "toy-sentiment", initFrom = "nope" }))
-            .AssertProblemAsync(HttpStatusCode.NotFound, "initFrom");
+        await (await client.PostJsonAsync("/train?dryRun=yes", request)).AssertProblemAsync(HttpStatusCode.BadRequest, "dryRun");
+        Assert.Equal(0, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
     }
 }

@@ -66,6 +66,30 @@ public sealed class OpenApiDocumentTests
         }
     }
 
+    /// <summary>A generated client types an operation's result by its success answers, so each operation has one success
+    /// schema (cancel and pause answer 200 or 202, both a JobResponse): POST /train is 202 JobResponse only, and the
+    /// estimate is its own operation.</summary>
+    [Fact]
+    public void EveryOperationInTheCommittedDocumentHasExactlyOneSuccessSchema()
+    {
+        var document = JsonDocument.Parse(File.ReadAllText(CommittedDocumentPath())).RootElement;
+
+        var successes = new Dictionary<string, (string Codes, string[] Schemas)>();
+        foreach (var (method, path, operation) in Operations(document))
+        {
+            var responses = operation.GetProperty("responses").EnumerateObject().Where(r => r.Name.StartsWith('2')).ToList();
+            Assert.NotEmpty(responses);
+            var schemas = responses.SelectMany(r => r.Value.TryGetProperty("content", out var content) ? content.EnumerateObject() : [])
+                .Select(c => c.Value.TryGetProperty("schema", out var schema) ? schema.ToString() : "").Distinct().ToArray();
+            Assert.True(schemas.Length <= 1, $"{method} {path} has {schemas.Length} success schemas: {string.Join(" | ", schemas)}");
+            successes[$"{method} {path}"] = (string.Join(',', responses.Select(r => r.Name)), schemas);
+        }
+        Assert.Equal(("202", "#/components/schemas/JobResponse"), (successes["POST /train"].Codes, SchemaRef(successes["POST /train"].Schemas)));
+        Assert.Equal(("200", "#/components/schemas/DryRunResponse"), (successes["POST /train/estimate"].Codes, SchemaRef(successes["POST /train/estimate"].Schemas)));
+
+        static string SchemaRef(string[] schemas) => JsonDocument.Parse(Assert.Single(schemas)).RootElement.GetProperty("$ref").GetString()!;
+    }
+
     /// <summary>With a key configured, exactly the operations the document marks with the scheme answer 401 without it.</summary>
     [Fact]
     public async Task TheDocumentedSecurityIsWhatTheServiceEnforces()

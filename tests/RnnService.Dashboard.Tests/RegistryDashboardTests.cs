@@ -165,7 +165,7 @@ public sealed class RegistryDashboardTests(DashboardFixture fixture)
         b.Click("#estimate-button");
         var parameters = b.WaitFor(() => b.All("#estimate [data-key='parameterCount'] dd").FirstOrDefault(), "the estimate");
 
-        var expected = await (await fixture.Http.PostAsJsonAsync("/train?dryRun=true", new
+        var expected = await (await fixture.Http.PostAsJsonAsync("/train/estimate", new
         {
             task = "charlm", dataset = "us-names", architecture = "gru", hyperparameters = new { hiddenSize = 24, embeddingSize = 8, epochs = 3 },
         })).Content.ReadFromJsonAsync<JsonElement>();

@@ -5,7 +5,7 @@ using RnnService.Engine.Training;
 
 namespace RnnService.Api.Jobs;
 
-/// <summary>What POST /train?dryRun=true answers: the job as it would run, and its cost on this machine.</summary>
+/// <summary>What POST /train/estimate answers: the job as it would run, and its cost on this machine.</summary>
 /// <param name="EstimatedMemoryBytes">Upper estimate: weights, gradients, optimizer state and one batch's activations.</param>
 /// <param name="EstimatedSecondsPerEpoch">The fastest warm epoch of about a second of training on a slice of the data here, scaled to the whole set.</param>
 /// <param name="EstimatedSeconds">Per epoch times epochs (early stopping may end sooner).</param>

@@ -19,8 +19,8 @@ namespace RnnService.Api.Jobs;
 public sealed record TrainServices(JobStore Store, DatasetCatalog Datasets, WorkerWakeSignal Wake, RnnDbContext Db,
     IOptions<LimitsOptions> Limits, IOptions<WorkerOptions> Worker, HttpContext Http);
 
-/// <summary>POST /train: checks a training request against the dataset, the base model and the configured limits, then
-/// queues it (once per Idempotency-Key) or, as a dry run, estimates it.</summary>
+/// <summary>POST /train and POST /train/estimate: both check a training request against the dataset, the base model and
+/// the configured limits; one queues it (once per Idempotency-Key), the other estimates it.</summary>
 public static class TrainApi
 {
     public const string IdempotencyHeader = "Idempotency-Key";
@@ -36,23 +36,70 @@ public static class TrainApi
             .WithDescription("Validates the request against the configured limits, stores the job and returns 202 with its Location. " +
                 "Omitted hyper-parameters take the engine's defaults for the task. A repeated request with the same Idempotency-Key header returns the same job; " +
                 "the same key with a different request is 422. 429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting. " +
-                "With dryRun=true nothing is queued: 200 with the effective hyper-parameters, the parameter count, an estimate of the memory, " +
-                "and the seconds per epoch measured on a few batches on this machine.")
+                "Deprecated, for one release: ?dryRun=true queues nothing and answers as POST /train/estimate (use that instead).")
+            .AddEndpointFilter(DeprecatedDryRunAsync)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
+        group.MapPost("/train/estimate", EstimateAsync)
+            .RequireApiKey()
+            .WithName("EstimateTraining")
+            .WithSummary("Estimate a training job without queueing it")
+            .WithDescription("Checks the request as POST /train does and queues nothing: 200 with the effective hyper-parameters, " +
+                "the parameter count, an estimate of the memory, and the seconds per epoch measured on a few batches on this machine.")
+            .ProducesProblem(StatusCodes.Status404NotFound);
+
         return group;
     }
 
-    private static async Task<Results<Accepted<JobResponse>, Ok<DryRunResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(
-        TrainRequest request, bool? dryRun,
+    private static Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> TrainAsync(TrainRequest request,
         [FromHeader(Name = IdempotencyHeader)] string? idempotencyKey, [AsParameters] TrainServices services, CancellationToken ct)
+    {
+        if (idempotencyKey is { Length: > 200 })
+            return Task.FromResult<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>>(Problems.Invalid(IdempotencyHeader, "At most 200 characters."));
+        return CheckedAsync<Accepted<JobResponse>>(request, services, job => QueueAsync(job, request.Name, idempotencyKey, services, ct), ct);
+    }
+
+    private static Task<Results<Ok<DryRunResponse>, ValidationProblem, ProblemHttpResult>> EstimateAsync(TrainRequest request,
+        [AsParameters] TrainServices services, CancellationToken ct) =>
+        CheckedAsync<Ok<DryRunResponse>>(request, services, async job =>
+        {
+            try
+            {
+                return TypedResults.Ok(await DryRun.EstimateAsync(job.Task, job.Architecture, job.Dataset, job.Hyperparameters,
+                    job.FineTune?.ModelId, services.Datasets, services.Store, ct));
+            }
+            catch (TrainingDataException ex)
+            {
+                return Problems.Invalid("dataset", ex.Message);
+            }
+        }, ct);
+
+    /// <summary>POST /train?dryRun=true, kept for one release: answered by POST /train/estimate, so that /train's own
+    /// operation documents one success (202) and generated clients can reach the job.</summary>
+    private static async ValueTask<object?> DeprecatedDryRunAsync(EndpointFilterInvocationContext context, EndpointFilterDelegate next)
+    {
+        if (!context.HttpContext.Request.Query.TryGetValue("dryRun", out var flag)) return await next(context);
+        // The flag was a bound bool: a value that is not one is still refused, rather than queueing a real job.
+        if (!bool.TryParse(flag, out var dryRun)) return Problems.Invalid("dryRun", "Deprecated: true or false; use POST /train/estimate instead.");
+        if (!dryRun) return await next(context);
+        return await EstimateAsync(context.Arguments.OfType<TrainRequest>().Single(), context.Arguments.OfType<TrainServices>().Single(),
+            context.HttpContext.RequestAborted);
+    }
+
+    /// <summary>A request that passed every check: the job it describes.</summary>
+    private sealed record CheckedJob(TaskKind Task, Architecture Architecture, string Dataset, Hyperparameters Hyperparameters, FineTuneBase? FineTune);
+
+    /// <summary>The checks POST /train and POST /train/estimate share (a 400 naming the field, or 404 for a missing base
+    /// model); <paramref name="then"/> answers a request that passes them.</summary>
+    private static async Task<Results<TSuccess, ValidationProblem, ProblemHttpResult>> CheckedAsync<TSuccess>(TrainRequest request,
+        TrainServices services, Func<CheckedJob, Task<Results<TSuccess, ValidationProblem, ProblemHttpResult>>> then, CancellationToken ct)
+        where TSuccess : IResult
     {
         if (request.Task is not { } task) return Problems.Invalid("task", "Required: sentiment or charlm.");
         if (string.IsNullOrWhiteSpace(request.Dataset)) return Problems.Invalid("dataset", "Required: the name of a dataset (GET /datasets).");
         if (request.Name is { } name && ModelNames.CheckName(name) is { } badName) return Problems.Invalid("name", badName);
-        if (idempotencyKey is { Length: > 200 }) return Problems.Invalid(IdempotencyHeader, "At most 200 characters.");
 
         if (await services.Datasets.FindAsync(request.Dataset, ct) is not { } dataset)
             return Problems.Invalid("dataset", $"No dataset named '{request.Dataset}' (GET /datasets lists them).");
@@ -78,31 +125,25 @@ public static class TrainApi
         }
         var errors = HyperparameterRules.Check(task, architecture, hyperparameters, services.Limits.Value);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
+        return await then(new CheckedJob(task, architecture, request.Dataset, hyperparameters, fineTune));
+    }
 
-        if (dryRun == true)
-        {
-            try
-            {
-                return TypedResults.Ok(await DryRun.EstimateAsync(task, architecture, request.Dataset, hyperparameters, fineTune?.ModelId, services.Datasets, services.Store, ct));
-            }
-            catch (TrainingDataException ex)
-            {
-                return Problems.Invalid("dataset", ex.Message);
-            }
-        }
-
+    private static async Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> QueueAsync(CheckedJob checkedJob,
+        string? name, string? idempotencyKey, TrainServices services, CancellationToken ct)
+    {
+        var (task, architecture, dataset, hyperparameters, fineTune) = checkedJob;
         var hyperparametersJson = JsonSerializer.Serialize(hyperparameters, ApiJson.Options);
         var job = new TrainingJob
         {
             Id = Guid.NewGuid(),
-            Name = request.Name,
+            Name = name,
             Status = JobStatus.Queued,
             Task = task,
             Architecture = architecture,
-            Dataset = request.Dataset,
+            Dataset = dataset,
             HyperparametersJson = hyperparametersJson,
             IdempotencyKey = string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey,
-            RequestHash = RequestHash(request.Name, task, architecture, request.Dataset, hyperparametersJson + fineTune?.ModelId),
+            RequestHash = RequestHash(name, task, architecture, dataset, hyperparametersJson + fineTune?.ModelId),
             TotalEpochs = hyperparameters.Epochs,
             InitFromModelId = fineTune?.ModelId,
             CreatedAt = DateTime.UtcNow,

@@ -32,7 +32,9 @@ public sealed record TrainRequest(TaskKind? Task, Architecture? Architecture, st
 /// <param name="MaxVocabulary">Sentiment: vocabulary cap, specials included.</param>
 /// <param name="MaxSequenceLength">Sentiment: texts are truncated to this many words.</param>
 /// <param name="ValidationFraction">Held-out share of the data in [0, 0.5] for validation and early stopping.</param>
-/// <param name="EarlyStoppingPatience">Stop after this many epochs without a better validation loss, keeping the best weights.</param>
+/// <param name="EarlyStoppingPatience">Stop after this many epochs without a better validation loss (the training loss without a
+/// validation split), keeping the best weights. 0 turns early stopping off: exactly epochs run and the last weights are kept.
+/// Omitted: the task's default (off for a continuous text without a validation split).</param>
 /// <param name="Seed">Seeds initialisation, shuffling, dropout and the validation split.</param>
 /// <param name="EmbeddingDropout">Dropout on the embedding output while training, in [0, 1).</param>
 /// <param name="Pooling">Sentiment: last, mean or max over each text's real words.</param>

@@ -26,6 +26,9 @@ public sealed class TrainingJob
     public Guid? InitFromModelId { get; set; }
     public int CurrentEpoch { get; set; }
     public int TotalEpochs { get; set; }
+    /// <summary>A succeeded job: the epoch whose weights its model stores (the best one when early stopping ran);
+    /// null before, and for jobs stored before it was recorded.</summary>
+    public int? BestEpoch { get; set; }
     public double? EtaSeconds { get; set; }
     public int? ResumedFromEpoch { get; set; }
     public Guid? ModelId { get; set; }
@@ -58,7 +61,9 @@ public sealed class TrainingJob
 public sealed record JobProgress(int Epoch, int TotalEpochs, double Percent, double? EtaSeconds);
 
 /// <summary>A training job as the API shows it. Worker is the replica (host/process id) that trains it, or trained it
-/// last; rescues counts how often it was taken over after its replica stopped answering.</summary>
+/// last; rescues counts how often it was taken over after its replica stopped answering. BestEpoch (a succeeded job) is
+/// the epoch whose weights its model stores: the best one when early stopping ran, else the last; the model's finalMetrics
+/// are that epoch's. A job that stopped early shows progress.epoch below progress.totalEpochs.</summary>
 public sealed record JobResponse(
     Guid Id,
     string? Name,
@@ -77,7 +82,8 @@ public sealed record JobResponse(
     DateTime CreatedAt,
     DateTime? StartedAt,
     DateTime? FinishedAt,
-    Guid? InitFromModelId);
+    Guid? InitFromModelId,
+    int? BestEpoch);
 
 public static class TrainingJobMapping
 {
@@ -90,6 +96,6 @@ public static class TrainingJobMapping
         return new JobResponse(job.Id, job.Name, job.Status, job.Task, job.Architecture, job.Dataset,
             job.GetHyperparameters(), new JobProgress(job.CurrentEpoch, job.TotalEpochs, percent, eta),
             latest?.AsResponse(), job.ModelId, job.Error, job.ResumedFromEpoch, job.Worker, job.RescueCount,
-            job.CreatedAt, job.StartedAt, job.FinishedAt, job.InitFromModelId);
+            job.CreatedAt, job.StartedAt, job.FinishedAt, job.InitFromModelId, job.BestEpoch);
     }
 }

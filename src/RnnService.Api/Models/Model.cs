@@ -33,7 +33,8 @@ public sealed record ModelConfigResponse(TaskKind Task, Architecture Architectur
     int EmbeddingSize, int HiddenSize, int Layers, int OutputSize, bool LineMode, Hyperparameters Hyperparameters);
 
 /// <summary>A model in the list: version is null for a model without a name; aliases are those pointing at this version;
-/// finalMetrics is its last epoch's metrics, so a list needs no request per model.</summary>
+/// finalMetrics are the metrics of the weights it stores (the best epoch's when early stopping ran, else the last's), so a
+/// list needs no request per model.</summary>
 public sealed record ModelSummary(Guid Id, Guid JobId, string? Name, TaskKind Task, Architecture Architecture,
     string Dataset, int VocabularySize, long ParameterCount, DateTime CreatedAt, int? Version, IReadOnlyList<string> Aliases,
     EpochMetricResponse? FinalMetrics = null);

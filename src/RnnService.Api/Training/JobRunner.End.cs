@@ -22,7 +22,7 @@ public sealed partial class JobRunner
         var epochs = run.Epochs.Peek().Epochs;
         var (what, write) = (model, error) switch
         {
-            ({ } m, _) => ("succeeded", ct => store.SucceedAsync(run.Lease, epochs, m.Model, m.Weights, m.FinalEpoch, ct)),
+            ({ } m, _) => ("succeeded", ct => store.SucceedAsync(run.Lease, epochs, m.Model, m.Weights, m.FinalEpoch, m.BestEpoch, ct)),
             (null, { } e) => ("failed", ct => store.FinishAsync(run.Lease, JobStatus.Failed, e, epochs, ct)),
             _ when run.CancelRequested => ("cancelled", ct => store.FinishAsync(run.Lease, JobStatus.Cancelled, null, epochs, ct)),
             _ when run.PauseRequested => ("paused", ct => store.PauseAsync(run.Lease, epochs, ct)),
@@ -67,6 +67,8 @@ public sealed partial class JobRunner
     {
         var model = result.Model;
         var last = result.History.Count > 0 ? result.History[^1] : null;
+        // The model's metrics are those of the weights it stores (the best epoch's under early stopping), not the last epoch's.
+        var stored = result.ModelMetrics;
         var entity = new Model
         {
             Id = Guid.NewGuid(),
@@ -83,12 +85,12 @@ public sealed partial class JobRunner
                 new ReproducibilityRecord(job.Task, job.Architecture, job.Dataset, fingerprint.Sha256, fingerprint.Bytes,
                     model.Config.Hyperparameters.Seed, model.Config.Hyperparameters, job.InitFromModelId,
                     ReproducibilityRecord.CurrentServiceVersion, ReproducibilityRecord.CurrentThreads), ApiJson.Options),
-            FinalMetricsJson = last is null ? null : JsonSerializer.Serialize(EpochMetricResponse.From(last), ApiJson.Options),
+            FinalMetricsJson = stored is null ? null : JsonSerializer.Serialize(EpochMetricResponse.From(stored), ApiJson.Options),
             CreatedAt = DateTime.UtcNow,
         };
         var weights = new ModelWeights { ModelId = entity.Id, Bytes = model.ToSafetensors() };
-        return new ModelToStore(entity, weights, last?.Epoch ?? job.CurrentEpoch);
+        return new ModelToStore(entity, weights, last?.Epoch ?? job.CurrentEpoch, stored?.Epoch);
     }
 
-    private sealed record ModelToStore(Model Model, ModelWeights Weights, int FinalEpoch);
+    private sealed record ModelToStore(Model Model, ModelWeights Weights, int FinalEpoch, int? BestEpoch);
 }

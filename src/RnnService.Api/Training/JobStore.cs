@@ -178,13 +178,14 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
     /// A named model gets the next version of its name here, in the same transaction; the unique (name, version) index
     /// makes a second replica that raced for the same number fail, and the runner's retry of this write numbers it again.</summary>
     public async Task<bool> SucceedAsync(JobLease lease, IReadOnlyList<JobEpoch> epochs, Model model, ModelWeights weights,
-        int finalEpoch, CancellationToken ct)
+        int finalEpoch, int? bestEpoch, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var now = DateTime.UtcNow;
         var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => LeaveRunning(s, JobStatus.Succeeded, etaSeconds: 0.0)
-            .SetProperty(j => j.ModelId, model.Id).SetProperty(j => j.FinishedAt, now).SetProperty(j => j.CurrentEpoch, finalEpoch), ct);
+            .SetProperty(j => j.ModelId, model.Id).SetProperty(j => j.FinishedAt, now).SetProperty(j => j.CurrentEpoch, finalEpoch)
+            .SetProperty(j => j.BestEpoch, bestEpoch), ct);
         if (owned == 0) return false;
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
         if (model.Name is { } name)

@@ -49,7 +49,8 @@ public sealed partial record Hyperparameters
     public int MaxSequenceLength { get; init; }
     /// <summary>Held-out share of the data in [0, 0.5]; 0 = none. A dataset with its own test split uses that instead.</summary>
     public float ValidationFraction { get; init; }
-    /// <summary>Stop after this many epochs without a better validation loss and keep the best weights; null = off.</summary>
+    /// <summary>Stop after this many epochs without a better validation loss (the training loss without a validation
+    /// split) and keep the best weights; 0 (or null) = off: every one of <see cref="Epochs"/> runs and the last weights stay.</summary>
     public int? EarlyStoppingPatience { get; init; }
     public int Seed { get; init; }
 
@@ -126,7 +127,8 @@ public sealed partial record Hyperparameters
         Check(MaxVocabulary >= 3, nameof(MaxVocabulary), "MaxVocabulary must be at least 3.");
         Check(MaxSequenceLength > 0, nameof(MaxSequenceLength), "MaxSequenceLength must be positive.");
         Check(ValidationFraction >= 0 && ValidationFraction <= 0.5f, nameof(ValidationFraction), "ValidationFraction must be in [0, 0.5].");
-        Check(EarlyStoppingPatience is null or >= 1, nameof(EarlyStoppingPatience), "EarlyStoppingPatience must be at least 1, or null for off.");
+        Check(EarlyStoppingPatience is null or >= 0, nameof(EarlyStoppingPatience),
+            "EarlyStoppingPatience must be at least 1, or 0 to turn early stopping off (every epoch runs).");
         return errors;
     }
 

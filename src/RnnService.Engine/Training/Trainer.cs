@@ -90,7 +90,9 @@ public static class Trainer
             startEpoch = resumeFrom.Epoch;
         }
 
-        bool stoppedEarly = hp.EarlyStoppingPatience is int patience0 && startEpoch > 0 && sinceBest >= patience0;
+        // Patience 0 (or null) turns early stopping off: every epoch runs and the last weights stay.
+        int patience = hp.EarlyStoppingPatience ?? 0;
+        bool stoppedEarly = patience > 0 && startEpoch > 0 && sinceBest >= patience;
         for (int epoch = startEpoch + 1; epoch <= hp.Epochs && !stoppedEarly; epoch++)
         {
             cancellationToken.ThrowIfCancellationRequested();
@@ -113,10 +115,10 @@ public static class Trainer
             {
                 bestLoss = monitored;
                 sinceBest = 0;
-                if (hp.EarlyStoppingPatience != null) p.Values.CopyTo(bestWeights ??= new float[p.Values.Length], 0);
+                if (patience > 0) p.Values.CopyTo(bestWeights ??= new float[p.Values.Length], 0);
             }
             else sinceBest++;
-            if (hp.EarlyStoppingPatience is int patience && sinceBest >= patience) stoppedEarly = true;
+            if (patience > 0 && sinceBest >= patience) stoppedEarly = true;
 
             callbacks?.OnEpoch?.Invoke(metrics);
             if (callbacks?.OnCheckpoint is { } onCheckpoint && (callbacks.CheckpointDue?.Invoke(epoch) ?? true))
@@ -128,7 +130,7 @@ public static class Trainer
             });
         }
 
-        if (hp.EarlyStoppingPatience != null && bestWeights != null)
+        if (patience > 0 && bestWeights != null)
         {
             bestWeights.CopyTo(p.Values, 0);
             p.MarkChanged();
@@ -137,7 +139,10 @@ public static class Trainer
         // Line models keep a hash of every corpus line, so generation can avoid returning one.
         if (model is CharLanguageModel lm && data is TextCorpus { LineMode: true } corpus)
             lm.TrainingLines = Sampling.TrainingLineSet.FromLines(Tokenizers.CharTokenizer.SplitLines(corpus.Text));
-        return new TrainingResult(model, history, stoppedEarly);
+        // Early stopping restores the weights of the last improvement, sinceBest epochs before the end.
+        int lastEpoch = history.Count > 0 ? history[^1].Epoch : 0;
+        int bestEpoch = patience > 0 && bestWeights != null ? lastEpoch - sinceBest : lastEpoch;
+        return new TrainingResult(model, history, stoppedEarly, bestEpoch);
     }
 
     /// <summary>A checkpoint must come from the same model shape and vocabulary; the epoch count may grow.</summary>

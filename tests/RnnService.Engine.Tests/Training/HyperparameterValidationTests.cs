@@ -23,7 +23,7 @@ public class HyperparameterValidationTests
         { "MaxVocabulary", h => h with { MaxVocabulary = 2 } },
         { "MaxSequenceLength", h => h with { MaxSequenceLength = 0 } },
         { "ValidationFraction", h => h with { ValidationFraction = 0.6f } },
-        { "EarlyStoppingPatience", h => h with { EarlyStoppingPatience = 0 } },
+        { "EarlyStoppingPatience", h => h with { EarlyStoppingPatience = -1 } },
         { "Optimizer", h => h with { Optimizer = (OptimizerKind)7 } },
     };
 
@@ -55,7 +55,7 @@ public class HyperparameterValidationTests
     [Fact]
     public void ErrorsListsEveryInvalidSettingAtOnceInDeclarationOrder()
     {
-        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { HiddenSize = 0, Dropout = float.NaN, BatchSize = -1, EarlyStoppingPatience = 0 };
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { HiddenSize = 0, Dropout = float.NaN, BatchSize = -1, EarlyStoppingPatience = -1 };
 
         var errors = hp.Errors();
 

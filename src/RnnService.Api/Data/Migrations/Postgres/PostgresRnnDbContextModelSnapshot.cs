@@ -70,7 +70,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("DatasetContents");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Jobs.EpochMetric", b =>
+            modelBuilder.Entity("RnnService.Api.Jobs.JobEpoch", b =>
                 {
                     b.Property<Guid>("JobId")
                         .HasColumnType("uuid");
@@ -114,6 +114,9 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
+
+                    b.Property<int?>("BestEpoch")
+                        .HasColumnType("integer");
 
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("boolean");
@@ -544,7 +547,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Jobs.EpochMetric", b =>
+            modelBuilder.Entity("RnnService.Api.Jobs.JobEpoch", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
                         .WithMany()

@@ -65,7 +65,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.ToTable("DatasetContents");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Jobs.EpochMetric", b =>
+            modelBuilder.Entity("RnnService.Api.Jobs.JobEpoch", b =>
                 {
                     b.Property<Guid>("JobId")
                         .HasColumnType("TEXT");
@@ -109,6 +109,9 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .IsRequired()
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
+
+                    b.Property<int?>("BestEpoch")
+                        .HasColumnType("INTEGER");
 
                     b.Property<bool>("CancelRequested")
                         .HasColumnType("INTEGER");
@@ -535,7 +538,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Jobs.EpochMetric", b =>
+            modelBuilder.Entity("RnnService.Api.Jobs.JobEpoch", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
                         .WithMany()

@@ -1,4 +1,4 @@
-// What POST /train?dryRun=true answered, as the training form shows it: size, memory, time, and the settings chosen.
+// What POST /train/estimate answered, as the training form shows it: size, memory, time, and the settings chosen.
 import { h } from '../dom.js';
 import { int, num, bytes, duration, modelHref, shortId } from '../format.js';
 import { hyperparameterList } from '../widgets.js';

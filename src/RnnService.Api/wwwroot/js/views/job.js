@@ -41,7 +41,7 @@ export async function jobView(main, ctx, [id]) {
         job.resumedFromEpoch ? ` · resumed from epoch ${job.resumedFromEpoch}` : ''),
       h('div', { class: 'progress-line' },
         h('progress', { max: 100, value: job.progress.percent, 'aria-label': 'Training progress' }),
-        h('span', {}, `epoch ${job.progress.epoch} of ${job.progress.totalEpochs}`),
+        h('span', { id: 'job-epochs' }, epochLine(job)),
         active(job) ? h('span', { class: 'muted' }, `ETA ${duration(job.progress.etaSeconds)}`) : null,
         job.status === 'paused' ? h('span', { class: 'muted' }, 'paused after a checkpoint: Resume continues from here') : null),
       job.error ? h('div', { class: 'alert', role: 'alert' }, h('strong', {}, 'The job failed: '), job.error) : null,
@@ -104,4 +104,11 @@ export async function jobView(main, ctx, [id]) {
       onEnd: end => { clearInterval(poll); job = end; drawHeader(); drawCharts(); toast(`Job ${end.status}`); },
     });
   }
+}
+
+/** Where the job is; a job that stopped early says so, and which epoch's weights its model keeps. */
+function epochLine(job) {
+  const { epoch, totalEpochs } = job.progress;
+  if (job.status !== 'succeeded' || epoch >= totalEpochs) return `epoch ${epoch} of ${totalEpochs}`;
+  return `stopped early at epoch ${epoch} of ${totalEpochs}` + (job.bestEpoch ? `, best at ${job.bestEpoch} (the model keeps its weights)` : '');
 }

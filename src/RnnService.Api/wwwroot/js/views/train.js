@@ -112,7 +112,7 @@ export async function trainView(main, ctx, _, query) {
     put(estimate, h('p', { class: 'muted' }, 'Timing a few batches…'));
     let content = null;
     try {
-      const result = await send('/train?dryRun=true', estimateButton);
+      const result = await send('/train/estimate', estimateButton);
       content = result ? estimatePanel(result) : null;
     } catch (error) {
       content = errorBox(error); // the service could not be reached
