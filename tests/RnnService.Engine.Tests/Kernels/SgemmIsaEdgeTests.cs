@@ -94,7 +94,7 @@ public class SgemmIsaEdgeTests
             {
                 float[] c = (float[])c0.Clone();
                 Sgemm.MultiplyCore(m, h, hidden, packed, c, gh, accumulate, isa, allowParallel: false);
-                AssertMatchesNaive(false, true, m, gh, hidden, h, hidden, w, hidden, c0, c, accumulate, isa);
+                AssertMatchesNaive(false, true, m, gh, hidden, h, hidden, w, hidden, c0, c, gh, accumulate, isa);
                 if (!accumulate)
                 {
                     if (first is null) first = c;
@@ -113,7 +113,7 @@ public class SgemmIsaEdgeTests
         {
             float[] c = (float[])c0.Clone();
             Sgemm.MultiplyCore(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: true, isa, allowParallel: false);
-            AssertMatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, c, accumulate: true, isa, ldc);
+            AssertMatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, c, ldc, accumulate: true, isa);
             for (int i = 0; i < m; i++)
                 for (int j = n; j < ldc; j++)
                     Assert.True(c[i * ldc + j] == c0[i * ldc + j], $"{isa}: C[{i},{j}] beyond N was written (m={m} n={n} k={k})");
@@ -123,9 +123,8 @@ public class SgemmIsaEdgeTests
     }
 
     private static void AssertMatchesNaive(bool transA, bool transB, int m, int n, int k, float[] a, int lda, float[] b, int ldb,
-        float[] c0, float[] actual, bool accumulate, GemmIsa isa, int ldc = -1)
+        float[] c0, float[] actual, int ldc, bool accumulate, GemmIsa isa)
     {
-        if (ldc < 0) ldc = n;
         float[] expected = (float[])c0.Clone();
         SgemmNaive.Multiply(transA, transB, m, n, k, a, lda, b, ldb, expected, ldc, accumulate);
         double tol = 1e-5 * Math.Sqrt(k);

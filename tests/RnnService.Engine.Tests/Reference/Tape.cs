@@ -13,8 +13,6 @@ internal sealed class Tape
 
     public Var Leaf(double value) => Add(value, -1, 0, -1, 0);
 
-    public Var[] Leaves(IEnumerable<float> values) => values.Select(v => Leaf(v)).ToArray();
-
     internal Var Add(double value, int a, double da, int b, double db)
     {
         _values.Add(value);
@@ -51,7 +49,6 @@ internal readonly record struct Var(Tape Tape, int Id)
     public static Var operator -(Var x, Var y) => x.Tape.Add(x.Value - y.Value, x.Id, 1, y.Id, -1);
     public static Var operator *(Var x, Var y) => x.Tape.Add(x.Value * y.Value, x.Id, y.Value, y.Id, x.Value);
     public static Var operator *(Var x, double c) => x.Tape.Add(x.Value * c, x.Id, c, -1, 0);
-    public static Var operator +(Var x, double c) => x.Tape.Add(x.Value + c, x.Id, 1, -1, 0);
     public static Var operator -(double c, Var x) => x.Tape.Add(c - x.Value, x.Id, -1, -1, 0);
 
     public Var Tanh()
