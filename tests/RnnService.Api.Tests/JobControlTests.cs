@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Net;
 using System.Net.Http.Json;
 using System.Net.ServerSentEvents;
@@ -103,16 +102,17 @@ public sealed class JobControlTests
         var training = (await client.TrainAsync(Jobs.Endless())).Id();
         await client.WaitUntilAsync(training, j => j.Status() == "running" && j.Epoch() >= 1);
 
-        var slowest = TimeSpan.Zero;
-        for (var i = 0; i < 20; i++)
+        // Predictions are answered while the endless job keeps finishing epochs: neither waits for the other to end.
+        // (How fast they are answered is the benchmark's business; a test machine's speed is not known.)
+        var startEpoch = (await (await client.GetAsync($"/jobs/{training}")).OkJsonAsync()).Epoch();
+        var answered = 0;
+        await Poll.UntilAsync(async () =>
         {
-            var watch = Stopwatch.StartNew();
-            var prediction = await (await client.PostJsonAsync("/predict", new { modelId, text = i % 2 == 0 ? "very good" : "very bad" })).OkJsonAsync();
-            slowest = TimeSpan.FromTicks(Math.Max(slowest.Ticks, watch.Elapsed.Ticks));
-            Assert.Equal(i % 2 == 0 ? "positive" : "negative", prediction.GetProperty("predictions")[0].GetProperty("label").GetString());
-        }
-
-        Assert.True(slowest < TimeSpan.FromSeconds(2), $"Slowest prediction took {slowest}");
+            var prediction = await (await client.PostJsonAsync("/predict", new { modelId, text = answered % 2 == 0 ? "very good" : "very bad" })).OkJsonAsync();
+            Assert.Equal(answered % 2 == 0 ? "positive" : "negative", prediction.GetProperty("predictions")[0].GetProperty("label").GetString());
+            answered++;
+            return await (await client.GetAsync($"/jobs/{training}")).OkJsonAsync();
+        }, job => answered >= 20 && job.Epoch() >= startEpoch + 2, TimeSpan.FromSeconds(120), "20 predictions while the job trains two more epochs");
         Assert.Equal("running", (await (await client.GetAsync($"/jobs/{training}")).OkJsonAsync()).Status());
     }
 

@@ -23,8 +23,9 @@ public class TrainingThreadsTests
         int Work()
         {
             bothStarted.Signal();
-            // Each job waits for the other: with one shared thread this would time out.
-            Assert.True(bothStarted.Wait(TimeSpan.FromSeconds(10)));
+            // Each job waits for the other: with one shared thread the first would wait forever. The bound only
+            // turns that hang into a failure; it is not a duration the test expects.
+            Assert.True(bothStarted.Wait(TimeSpan.FromMinutes(2)), "the other job never started beside this one");
             return Environment.CurrentManagedThreadId;
         }
         var ids = await Task.WhenAll(threads.RunAsync(Work), threads.RunAsync(Work));

@@ -52,7 +52,7 @@ public sealed class Adam : Optimizer
         ref float mr = ref MemoryMarshal.GetArrayDataReference(_m);
         ref float vr = ref MemoryMarshal.GetArrayDataReference(_v);
         int i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (VectorPath)
         {
             Vector256<float> vb1 = Vector256.Create(b1), vb2 = Vector256.Create(b2), vc1 = Vector256.Create(c1),
                 vc2 = Vector256.Create(c2), vstep = Vector256.Create(stepSize), vinv = Vector256.Create(invBc2Sqrt),

@@ -1,3 +1,5 @@
+using System.Runtime.Intrinsics;
+
 namespace RnnService.Engine.Optimizers;
 
 /// <summary>
@@ -16,6 +18,10 @@ public abstract class Optimizer
             throw new ArgumentOutOfRangeException(nameof(learningRate), learningRate, "Learning rate must be a positive finite number.");
         LearningRate = learningRate;
     }
+
+    /// <summary>Whether the update runs 8 lanes at a time before its scalar tail; tests force either path on any machine
+    /// (Vector256 runs in software where the CPU lacks it), since both must give the same bits.</summary>
+    internal bool VectorPath { get; init; } = Vector256.IsHardwareAccelerated;
 
     public abstract void Step(Span<float> parameters, ReadOnlySpan<float> gradients);
 

@@ -32,25 +32,25 @@ public sealed class Sgd : Optimizer
         if (gradients.Length < n) throw new ArgumentException("Gradient buffer is shorter than the parameters.", nameof(gradients));
         if (Momentum == 0)
         {
-            Descend(parameters, gradients, LearningRate);
+            Descend(parameters, gradients, LearningRate, VectorPath);
         }
         else
         {
             var buf = _velocity.AsSpan(0, n);
             if (Steps == 0) gradients[..n].CopyTo(buf);          // buf = g
-            else UpdateVelocity(buf, gradients, Momentum);       // buf = m·buf + g
-            Descend(parameters, buf, LearningRate);
+            else UpdateVelocity(buf, gradients, Momentum, VectorPath); // buf = m·buf + g
+            Descend(parameters, buf, LearningRate, VectorPath);
         }
         Steps++;
     }
 
     /// <summary>p[i] −= lr · d[i]</summary>
-    private static void Descend(Span<float> p, ReadOnlySpan<float> d, float lr)
+    private static void Descend(Span<float> p, ReadOnlySpan<float> d, float lr, bool vector)
     {
         ref float pr = ref MemoryMarshal.GetReference(p);
         ref float dr = ref MemoryMarshal.GetReference(d);
         int n = p.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (vector)
         {
             var vlr = Vector256.Create(lr);
             for (; i + 8 <= n; i += 8)
@@ -63,12 +63,12 @@ public sealed class Sgd : Optimizer
     }
 
     /// <summary>v[i] = m · v[i] + g[i]</summary>
-    private static void UpdateVelocity(Span<float> v, ReadOnlySpan<float> g, float m)
+    private static void UpdateVelocity(Span<float> v, ReadOnlySpan<float> g, float m, bool vector)
     {
         ref float vr = ref MemoryMarshal.GetReference(v);
         ref float gr = ref MemoryMarshal.GetReference(g);
         int n = v.Length, i = 0;
-        if (Vector256.IsHardwareAccelerated)
+        if (vector)
         {
             var vm = Vector256.Create(m);
             for (; i + 8 <= n; i += 8)

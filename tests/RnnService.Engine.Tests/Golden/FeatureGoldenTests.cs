@@ -17,6 +17,11 @@ public class FeatureGoldenTests
     [InlineData("features_bidirectional_last_gru_l1.json")]
     [InlineData("features_bidirectional_mean_gru_l2.json")]
     [InlineData("features_bidirectional_max_rnn_l2.json")]
+    // Hidden sizes 19 and 37: the layers' 8-lane loops and their scalar tails (3 and 5 lanes).
+    [InlineData("features_bidirectional_last_lstm_l2_h19.json")]
+    [InlineData("features_bidirectional_mean_lstm_l2_h37.json")]
+    [InlineData("features_bidirectional_max_gru_l2_h19.json")]
+    [InlineData("features_bidirectional_last_gru_l2_h37.json")]
     public void PooledClassifierMatchesPyTorch(string file)
     {
         var g = GoldenFile.Load(file);
@@ -63,6 +68,33 @@ public class FeatureGoldenTests
             GoldenFile.AssertClose(g.Param("embedding.weight"), net.Parameters.Value(net.Embedding.Weight), "the frozen embedding");
         }
     }
+
+    [Fact]
+    public void SgdStepsUnderAClipThatEveryStepExceedsMatchPyTorch()
+    {
+        // clip_grad_norm_ over every parameter, embedding included: one factor for all tensors, every step.
+        var g = GoldenFile.Load("features_sgd_clip.json");
+        var net = new RecurrentNetwork(Architecture.Gru, g.Int("vocab_size"), g.Int("embedding_size"), g.Int("hidden_size"), layers: 2, outputSize: 1);
+        foreach (var name in g.ParamNames) g.Param(name).CopyTo(net.Parameters.Value(net.Parameters[name]));
+        net.Parameters.MarkChanged();
+        var sgd = new Sgd(net.Parameters.Count, g.Float("lr"), g.Float("momentum"));
+        var logits = g.FloatLists("logits");
+        var norms = g.Floats("total_norms");
+        var after = g.NamedFloatLists("after");
+        Assert.All(norms, n => Assert.True(n > 2 * g.Float("clip"), $"PyTorch's total norm {n} must exceed the clip"));
+
+        for (int s = 0; s < g.Int("steps"); s++)
+        {
+            net.ClassifierLoss(g.Ints("tokens"), g.Int("seq_len"), g.Int("batch"), g.Ints("lengths"), g.Floats("labels"), backward: true, default);
+            GoldenFile.AssertClose(logits[s], net.ClassifierLogits, $"logits before step {s + 1}");
+            GoldenFile.AssertClose([norms[s]], [GlobalNorm(net.Parameters.Grads)], $"total norm at step {s + 1}");
+            net.Step(sgd, g.Float("clip"));
+            foreach (var (name, expected) in after[s])
+                GoldenFile.AssertClose(expected, net.Parameters.Value(net.Parameters[name]), $"{name} after step {s + 1}");
+        }
+    }
+
+    private static float GlobalNorm(float[] values) => (float)Math.Sqrt(values.Sum(v => (double)v * v));
 
     [Fact]
     public void AdamWithWeightDecayMatchesTorchAdamW()

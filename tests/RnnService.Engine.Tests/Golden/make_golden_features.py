@@ -1,4 +1,5 @@
-"""PyTorch golden files for the engine's model features (pooling, bidirectional layers, AdamW, frozen pretrained embeddings).
+"""PyTorch golden files for the engine's model features (pooling, bidirectional layers, AdamW, frozen pretrained embeddings,
+hidden sizes past one 8-lane vector, SGD steps under a clip that every step exceeds).
 
 Run from the repository root with Debian's python3-torch (1.13.x):
 
@@ -77,7 +78,13 @@ BIDIRECTIONAL_CASES = [("lstm", 1, "last", True), ("lstm", 2, "last", True), ("g
                        ("rnn", 2, "max", True)]
 
 
-def pooling_name(arch, layers, pooling, bidirectional=False):
+# Hidden sizes 19 = 2·8 + 3 and 37 = 4·8 + 5: the layers' 8-lane loops and their scalar tails.
+WIDE_CASES = [("lstm", 2, "last", True, 19), ("lstm", 2, "mean", True, 37), ("gru", 2, "max", True, 19), ("gru", 2, "last", True, 37)]
+
+
+def pooling_name(arch, layers, pooling, bidirectional=False, hidden=5):
+    if hidden != 5:
+        return "features_bidirectional_%s_%s_l%d_h%d.json" % (pooling, arch, layers, hidden)
     if bidirectional:
         return "features_bidirectional_%s_%s_l%d.json" % (pooling, arch, layers)
     return "features_pooling_%s_%s_l%d.json" % (pooling, arch, layers)
@@ -94,8 +101,8 @@ def run_pooling(d):
     return m, logits, loss
 
 
-def make_pooling(arch, layers, pooling, bidirectional=False):
-    V, E, H, B, T, lengths = 11, 6, 5, 3, 6, [6, 4, 2]
+def make_pooling(arch, layers, pooling, bidirectional=False, hidden=5):
+    V, E, H, B, T, lengths = 11, 6, hidden, 3, 6, [6, 4, 2]
     m = PooledClassifier(arch, V, E, H, layers, pooling, bidirectional)
     with torch.no_grad():
         for p in m.parameters():
@@ -109,16 +116,16 @@ def make_pooling(arch, layers, pooling, bidirectional=False):
     d["logits"] = flat(logits)
     d["loss"] = float(loss.item())
     d["grads"] = {k: flat(p.grad) for k, p in m.named_parameters()}
-    write(pooling_name(arch, layers, pooling, bidirectional), d)
+    write(pooling_name(arch, layers, pooling, bidirectional, hidden), d)
 
 
-def verify_pooling(arch, layers, pooling, bidirectional=False):
-    d = load(pooling_name(arch, layers, pooling, bidirectional))
+def verify_pooling(arch, layers, pooling, bidirectional=False, hidden=5):
+    d = load(pooling_name(arch, layers, pooling, bidirectional, hidden))
     m, logits, loss = run_pooling(d)
     assert torch.allclose(logits, torch.tensor(d["logits"]), atol=1e-6)
     for k, p in m.named_parameters():
         assert torch.allclose(p.grad.reshape(-1), torch.tensor(d["grads"][k]), atol=1e-6), k
-    print("verified", pooling_name(arch, layers, pooling, bidirectional))
+    print("verified", pooling_name(arch, layers, pooling, bidirectional, hidden))
 
 
 def make_adamw():
@@ -193,14 +200,59 @@ def verify_frozen():
     print("verified features_frozen_embedding.json")
 
 
+def run_sgd_clip(d):
+    """SGD with momentum after clip_grad_norm_ over every parameter (the embedding trains): the returned total norms
+    are all above the clip, so each step is scaled by one global factor."""
+    m = PooledClassifier("gru", d["vocab_size"], d["embedding_size"], d["hidden_size"], 2, "last")
+    m.load_state_dict({k: torch.tensor(v).reshape(m.state_dict()[k].shape) for k, v in d["params"].items()})
+    opt = torch.optim.SGD(m.parameters(), lr=d["lr"], momentum=d["momentum"])
+    tokens = torch.tensor(d["tokens"]).reshape(d["batch"], d["seq_len"])
+    logits, norms, after = [], [], []
+    for _ in range(d["steps"]):
+        out = m(tokens, d["lengths"])
+        logits.append(flat(out))
+        F.binary_cross_entropy_with_logits(out, torch.tensor(d["labels"])).backward()
+        norms.append(float(nn.utils.clip_grad_norm_(m.parameters(), d["clip"])))
+        opt.step()
+        opt.zero_grad()
+        after.append({k: flat(v) for k, v in m.state_dict().items()})
+    return logits, norms, after
+
+
+def make_sgd_clip():
+    V, E, H, B, T, lengths = 9, 4, 6, 4, 5, [5, 3, 1, 4]
+    m = PooledClassifier("gru", V, E, H, 2, "last")
+    with torch.no_grad():
+        for p in m.parameters():
+            p.uniform_(-0.5, 0.5)
+    tokens = torch.randint(1, V, (B, T))
+    tokens = tokens * (torch.arange(T).unsqueeze(0) < torch.tensor(lengths).unsqueeze(1)).long()
+    d = {"vocab_size": V, "embedding_size": E, "hidden_size": H, "batch": B, "seq_len": T, "lengths": lengths,
+         "tokens": [int(x) for x in tokens.reshape(-1)], "labels": [1.0, 0.0, 0.0, 1.0], "lr": 0.5, "momentum": 0.9, "clip": 0.02,
+         "steps": 4, "params": {k: flat(v) for k, v in m.state_dict().items()}}
+    d["logits"], d["total_norms"], d["after"] = run_sgd_clip(d)
+    assert min(d["total_norms"]) > 2 * d["clip"], d["total_norms"]
+    write("features_sgd_clip.json", d)
+
+
+def verify_sgd_clip():
+    d = load("features_sgd_clip.json")
+    assert run_sgd_clip(d) == (d["logits"], d["total_norms"], d["after"])
+    print("verified features_sgd_clip.json")
+
+
 if __name__ == "__main__":
     for case in POOLING_CASES:
         make_pooling(*case)
     make_adamw()
     for case in BIDIRECTIONAL_CASES:  # after the existing cases, so their files stay byte for byte the same
         make_pooling(*case)
-    make_frozen()  # last, for the same reason
-    for case in POOLING_CASES + BIDIRECTIONAL_CASES:
+    make_frozen()  # after the cases above, for the same reason
+    for case in WIDE_CASES:
+        make_pooling(*case)
+    make_sgd_clip()
+    for case in POOLING_CASES + BIDIRECTIONAL_CASES + WIDE_CASES:
         verify_pooling(*case)
     verify_adamw()
     verify_frozen()
+    verify_sgd_clip()

@@ -69,6 +69,25 @@ public class CheckpointResumeTests
     }
 
     [Fact]
+    public void EarlyStoppingKeepsTheWeightsOfABestEpochLaterThanTheFirst()
+    {
+        // Four held-out texts agree with training and one contradicts it: validation loss falls while the model grows
+        // confident, then rises, so the best epoch is neither the first nor the last and the snapshot must move with it.
+        var train = new[] { "good", "great", "bad", "awful" }.Select((t, i) => new SentimentExample(t, i < 2 ? 1 : 0)).ToList();
+        var test = train.Append(new SentimentExample("great", 0)).ToList();
+        var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { Epochs = 200, EarlyStoppingPatience = 3, BatchSize = 2, HiddenSize = 8 };
+        var result = Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, hp, new SentimentData(train, test));
+
+        var best = result.History.MinBy(m => m.ValidationLoss)!;
+        Assert.True(result.StoppedEarly);
+        Assert.InRange(best.Epoch, 3, result.History[^1].Epoch - 3);
+        Assert.True(result.History[0].ValidationLoss - best.ValidationLoss > 0.01, $"epoch 1 {result.History[0].ValidationLoss}, best {best.ValidationLoss}");
+        var predictions = ((SentimentClassifier)result.Model).Classify(test.Select(e => e.Text).ToList());
+        double loss = predictions.Zip(test).Average(p => -Math.Log(p.Second.Label == 1 ? p.First.Probability : 1 - p.First.Probability));
+        Assert.Equal(best.ValidationLoss!.Value, loss, 5);
+    }
+
+    [Fact]
     public void CancellationStopsTraining()
     {
         using var cts = new CancellationTokenSource();
