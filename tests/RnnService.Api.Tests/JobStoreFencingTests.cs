@@ -24,12 +24,12 @@ public sealed class JobStoreFencingTests
         var model = NewModel(jobId);
 
         Assert.False(await store.SucceedAsync(new JobLease(jobId, StaleLease), [Epoch(jobId, 3)], model,
-            new ModelWeights { ModelId = model.Id, Bytes = [1, 2, 3] }, finalEpoch: 3, CancellationToken.None));
+            new ModelWeights { ModelId = model.Id, Bytes = [1, 2, 3] }, finalEpoch: 3, bestEpoch: 3, CancellationToken.None));
 
         await AssertUntouchedAsync(factory, jobId);
         // The replica that holds the lease stores the same model: the write itself was valid.
         Assert.True(await store.SucceedAsync(new JobLease(jobId, CurrentLease), [Epoch(jobId, 3)], model,
-            new ModelWeights { ModelId = model.Id, Bytes = [1, 2, 3] }, finalEpoch: 3, CancellationToken.None));
+            new ModelWeights { ModelId = model.Id, Bytes = [1, 2, 3] }, finalEpoch: 3, bestEpoch: 3, CancellationToken.None));
         await using var db = factory.OpenDatabase();
         var job = await db.TrainingJobs.SingleAsync(j => j.Id == jobId);
         Assert.Equal((JobStatus.Succeeded, model.Id, 3, (string?)null), (job.Status, job.ModelId, job.CurrentEpoch, job.LeaseOwner));
@@ -57,7 +57,7 @@ public sealed class JobStoreFencingTests
             "fail" => await store.FinishAsync(lease, JobStatus.Failed, "stale", [Epoch(jobId, 3)], ct),
             "release" => await store.ReleaseAsync(lease, ct),
             "begin" => await store.BeginRunAsync(lease, 0, resumed: false, ct),
-            _ => await store.RenewAsync(lease, ct) != LeaseState.Lost,
+            _ => await store.RenewAsync(lease, extendLease: true, ct) != StopRequest.LeaseLost,
         };
 
         Assert.False(held);
@@ -91,7 +91,7 @@ public sealed class JobStoreFencingTests
         Assert.False(await db.Checkpoints.AnyAsync(c => c.JobId == jobId));
     }
 
-    private static EpochMetric Epoch(Guid jobId, int epoch) =>
+    private static JobEpoch Epoch(Guid jobId, int epoch) =>
         new() { JobId = jobId, Epoch = epoch, TrainLoss = 1.0 / epoch, Seconds = 0.1, RecordedAt = DateTime.UtcNow };
 
     private static Model NewModel(Guid jobId) => new()
