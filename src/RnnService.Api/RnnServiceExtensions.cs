@@ -12,7 +12,7 @@ using RnnService.Api.Health;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Inference;
 using RnnService.Api.Jobs;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 using RnnService.Api.Monitoring;
 using RnnService.Api.Training;
 using RnnService.Api.Webhooks;

@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.DependencyInjection;
 using RnnService.Api.Jobs;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 using RnnService.Api.Training;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;

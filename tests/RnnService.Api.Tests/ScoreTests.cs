@@ -3,7 +3,7 @@ using System.Text.Json;
 using Microsoft.Extensions.DependencyInjection;
 using RnnService.Api.Data;
 using RnnService.Api.Inference;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 
 namespace RnnService.Api.Tests;

@@ -6,7 +6,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Diagnostics;
 using Microsoft.Extensions.DependencyInjection;
 using RnnService.Api.Data;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 
 namespace RnnService.Api.Tests;
 

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 
 namespace RnnService.Api.Inference;

@@ -2,7 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
 

@@ -8,7 +8,7 @@ using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Datasets;
 using RnnService.Api.Infrastructure;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 using RnnService.Api.Training;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;

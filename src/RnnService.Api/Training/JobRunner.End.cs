@@ -1,7 +1,7 @@
 using System.Text.Json;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 using RnnService.Engine.Training;
 
 namespace RnnService.Api.Training;

@@ -3,7 +3,7 @@ using Microsoft.Extensions.Options;
 using RnnService.Api.Datasets;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;

@@ -4,7 +4,7 @@ using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Jobs;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 using RnnService.Api.Webhooks;
 
 namespace RnnService.Api.Training;

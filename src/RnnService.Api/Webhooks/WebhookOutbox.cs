@@ -3,7 +3,7 @@ using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 
 namespace RnnService.Api.Webhooks;
 

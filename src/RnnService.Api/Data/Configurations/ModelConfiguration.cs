@@ -1,7 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
 using RnnService.Api.Jobs;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 
 namespace RnnService.Api.Data.Configurations;
 

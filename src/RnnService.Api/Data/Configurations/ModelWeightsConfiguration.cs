@@ -1,6 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Metadata.Builders;
-using RnnService.Api.Models;
+using RnnService.Api.Registry;
 
 namespace RnnService.Api.Data.Configurations;
 

@@ -203,7 +203,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("TrainingJobs");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -257,7 +257,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("Models");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelWeights", b =>
                 {
                     b.Property<Guid>("ModelId")
                         .HasColumnType("uuid");
@@ -309,7 +309,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
                         .WithMany()
@@ -318,11 +318,11 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelWeights", b =>
                 {
-                    b.HasOne("RnnService.Api.Models.Model", null)
+                    b.HasOne("RnnService.Api.Registry.Model", null)
                         .WithOne()
-                        .HasForeignKey("RnnService.Api.Models.ModelWeights", "ModelId")
+                        .HasForeignKey("RnnService.Api.Registry.ModelWeights", "ModelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

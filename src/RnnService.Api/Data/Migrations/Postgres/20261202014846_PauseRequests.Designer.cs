@@ -206,7 +206,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("TrainingJobs");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -266,7 +266,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("Models");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelAlias", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelAlias", b =>
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(200)
@@ -292,7 +292,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("ModelAliases");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelAliasChange", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelAliasChange", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -326,7 +326,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("ModelAliasChanges");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelWeights", b =>
                 {
                     b.Property<Guid>("ModelId")
                         .HasColumnType("uuid");
@@ -378,7 +378,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
                         .WithMany()
@@ -387,20 +387,20 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelAlias", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelAlias", b =>
                 {
-                    b.HasOne("RnnService.Api.Models.Model", null)
+                    b.HasOne("RnnService.Api.Registry.Model", null)
                         .WithMany()
                         .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelWeights", b =>
                 {
-                    b.HasOne("RnnService.Api.Models.Model", null)
+                    b.HasOne("RnnService.Api.Registry.Model", null)
                         .WithOne()
-                        .HasForeignKey("RnnService.Api.Models.ModelWeights", "ModelId")
+                        .HasForeignKey("RnnService.Api.Registry.ModelWeights", "ModelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -212,7 +212,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("TrainingJobs");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -278,7 +278,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("Models");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelAlias", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelAlias", b =>
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(200)
@@ -304,7 +304,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("ModelAliases");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelAliasChange", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelAliasChange", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -338,7 +338,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.ToTable("ModelAliasChanges");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelWeights", b =>
                 {
                     b.Property<Guid>("ModelId")
                         .HasColumnType("uuid");
@@ -559,7 +559,7 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
                         .WithMany()
@@ -568,20 +568,20 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelAlias", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelAlias", b =>
                 {
-                    b.HasOne("RnnService.Api.Models.Model", null)
+                    b.HasOne("RnnService.Api.Registry.Model", null)
                         .WithMany()
                         .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelWeights", b =>
                 {
-                    b.HasOne("RnnService.Api.Models.Model", null)
+                    b.HasOne("RnnService.Api.Registry.Model", null)
                         .WithOne()
-                        .HasForeignKey("RnnService.Api.Models.ModelWeights", "ModelId")
+                        .HasForeignKey("RnnService.Api.Registry.ModelWeights", "ModelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

@@ -176,7 +176,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.ToTable("TrainingJobs");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -263,7 +263,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
                         .WithMany()

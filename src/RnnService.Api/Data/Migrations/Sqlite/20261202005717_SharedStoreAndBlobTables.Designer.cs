@@ -198,7 +198,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.ToTable("TrainingJobs");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -252,7 +252,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.ToTable("Models");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelWeights", b =>
                 {
                     b.Property<Guid>("ModelId")
                         .HasColumnType("TEXT");
@@ -304,7 +304,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
                         .WithMany()
@@ -313,11 +313,11 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelWeights", b =>
                 {
-                    b.HasOne("RnnService.Api.Models.Model", null)
+                    b.HasOne("RnnService.Api.Registry.Model", null)
                         .WithOne()
-                        .HasForeignKey("RnnService.Api.Models.ModelWeights", "ModelId")
+                        .HasForeignKey("RnnService.Api.Registry.ModelWeights", "ModelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

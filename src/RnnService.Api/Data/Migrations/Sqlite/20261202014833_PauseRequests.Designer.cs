@@ -201,7 +201,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.ToTable("TrainingJobs");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.Property<Guid>("Id")
                         .ValueGeneratedOnAdd()
@@ -261,7 +261,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.ToTable("Models");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelAlias", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelAlias", b =>
                 {
                     b.Property<string>("Name")
                         .HasMaxLength(200)
@@ -287,7 +287,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.ToTable("ModelAliases");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelAliasChange", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelAliasChange", b =>
                 {
                     b.Property<long>("Id")
                         .ValueGeneratedOnAdd()
@@ -319,7 +319,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.ToTable("ModelAliasChanges");
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelWeights", b =>
                 {
                     b.Property<Guid>("ModelId")
                         .HasColumnType("TEXT");
@@ -371,7 +371,7 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.Model", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
                         .WithMany()
@@ -380,20 +380,20 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelAlias", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelAlias", b =>
                 {
-                    b.HasOne("RnnService.Api.Models.Model", null)
+                    b.HasOne("RnnService.Api.Registry.Model", null)
                         .WithMany()
                         .HasForeignKey("ModelId")
                         .OnDelete(DeleteBehavior.Restrict)
                         .IsRequired();
                 });
 
-            modelBuilder.Entity("RnnService.Api.Models.ModelWeights", b =>
+            modelBuilder.Entity("RnnService.Api.Registry.ModelWeights", b =>
                 {
-                    b.HasOne("RnnService.Api.Models.Model", null)
+                    b.HasOne("RnnService.Api.Registry.Model", null)
                         .WithOne()
-                        .HasForeignKey("RnnService.Api.Models.ModelWeights", "ModelId")
+                        .HasForeignKey("RnnService.Api.Registry.ModelWeights", "ModelId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

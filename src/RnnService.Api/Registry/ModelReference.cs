@@ -1,4 +1,4 @@
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Registry;
 
 /// <summary>How a request names a model: an id, "name" (its production alias if set, else its latest version),
 /// "name@3" (a version) or "name@alias".</summary>

@@ -5,7 +5,7 @@ using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Webhooks;
 
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Registry;
 
 /// <summary>Named models: aliases that point at a version, and the history of versions and alias moves.</summary>
 public static class ModelRegistryApi

@@ -4,7 +4,7 @@ using System.Text;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
 
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Registry;
 
 /// <summary>What produced a model, enough to train it again: POST /train with this task, architecture, dataset
 /// (check its SHA-256), hyperparameters (the seed among them) and initFrom gives the same weights on the same

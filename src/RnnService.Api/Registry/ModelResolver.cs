@@ -2,7 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
 
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Registry;
 
 /// <summary>Turns a model reference into a model id, the same way for every endpoint (/predict, /generate,
 /// /models/..., initFrom). An id is taken as it is (the endpoint answers 404 when no such model exists); a name

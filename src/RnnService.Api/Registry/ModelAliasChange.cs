@@ -1,4 +1,4 @@
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Registry;
 
 /// <summary>One move of an alias, kept for the model's history: the version it points at from then on, or null
 /// when the alias was removed.</summary>

@@ -4,7 +4,7 @@ using RnnService.Api.Jobs;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
 
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Registry;
 
 /// <summary>A trained model: its config as JSON; its weights are a <see cref="ModelWeights"/> row. One per job.</summary>
 public sealed class Model

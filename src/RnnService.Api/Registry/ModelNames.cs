@@ -1,4 +1,4 @@
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Registry;
 
 /// <summary>What a model name and an alias may look like, so that both fit in a URL segment and a reference
 /// ("name@alias") reads one way only.</summary>

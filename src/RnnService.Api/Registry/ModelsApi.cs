@@ -8,7 +8,7 @@ using RnnService.Api.Infrastructure;
 using RnnService.Api.Webhooks;
 using RnnService.Engine.Onnx;
 
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Registry;
 
 /// <summary>A page of models, newest first.</summary>
 public sealed record ModelPage(IReadOnlyList<ModelSummary> Items, int Page, int PageSize, int Total);

@@ -1,4 +1,4 @@
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Registry;
 
 /// <summary>A movable label ("production", "champion") on one version of a named model. The model cannot be
 /// deleted while an alias points at it.</summary>

@@ -1,4 +1,4 @@
-namespace RnnService.Api.Models;
+namespace RnnService.Api.Registry;
 
 /// <summary>A model's weights as a safetensors file. Its own table: listing or describing models never reads it.</summary>
 public sealed class ModelWeights
