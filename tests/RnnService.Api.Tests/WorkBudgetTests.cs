@@ -15,10 +15,7 @@ public sealed class WorkBudgetTests(ITestOutputHelper output)
     {
         await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
-        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(new
-        {
-            task = "charlm", dataset = "us-names", hyperparameters = new { epochs = 1 },
-        })).Id())).Id("modelId");
+        var modelId = await TrainDefaultShapeAsync(client, "charlm", "us-names");
 
         var clock = Stopwatch.StartNew();
         var generated = await (await client.PostJsonAsync("/generate", new { modelId, count = 20, seed = 1 })).OkJsonAsync();
@@ -32,10 +29,7 @@ public sealed class WorkBudgetTests(ITestOutputHelper output)
     {
         await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
-        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(new
-        {
-            task = "sentiment", dataset = "imdb-sentences", hyperparameters = new { epochs = 1 },
-        })).Id())).Id("modelId");
+        var modelId = await TrainDefaultShapeAsync(client, "sentiment", BuiltInDatasets.ImdbSentences);
         var texts = ((SentimentData)BuiltInDatasets.Load(BuiltInDatasets.ImdbSentences)).Train.Select(e => e.Text).ToArray();
         Assert.Equal(1000, texts.Length);
 
@@ -55,4 +49,7 @@ public sealed class WorkBudgetTests(ITestOutputHelper output)
         Assert.Contains("Inference:MaxPredictCharacters is no longer read", refused.Message);
         Assert.Contains("Inference:MaxRequestWork", refused.Message);
     }
+
+    private static async Task<Guid> TrainDefaultShapeAsync(HttpClient client, string task, string dataset) =>
+        (await client.WaitForSuccessAsync((await client.TrainAsync(new { task, dataset, hyperparameters = new { epochs = 1 } })).Id())).Id("modelId");
 }

@@ -37,7 +37,8 @@ public static class GenerateApi
                 "(line models: no line of the training data; the response counts the rejected candidates; 422 when " + CandidatesPerSample +
                 " candidates per sample did not give enough new ones). " +
                 "400 for a sentiment model, and when count × (prompt length + maxLength) steps (× " + CandidatesPerSample +
-                " with excludeTrainingSamples) × the model's multiply-adds per step is over Inference:MaxRequestWork. Rate limited, capped and timed out like /predict.")
+                " with excludeTrainingSamples) × the model's multiply-adds per step is over Inference:MaxRequestWork. " +
+                "Rate limited, capped and timed out like /predict.")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)

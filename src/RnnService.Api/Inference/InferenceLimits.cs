@@ -20,14 +20,15 @@ public static class InferenceLimits
 
     /// <summary>The old character budgets, replaced by Inference:MaxRequestWork: refused at start rather than ignored,
     /// so a deployment that set them learns that its limit changed meaning.</summary>
-    public static readonly string[] RetiredSettings = ["Inference:MaxGenerateCharacters", "Inference:MaxPredictCharacters"];
+    private static readonly string[] RetiredSettings = ["Inference:MaxGenerateCharacters", "Inference:MaxPredictCharacters"];
 
     public static void RefuseRetiredSettings(IConfiguration configuration)
     {
         foreach (var key in RetiredSettings)
             if (configuration[key] is not null)
                 throw new InvalidOperationException($"{key} is no longer read: inference requests are bounded by their work, " +
-                    "Inference:MaxRequestWork (multiply-adds; see the README's limits table). Remove the setting, and set that one instead if you need another limit.");
+                    "Inference:MaxRequestWork (multiply-adds; see the README's limits table). Remove the setting, and set that one " +
+                    "instead if you need another limit.");
     }
 
     /// <summary>/generate: every sample runs the prompt and then its own steps, each of up to
