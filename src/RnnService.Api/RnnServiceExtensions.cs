@@ -40,6 +40,7 @@ public static class RnnServiceExtensions
     {
         services.AddOptions<LimitsOptions>().Bind(configuration.GetSection(LimitsOptions.Section));
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section));
+        InferenceLimits.RefuseRetiredSettings(configuration);
         services.AddOptions<InferenceOptions>().Bind(configuration.GetSection(InferenceOptions.Section));
         services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section));
         services.AddEngineOptions(configuration);

@@ -68,14 +68,12 @@ public sealed class InferenceOptions
     /// <summary>Requests per client IP per window.</summary>
     public int PermitLimit { get; set; } = 600;
     public int WindowSeconds { get; set; } = 60;
-    /// <summary>/generate: count × (prompt length + maxLength) at most this; sized for about a second of batched
-    /// generation on the largest model the Limits allow.</summary>
-    public int MaxGenerateCharacters { get; set; } = 2000;
-    /// <summary>/predict: total characters of all texts at most this (char models run two passes per text).</summary>
-    public int MaxPredictCharacters { get; set; } = 1000;
+    /// <summary>Multiply-adds one /predict, /generate or /score request may cost: its steps (tokens × samples, explain's
+    /// and excludeTrainingSamples' repeats included) × the model's multiply-adds per step. About a second of batched work here.</summary>
+    public long MaxRequestWork { get; set; } = 20_000_000_000;
     /// <summary>Inference requests running at once; 0 = one per CPU core. Light requests do not count.</summary>
     public int MaxConcurrentRequests { get; set; }
-    /// <summary>A request of at most this many characters (as the two budgets above count them) is light: it
+    /// <summary>A request of at most this many steps (characters or words, as the work budget counts them) is light: it
     /// runs at once without a slot, so a one-sentence /predict never queues behind long generations.</summary>
     public int LightRequestCharacters { get; set; } = 100;
     /// <summary>How long a request waits for a free slot before it is answered 503.</summary>

@@ -42,16 +42,20 @@ public sealed class ExplainTests
     [Fact]
     public async Task ExplainIsRefusedForCharModelsAndForTooMuchWork()
     {
-        await using var factory = new RnnServiceFactory(new() { ["Inference:MaxPredictCharacters"] = "100" });
+        await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
         var names = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
         await (await client.PostJsonAsync("/predict", new { modelId = names, text = "maria", explain = true }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "explain");
-        // 50 one-letter words in 99 characters: 51 × 99 = 5049 > 100 × 32, though 99 characters pass the plain budget.
-        var tooMuch = string.Join(' ', Enumerable.Repeat("a", 50));
-        var problem = await (await client.PostJsonAsync("/predict", new { modelId = names, text = tooMuch, explain = true }))
+        // 5000 one-letter words: 5000 steps to classify, but 5001 × 5000 to explain, past Inference:MaxRequestWork on any sentiment model.
+        var sentiment = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 1))).Id())).Id("modelId");
+        var words = string.Join(' ', Enumerable.Repeat("a", 5000));
+        await (await client.PostJsonAsync("/predict", new { modelId = sentiment, text = words })).OkJsonAsync();
+        var problem = await (await client.PostJsonAsync("/predict", new { modelId = sentiment, text = words, explain = true }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "explain");
-        Assert.Contains("Inference:MaxPredictCharacters × 32", problem.GetProperty("errors").GetProperty("explain")[0].GetString());
+        var message = problem.GetProperty("errors").GetProperty("text")[0].GetString();
+        Assert.Contains("1 text explained, Σ (words + 1) × words = 25005000 steps", message);
+        Assert.Contains("Inference:MaxRequestWork): explain fewer or shorter texts.", message);
     }
 
     // A text without words is classified as a single unknown word, as the engine does for the last occluded word.

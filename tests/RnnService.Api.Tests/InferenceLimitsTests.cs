@@ -16,10 +16,13 @@ public sealed class InferenceLimitsTests
     // 100 samples × 5000 steps on a hidden-512 LSTM: many seconds of work, far past every wait below.
     private static StringContent Heavy(Guid modelId) => Json(new { modelId, count = 100, maxLength = 5000, seed = 1 });
 
+    // Far past the heavy request's 6 × 10¹¹ multiply-adds, for the tests that need it admitted.
+    private const string Unbounded = "1000000000000000";
+
     [Fact]
     public async Task AnAbandonedGenerateStopsSteppingWithinOneStepOfTheCancel()
     {
-        await using var factory = new RnnServiceFactory(new() { ["Inference:MaxGenerateCharacters"] = "1000000" });
+        await using var factory = new RnnServiceFactory(new() { ["Inference:MaxRequestWork"] = Unbounded });
         using var client = factory.CreateClient();
         var (modelId, model) = await LoadHeavyModelAsync(factory, client);
         var slots = factory.Services.GetRequiredService<InferenceSlots>();
@@ -40,30 +43,40 @@ public sealed class InferenceLimitsTests
     }
 
     [Fact]
-    public async Task OversizeGenerateAndPredictRequestsAre400NamingTheFieldsAndTheLimit()
+    public async Task OverBudgetRequestsOnABigModelAre400NamingTheFieldsWithTheirWorkAndTheLimit()
     {
-        await using var factory = new RnnServiceFactory(new() { ["Inference:MaxGenerateCharacters"] = "2000", ["Inference:MaxPredictCharacters"] = "1000" });
+        await using var factory = new RnnServiceFactory();   // the default Inference:MaxRequestWork, 2 × 10¹⁰
         using var client = factory.CreateClient();
-        var modelId = Guid.NewGuid();
+        var (modelId, model) = await LoadHeavyModelAsync(factory, client);
+        long perStep = model.MultiplyAddsPerStep;
+        Assert.InRange(perStep, 1_000_000, 2_000_000);   // 4 × 512 × (64 + 512) + 512 × the alphabet
 
-        var generate = await (await client.PostJsonAsync("/generate", new { modelId, count = 100, maxLength = 5000 }))
+        // 20 samples × 1000 steps = 20,000 steps: over the budget, though one sample of the same length is far inside it.
+        var generate = await (await client.PostJsonAsync("/generate", new { modelId, count = 20, maxLength = 1000 }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "count");
         var message = generate.GetProperty("errors").GetProperty("maxLength")[0].GetString()!;
-        Assert.Contains("500000", message);
-        Assert.Contains("at most 2000", message);
-        Assert.Contains("Inference:MaxGenerateCharacters", message);
-        // The prompt runs once per sample, so it counts: 20 × (100 + 10) = 2200.
-        var prompted = await (await client.PostJsonAsync("/generate", new { modelId, prompt = new string('a', 100), count = 20, maxLength = 10 }))
+        Assert.Contains($"20 samples × 1000 steps on a model of {InferenceLimits.Quantity(perStep)} multiply-adds per step = ", message);
+        Assert.Contains($"({20_000 * perStep})", message);
+        Assert.Contains("at most 20 G (20000000000, Inference:MaxRequestWork): ask for fewer samples or a shorter maxLength.", message);
+        // The prompt runs once per sample, so it counts and is named.
+        var prompted = await (await client.PostJsonAsync("/generate", new { modelId, prompt = new string('a', 500), count = 20, maxLength = 600 }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "prompt");
-        Assert.True(prompted.GetProperty("errors").TryGetProperty("count", out _));
-        // Exactly at the limit passes the bound (and finds no such model).
-        await (await client.PostJsonAsync("/generate", new { modelId, count = 10, maxLength = 200 })).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Contains("20 samples × 1100 steps", prompted.GetProperty("errors").GetProperty("count")[0].GetString());
+        // Up to 5 candidates per sample: excludeTrainingSamples multiplies the work, 20 × 5 × 200 = 20,000 steps.
+        var excluding = await (await client.PostJsonAsync("/generate", new { modelId, count = 20, maxLength = 200, excludeTrainingSamples = true }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
+        Assert.Contains("20 samples × 5 candidates × 200 steps", excluding.GetProperty("errors").GetProperty("count")[0].GetString());
 
-        var texts = Enumerable.Repeat(new string('a', 100), 11).ToArray();
+        // 10 texts of 1000 characters, each run twice (perplexity, next characters): 20,000 steps of this char model.
+        var texts = Enumerable.Repeat(new string('a', 1000), 10).ToArray();
         var predict = await (await client.PostJsonAsync("/predict", new { modelId, texts })).AssertProblemAsync(HttpStatusCode.BadRequest, "texts");
-        Assert.Contains("at most 1000", predict.GetProperty("errors").GetProperty("texts")[0].GetString());
-        await (await client.PostJsonAsync("/predict", new { modelId, text = new string('a', 1001) })).AssertProblemAsync(HttpStatusCode.BadRequest, "text");
-        await (await client.PostJsonAsync("/predict", new { modelId, texts = texts[..10] })).AssertProblemAsync(HttpStatusCode.NotFound);
+        Assert.Contains("10 texts of 10000 characters in all × 2 passes = 20000 steps",
+            predict.GetProperty("errors").GetProperty("texts")[0].GetString());
+        // /score runs each text once: one text fits, 30 (30,000 steps) do not.
+        await (await client.PostJsonAsync("/score", new { modelId, texts = texts[..1] })).OkJsonAsync();
+        var score = await (await client.PostJsonAsync("/score", new { modelId, texts = texts.Concat(texts).Concat(texts).ToArray() }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "texts");
+        Assert.Contains("send fewer or shorter texts", score.GetProperty("errors").GetProperty("texts")[0].GetString());
     }
 
     [Fact]
@@ -71,7 +84,7 @@ public sealed class InferenceLimitsTests
     {
         await using var factory = new RnnServiceFactory(new()
         {
-            ["Inference:MaxGenerateCharacters"] = "1000000", ["Inference:MaxConcurrentRequests"] = "1",
+            ["Inference:MaxRequestWork"] = Unbounded, ["Inference:MaxConcurrentRequests"] = "1",
             ["Inference:QueueWait"] = "00:00:00.200", ["Inference:BusyRetryAfterSeconds"] = "2",
         });
         using var client = factory.CreateClient();
@@ -89,7 +102,7 @@ public sealed class InferenceLimitsTests
         Assert.Contains("Inference:MaxConcurrentRequests", problem.GetProperty("detail").GetString());
         await (await client.PostAsync("/generate", Json(new { modelId, count = 1, maxLength = 500 }))).AssertProblemAsync(HttpStatusCode.ServiceUnavailable);
 
-        // A light request (at most Inference:LightRequestCharacters) needs no slot, and endpoints outside
+        // A light request (at most Inference:LightRequestCharacters steps) needs no slot, and endpoints outside
         // inference do not queue behind it: they answer while the heavy request still runs.
         var scored = await (await client.PostJsonAsync("/predict", new { modelId, text = "to be" })).OkJsonAsync();
         Assert.True(scored.GetProperty("predictions")[0].GetProperty("perplexity").GetDouble() > 1);
@@ -112,7 +125,7 @@ public sealed class InferenceLimitsTests
     {
         await using var factory = new RnnServiceFactory(new()
         {
-            ["Inference:MaxGenerateCharacters"] = "1000000", ["Inference:RequestTimeout"] = "00:00:02",
+            ["Inference:MaxRequestWork"] = Unbounded, ["Inference:RequestTimeout"] = "00:00:02",
         });
         using var client = factory.CreateClient();
         var (modelId, model) = await LoadHeavyModelAsync(factory, client);

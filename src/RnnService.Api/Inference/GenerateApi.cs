@@ -36,8 +36,9 @@ public static class GenerateApi
             .WithDescription("Controls: minLength, maxLength, prefix (every sample starts with prompt + prefix), stop strings, excludeTrainingSamples " +
                 "(line models: no line of the training data; the response counts the rejected candidates; 422 when " + CandidatesPerSample +
                 " candidates per sample did not give enough new ones). " +
-                "400 for a sentiment model, and when count × (prompt length + maxLength) is over " +
-                "Inference:MaxGenerateCharacters. Rate limited, capped and timed out like /predict.")
+                "400 for a sentiment model, and when count × (prompt length + maxLength) steps (× " + CandidatesPerSample +
+                " with excludeTrainingSamples) × the model's multiply-adds per step is over Inference:MaxRequestWork. " +
+                "Rate limited, capped and timed out like /predict.")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
@@ -47,7 +48,6 @@ public static class GenerateApi
     private static async Task<Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> GenerateAsync(
         GenerateRequest request, [AsParameters] InferenceServices services, CancellationToken ct)
     {
-        var inference = services.Inference;
         var lookup = await services.ResolveAsync(request.ModelId, request.Model, ct);
         if (lookup.Id is not { } modelId) return lookup.Problem!;
         var defaults = new GenerationOptions();
@@ -65,15 +65,10 @@ public static class GenerateApi
             Stop = request.Stop ?? defaults.Stop,
         };
         if (CheckLimits(generation, services.Limits) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
-        if (InferenceLimits.CheckGenerate(generation.Count, generation.Prompt.Length, generation.MaxLength, inference) is { } tooMuch)
-            return TypedResults.ValidationProblem(tooMuch);
         bool exclude = request.ExcludeTrainingSamples == true;
-        long work = InferenceLimits.GenerateCharacters(generation.Count, generation.Prompt.Length, generation.MaxLength) * (exclude ? CandidatesPerSample : 1);
-        if (exclude && work > inference.MaxGenerateCharacters)
-            return Problems.Invalid("excludeTrainingSamples", $"Up to {CandidatesPerSample} candidates per sample: {CandidatesPerSample} × count × " +
-                $"(prompt length + maxLength) = {work} characters; at most {inference.MaxGenerateCharacters} (Inference:MaxGenerateCharacters).");
+        var steps = InferenceLimits.GenerateSteps(generation.Count, generation.Prompt.Length, generation.MaxLength, exclude ? CandidatesPerSample : 1);
 
-        return await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, work, "modelId",
+        return await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, _ => steps, "modelId",
             "This is a sentiment model; /generate needs a char (charlm) model.", lm =>
             {
                 if (exclude && lm.TrainingLines is null)

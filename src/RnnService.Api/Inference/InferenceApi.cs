@@ -46,9 +46,10 @@ public static class InferenceApi
         group.MapPost("/predict", PredictAsync)
             .WithName("Predict")
             .WithSummary("Classify texts (sentiment model) or score them (char model)")
-            .WithDescription("Body {modelId, text} or {modelId, texts: [...]}; at most Inference:MaxPredictCharacters characters in all. " +
-                "explain: true (sentiment) adds each word's occlusion influence; it classifies every text once per word, and " +
-                "(words + 1) × characters summed over the texts must stay within Inference:MaxPredictCharacters × " + InferenceLimits.ExplainFactor + ". " +
+            .WithDescription("Body {modelId, text} or {modelId, texts: [...]}; the steps (words of a sentiment model, characters × 2 passes of a " +
+                "char model) × the model's multiply-adds per step must stay within Inference:MaxRequestWork. " +
+                "explain: true (sentiment) adds each word's occlusion influence; it classifies every text once per word, so it counts " +
+                "(words + 1) × words steps per text. " +
                 "Rate limited (Inference:PermitLimit per Inference:WindowSeconds per client); 503 with Retry-After when " +
                 "Inference:MaxConcurrentRequests are running; 504 past Inference:RequestTimeout.")
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
@@ -63,17 +64,15 @@ public static class InferenceApi
     private static async Task<Results<Ok<PredictResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> PredictAsync(
         PredictRequest request, [AsParameters] InferenceServices services, CancellationToken ct)
     {
-        var inference = services.Inference;
         var lookup = await services.ResolveAsync(request.ModelId, request.Model, ct);
         if (lookup.Id is not { } modelId) return lookup.Problem!;
         var (texts, field, invalid) = ReadTexts(request.Text, request.Texts, services.Limits);
         if (invalid is not null) return invalid;
-        if (InferenceLimits.CheckPredict(texts, inference) is { } tooMuch) return Problems.Invalid(field, tooMuch);
         bool explain = request.Explain == true;
-        if (explain && InferenceLimits.CheckExplain(texts, inference) is { } tooMuchToExplain) return Problems.Invalid("explain", tooMuchToExplain);
 
-        var work = explain ? InferenceLimits.ExplainCharacters(texts) : InferenceLimits.PredictCharacters(texts);
-        return await services.RunAsync<RnnModel, PredictResponse>(modelId, work, "modelId", "", model =>
+        return await services.RunAsync<RnnModel, PredictResponse>(modelId, model => InferenceLimits.PredictSteps(texts, field, model, explain,
+            passes: model is CharLanguageModel ? 2 : 1),
+            "modelId", "", model =>
         {
             if (explain && model is not SentimentClassifier)
                 return Problems.Invalid("explain", "Word influence needs a sentiment model; for a char model use POST /score.");

@@ -2,11 +2,13 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
 using RnnService.Engine.Models;
+using RnnService.Engine.Tokenizers;
 
 namespace RnnService.Api.Inference;
 
-/// <summary>The per-request bounds of /predict and /generate (Inference:*): work budgets checked before any
-/// work starts, the 503 of a full service and the 504 of a request that ran past Inference:RequestTimeout.</summary>
+/// <summary>The per-request bounds of /predict, /generate and /score (Inference:*): the work budget (steps × the
+/// model's multiply-adds per step) checked before any work starts, the 503 of a full service and the 504 of a
+/// request that ran past Inference:RequestTimeout.</summary>
 public static class InferenceLimits
 {
     public static IServiceCollection AddInferenceLimits(this IServiceCollection services)
@@ -16,55 +18,73 @@ public static class InferenceLimits
         return services;
     }
 
-    /// <summary>count × (prompt + maxLength) characters: every sample runs the prompt and then its own steps.</summary>
-    public static long GenerateCharacters(int count, int promptLength, int maxLength) => (long)count * (promptLength + maxLength);
+    /// <summary>The old character budgets, replaced by Inference:MaxRequestWork: refused at start rather than ignored,
+    /// so a deployment that set them learns that its limit changed meaning.</summary>
+    private static readonly string[] RetiredSettings = ["Inference:MaxGenerateCharacters", "Inference:MaxPredictCharacters"];
 
-    public static long PredictCharacters(IReadOnlyList<string> texts)
+    public static void RefuseRetiredSettings(IConfiguration configuration)
     {
-        long characters = 0;
-        foreach (var text in texts) characters += text.Length;
-        return characters;
+        foreach (var key in RetiredSettings)
+            if (configuration[key] is not null)
+                throw new InvalidOperationException($"{key} is no longer read: inference requests are bounded by their work, " +
+                    "Inference:MaxRequestWork (multiply-adds; see the README's limits table). Remove the setting, and set that one " +
+                    "instead if you need another limit.");
     }
 
-    public static Dictionary<string, string[]>? CheckGenerate(int count, int promptLength, int maxLength, InferenceOptions options)
+    /// <summary>/generate: every sample runs the prompt and then its own steps, each of up to
+    /// <paramref name="candidates"/> candidates (excludeTrainingSamples) as many again.</summary>
+    public static RequestSteps GenerateSteps(int count, int promptLength, int maxLength, int candidates)
     {
-        long characters = GenerateCharacters(count, promptLength, maxLength);
-        if (characters <= options.MaxGenerateCharacters) return null;
-        var message = $"count × (prompt length + maxLength) = {count} × ({promptLength} + {maxLength}) = {characters} characters; " +
-            $"at most {options.MaxGenerateCharacters} per request (Inference:MaxGenerateCharacters).";
-        var errors = new Dictionary<string, string[]> { ["count"] = [message], ["maxLength"] = [message] };
-        if (promptLength > 0) errors["prompt"] = [message];
-        return errors;
+        long perSample = (long)promptLength + maxLength;
+        var fields = new List<string> { "count", "maxLength" };
+        if (promptLength > 0) fields.Add("prompt");
+        if (candidates > 1) fields.Add("excludeTrainingSamples");
+        var described = candidates > 1 ? $"{count} samples × {candidates} candidates × {perSample} steps" : $"{count} samples × {perSample} steps";
+        var reduce = "ask for fewer samples or a shorter maxLength" + (promptLength > 0 ? ", or send a shorter prompt" : "") +
+            (candidates > 1 ? ", or leave out excludeTrainingSamples" : "");
+        return new RequestSteps(count * perSample * candidates, described, reduce, fields);
     }
 
-    public static string? CheckPredict(IReadOnlyList<string> texts, InferenceOptions options)
+    /// <summary>/predict and /score: one step per word of a sentiment model, per character of a char model and per pass
+    /// (/predict runs a char model twice per text: perplexity, then next characters); with explain, a sentiment model
+    /// classifies every text once whole and once without each word.</summary>
+    public static RequestSteps PredictSteps(IReadOnlyList<string> texts, string field, RnnModel model, bool explain, int passes = 1)
     {
-        long characters = PredictCharacters(texts);
-        return characters <= options.MaxPredictCharacters ? null
-            : $"{characters} characters in all; at most {options.MaxPredictCharacters} per request (Inference:MaxPredictCharacters).";
+        bool words = model is SentimentClassifier;
+        long tokens = 0, steps = 0;
+        foreach (var text in texts)
+        {
+            long length = words ? WordTokenizer.SplitWords(text).Count : text.Length;
+            tokens += length;
+            steps += explain && words ? (length + 1) * length : length * passes;
+        }
+        var counted = texts.Count == 1 ? "1 text" : $"{texts.Count} texts";
+        if (explain && words)
+            return new RequestSteps(steps, $"{counted} explained, Σ (words + 1) × words = {steps} steps", "explain fewer or shorter texts",
+                ["explain", field]);
+        var described = $"{counted} of {tokens} {(words ? "words" : "characters")} in all" + (passes > 1 ? $" × {passes} passes" : "");
+        return new RequestSteps(steps, $"{described} = {steps} steps", "send fewer or shorter texts", [field]);
     }
 
-    /// <summary>
-    /// How far explain may exceed the plain budget: it classifies n + 1 variants of an n-word text, but in
-    /// batches of 64 through one pass each, so its time grows far slower than its character count.
-    /// </summary>
-    public const int ExplainFactor = 32;
-
-    /// <summary>Σ (words + 1) × characters: every text is classified again once per word.</summary>
-    public static long ExplainCharacters(IReadOnlyList<string> texts)
+    /// <summary>400 naming the fields to reduce when <paramref name="steps"/> on <paramref name="model"/> is over
+    /// Inference:MaxRequestWork; null when it fits.</summary>
+    public static ValidationProblem? CheckWork(RequestSteps steps, RnnModel model, InferenceOptions options)
     {
-        long characters = 0;
-        foreach (var text in texts) characters += SentimentClassifier.ExplainSequences([text]) * text.Length;
-        return characters;
+        long perStep = model.MultiplyAddsPerStep, work = steps.Steps * perStep;
+        if (work <= options.MaxRequestWork) return null;
+        var message = $"{steps.Described} on a model of {Quantity(perStep)} multiply-adds per step = {Quantity(work)} ({work}); " +
+            $"at most {Quantity(options.MaxRequestWork)} ({options.MaxRequestWork}, Inference:MaxRequestWork): {steps.Reduce}.";
+        return TypedResults.ValidationProblem(steps.Fields.ToDictionary(f => f, _ => new[] { message }));
     }
 
-    public static string? CheckExplain(IReadOnlyList<string> texts, InferenceOptions options)
+    /// <summary>A count in k, M or G, with at most two decimals.</summary>
+    public static string Quantity(long n) => n switch
     {
-        long characters = ExplainCharacters(texts), allowed = (long)options.MaxPredictCharacters * ExplainFactor;
-        return characters <= allowed ? null
-            : $"(words + 1) × characters = {characters} in all; at most {allowed} per explained request " +
-              $"(Inference:MaxPredictCharacters × {ExplainFactor}). Explain fewer or shorter texts.";
-    }
+        >= 1_000_000_000 => $"{n / 1e9:0.##} G",
+        >= 1_000_000 => $"{n / 1e6:0.##} M",
+        >= 1_000 => $"{n / 1e3:0.##} k",
+        _ => n.ToString(),
+    };
 
     /// <summary>503 with Retry-After: every slot stayed busy for the whole queue wait.</summary>
     public static ProblemHttpResult Busy(HttpContext http, InferenceOptions options)
@@ -97,3 +117,6 @@ public static class InferenceLimits
         }).AsTask(),
     };
 }
+
+/// <summary>The steps an inference request runs, how to say them, what to reduce, and the fields a 400 names.</summary>
+public sealed record RequestSteps(long Steps, string Described, string Reduce, IReadOnlyList<string> Fields);

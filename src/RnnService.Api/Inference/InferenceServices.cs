@@ -8,8 +8,8 @@ using RnnService.Engine.Models;
 namespace RnnService.Api.Inference;
 
 /// <summary>What the three inference handlers (/predict, /generate, /score) share, bound with [AsParameters]: their services
-/// and their opening. Each resolves the request's model reference, makes its own checks and sizes its work, then runs
-/// in a slot for that work, on the cached model, once its kind is checked.</summary>
+/// and their opening. Each resolves the request's model reference, makes its own checks and says how to count its steps;
+/// the cached model's kind is checked, its work (steps × multiply-adds per step) bounded, and it runs in a slot.</summary>
 public sealed record InferenceServices(RnnDbContext Db, ModelCache Cache, InferenceSlots Slots, HttpContext Http,
     IOptions<LimitsOptions> LimitsOptions, IOptions<InferenceOptions> InferenceOptions)
 {
@@ -19,18 +19,21 @@ public sealed record InferenceServices(RnnDbContext Db, ModelCache Cache, Infere
     /// <summary>The body's modelId or model, resolved (<see cref="ModelResolver"/>).</summary>
     public Task<ModelLookup> ResolveAsync(Guid? modelId, string? model, CancellationToken ct) => ModelResolver.ResolveAsync(Db, modelId, model, ct);
 
-    /// <summary>Runs <paramref name="infer"/> on the model in an inference slot for <paramref name="work"/> characters: 503 when
-    /// none frees in time, 404 when the model is gone, 400 naming <paramref name="modelField"/> when it is not a
-    /// <typeparamref name="TModel"/>.</summary>
-    public async Task<Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> RunAsync<TModel, T>(Guid modelId, long work,
-        string modelField, string wrongKind, Func<TModel, Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> infer,
-        CancellationToken ct) where TModel : RnnModel
+    /// <summary>Runs <paramref name="infer"/> on the model once its kind and work are checked: 404 when the model is gone, 400
+    /// naming <paramref name="modelField"/> when it is not a <typeparamref name="TModel"/>, 400 naming the fields to reduce when
+    /// the <paramref name="measure"/>d steps × its multiply-adds per step are over Inference:MaxRequestWork, then in an
+    /// inference slot for those steps (503 when none frees in time). The model is loaded first because its size is the work's.</summary>
+    public async Task<Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> RunAsync<TModel, T>(Guid modelId,
+        Func<TModel, RequestSteps> measure, string modelField, string wrongKind,
+        Func<TModel, Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> infer, CancellationToken ct) where TModel : RnnModel
     {
-        using var slot = await Slots.TryEnterAsync(work, ct);
-        if (slot is null) return InferenceLimits.Busy(Http, Inference);
         var model = await Cache.GetAsync(modelId, Db, ct);
         if (model is null) return Problems.NotFound($"No model {modelId}.");
         if (model is not TModel wanted) return Problems.Invalid(modelField, wrongKind);
+        var steps = measure(wanted);
+        if (InferenceLimits.CheckWork(steps, wanted, Inference) is { } tooMuch) return tooMuch;
+        using var slot = await Slots.TryEnterAsync(steps.Steps, ct);
+        if (slot is null) return InferenceLimits.Busy(Http, Inference);
         return infer(wanted);
     }
 }

@@ -45,9 +45,8 @@ public static class ScoreApi
         if (lookup.Id is not { } modelId) return lookup.Problem!;
         var (texts, field, invalid) = InferenceApi.ReadTexts(request.Text, request.Texts, services.Limits);
         if (invalid is not null) return invalid;
-        if (InferenceLimits.CheckPredict(texts, services.Inference) is { } tooMuch) return Problems.Invalid(field, tooMuch);
 
-        return await services.RunAsync<CharLanguageModel, ScoreResponse>(modelId, InferenceLimits.PredictCharacters(texts),
+        return await services.RunAsync<CharLanguageModel, ScoreResponse>(modelId, lm => InferenceLimits.PredictSteps(texts, field, lm, explain: false),
             request.Model is null ? "modelId" : "model", "This is a sentiment model; /score needs a char (charlm) model.", lm =>
             {
                 for (int i = 0; i < texts.Count; i++)

@@ -37,6 +37,24 @@ public static class ModelSize
     }
 
     /// <summary>
+    /// Multiply-adds of one inference step (one token through the network), what an inference request's work budget
+    /// counts: per layer and direction the gate projections G·H·(I + H), plus the head D·H·O. The embedding is a
+    /// lookup and the element-wise gate maths is small beside the projections, so neither counts. A classifier runs
+    /// its head once per text, not per step; counting it per step keeps the figure an upper bound.
+    /// </summary>
+    public static long MultiplyAddsPerStep(Architecture architecture, int embeddingSize, int hiddenSize, int layers, int outputSize,
+        bool bidirectional = false)
+    {
+        long g = GatesOf(architecture), h = hiddenSize, d = bidirectional ? 2 : 1, total = 0;
+        for (int l = 0; l < layers; l++)
+        {
+            long input = l == 0 ? embeddingSize : d * h;
+            total += d * g * h * (input + h);
+        }
+        return total + d * h * outputSize;
+    }
+
+    /// <summary>
     /// Peak bytes of one training run whose largest batch is <paramref name="batch"/> sequences of
     /// <paramref name="steps"/> tokens: per layer the saved input, the gate pre-activations and their
     /// gradient (twice for GRU's separate hidden projection), hidden/cell states and caches, the packed

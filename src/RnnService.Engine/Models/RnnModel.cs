@@ -22,6 +22,10 @@ public abstract class RnnModel
     public ModelConfig Config { get; }
     public long ParameterCount => _network.Parameters.Count;
 
+    /// <summary>Multiply-adds of one step through this network (<see cref="ModelSize.MultiplyAddsPerStep"/>).</summary>
+    public long MultiplyAddsPerStep => ModelSize.MultiplyAddsPerStep(_network.Architecture, _network.EmbeddingSize, _network.HiddenSize,
+        _network.LayerCount, _network.OutputSize, _network.Bidirectional);
+
     /// <summary>The weights in state_dict order (read-only use).</summary>
     internal RecurrentNetwork Network => _network;
 

@@ -73,9 +73,6 @@ public sealed class SentimentClassifier : RnnModel
         return explanations;
     }
 
-    /// <summary>Sequences Explain classifies for these texts: each text once and once per word removed.</summary>
-    public static long ExplainSequences(IReadOnlyList<string> texts) => texts.Sum(t => 1L + WordTokenizer.SplitWords(t).Count);
-
     private void ClassifyBatch(RecurrentNetwork network, IReadOnlyList<string> texts, int start, int count, List<Classification> results)
     {
         var encoded = new int[count][];

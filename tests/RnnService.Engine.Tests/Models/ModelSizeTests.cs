@@ -86,4 +86,25 @@ public class ModelSizeTests(ITestOutputHelper output)
         output.WriteLine($"estimate {estimate:N0} B, allocated {allocated:N0} B, ratio {(double)estimate / allocated:F2}");
         Assert.InRange((double)estimate / allocated, 0.5, 2.0);
     }
+
+    // The multiply-adds per step that inference work budgets count (issue 24).
+    [Theory]
+    [InlineData(Architecture.Lstm, false)]
+    [InlineData(Architecture.Gru, true)]
+    [InlineData(Architecture.Rnn, false)]
+    public void EveryWeightButTheEmbeddingAndTheBiasesIsOneMultiplyAddPerStep(Architecture architecture, bool bidirectional)
+    {
+        const int vocabulary = 60, embedding = 32, hidden = 48, layers = 3, output = 60;
+        int gates = ModelSize.GatesOf(architecture), directions = bidirectional ? 2 : 1;
+        long parameters = ModelSize.Parameters(architecture, vocabulary, embedding, hidden, layers, output, bidirectional);
+        long biases = (long)layers * directions * 2 * gates * hidden + output;
+
+        Assert.Equal(parameters - vocabulary * embedding - biases,
+            ModelSize.MultiplyAddsPerStep(architecture, embedding, hidden, layers, output, bidirectional));
+    }
+
+    [Fact]
+    public void AHidden512LstmOverFortyTwoCharactersCostsAboutOnePointTwoMillionPerStep() =>
+        // 4 × 512 × (64 + 512) gate projections + 512 × 42 head.
+        Assert.Equal(1_201_152, ModelSize.MultiplyAddsPerStep(Architecture.Lstm, 64, 512, 1, 42));
 }
