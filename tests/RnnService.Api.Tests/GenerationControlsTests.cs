@@ -30,6 +30,26 @@ public sealed class GenerationControlsTests
     }
 
     [Fact]
+    public async Task WithoutMaxLengthALineModelWritesUpToItsLongestNamePlusAMarginAndSaysSo()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
+
+        // us-names' longest name has 13 characters: 13 + 5 = 18 (a quarter more would be only 17).
+        int fitted = TrainingNames().Max(n => n.Length) + 5;
+        Assert.Equal(18, fitted);
+        var answer = await (await client.PostJsonAsync("/generate", new { modelId, count = 20, seed = 2 })).OkJsonAsync();
+        Assert.Equal(fitted, answer.GetProperty("maxLength").GetInt32());
+        Assert.Equal(20, Samples(answer).Count);
+        Assert.All(Samples(answer), s => Assert.True(s.Length <= fitted, s));
+
+        // A request's own maxLength wins, above the default too, and is echoed.
+        var asked = await (await client.PostJsonAsync("/generate", new { modelId, count = 2, maxLength = 40, seed = 2 })).OkJsonAsync();
+        Assert.Equal(40, asked.GetProperty("maxLength").GetInt32());
+    }
+
+    [Fact]
     public async Task ASampleEndsBeforeTheFirstStopStringItWrites()
     {
         await using var factory = new RnnServiceFactory();

@@ -15,9 +15,12 @@ public sealed record GenerateRequest(Guid? ModelId, string? Prompt, int? MaxLeng
     float? TopP, int? Seed, int? Count, int? MinLength = null, string? Prefix = null, IReadOnlyList<string>? Stop = null,
     bool? ExcludeTrainingSamples = null, string? Model = null);
 
-/// <summary>unknownCharacters: characters of the prompt and prefix outside the model's alphabet (the model reads them as unknown);
+/// <summary>maxLength: the one this answer was generated with, the request's or else the model's default (a line model's
+/// fits its longest training line, others use 200). unknownCharacters: characters of the prompt and prefix outside the
+/// model's alphabet (the model reads them as unknown);
 /// rejected (with excludeTrainingSamples): candidates dropped because they were training lines.</summary>
-public sealed record GenerateResponse(Guid ModelId, int Seed, IReadOnlyList<string> Samples, IReadOnlyList<string> UnknownCharacters,
+public sealed record GenerateResponse(Guid ModelId, int Seed, int MaxLength, IReadOnlyList<string> Samples,
+    IReadOnlyList<string> UnknownCharacters,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Rejected = null);
 
 /// <summary>POST /generate: samples from a char model, with length, prefix, stop and training-line controls.</summary>
@@ -33,7 +36,9 @@ public static class GenerateApi
         group.MapPost("/generate", GenerateAsync)
             .WithName("Generate")
             .WithSummary("Sample text from a char model")
-            .WithDescription("Controls: minLength, maxLength, prefix (every sample starts with prompt + prefix), stop strings, excludeTrainingSamples " +
+            .WithDescription("Controls: minLength, maxLength (without it, the model's default: a line model's fits its longest " +
+                "training line plus a quarter, others use " + GenerationOptions.DefaultMaxLength + "; the response gives the one used), " +
+                "prefix (every sample starts with prompt + prefix), stop strings, excludeTrainingSamples " +
                 "(line models: no line of the training data; the response counts the rejected candidates; 422 when " + CandidatesPerSample +
                 " candidates per sample did not give enough new ones). " +
                 "400 for a sentiment model, and when count × (prompt length + maxLength) steps (× " + CandidatesPerSample +
@@ -54,7 +59,7 @@ public static class GenerateApi
         var generation = new GenerationOptions
         {
             Prompt = request.Prompt ?? defaults.Prompt,
-            MaxLength = request.MaxLength ?? defaults.MaxLength,
+            MaxLength = request.MaxLength ?? await DefaultMaxLengthAsync(modelId, services, ct),
             Temperature = request.Temperature ?? defaults.Temperature,
             TopK = request.TopK ?? defaults.TopK,
             TopP = request.TopP ?? defaults.TopP,
@@ -77,10 +82,17 @@ public static class GenerateApi
                         : "Only line models (one sample per line) can exclude training samples.");
                 if (lm.PromptError(generation.Prompt + generation.Prefix) is { } noPrompt) return Problems.Invalid("prompt", noPrompt);
                 if (exclude) return GenerateNew(lm, modelId, generation, ct);
-                return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, lm.Generate(generation, ct),
+                return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, generation.MaxLength, lm.Generate(generation, ct),
                     lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
             }, ct);
     }
+
+    /// <summary>The model's default maxLength (<see cref="CharLanguageModel.DefaultMaxLength"/>), at most Limits:MaxGenerateLength;
+    /// the plain default when the model is missing or not a char model (RunAsync then answers with that problem).</summary>
+    private static async Task<int> DefaultMaxLengthAsync(Guid modelId, InferenceServices services, CancellationToken ct) =>
+        await services.Cache.GetAsync(modelId, services.Db, ct) is CharLanguageModel lm
+            ? Math.Min(lm.DefaultMaxLength, services.Limits.MaxGenerateLength)
+            : GenerationOptions.DefaultMaxLength;
 
     /// <summary>Field errors keyed by JSON path ("minLength", "stop[1]"); empty when valid. The engine's own rules
     /// (<see cref="GenerationOptions.Errors"/>) come first, all at once; this adds only the configured limits.</summary>
@@ -109,6 +121,7 @@ public static class GenerateApi
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Not enough new samples",
                 detail: $"Found {samples.Count} of {generation.Count} samples that are not training lines in {candidates} candidates " +
                     $"({rejected} were training lines). Raise the temperature, ask for fewer or longer samples (minLength), or drop excludeTrainingSamples.");
-        return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, samples, lm.UnknownCharacters(generation.Prompt + generation.Prefix), rejected));
+        return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, generation.MaxLength, samples,
+            lm.UnknownCharacters(generation.Prompt + generation.Prefix), rejected));
     }
 }

@@ -32,6 +32,10 @@ public sealed class CharLanguageModel : RnnModel
 
     public bool LineMode => _tokenizer.LineMode;
 
+    /// <summary>MaxLength for a request that gives none: the stored one for a line model (fitted to its training lines),
+    /// else <see cref="GenerationOptions.DefaultMaxLength"/>.</summary>
+    public int DefaultMaxLength => Config.DefaultMaxLength ?? GenerationOptions.DefaultMaxLength;
+
     /// <summary>The lines this model trained on (hashed); null for continuous models and models saved before they were kept.</summary>
     public TrainingLineSet? TrainingLines { get; internal set; }
 

@@ -25,6 +25,11 @@ public sealed record ModelConfig
     public bool LineMode { get; init; }
     /// <summary>Continuous char models: the text generation starts from when no prompt is given.</summary>
     public string? DefaultPrompt { get; init; }
+    /// <summary>Line char models: /generate's maxLength when a request gives none, from the longest training line
+    /// (<see cref="Sampling.GenerationOptions.LineMaxLength"/>); null for continuous models and models saved before it was kept,
+    /// which fall back to <see cref="Sampling.GenerationOptions.DefaultMaxLength"/>. Left out of the JSON when null.</summary>
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public int? DefaultMaxLength { get; init; }
     public required Hyperparameters Hyperparameters { get; init; }
 
     public static readonly JsonSerializerOptions JsonOptions = new()

@@ -8,8 +8,11 @@ namespace RnnService.Engine.Sampling;
 /// </summary>
 public sealed record GenerationOptions
 {
+    /// <summary>MaxLength when neither the request nor the model says otherwise (continuous models, older line models).</summary>
+    public const int DefaultMaxLength = 200;
+
     public string Prompt { get; init; } = "";
-    public int MaxLength { get; init; } = 200;
+    public int MaxLength { get; init; } = DefaultMaxLength;
     public float Temperature { get; init; } = 1f;
     public int TopK { get; init; }
     public float TopP { get; init; } = 1f;
@@ -18,6 +21,10 @@ public sealed record GenerationOptions
     public int MinLength { get; init; }
     public string Prefix { get; init; } = "";
     public IReadOnlyList<string> Stop { get; init; } = [];
+
+    /// <summary>A line model's default MaxLength: its longest training line plus a quarter, and at least 5 characters more,
+    /// so a sample as long as any it learned from still ends by itself.</summary>
+    public static int LineMaxLength(int longestLine) => Math.Max(longestLine + 5, (int)Math.Ceiling(longestLine * 1.25));
 
     /// <summary>Throws ArgumentOutOfRangeException for the first of <see cref="Errors"/>; its ParamName is the property's name.</summary>
     public void Validate()

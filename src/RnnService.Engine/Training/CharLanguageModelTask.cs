@@ -1,6 +1,7 @@
 using RnnService.Engine.Core;
 using RnnService.Engine.Models;
 using RnnService.Engine.Optimizers;
+using RnnService.Engine.Sampling;
 using RnnService.Engine.Tokenizers;
 
 namespace RnnService.Engine.Training;
@@ -14,6 +15,7 @@ internal sealed class CharLanguageModelTask : TrainingTask
 {
     private readonly CharTokenizer _tokenizer;
     private readonly string _defaultPrompt;
+    private readonly int? _defaultMaxLength;   // line mode only
     // Continuous mode
     private readonly int[] _trainStream = [], _validationStream = [];
     // Line mode: each line is [bos, c1..cn, eos]
@@ -29,10 +31,12 @@ internal sealed class CharLanguageModelTask : TrainingTask
         _defaultPrompt = corpus.Text[..1];
         if (corpus.LineMode)
         {
-            var lines = CharTokenizer.SplitLines(corpus.Text)
+            var corpusLines = CharTokenizer.SplitLines(corpus.Text);
+            var lines = corpusLines
                 .Select(l => (int[])[_tokenizer.BeginId, .. _tokenizer.Encode(l.Length < hp.SequenceLength ? l : l[..(hp.SequenceLength - 1)]), _tokenizer.EndId])
                 .ToArray();
             if (lines.Length == 0) throw new TrainingDataException("The corpus has no lines.");
+            _defaultMaxLength = GenerationOptions.LineMaxLength(corpusLines.Max(l => l.Length));
             var (train, validation) = Split(lines.Length, hp.ValidationFraction, hp.Seed);
             _trainLines = train.Select(i => lines[i]).ToArray();
             _validationLines = validation.Select(i => lines[i]).ToArray();
@@ -57,6 +61,7 @@ internal sealed class CharLanguageModelTask : TrainingTask
         Task = TaskKind.CharLm, Architecture = architecture, VocabularySize = _tokenizer.Count,
         EmbeddingSize = Hp.EmbeddingSize, HiddenSize = Hp.HiddenSize, Layers = Hp.Layers, OutputSize = _tokenizer.Count,
         Vocabulary = _tokenizer.Vocabulary, LineMode = LineMode, DefaultPrompt = LineMode ? null : _defaultPrompt,
+        DefaultMaxLength = _defaultMaxLength,
         Hyperparameters = Hp,
     };
 
