@@ -55,11 +55,13 @@ public static class GenerateApi
     {
         var lookup = await services.ResolveAsync(request.ModelId, request.Model, ct);
         if (lookup.Id is not { } modelId) return lookup.Problem!;
+        // Without maxLength the model's own default applies, so the model is loaded before the checks (once: RunAsync reuses it).
+        var loaded = request.MaxLength is null ? await services.LoadAsync(modelId, ct) : null;
         var defaults = new GenerationOptions();
         var generation = new GenerationOptions
         {
             Prompt = request.Prompt ?? defaults.Prompt,
-            MaxLength = request.MaxLength ?? await DefaultMaxLengthAsync(modelId, services, ct),
+            MaxLength = request.MaxLength ?? DefaultMaxLength(loaded, services.Limits),
             Temperature = request.Temperature ?? defaults.Temperature,
             TopK = request.TopK ?? defaults.TopK,
             TopP = request.TopP ?? defaults.TopP,
@@ -84,15 +86,13 @@ public static class GenerateApi
                 if (exclude) return GenerateNew(lm, modelId, generation, ct);
                 return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, generation.MaxLength, lm.Generate(generation, ct),
                     lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
-            }, ct);
+            }, ct, loaded);
     }
 
     /// <summary>The model's default maxLength (<see cref="CharLanguageModel.DefaultMaxLength"/>), at most Limits:MaxGenerateLength;
     /// the plain default when the model is missing or not a char model (RunAsync then answers with that problem).</summary>
-    private static async Task<int> DefaultMaxLengthAsync(Guid modelId, InferenceServices services, CancellationToken ct) =>
-        await services.Cache.GetAsync(modelId, services.Db, ct) is CharLanguageModel lm
-            ? Math.Min(lm.DefaultMaxLength, services.Limits.MaxGenerateLength)
-            : GenerationOptions.DefaultMaxLength;
+    private static int DefaultMaxLength(RnnModel? model, LimitsOptions limits) =>
+        model is CharLanguageModel lm ? Math.Min(lm.DefaultMaxLength, limits.MaxGenerateLength) : GenerationOptions.DefaultMaxLength;
 
     /// <summary>Field errors keyed by JSON path ("minLength", "stop[1]"); empty when valid. The engine's own rules
     /// (<see cref="GenerationOptions.Errors"/>) come first, all at once; this adds only the configured limits.</summary>

@@ -19,15 +19,20 @@ public sealed record InferenceServices(RnnDbContext Db, ModelCache Cache, Infere
     /// <summary>The body's modelId or model, resolved (<see cref="ModelResolver"/>).</summary>
     public Task<ModelLookup> ResolveAsync(Guid? modelId, string? model, CancellationToken ct) => ModelResolver.ResolveAsync(Db, modelId, model, ct);
 
+    /// <summary>The model from the cache (null when it is gone), for a handler whose checks depend on it.</summary>
+    public Task<RnnModel?> LoadAsync(Guid modelId, CancellationToken ct) => Cache.GetAsync(modelId, Db, ct);
+
     /// <summary>Runs <paramref name="infer"/> on the model once its kind and work are checked: 404 when the model is gone, 400
     /// naming <paramref name="modelField"/> when it is not a <typeparamref name="TModel"/>, 400 naming the fields to reduce when
     /// the <paramref name="measure"/>d steps × its multiply-adds per step are over Inference:MaxRequestWork, then in an
-    /// inference slot for those steps (503 when none frees in time). The model is loaded first because its size is the work's.</summary>
+    /// inference slot for those steps (503 when none frees in time). The model is loaded first because its size is the work's;
+    /// a handler whose own checks needed it already (<see cref="LoadAsync"/>) passes it as <paramref name="loaded"/>.</summary>
     public async Task<Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> RunAsync<TModel, T>(Guid modelId,
         Func<TModel, RequestSteps> measure, string modelField, string wrongKind,
-        Func<TModel, Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> infer, CancellationToken ct) where TModel : RnnModel
+        Func<TModel, Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> infer, CancellationToken ct,
+        RnnModel? loaded = null) where TModel : RnnModel
     {
-        var model = await Cache.GetAsync(modelId, Db, ct);
+        var model = loaded ?? await Cache.GetAsync(modelId, Db, ct);
         if (model is null) return Problems.NotFound($"No model {modelId}.");
         if (model is not TModel wanted) return Problems.Invalid(modelField, wrongKind);
         var steps = measure(wanted);
