@@ -17,6 +17,8 @@ public sealed class Dataset
 }
 
 /// <summary>A dataset as listed: samples are examples (sentiment), lines (line-mode text) or characters (corpus).</summary>
+/// <example>{"name": "pets", "task": "charlm", "builtIn": false, "description": null, "format": "text", "lineMode": true,
+/// "samples": 3, "bytes": 16, "createdAt": "2026-12-05T07:00:00Z"}</example>
 public sealed record DatasetResponse(string Name, TaskKind Task, bool BuiltIn, string? Description,
     DatasetFormat? Format, bool LineMode, int Samples, long Bytes, DateTime? CreatedAt);
 
