@@ -1,6 +1,7 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
 
@@ -17,7 +18,8 @@ namespace RnnService.Api.Inference;
 /// <param name="TopP">Nucleus sampling: among the likeliest characters whose probabilities add up to p; 1 = off.</param>
 /// <param name="Seed">Seeds the sampling. Omitted: a random one is drawn and returned.</param>
 /// <param name="Count">Samples to write.</param>
-/// <param name="MinLength">Characters after the prompt before a sample may end (prefix included).</param>
+/// <param name="MinLength">Characters after the prompt before a sample may end (prefix included). A line model never
+/// writes an empty line; with 0, a stop string may still end a sample at once.</param>
 /// <param name="Prefix">Every sample starts with prompt + prefix.</param>
 /// <param name="Stop">A sample ends before the first of these it writes (at most 4, each 1-50 characters).</param>
 /// <param name="ExcludeTrainingSamples">Line models: never return a line of the training data (up to 5 candidates per sample are drawn).</param>
@@ -96,7 +98,7 @@ public static class GenerateApi
         bool exclude = request.ExcludeTrainingSamples ?? GenerateRequest.Defaults.ExcludeTrainingSamples!.Value;
         var steps = InferenceLimits.GenerateSteps(generation.Count, generation.Prompt.Length, generation.MaxLength, exclude ? CandidatesPerSample : 1);
 
-        return await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, _ => steps, "modelId",
+        return await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, _ => steps, ModelResolver.FieldOf(request.Model),
             "This is a sentiment model; /generate needs a char (charlm) model.", lm =>
             {
                 if (exclude && lm.TrainingLines is null)

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Registry;
 using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 
@@ -85,7 +86,7 @@ public static class InferenceApi
 
         return await services.RunAsync<RnnModel, PredictResponse>(modelId, model => InferenceLimits.PredictSteps(texts, field, model, explain,
             passes: model is CharLanguageModel ? 2 : 1),
-            "modelId", "", model =>
+            ModelResolver.FieldOf(request.Model), "", model =>
         {
             if (explain && model is not SentimentClassifier)
                 return Problems.Invalid("explain", "Word influence needs a sentiment model; for a char model use POST /score.");

@@ -1,5 +1,6 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 
 namespace RnnService.Api.Inference;
@@ -63,7 +64,7 @@ public static class ScoreApi
         if (invalid is not null) return invalid;
 
         return await services.RunAsync<CharLanguageModel, ScoreResponse>(modelId, lm => InferenceLimits.PredictSteps(texts, field, lm, explain: false),
-            request.Model is null ? "modelId" : "model", "This is a sentiment model; /score needs a char (charlm) model.", lm =>
+            ModelResolver.FieldOf(request.Model), "This is a sentiment model; /score needs a char (charlm) model.", lm =>
             {
                 for (int i = 0; i < texts.Count; i++)
                     if (lm.TextError(texts[i]) is { } error) return Problems.Invalid(request.Text is null ? $"texts[{i}]" : "text", error);
