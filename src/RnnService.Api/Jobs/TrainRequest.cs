@@ -15,7 +15,8 @@ namespace RnnService.Api.Jobs;
 /// refer to it as name, name@version or name@alias. No '@', '/', '\', '?', '#' or '%'.</param>
 /// <param name="Hyperparameters">Any subset of the hyper-parameters.</param>
 /// <param name="InitFrom">Fine-tuning: a model reference (id, name, name@version, name@alias) to start from. Same task,
-/// architecture and sizes (taken from it when omitted), and for char models a dataset of the same kind (lines or continuous text); its vocabulary is kept, unknown words or characters read as &lt;unk&gt;.</param>
+/// architecture and sizes (taken from it when omitted), and for char models a dataset of the same kind (lines or continuous text)
+/// and alphabet (a character the base never saw is refused); its vocabulary is kept, unknown words read as &lt;unk&gt;.</param>
 public sealed record TrainRequest([property: Required] TaskKind? Task, Architecture? Architecture, [property: Required] string? Dataset,
     string? Name, HyperparametersRequest? Hyperparameters, string? InitFrom = null);
 
