@@ -11,8 +11,6 @@ namespace RnnService.Api.Tests;
 /// service on Kestrel: a document that stops describing what the service does breaks the build or the run.</summary>
 public sealed class GeneratedClientTests
 {
-    private static readonly string Root = RepositoryRoot();
-
     // The Kiota packages' versions come from the repository's Directory.Packages.props (given to the build), as every other package's.
     private const string Project = """
         <Project Sdk="Microsoft.NET.Sdk">
@@ -40,19 +38,19 @@ public sealed class GeneratedClientTests
         var folder = Directory.CreateTempSubdirectory("rnnservice-kiota-").FullName;
         try
         {
-            Run("dotnet", Root, [], "tool", "restore");
+            Run("dotnet", Repository.Root, [], "tool", "restore");
             // Kiota asks GitHub for a newer version unless it did within the hour; a fresh timestamp in its own temp folder
             // keeps the test off the network (there is no setting for it that the generate command reads).
             var kiotaTemp = Directory.CreateDirectory(Path.Combine(folder, "tmp", "kiota", "update")).FullName;
             await File.WriteAllTextAsync(Path.Combine(kiotaTemp, "timestamp.txt"), DateTimeOffset.UtcNow.ToString("o"));
-            Run("dotnet", Root, [("TMPDIR", Path.Combine(folder, "tmp")), ("KIOTA_CLI_TELEMETRY_OPTOUT", "true")],
-                "tool", "run", "kiota", "--", "generate", "--language", "CSharp", "--openapi", Path.Combine(Root, "docs", "openapi.json"),
+            Run("dotnet", Repository.Root, [("TMPDIR", Path.Combine(folder, "tmp")), ("KIOTA_CLI_TELEMETRY_OPTOUT", "true")],
+                "tool", "run", "kiota", "--", "generate", "--language", "CSharp", "--openapi", Path.Combine(Repository.Root, "docs", "openapi.json"),
                 "--output", Path.Combine(folder, "Client"), "--class-name", "RnnClient", "--namespace-name", "Rnn.Client",
                 "--exclude-backward-compatible", "--log-level", "Warning");
             await File.WriteAllTextAsync(Path.Combine(folder, "Walkthrough.csproj"), Project);
             File.Copy(Path.Combine(AppContext.BaseDirectory, "GeneratedClient", "Walkthrough.cs"), Path.Combine(folder, "Walkthrough.cs"));
             Run("dotnet", folder, [], "build", "--nologo", "-v", "quiet", "-o", Path.Combine(folder, "out"), "-p:ManagePackageVersionsCentrally=true",
-                $"-p:DirectoryPackagesPropsPath={Path.Combine(Root, "Directory.Packages.props")}");
+                $"-p:DirectoryPackagesPropsPath={Path.Combine(Repository.Root, "Directory.Packages.props")}");
 
             await using var factory = new RnnServiceFactory();
             factory.UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
@@ -78,12 +76,5 @@ public sealed class GeneratedClientTests
         if (!process.WaitForExit(300_000)) { process.Kill(entireProcessTree: true); Assert.Fail($"{program} {string.Join(' ', arguments)} did not finish in 5 minutes."); }
         Assert.True(process.ExitCode == 0, $"{program} {string.Join(' ', arguments)} exited {process.ExitCode}: {output.Result}{errors.Result}");
         return output.Result;
-    }
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RnnService.sln"))) folder = folder.Parent;
-        return folder?.FullName ?? throw new InvalidOperationException("No RnnService.sln above " + AppContext.BaseDirectory);
     }
 }

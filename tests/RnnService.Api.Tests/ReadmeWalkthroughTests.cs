@@ -5,7 +5,7 @@ namespace RnnService.Api.Tests;
 /// <summary>The README's curl walk-through quotes what the service answers: its requests, sent here, give its figures.</summary>
 public sealed partial class ReadmeWalkthroughTests : ServiceTest
 {
-    private static readonly string Readme = File.ReadAllText(Path.Combine(RepositoryRoot(), "README.md"));
+    private static readonly string Readme = File.ReadAllText(Path.Combine(Repository.Root, "README.md"));
 
     /// <summary>The JSON bodies the walk-through's curl commands POST to <paramref name="path"/>, in order.</summary>
     private static List<string> Bodies(string path) =>
@@ -41,11 +41,4 @@ public sealed partial class ReadmeWalkthroughTests : ServiceTest
 
     [GeneratedRegex(@"Train a character model on [\d,]+ US first names \((\d+) epochs")]
     private static partial Regex QuotedNamesEpochs();
-
-    private static string RepositoryRoot()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RnnService.sln"))) folder = folder.Parent;
-        return folder!.FullName;
-    }
 }

@@ -3,8 +3,8 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Infrastructure;
-using RnnService.Api.Registry;
 using RnnService.Api.Monitoring;
+using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 
 namespace RnnService.Api.Inference;

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Reflection;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using System.Text.Json.Serialization.Metadata;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
@@ -26,8 +27,9 @@ public sealed class ExactlyOneOfAttribute(params string[] properties) : Attribut
 /// The conventions of every request schema (a type whose name ends in "Request", also one added later), so the document
 /// says what the handlers do without code per type. Required lists exactly the properties marked [Required]: the
 /// schema exporter would list every positional record parameter, although they are all nullable and most are optional.
-/// Either-or rules come from <see cref="ExactlyOneOfAttribute"/>, defaults from <see cref="IRequestDefaults{TSelf}"/>. Descriptions and examples come from the XML doc comments
-/// (a &lt;param&gt; per property, an &lt;example&gt; per type), which Microsoft.AspNetCore.OpenApi compiles in.
+/// Either-or rules come from <see cref="ExactlyOneOfAttribute"/>, defaults from <see cref="IRequestDefaults{TSelf}"/>.
+/// Descriptions and examples come from the XML doc comments (a &lt;param&gt; per property, an &lt;example&gt; per type),
+/// which Microsoft.AspNetCore.OpenApi compiles in.
 /// </summary>
 public static class RequestSchemas
 {
@@ -36,7 +38,7 @@ public static class RequestSchemas
     private const string SchemaIdKey = "x-schema-id";
     private const string RefDefaultKey = "x-ref-default";
 
-    public static bool IsRequest(Type type) => type.Name.EndsWith(Suffix, StringComparison.Ordinal) && type.IsClass;
+    private static bool IsRequest(Type type) => type.Name.EndsWith(Suffix, StringComparison.Ordinal) && type.IsClass;
 
     public static Task TransformAsync(OpenApiSchema schema, OpenApiSchemaTransformerContext context, CancellationToken _)
     {
@@ -65,7 +67,7 @@ public static class RequestSchemas
         property.IsRequired || property.AttributeProvider?.IsDefined(typeof(RequiredAttribute), inherit: true) == true;
 
     /// <summary>The property's value in its type's Defaults as JSON; null when the type has none or leaves it null.</summary>
-    private static System.Text.Json.Nodes.JsonNode? DefaultOf(JsonPropertyInfo property)
+    private static JsonNode? DefaultOf(JsonPropertyInfo property)
     {
         var type = property.DeclaringType;
         if (!type.GetInterfaces().Any(i => i.IsGenericType && i.GetGenericTypeDefinition() == typeof(IRequestDefaults<>))) return null;
@@ -75,10 +77,12 @@ public static class RequestSchemas
             : JsonSerializer.SerializeToNode(value, property.PropertyType, ApiJson.Options);
     }
 
-    private static void SetDefault(OpenApiSchema schema, System.Text.Json.Nodes.JsonNode value)
+    private static void SetDefault(OpenApiSchema schema, JsonNode value)
     {
         // Inline schemas (strings, numbers) carry an empty schema id.
-        if (schema.Metadata?.TryGetValue(SchemaIdKey, out var id) == true && id is string { Length: > 0 }) schema.Metadata[RefDefaultKey] = value;
-        else schema.Default = value;
+        if (schema.Metadata?.TryGetValue(SchemaIdKey, out var id) == true && id is string { Length: > 0 })
+            schema.Metadata[RefDefaultKey] = value;
+        else
+            schema.Default = value;
     }
 }

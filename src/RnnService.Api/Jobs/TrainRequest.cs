@@ -111,7 +111,8 @@ public static class HyperparameterRules
             EarlyStoppingPatience: all.Select(h => h.EarlyStoppingPatience).Distinct().Count() == 1 ? all[0].EarlyStoppingPatience : null,
             Seed: Same(h => h.Seed), EmbeddingDropout: Same(h => h.EmbeddingDropout), Pooling: Same(h => h.Pooling),
             WeightDecay: Same(h => h.WeightDecay), Bidirectional: Same(h => h.Bidirectional),
-            PretrainedEmbeddings: all.Select(h => h.PretrainedEmbeddings).Distinct().Count() == 1 ? all[0].PretrainedEmbeddings ?? NoPretrainedEmbeddings : null);
+            PretrainedEmbeddings: all.Select(h => h.PretrainedEmbeddings).Distinct().Count() == 1
+                ? all[0].PretrainedEmbeddings ?? NoPretrainedEmbeddings : null);
     }
 
     private static Hyperparameters Override(Hyperparameters d, HyperparametersRequest r)

@@ -14,7 +14,8 @@ public sealed class ModelAlias
 }
 
 /// <summary>Where an alias of a named model points now.</summary>
-/// <example>{"name": "names", "alias": "production", "version": 2, "modelId": "3f2b8c1e-5d4a-4e7b-9c2d-1a6f0e8b7c45", "updatedAt": "2026-12-05T07:00:00Z"}</example>
+/// <example>{"name": "names", "alias": "production", "version": 2, "modelId": "3f2b8c1e-5d4a-4e7b-9c2d-1a6f0e8b7c45",
+/// "updatedAt": "2026-12-05T07:00:00Z"}</example>
 public sealed record ModelAliasResponse(string Name, string Alias, int Version, Guid ModelId, DateTime UpdatedAt);
 
 /// <summary>Moves an alias to a version of the named model.</summary>

@@ -7,8 +7,8 @@ namespace RnnService.Engine.Training;
 /// What a fine-tuning job keeps from its base model: the task, the architecture, the sizes (embedding, hidden, layers),
 /// the pretrained embeddings and, for char models, whether it reads lines or one continuous text (its alphabet says
 /// which) and the alphabet itself: data with characters the base never saw is refused (<see cref="NewCharacters"/>),
-/// where a sentiment model's unknown words simply read as &lt;unk&gt;. The API checks a request with <see cref="Errors"/> before it queues the job; the trainer checks again with
-/// <see cref="Check"/> before it starts from the base's weights.
+/// where a sentiment model's unknown words simply read as &lt;unk&gt;. The API checks a request with <see cref="Errors"/>
+/// before it queues the job; the trainer checks again with <see cref="Check"/> before it starts from the base's weights.
 /// </summary>
 public static class FineTuneRules
 {
