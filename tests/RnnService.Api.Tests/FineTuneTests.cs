@@ -85,7 +85,7 @@ public sealed class FineTuneTests
     }
 
     [Fact]
-    public async Task FineTuningACharModelOnTextOfTheOtherLineModeIsRejectedAtTrainNamingInitFrom()
+    public async Task FineTuningACharModelOnTextOfTheOtherLineModeOrWithCharactersItNeverSawIsRejectedAtTrain()
     {
         await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
@@ -103,6 +103,14 @@ public sealed class FineTuneTests
         await (await client.PostJsonAsync("/train?dryRun=true", new { task = "charlm", dataset = "hamlet", initFrom = "lines" }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "initFrom");
         Assert.Equal(2, (await (await client.GetAsync("/jobs")).OkJsonAsync()).GetProperty("total").GetInt32());
+
+        // us-names is lowercase: capitalised names would be read as unknown and never written, so they are refused.
+        await (await client.PostJsonAsync("/datasets", new { name = "capitals", task = "charlm", format = "text", content = "Ada\nBea\nada\n", lineMode = true }))
+            .OkJsonAsync(HttpStatusCode.Created);
+        var capitals = await (await client.PostJsonAsync("/train", new { task = "charlm", dataset = "capitals", initFrom = "lines" }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "dataset");
+        Assert.StartsWith("The base model (initFrom) never saw 2 of this data's characters ('A' 'B')",
+            capitals.GetProperty("errors").GetProperty("dataset")[0].GetString());
 
         // An upload in line mode fits the line model.
         await (await client.PostJsonAsync("/datasets", new { name = "more-names", task = "charlm", format = "text", content = "ada\nbea\ncy\n", lineMode = true }))

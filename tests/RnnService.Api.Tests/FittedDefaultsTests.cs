@@ -4,13 +4,14 @@ namespace RnnService.Api.Tests;
 public sealed class FittedDefaultsTests : ServiceTest
 {
     [Fact]
-    public async Task AOnePageTextTrainsInOneStreamWithoutValidationForAboutSixHundredSteps()
+    public async Task AOnePageTextTrainsInOneStreamWithoutValidationOrEarlyStoppingForAboutSixHundredSteps()
     {
         var job = await _client.TrainAsync(new { task = "charlm", dataset = "hamlet" });
 
         var hp = job.GetProperty("hyperparameters");
         Assert.Equal(1, hp.GetProperty("batchSize").GetInt32());
         Assert.Equal(0, hp.GetProperty("validationFraction").GetDouble());
+        Assert.Equal(0, hp.GetProperty("earlyStoppingPatience").GetInt32());   // off, said as the request would say it (not null)
         Assert.Equal(67, hp.GetProperty("epochs").GetInt32());
         Assert.Equal(67, job.GetProperty("progress").GetProperty("totalEpochs").GetInt32());
     }

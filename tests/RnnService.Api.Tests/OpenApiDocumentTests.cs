@@ -5,13 +5,7 @@ namespace RnnService.Api.Tests;
 
 public sealed class OpenApiDocumentTests
 {
-    private static string CommittedDocumentPath()
-    {
-        var folder = new DirectoryInfo(AppContext.BaseDirectory);
-        while (folder is not null && !File.Exists(Path.Combine(folder.FullName, "RnnService.sln"))) folder = folder.Parent;
-        Assert.NotNull(folder);
-        return Path.Combine(folder.FullName, "docs", "openapi.json");
-    }
+    private static string CommittedDocumentPath() => Path.Combine(Repository.Root, "docs", "openapi.json");
 
     private static async Task<(string Text, JsonElement Document)> ServedDocumentAsync(HttpClient client)
     {

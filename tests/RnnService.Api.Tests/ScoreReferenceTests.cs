@@ -48,14 +48,21 @@ public sealed class ScoreReferenceTests
             .AssertProblemAsync(HttpStatusCode.BadRequest, "modelId");
     }
 
+    /// <summary>The 400 names the field the request used: model when it gave a name, modelId when it gave an id.</summary>
     [Fact]
-    public async Task ScoringASentimentModelByNameIsRejectedNamingTheModelField()
+    public async Task ScoringOrGeneratingFromASentimentModelIsRejectedNamingTheFieldTheRequestUsed()
     {
         await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
         await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 1, name: "toy"))).Id());
 
+        var id = (await (await client.GetAsync("/models/toy")).OkJsonAsync()).Id();
+
         await (await client.PostJsonAsync("/score", new { model = "toy", text = "good" }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "model");
+        var byName = await (await client.PostJsonAsync("/generate", new { model = "toy" })).AssertProblemAsync(HttpStatusCode.BadRequest, "model");
+        Assert.False(byName.GetProperty("errors").TryGetProperty("modelId", out _), byName.ToString());
+        await (await client.PostJsonAsync("/generate", new { model = "toy", maxLength = 5 })).AssertProblemAsync(HttpStatusCode.BadRequest, "model");
+        await (await client.PostJsonAsync("/generate", new { modelId = id })).AssertProblemAsync(HttpStatusCode.BadRequest, "modelId");
     }
 }

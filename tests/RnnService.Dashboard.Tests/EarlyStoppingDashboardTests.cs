@@ -3,12 +3,12 @@ using System.Text.Json;
 
 namespace RnnService.Dashboard.Tests;
 
-/// <summary>A job that stopped early says so on its page, with the epoch whose weights its model keeps.</summary>
+/// <summary>A job that stopped early says so on its page and in the jobs list, with the epoch whose weights its model keeps.</summary>
 [Collection(DashboardCollection.Name)]
 public sealed class EarlyStoppingDashboardTests(DashboardFixture fixture)
 {
     [Fact]
-    public async Task AJobStoppedEarlySaysWhereItStoppedAndWhichEpochItsModelKeeps()
+    public async Task AJobStoppedEarlySaysWhereItStoppedAndWhichEpochItsModelKeepsOnItsPageAndInTheList()
     {
         var (jobId, _) = await fixture.TrainAsync(new
         {
@@ -24,6 +24,11 @@ public sealed class EarlyStoppingDashboardTests(DashboardFixture fixture)
 
         b.WaitUntil(() => b.Text("#job-epochs").StartsWith("stopped early"), "the early stop on the job page");
         Assert.Equal($"stopped early at epoch {stoppedAt} of 60, best at {best} (the model keeps its weights)", b.Text("#job-epochs"));
+
+        b.Go("#/jobs");
+        var progress = $"#jobs-table tr[data-id='{jobId}'] td[data-label='Progress']";
+        b.WaitUntil(() => b.Text(progress).Length > 0, "the job's row");
+        Assert.Equal($"{stoppedAt}/60, stopped early (best {best})", b.Text(progress));
         b.AssertNoConsoleErrors();
     }
 }

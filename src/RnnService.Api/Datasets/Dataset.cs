@@ -16,7 +16,10 @@ public sealed class Dataset
     public DateTime CreatedAt { get; set; }
 }
 
-/// <summary>A dataset as listed: samples are examples (sentiment), lines (line-mode text) or characters (corpus).</summary>
+/// <summary>A dataset as listed: samples are examples (sentiment), lines (line-mode text) or characters (corpus); bytes
+/// is the uploaded content's UTF-8 size (a model's reproducibility record hashes the parsed data instead).</summary>
+/// <example>{"name": "pets", "task": "charlm", "builtIn": false, "description": null, "format": "text", "lineMode": true,
+/// "samples": 3, "bytes": 16, "createdAt": "2026-12-05T07:00:00Z"}</example>
 public sealed record DatasetResponse(string Name, TaskKind Task, bool BuiltIn, string? Description,
     DatasetFormat? Format, bool LineMode, int Samples, long Bytes, DateTime? CreatedAt);
 

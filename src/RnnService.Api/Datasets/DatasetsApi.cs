@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
@@ -15,7 +16,17 @@ namespace RnnService.Api.Datasets;
 
 /// <summary>An upload. csv: header text,label with labels 0/1; jsonl: one {"text","label"} per line;
 /// text: a corpus for char models, or one sample per line with lineMode true.</summary>
-public sealed record CreateDatasetRequest(string? Name, TaskKind? Task, DatasetFormat? Format, string? Content, bool? LineMode);
+/// <example>{"name": "pets", "task": "charlm", "format": "text", "content": "rex\nfido\nbella\n", "lineMode": true}</example>
+/// <param name="Name">The dataset's name: lowercase letters, digits, '_' and '-', at most 64, not a built-in's.</param>
+/// <param name="Task">sentiment (csv or jsonl) or charlm (text).</param>
+/// <param name="Format">csv, jsonl or text.</param>
+/// <param name="Content">The file's text (at most Limits:MaxUploadBytes as UTF-8).</param>
+/// <param name="LineMode">Text only: each line is one sample (names, titles); otherwise one continuous text.</param>
+public sealed record CreateDatasetRequest([property: Required] string? Name, [property: Required] TaskKind? Task,
+    [property: Required] DatasetFormat? Format, [property: Required] string? Content, bool? LineMode) : IRequestDefaults<CreateDatasetRequest>
+{
+    public static CreateDatasetRequest Defaults { get; } = new(null, null, null, null, LineMode: false);
+}
 
 public static partial class DatasetsApi
 {
@@ -110,7 +121,7 @@ public static partial class DatasetsApi
         var bytes = Encoding.UTF8.GetByteCount(request.Content);
         if (bytes > limits.Value.MaxUploadBytes)
             return Problems.TooLarge("content", $"The content is {bytes} bytes; the limit is {limits.Value.MaxUploadBytes} bytes (Limits:MaxUploadBytes).");
-        var lineMode = format == DatasetFormat.Text && request.LineMode == true;
+        var lineMode = format == DatasetFormat.Text && (request.LineMode ?? CreateDatasetRequest.Defaults.LineMode!.Value);
 
         if (DatasetCatalog.IsBuiltIn(request.Name) || await db.Datasets.AnyAsync(d => d.Name == request.Name, ct))
             return Problems.Conflict($"A dataset named '{request.Name}' already exists.");

@@ -1,24 +1,47 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
 
 namespace RnnService.Api.Inference;
 
-/// <summary>Sampling settings; all optional. temperature 0 = greedy, topK 0 = off, topP 1 = off;
-/// without a seed a random one is drawn (and returned). maxLength and minLength count characters after the
-/// prompt, prefix included; every sample starts with prompt + prefix; a sample ends before the first stop
-/// string it writes (at most 4, each 1-50 characters). excludeTrainingSamples (line models): never return a line
-/// of the training data; up to 5 candidates per sample are drawn.</summary>
+/// <summary>Sampling settings of a char model; give either modelId or model, everything else is optional.</summary>
+/// <example>{"model": "names", "count": 5, "temperature": 0.8, "seed": 7}</example>
+/// <param name="ModelId">The char model's id. Either this or model.</param>
+/// <param name="Prompt">Text the model reads first; every sample starts with it.</param>
+/// <param name="MaxLength">Characters written after the prompt, prefix included. Omitted: the model's default (a line
+/// model's fits its longest training line, others use 200); the response gives the one used.</param>
+/// <param name="Temperature">Sampling temperature; 0 = greedy (always the likeliest character).</param>
+/// <param name="TopK">Sample among the k likeliest characters only; 0 = off.</param>
+/// <param name="TopP">Nucleus sampling: among the likeliest characters whose probabilities add up to p; 1 = off.</param>
+/// <param name="Seed">Seeds the sampling. Omitted: a random one is drawn and returned.</param>
+/// <param name="Count">Samples to write.</param>
+/// <param name="MinLength">Characters after the prompt before a sample may end (prefix included). A line model never
+/// writes an empty line; with 0, a stop string may still end a sample at once.</param>
+/// <param name="Prefix">Every sample starts with prompt + prefix.</param>
+/// <param name="Stop">A sample ends before the first of these it writes (at most 4, each 1-50 characters).</param>
+/// <param name="ExcludeTrainingSamples">Line models: never return a line of the training data (up to 5 candidates per sample are drawn).</param>
+/// <param name="Model">A model reference: an id, name, name@version or name@alias. Either this or modelId.</param>
+[ExactlyOneOf(nameof(GenerateRequest.ModelId), nameof(GenerateRequest.Model))]
 public sealed record GenerateRequest(Guid? ModelId, string? Prompt, int? MaxLength, float? Temperature, int? TopK,
     float? TopP, int? Seed, int? Count, int? MinLength = null, string? Prefix = null, IReadOnlyList<string>? Stop = null,
-    bool? ExcludeTrainingSamples = null, string? Model = null);
+    bool? ExcludeTrainingSamples = null, string? Model = null) : IRequestDefaults<GenerateRequest>
+{
+    /// <summary>The engine's sampling defaults; maxLength depends on the model and the seed is drawn.</summary>
+    public static GenerateRequest Defaults { get; } = FromEngine(new GenerationOptions());
+
+    private static GenerateRequest FromEngine(GenerationOptions d) => new(null, d.Prompt, MaxLength: null, d.Temperature, d.TopK, d.TopP,
+        Seed: null, d.Count, d.MinLength, d.Prefix, d.Stop, ExcludeTrainingSamples: false);
+}
 
 /// <summary>maxLength: the one this answer was generated with, the request's or else the model's default (a line model's
 /// fits its longest training line, others use 200). unknownCharacters: characters of the prompt and prefix outside the
 /// model's alphabet (the model reads them as unknown);
 /// rejected (with excludeTrainingSamples): candidates dropped because they were training lines.</summary>
+/// <example>{"modelId": "3f2b8c1e-5d4a-4e7b-9c2d-1a6f0e8b7c45", "seed": 7, "maxLength": 20, "samples": ["marla", "dennis"],
+/// "unknownCharacters": []}</example>
 public sealed record GenerateResponse(Guid ModelId, int Seed, int MaxLength, IReadOnlyList<string> Samples,
     IReadOnlyList<string> UnknownCharacters,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] int? Rejected = null);
@@ -72,10 +95,10 @@ public static class GenerateApi
             Stop = request.Stop ?? defaults.Stop,
         };
         if (CheckLimits(generation, services.Limits) is { Count: > 0 } errors) return TypedResults.ValidationProblem(errors);
-        bool exclude = request.ExcludeTrainingSamples == true;
+        bool exclude = request.ExcludeTrainingSamples ?? GenerateRequest.Defaults.ExcludeTrainingSamples!.Value;
         var steps = InferenceLimits.GenerateSteps(generation.Count, generation.Prompt.Length, generation.MaxLength, exclude ? CandidatesPerSample : 1);
 
-        return await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, _ => steps, "modelId",
+        return await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, _ => steps, ModelResolver.FieldOf(request.Model),
             "This is a sentiment model; /generate needs a char (charlm) model.", lm =>
             {
                 if (exclude && lm.TrainingLines is null)

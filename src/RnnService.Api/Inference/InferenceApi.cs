@@ -4,13 +4,24 @@ using Microsoft.AspNetCore.Mvc;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Monitoring;
+using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 
 namespace RnnService.Api.Inference;
 
-/// <summary>Give either text or texts, and either modelId or model (an id, name, name@version or name@alias).
-/// explain (sentiment models): add each word's influence, the change in P(positive) when that word is removed.</summary>
-public sealed record PredictRequest(Guid? ModelId, string? Text, IReadOnlyList<string>? Texts, bool? Explain = null, string? Model = null);
+/// <summary>Give either text or texts, and either modelId or model (an id, name, name@version or name@alias).</summary>
+/// <example>{"model": "reviews", "texts": ["a wonderful film", "dull and far too long"]}</example>
+/// <param name="ModelId">The model's id. Either this or model.</param>
+/// <param name="Text">One text to classify or score. Either this or texts.</param>
+/// <param name="Texts">Several texts, answered in order (at most Limits:MaxTextsPerRequest). Either this or text.</param>
+/// <param name="Explain">Sentiment models: add each word's influence, the change in P(positive) when that word is removed.</param>
+/// <param name="Model">A model reference: an id, name, name@version or name@alias. Either this or modelId.</param>
+[ExactlyOneOf(nameof(PredictRequest.Text), nameof(PredictRequest.Texts)), ExactlyOneOf(nameof(PredictRequest.ModelId), nameof(PredictRequest.Model))]
+public sealed record PredictRequest(Guid? ModelId, string? Text, IReadOnlyList<string>? Texts, bool? Explain = null, string? Model = null)
+    : IRequestDefaults<PredictRequest>
+{
+    public static PredictRequest Defaults { get; } = new(null, null, null, Explain: false);
+}
 
 /// <summary>influence = P(positive | text) − P(positive | text without this word): above 0 it pushed towards positive.</summary>
 public sealed record WordInfluenceResponse(int Index, string Word, double Influence);
@@ -29,6 +40,9 @@ public sealed record Prediction(
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<NextCharacterResponse>? NextCharacters = null,
     [property: JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)] IReadOnlyList<WordInfluenceResponse>? Influences = null);
 
+/// <summary>One prediction per text, in the request's order.</summary>
+/// <example>{"modelId": "3f2b8c1e-5d4a-4e7b-9c2d-1a6f0e8b7c45", "predictions": [{"text": "a wonderful film", "label": "positive",
+/// "probability": 0.93, "unknownWords": []}]}</example>
 public sealed record PredictResponse(Guid ModelId, IReadOnlyList<Prediction> Predictions);
 
 public static class InferenceApi
@@ -46,7 +60,7 @@ public static class InferenceApi
         group.MapPost("/predict", PredictAsync)
             .WithName("Predict")
             .WithSummary("Classify texts (sentiment model) or score them (char model)")
-            .WithDescription("Body {modelId, text} or {modelId, texts: [...]}; the steps (words of a sentiment model, characters × 2 passes of a " +
+            .WithDescription("Body {model, text} or {model, texts: [...]} (model any model reference, or modelId an id); the steps (words of a sentiment model, characters × 2 passes of a " +
                 "char model) × the model's multiply-adds per step must stay within Inference:MaxRequestWork. " +
                 "explain: true (sentiment) adds each word's occlusion influence; it classifies every text once per word, so it counts " +
                 "(words + 1) × words steps per text. " +
@@ -68,11 +82,11 @@ public static class InferenceApi
         if (lookup.Id is not { } modelId) return lookup.Problem!;
         var (texts, field, invalid) = ReadTexts(request.Text, request.Texts, services.Limits);
         if (invalid is not null) return invalid;
-        bool explain = request.Explain == true;
+        bool explain = request.Explain ?? PredictRequest.Defaults.Explain!.Value;
 
         return await services.RunAsync<RnnModel, PredictResponse>(modelId, model => InferenceLimits.PredictSteps(texts, field, model, explain,
             passes: model is CharLanguageModel ? 2 : 1),
-            "modelId", "", model =>
+            ModelResolver.FieldOf(request.Model), "", model =>
         {
             if (explain && model is not SentimentClassifier)
                 return Problems.Invalid("explain", "Word influence needs a sentiment model; for a char model use POST /score.");

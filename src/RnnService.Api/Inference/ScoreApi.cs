@@ -1,12 +1,23 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 
 namespace RnnService.Api.Inference;
 
-/// <summary>Give either text or texts, and either modelId or model (an id, name, name@version or name@alias);
-/// top (1-20, default 5) alternatives per position.</summary>
-public sealed record ScoreRequest(Guid? ModelId, string? Text, IReadOnlyList<string>? Texts, int? Top, string? Model = null);
+/// <summary>Give either text or texts, and either modelId or model (an id, name, name@version or name@alias).</summary>
+/// <example>{"model": "names", "text": "anna", "top": 3}</example>
+/// <param name="ModelId">The char model's id. Either this or model.</param>
+/// <param name="Text">One text to score. Either this or texts.</param>
+/// <param name="Texts">Several texts, answered in order. Either this or text.</param>
+/// <param name="Top">Alternatives listed per position, 1 to 20.</param>
+/// <param name="Model">A model reference: an id, name, name@version or name@alias. Either this or modelId.</param>
+[ExactlyOneOf(nameof(ScoreRequest.Text), nameof(ScoreRequest.Texts)), ExactlyOneOf(nameof(ScoreRequest.ModelId), nameof(ScoreRequest.Model))]
+public sealed record ScoreRequest(Guid? ModelId, string? Text, IReadOnlyList<string>? Texts, int? Top, string? Model = null)
+    : IRequestDefaults<ScoreRequest>
+{
+    public static ScoreRequest Defaults { get; } = new(null, null, null, Top: 5);
+}
 
 /// <summary>One position: the character there ("&lt;eos&gt;" for a line model's end marker), its probability
 /// given what precedes it, its surprisal −log2 p in bits (both null outside the alphabet) and the top alternatives.</summary>
@@ -18,6 +29,12 @@ public sealed record CharacterScoreResponse(int Index, string Character, double?
 public sealed record TextScore(string Text, IReadOnlyList<CharacterScoreResponse> Characters, double TotalSurprisal,
     double? BitsPerCharacter, IReadOnlyList<string> UnknownCharacters);
 
+/// <summary>One score per text, in the request's order.</summary>
+/// <example>{"modelId": "3f2b8c1e-5d4a-4e7b-9c2d-1a6f0e8b7c45", "scores": [{"text": "al", "characters": [{"index": 0, "character": "a",
+/// "probability": 0.11, "surprisal": 3.18, "alternatives": [{"character": "m", "probability": 0.12}]}, {"index": 1, "character": "l",
+/// "probability": 0.09, "surprisal": 3.47, "alternatives": [{"character": "n", "probability": 0.15}]}, {"index": 2, "character": "&lt;eos&gt;",
+/// "probability": 0.02, "surprisal": 5.64, "alternatives": [{"character": "e", "probability": 0.21}]}], "totalSurprisal": 12.29,
+/// "bitsPerCharacter": 4.1, "unknownCharacters": []}]}</example>
 public sealed record ScoreResponse(Guid ModelId, IReadOnlyList<TextScore> Scores);
 
 /// <summary>POST /score: how surprised a char model is by each character of a text.</summary>
@@ -47,11 +64,11 @@ public static class ScoreApi
         if (invalid is not null) return invalid;
 
         return await services.RunAsync<CharLanguageModel, ScoreResponse>(modelId, lm => InferenceLimits.PredictSteps(texts, field, lm, explain: false),
-            request.Model is null ? "modelId" : "model", "This is a sentiment model; /score needs a char (charlm) model.", lm =>
+            ModelResolver.FieldOf(request.Model), "This is a sentiment model; /score needs a char (charlm) model.", lm =>
             {
                 for (int i = 0; i < texts.Count; i++)
                     if (lm.TextError(texts[i]) is { } error) return Problems.Invalid(request.Text is null ? $"texts[{i}]" : "text", error);
-                return TypedResults.Ok(new ScoreResponse(modelId, texts.Select(t => Score(lm, t, request.Top ?? 5, ct)).ToList()));
+                return TypedResults.Ok(new ScoreResponse(modelId, texts.Select(t => Score(lm, t, request.Top ?? ScoreRequest.Defaults.Top!.Value, ct)).ToList()));
             }, ct);
     }
 

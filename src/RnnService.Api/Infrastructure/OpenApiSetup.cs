@@ -30,6 +30,7 @@ public static class OpenApiSetup
 
     public static OpenApiOptions Configure(OpenApiOptions options)
     {
+        options.AddSchemaTransformer(RequestSchemas.TransformAsync);
         options.AddOperationTransformer((operation, context, _) =>
         {
             if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequiresApiKeyMetadata>().Any())

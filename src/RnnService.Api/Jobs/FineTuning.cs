@@ -23,6 +23,12 @@ public sealed record FineTuneBase(Guid ModelId, ModelConfig Config)
         return (new FineTuneBase(id, ModelConfig.FromJson(configJson)), null);
     }
 
+    /// <summary>The engine's refusal of a char model's data with characters its base never saw
+    /// (<see cref="FineTuneRules.NewCharacters"/>), for the dataset field; null when the data fits.</summary>
+    public string? NewCharactersProblem(TrainingData data) =>
+        data is TextCorpus corpus && FineTuneRules.NewCharacters(Config, corpus) is { Count: > 0 } unseen
+            ? FineTuneRules.NewCharactersMessage(unseen) : null;
+
     /// <summary>The sizes and pretrained embeddings the request leaves out come from the base model.</summary>
     public Hyperparameters KeepSizes(HyperparametersRequest? request, Hyperparameters merged) => merged with
     {

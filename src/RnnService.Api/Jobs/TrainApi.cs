@@ -122,6 +122,8 @@ public static class TrainApi
             hyperparameters = fineTune.KeepSizes(request.Hyperparameters, hyperparameters);
             if (fineTune.Check(task, request.Architecture, hyperparameters, shape) is { Count: > 0 } fineTuneErrors)
                 return TypedResults.ValidationProblem(fineTuneErrors);
+            if (task == TaskKind.CharLm && fineTune.NewCharactersProblem(await services.Datasets.LoadAsync(request.Dataset, ct)) is { } unseen)
+                return Problems.Invalid("dataset", unseen);
         }
         var errors = HyperparameterRules.Check(task, architecture, hyperparameters, services.Limits.Value);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);

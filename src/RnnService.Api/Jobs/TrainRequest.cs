@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using RnnService.Engine.Embeddings;
 using RnnService.Engine.Models;
 using RnnService.Api.Infrastructure;
@@ -6,21 +7,25 @@ using RnnService.Engine.Training;
 namespace RnnService.Api.Jobs;
 
 /// <summary>A training request. Omitted hyper-parameters take the engine's defaults for the task.</summary>
+/// <example>{"task": "charlm", "dataset": "us-names", "name": "names", "hyperparameters": {"hiddenSize": 32, "epochs": 2}}</example>
 /// <param name="Task">sentiment or charlm; must match the dataset's task.</param>
-/// <param name="Architecture">lstm (default), gru or rnn.</param>
+/// <param name="Architecture">lstm (default; a fine-tune's is its base model's), gru or rnn.</param>
 /// <param name="Dataset">A built-in dataset (toy-sentiment, hamlet, us-names, imdb-sentences) or an uploaded one.</param>
 /// <param name="Name">Optional: the model's name. Each job of a name that succeeds stores the name's next version (1, 2, 3, ...);
 /// refer to it as name, name@version or name@alias. No '@', '/', '\', '?', '#' or '%'.</param>
 /// <param name="Hyperparameters">Any subset of the hyper-parameters.</param>
 /// <param name="InitFrom">Fine-tuning: a model reference (id, name, name@version, name@alias) to start from. Same task,
-/// architecture and sizes (taken from it when omitted), and for char models a dataset of the same kind (lines or continuous text); its vocabulary is kept, unknown words or characters read as &lt;unk&gt;.</param>
-public sealed record TrainRequest(TaskKind? Task, Architecture? Architecture, string? Dataset, string? Name,
-    HyperparametersRequest? Hyperparameters, string? InitFrom = null);
+/// architecture and sizes (taken from it when omitted), and for char models a dataset of the same kind (lines or continuous text)
+/// and alphabet (a character the base never saw is refused); its vocabulary is kept, unknown words read as &lt;unk&gt;.</param>
+public sealed record TrainRequest([property: Required] TaskKind? Task, Architecture? Architecture, [property: Required] string? Dataset,
+    string? Name, HyperparametersRequest? Hyperparameters, string? InitFrom = null);
 
-/// <summary>Every field is optional; see GET /jobs/{id} for the effective values.</summary>
+/// <summary>Every field is optional. An omitted one takes the default shown, or where none is shown one fitted to the task and
+/// the dataset's size (POST /train/estimate and GET /jobs/{id} give the effective values).</summary>
+/// <example>{"hiddenSize": 64, "epochs": 10, "earlyStoppingPatience": 0}</example>
 /// <param name="EmbeddingSize">Width of each word's or character's vector.</param>
 /// <param name="HiddenSize">Width of each recurrent layer's state.</param>
-/// <param name="Layers">Stacked recurrent layers, 1 to 3.</param>
+/// <param name="Layers">Stacked recurrent layers, 1 to 3: 1 by default, a fine-tune's base model's.</param>
 /// <param name="Dropout">Dropout between stacked layers and before the head while training, in [0, 1).</param>
 /// <param name="Epochs">Passes over the training data (fitted to the data's size when omitted).</param>
 /// <param name="BatchSize">Sequences per optimisation step.</param>
@@ -63,7 +68,10 @@ public sealed record HyperparametersRequest(
     Pooling? Pooling = null,
     float? WeightDecay = null,
     bool? Bidirectional = null,
-    string? PretrainedEmbeddings = null);
+    string? PretrainedEmbeddings = null) : IRequestDefaults<HyperparametersRequest>
+{
+    public static HyperparametersRequest Defaults { get; } = HyperparameterRules.CommonDefaults();
+}
 
 /// <summary>Merges a request over the engine's defaults and checks it against the configured limits.</summary>
 public static class HyperparameterRules
@@ -79,6 +87,32 @@ public static class HyperparameterRules
         if (r is null) return d;
         var merged = Override(d, r);
         return shape is null || r.Epochs is not null ? merged : merged with { Epochs = merged.EpochsFor(task, shape) };
+    }
+
+    /// <summary>The settings every task and dataset start from alike, as a request (the document's defaults); null where the
+    /// engine fits a setting to the task or the data (one shape of each kind the fitting tells apart: sentences, lines, a
+    /// short and a long continuous text), and for the sizes a fine-tune takes from its base model.</summary>
+    internal static HyperparametersRequest CommonDefaults()
+    {
+        Hyperparameters[] all =
+        [
+            Hyperparameters.DefaultsFor(TaskKind.Sentiment, new DataShape(1_000, Continuous: false)),
+            Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(1_000, Continuous: false)),
+            Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(Hyperparameters.ShortTextCharacters / 2, Continuous: true)),
+            Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(Hyperparameters.ShortTextCharacters * 50, Continuous: true)),
+        ];
+        T? Same<T>(Func<Hyperparameters, T> setting) where T : struct => all.Select(setting).Distinct().Count() == 1 ? setting(all[0]) : null;
+        return new HyperparametersRequest(
+            EmbeddingSize: Same(h => h.EmbeddingSize), HiddenSize: Same(h => h.HiddenSize), Layers: null,
+            Dropout: Same(h => h.Dropout), Epochs: Same(h => h.Epochs), BatchSize: Same(h => h.BatchSize),
+            LearningRate: Same(h => h.LearningRate), Optimizer: Same(h => h.Optimizer), Momentum: Same(h => h.Momentum),
+            ClipNorm: Same(h => h.ClipNorm), SequenceLength: Same(h => h.SequenceLength), MaxVocabulary: Same(h => h.MaxVocabulary),
+            MaxSequenceLength: Same(h => h.MaxSequenceLength), ValidationFraction: Same(h => h.ValidationFraction),
+            EarlyStoppingPatience: all.Select(h => h.EarlyStoppingPatience).Distinct().Count() == 1 ? all[0].EarlyStoppingPatience : null,
+            Seed: Same(h => h.Seed), EmbeddingDropout: Same(h => h.EmbeddingDropout), Pooling: Same(h => h.Pooling),
+            WeightDecay: Same(h => h.WeightDecay), Bidirectional: Same(h => h.Bidirectional),
+            PretrainedEmbeddings: all.Select(h => h.PretrainedEmbeddings).Distinct().Count() == 1
+                ? all[0].PretrainedEmbeddings ?? NoPretrainedEmbeddings : null);
     }
 
     private static Hyperparameters Override(Hyperparameters d, HyperparametersRequest r)

@@ -64,6 +64,14 @@ public sealed record JobProgress(int Epoch, int TotalEpochs, double Percent, dou
 /// last; rescues counts how often it was taken over after its replica stopped answering. BestEpoch (a succeeded job) is
 /// the epoch whose weights its model stores: the best one when early stopping ran, else the last; the model's finalMetrics
 /// are that epoch's. A job that stopped early shows progress.epoch below progress.totalEpochs.</summary>
+/// <example>{"id": "0c7e1a52-9b8f-4d3e-a1f6-2b5c8d9e0f13", "name": "names", "status": "succeeded", "task": "charlm",
+/// "architecture": "lstm", "dataset": "us-names", "hyperparameters": {"embeddingSize": 32, "hiddenSize": 32, "layers": 1, "epochs": 2,
+/// "batchSize": 64, "learningRate": 0.01, "validationFraction": 0.1, "earlyStoppingPatience": 2, "seed": 42},
+/// "progress": {"epoch": 2, "totalEpochs": 2, "percent": 100, "etaSeconds": 0},
+/// "latestMetrics": {"epoch": 2, "trainLoss": 2.31, "trainAccuracy": null, "validationLoss": 2.28, "validationAccuracy": null,
+/// "perplexity": 9.78, "seconds": 1.4}, "modelId": "3f2b8c1e-5d4a-4e7b-9c2d-1a6f0e8b7c45", "error": null, "resumedFromEpoch": null,
+/// "worker": "host-a/4211", "rescues": 0, "createdAt": "2026-12-05T07:00:00Z", "startedAt": "2026-12-05T07:00:01Z",
+/// "finishedAt": "2026-12-05T07:00:04Z", "initFromModelId": null, "bestEpoch": 2}</example>
 public sealed record JobResponse(
     Guid Id,
     string? Name,

@@ -20,6 +20,9 @@ public static class ModelResolver
         return ResolveAsync(db, model, "model", ct);
     }
 
+    /// <summary>The field a request named its model by, for the errors about that model: model when given, else modelId.</summary>
+    public static string FieldOf(string? model) => model is null ? "modelId" : "model";
+
     /// <summary>Resolves <paramref name="reference"/>; <paramref name="field"/> is what errors name.</summary>
     public static async Task<ModelLookup> ResolveAsync(RnnDbContext db, string? reference, string field, CancellationToken ct)
     {

@@ -35,7 +35,8 @@ public sealed partial class JobRunner
             {
                 if (await write(CancellationToken.None))
                 {
-                    logger.LogInformation("Job {JobId} {What}. {Error}", job.Id, what, error);
+                    if (error is null) logger.LogInformation("Job {JobId} {What}.", job.Id, what);
+                    else logger.LogInformation("Job {JobId} {What}: {Error}", job.Id, what, error);
                     RecordEnd(job, model is not null, error, failure, run);
                 }
                 else

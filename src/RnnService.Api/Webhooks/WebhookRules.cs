@@ -1,9 +1,20 @@
+using System.ComponentModel.DataAnnotations;
+
 namespace RnnService.Api.Webhooks;
 
-/// <summary>POST /webhooks: url (http or https), the events wanted (at least one of WebhookEventTypes), optional description.</summary>
-public sealed record CreateWebhookRequest(string? Url, IReadOnlyList<string>? Events, string? Description);
+/// <summary>POST /webhooks: where to send which events.</summary>
+/// <example>{"url": "https://hooks.example.com/rnn", "events": ["job.succeeded", "job.failed"], "description": "CI"}</example>
+/// <param name="Url">An absolute http or https URL the events are POSTed to.</param>
+/// <param name="Events">The event types wanted, at least one (job.succeeded, job.failed, model.created, ...).</param>
+/// <param name="Description">A note for people, at most 500 characters.</param>
+public sealed record CreateWebhookRequest([property: Required] string? Url, [property: Required] IReadOnlyList<string>? Events, string? Description);
 
-/// <summary>PATCH /webhooks/{id}: what is given changes; enabled true also clears the failure count and the disabled reason.</summary>
+/// <summary>PATCH /webhooks/{id}: what is given changes, what is omitted stays.</summary>
+/// <example>{"enabled": true}</example>
+/// <param name="Url">A new absolute http or https URL.</param>
+/// <param name="Events">The new list of event types, at least one.</param>
+/// <param name="Description">A new note, at most 500 characters.</param>
+/// <param name="Enabled">false pauses deliveries; true resumes them and clears the failure count and the disabled reason.</param>
 public sealed record UpdateWebhookRequest(string? Url, IReadOnlyList<string>? Events, string? Description, bool? Enabled);
 
 /// <summary>The checks of a webhook's fields, each naming the field as the request spells it.</summary>

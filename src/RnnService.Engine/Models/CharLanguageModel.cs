@@ -164,8 +164,9 @@ public sealed class CharLanguageModel : RnnModel
 
     /// <summary>
     /// Writes options.Count samples, each the prompt and prefix followed by generated characters, up to MaxLength
-    /// after the prompt (a line model stops at its end marker, which it may not choose before MinLength; any
-    /// model stops at a Stop string, cut off). The same seed gives the same samples. The token is checked
+    /// after the prompt (a line model stops at its end marker, which it may not choose before MinLength, nor while the
+    /// sample is empty: its training data has no empty line; any model stops at a Stop string, cut off, which with
+    /// MinLength 0 may leave an empty sample). The same seed gives the same samples. The token is checked
     /// before every step, so abandoned generation stops within one step (OperationCanceledException).
     /// </summary>
     public IReadOnlyList<string> Generate(GenerationOptions options, CancellationToken cancellationToken = default)
@@ -213,7 +214,7 @@ public sealed class CharLanguageModel : RnnModel
         var outputs = new System.Text.StringBuilder[b];
         var done = new bool[b];
         for (int i = 0; i < b; i++) outputs[i] = new System.Text.StringBuilder(options.Prompt + options.Prefix);
-        // The end marker is off limits while a sample is shorter than MinLength.
+        // The end marker is off limits while a sample is shorter than MinLength, or empty.
         var allowedNoEnd = (bool[])_allowed.Clone();
         if (LineMode) allowedNoEnd[_tokenizer.EndId] = false;
         var tokens = new int[b * p];
@@ -236,7 +237,7 @@ public sealed class CharLanguageModel : RnnModel
                 bool any = false;
                 for (int i = 0; i < b; i++)
                 {
-                    bool tooShort = outputs[i].Length - start < options.MinLength;
+                    bool tooShort = outputs[i].Length - start < options.MinLength || outputs[i].Length == 0;
                     int id = sampler.Sample(logits.Slice(i * v, v), tooShort ? allowedNoEnd : _allowed, options.Temperature, options.TopK, options.TopP, rng);
                     next[i] = id;
                     if (done[i]) continue;

@@ -1,12 +1,14 @@
 using RnnService.Engine.Models;
+using RnnService.Engine.Tokenizers;
 
 namespace RnnService.Engine.Training;
 
 /// <summary>
 /// What a fine-tuning job keeps from its base model: the task, the architecture, the sizes (embedding, hidden, layers),
 /// the pretrained embeddings and, for char models, whether it reads lines or one continuous text (its alphabet says
-/// which). The API checks a request with <see cref="Errors"/> before it queues the job; the trainer checks again with
-/// <see cref="Check"/> before it starts from the base's weights.
+/// which) and the alphabet itself: data with characters the base never saw is refused (<see cref="NewCharacters"/>),
+/// where a sentiment model's unknown words simply read as &lt;unk&gt;. The API checks a request with <see cref="Errors"/>
+/// before it queues the job; the trainer checks again with <see cref="Check"/> before it starts from the base's weights.
 /// </summary>
 public static class FineTuneRules
 {
@@ -44,7 +46,23 @@ public static class FineTuneRules
         if (initFrom is null) return;
         foreach (var (_, message) in Errors(initFrom.Config, task, architecture, hp, (data as TextCorpus)?.LineMode))
             throw new ArgumentException(message, "initFrom");
+        if (data is TextCorpus corpus && NewCharacters(initFrom.Config, corpus) is { Count: > 0 } unseen)
+            throw new ArgumentException(NewCharactersMessage(unseen), "initFrom");
     }
+
+    /// <summary>The characters of a char model's new data (of its own kind, lines or continuous) that its base never saw, in
+    /// order: a fine-tune keeps the base's alphabet, so it would read each as &lt;unk&gt; and could never write one.</summary>
+    public static IReadOnlyList<string> NewCharacters(ModelConfig baseModel, TextCorpus data)
+    {
+        if (baseModel.Task != TaskKind.CharLm || baseModel.LineMode != data.LineMode) return [];
+        var known = baseModel.Vocabulary.ToHashSet();
+        return CharTokenizer.Build(data.Text, data.LineMode).Vocabulary.Where(c => !known.Contains(c)).ToList();
+    }
+
+    public static string NewCharactersMessage(IReadOnlyList<string> unseen) =>
+        $"The base model (initFrom) never saw {unseen.Count} of this data's characters ({string.Join(" ", unseen.Take(20).Select(c => $"'{c}'"))}" +
+        $"{(unseen.Count > 20 ? " ..." : "")}); a fine-tune keeps its alphabet, so it could never write them. " +
+        "Fine-tune on text in its alphabet (lowercased, for example), or train a new model on this data.";
 
     /// <summary>How a request says "no pretrained embeddings".</summary>
     private const string NoVectors = "none";

@@ -39,7 +39,7 @@ public sealed partial record Hyperparameters
                 PretrainedEmbeddings = BuiltInWordVectors.Glove6B100d,
             },
             _ when data.Continuous && data.Samples < ShortTextCharacters =>
-                d with { BatchSize = 1, LearningRate = 0.01f, ValidationFraction = 0, EarlyStoppingPatience = null },
+                d with { BatchSize = 1, LearningRate = 0.01f, ValidationFraction = 0, EarlyStoppingPatience = 0 },
             _ => d with { BatchSize = 64, LearningRate = 0.01f, EarlyStoppingPatience = 2 },
         };
         return d with { Epochs = d.EpochsFor(task, data) };

@@ -50,7 +50,8 @@ public sealed partial record Hyperparameters
     /// <summary>Held-out share of the data in [0, 0.5]; 0 = none. A dataset with its own test split uses that instead.</summary>
     public float ValidationFraction { get; init; }
     /// <summary>Stop after this many epochs without a better validation loss (the training loss without a validation
-    /// split) and keep the best weights; 0 (or null) = off: every one of <see cref="Epochs"/> runs and the last weights stay.</summary>
+    /// split) and keep the best weights; 0 = off: every one of <see cref="Epochs"/> runs and the last weights stay (null, in jobs
+    /// stored before 0 was the default off value, reads as 0).</summary>
     public int? EarlyStoppingPatience { get; init; }
     public int Seed { get; init; }
 

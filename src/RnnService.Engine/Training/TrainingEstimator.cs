@@ -50,7 +50,7 @@ public static class TrainingEstimator
         };
         try
         {
-            Trainer.Train(task, architecture, hp with { Epochs = 1000, EarlyStoppingPatience = null }, slice, callbacks,
+            Trainer.Train(task, architecture, hp with { Epochs = 1000, EarlyStoppingPatience = 0 }, slice, callbacks,
                 cancellationToken: enough.Token, initFrom: initFrom);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)

@@ -91,7 +91,7 @@ public class DefaultModelQualityTests(ITestOutputHelper output)
         var book = Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(5_000_000, Continuous: true));
 
         // 865 characters in one stream of 100-character windows: 9 steps an epoch.
-        Assert.Equal((1, 0f, null, 67), (page.BatchSize, page.ValidationFraction, page.EarlyStoppingPatience, page.Epochs));
+        Assert.Equal((1, 0f, 0, 67), (page.BatchSize, page.ValidationFraction, page.EarlyStoppingPatience, page.Epochs));
         // 7,200 training lines in batches of 64: 113 steps an epoch.
         Assert.Equal((64, 2, 6), (lines.BatchSize, lines.EarlyStoppingPatience, lines.Epochs));
         Assert.Equal(1, book.Epochs);

@@ -47,4 +47,18 @@ public class FineTuneRulesTests
         Assert.Equal("LineMode", error.Key);
         Assert.StartsWith("The base model was trained on lines (one sample per line); this data is continuous text.", error.Value);
     }
+
+    [Fact]
+    public void ACharModelsNewDataMayUseOnlyItsAlphabetAndTheTrainerRefusesOtherCharacters()
+    {
+        var charHp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { Epochs = 1, HiddenSize = 8, EmbeddingSize = 4, SequenceLength = 8, BatchSize = 2 };
+        var baseModel = Trainer.Train(TaskKind.CharLm, Architecture.Lstm, charHp, new TextCorpus("ann\nbob\ncid\ndee", LineMode: true)).Model;
+
+        Assert.Empty(FineTuneRules.NewCharacters(baseModel.Config, new TextCorpus("dan\nbea\n", LineMode: true)));
+        Assert.Equal(["B", "z"], FineTuneRules.NewCharacters(baseModel.Config, new TextCorpus("Bob\nzed\nann\n", LineMode: true)));
+        var refused = Assert.Throws<ArgumentException>(() =>
+            Trainer.Train(TaskKind.CharLm, Architecture.Lstm, charHp, new TextCorpus("Bob\nzed\n", LineMode: true), initFrom: baseModel));
+        Assert.Equal("initFrom", refused.ParamName);
+        Assert.StartsWith("The base model (initFrom) never saw 2 of this data's characters ('B' 'z')", refused.Message);
+    }
 }

@@ -31,6 +31,8 @@ export const modelHref = reference => `#/models/${encodeURIComponent(reference)}
 export const active = job => job.status === 'queued' || job.status === 'running';
 /** Succeeded, failed or cancelled: nothing more will happen to the job (a paused one may still resume). */
 export const finished = job => job.status === 'succeeded' || job.status === 'failed' || job.status === 'cancelled';
+/** A job that succeeded before its last epoch: early stopping ended it (its model keeps epoch bestEpoch's weights). */
+export const stoppedEarly = job => job.status === 'succeeded' && job.progress.epoch < job.progress.totalEpochs;
 
 /** The headline metrics of an epoch for a task: validation when there is a split, train otherwise. */
 export function metricSummary(m, task) {

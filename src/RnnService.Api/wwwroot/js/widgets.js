@@ -2,7 +2,7 @@
 // confirming delete button.
 import { h, put, toast } from './dom.js';
 import { api } from './api.js';
-import { jobTitle, modelTitle, modelHref, shortId } from './format.js';
+import { jobTitle, modelTitle, modelHref, shortId, stoppedEarly } from './format.js';
 
 export function statusBadge(status) {
   return h('span', { class: `badge status-${status}` }, status);
@@ -17,7 +17,7 @@ export function progressBar(job) {
   const p = job.progress;
   return h('div', { class: 'progress-cell' },
     h('progress', { max: 100, value: p.percent, 'aria-label': `Progress of ${jobTitle(job)}: ${p.percent}%` }),
-    h('span', { class: 'muted' }, `${p.epoch}/${p.totalEpochs}`));
+    h('span', { class: 'muted' }, `${p.epoch}/${p.totalEpochs}` + (stoppedEarly(job) ? `, stopped early${job.bestEpoch ? ` (best ${job.bestEpoch})` : ''}` : '')));
 }
 
 /** A delete button that asks once more in place (no blocking dialog). A refusal goes to onError when given

@@ -2,7 +2,7 @@
 import { api } from '../api.js';
 import { lineChart, palette } from '../chart.js';
 import { h, put, toast } from '../dom.js';
-import { num, pct, duration, when, jobTitle, modelTitle, active, finished, modelHref } from '../format.js';
+import { num, pct, duration, when, jobTitle, modelTitle, active, finished, stoppedEarly, modelHref } from '../format.js';
 import { statusBadge, hyperparameterList, parentLink } from '../widgets.js';
 import { setPage } from '../router.js';
 import { followJob } from '../follow.js';
@@ -109,6 +109,6 @@ export async function jobView(main, ctx, [id]) {
 /** Where the job is; a job that stopped early says so, and which epoch's weights its model keeps. */
 function epochLine(job) {
   const { epoch, totalEpochs } = job.progress;
-  if (job.status !== 'succeeded' || epoch >= totalEpochs) return `epoch ${epoch} of ${totalEpochs}`;
+  if (!stoppedEarly(job)) return `epoch ${epoch} of ${totalEpochs}`;
   return `stopped early at epoch ${epoch} of ${totalEpochs}` + (job.bestEpoch ? `, best at ${job.bestEpoch} (the model keeps its weights)` : '');
 }
