@@ -5,7 +5,9 @@ using Microsoft.AspNetCore.Mvc;
 namespace RnnService.Api.Infrastructure;
 
 /// <summary>Turns request-binding failures (malformed JSON, NaN, unknown enum values, invalid UTF-8,
-/// bodies over the limit) into ProblemDetails naming the JSON path of the field, instead of a 500.</summary>
+/// repeated properties, NUL characters, empty bodies, bodies over the limit) into ProblemDetails naming the JSON path of
+/// the field, instead of a 500. Every message is ours: none of the framework's wording (parameter names, type names,
+/// "Did you mean to use a Service instead?") reaches a client.</summary>
 public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     // System.Text.Json names the containing type, not the enum, so the field's name says which values it takes.
@@ -25,7 +27,9 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         ProblemDetails problem;
         if (FindJsonException(bad) is { } json)
         {
-            var field = FieldName(json.Path);
+            var field = json is ApiJson.NulCharacterException nul
+                ? (FieldName(json.Path) is var owner && owner != "body" ? $"{owner}.{nul.Property}" : nul.Property)
+                : FieldName(json.Path);
             problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [Describe(json, field)] })
             {
                 Title = "The request body is not valid JSON for this endpoint.",
@@ -37,7 +41,11 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         }
         else
         {
-            problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [bad.Message] })
+            var message = status == StatusCodes.Status415UnsupportedMediaType ? "The body must be application/json."
+                : context.Request.ContentLength == 0 || context.Request.ContentLength is null && !context.Request.Headers.ContainsKey("Transfer-Encoding")
+                    ? "The body is empty; this endpoint needs a JSON object."
+                    : "The request could not be read as this endpoint's parameters.";
+            problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [message] })
             {
                 Title = "The request could not be read.",
             };
@@ -66,6 +74,8 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         if (json.InnerException?.Message.Contains("UTF-8", StringComparison.OrdinalIgnoreCase) == true)
             return "The text is not valid UTF-8.";
         var message = json.Message;
+        if (json is ApiJson.NulCharacterException) return message;
+        if (message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)) return "The property appears more than once.";
         if (message.Contains("could not be mapped to any .NET member", StringComparison.Ordinal))
             return "Unknown property.";
         if (message.Contains("could not be converted", StringComparison.Ordinal))
@@ -76,7 +86,9 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
                 : "The value has the wrong type or is out of range.";
         }
         if (message.Contains("invalid start of a value", StringComparison.Ordinal))
-            return "Not a JSON value (NaN and Infinity are not numbers in JSON).";
-        return "Malformed JSON: " + message.Split(" Path:")[0].Split(" LineNumber:")[0];
+            return field == "body" && json.LineNumber == 0 && json.BytePositionInLine == 0
+                ? "The body is not JSON (a compressed body is not accepted: send it without Content-Encoding)."
+                : "Not a JSON value (NaN and Infinity are not numbers in JSON).";
+        return $"Malformed JSON at line {json.LineNumber + 1}, byte {json.BytePositionInLine + 1}.";
     }
 }
