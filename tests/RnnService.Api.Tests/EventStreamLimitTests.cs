@@ -37,7 +37,8 @@ public sealed class EventStreamLimitTests
         Assert.Equal((HttpStatusCode.OK, HttpStatusCode.OK), (first.StatusCode, second.StatusCode));
         Assert.Equal("text/event-stream", first.Content.Headers.ContentType?.MediaType);
 
-        var third = await OpenAsync(client, job);
+        using var third = await OpenAsync(client, job);
+        Assert.Equal(refused, third.StatusCode); // before reading: an accepted stream would never end
         var problem = await third.AssertProblemAsync(refused);
         Assert.Equal(TimeSpan.FromSeconds(7), third.Headers.RetryAfter?.Delta);
         Assert.Contains(setting, problem.GetProperty("detail").GetString());
