@@ -47,6 +47,8 @@ public sealed class RequestHygieneTests() : ServiceTest
         var problem = await empty.AssertProblemAsync(HttpStatusCode.BadRequest, "body");
         Assert.Equal("The body is empty; this endpoint needs a JSON object.", problem.GetProperty("errors").GetProperty("body")[0].GetString());
         Assert.DoesNotContain("Implicit body", problem.ToString());
+        problem = await (await _client.GetAsync("/datasets/toy-sentiment/preview?rows=ten")).AssertProblemAsync(HttpStatusCode.BadRequest, "rows");
+        Assert.Equal("Not a valid value for this parameter.", problem.GetProperty("errors").GetProperty("rows")[0].GetString());
 
         using var compressed = new MemoryStream();
         using (var gzip = new GZipStream(compressed, CompressionLevel.Fastest, leaveOpen: true))

@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Diagnostics;
 using Microsoft.AspNetCore.Mvc;
 
@@ -8,7 +9,7 @@ namespace RnnService.Api.Infrastructure;
 /// repeated properties, NUL characters, empty bodies, bodies over the limit) into ProblemDetails naming the JSON path of
 /// the field, instead of a 500. Every message is ours: none of the framework's wording (parameter names, type names,
 /// "Did you mean to use a Service instead?") reaches a client.</summary>
-public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
+public sealed partial class BadRequestExceptionHandler(IProblemDetailsService problems) : IExceptionHandler
 {
     // System.Text.Json names the containing type, not the enum, so the field's name says which values it takes.
     private static readonly Dictionary<string, string> AllowedEnumValues = new()
@@ -41,11 +42,8 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         }
         else
         {
-            var message = status == StatusCodes.Status415UnsupportedMediaType ? "The body must be application/json."
-                : context.Request.ContentLength == 0 || context.Request.ContentLength is null && !context.Request.Headers.ContainsKey("Transfer-Encoding")
-                    ? "The body is empty; this endpoint needs a JSON object."
-                    : "The request could not be read as this endpoint's parameters.";
-            problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { ["body"] = [message] })
+            var (field, message) = DescribeBinding(bad, status);
+            problem = new HttpValidationProblemDetails(new Dictionary<string, string[]> { [field] = [message] })
             {
                 Title = "The request could not be read.",
             };
@@ -54,6 +52,23 @@ public sealed class BadRequestExceptionHandler(IProblemDetailsService problems) 
         context.Response.StatusCode = status;
         return await problems.TryWriteAsync(new ProblemDetailsContext { HttpContext = context, ProblemDetails = problem, Exception = exception });
     }
+
+    /// <summary>The field and our message for a binding failure that is not about JSON: a query or route value that does
+    /// not parse or is missing (named by the parameter), an empty body, a body of another media type.</summary>
+    private static (string Field, string Message) DescribeBinding(BadHttpRequestException bad, int status)
+    {
+        if (status == StatusCodes.Status415UnsupportedMediaType) return ("body", "The body must be application/json.");
+        if (ParameterFailure().Match(bad.Message) is { Success: true } match && match.Groups["source"].Value != "body")
+            return (match.Groups["name"].Value, match.Groups["kind"].Value == "Failed to bind" ? "Not a valid value for this parameter." : "Required.");
+        return bad.Message.Contains("body", StringComparison.OrdinalIgnoreCase) && bad.Message.Contains("provided", StringComparison.Ordinal)
+            ? ("body", "The body is empty; this endpoint needs a JSON object.")
+            : ("body", "The request could not be read.");
+    }
+
+    // ASP.NET Core's wording, read only to find the parameter's name: 'Failed to bind parameter "int? rows" from "x".',
+    // 'Required parameter "string name" was not provided from query string.'
+    [GeneratedRegex("^(?<kind>Failed to bind|Required) parameter \"[^\"]*?(?<name>[A-Za-z0-9_]+)\"( from| was not provided from (?<source>[a-z ]+))")]
+    private static partial Regex ParameterFailure();
 
     private static JsonException? FindJsonException(Exception? e)
     {
