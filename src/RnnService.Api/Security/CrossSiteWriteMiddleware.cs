@@ -1,4 +1,5 @@
 using Microsoft.Net.Http.Headers;
+using RnnService.Api.Infrastructure;
 
 namespace RnnService.Api.Security;
 
@@ -6,7 +7,7 @@ namespace RnnService.Api.Security;
 /// sends a cross-site request without asking first (a form, or fetch in no-cors mode) only as a form, multipart or
 /// text/plain; a JSON content type needs a CORS preflight, which this service never grants. So a page elsewhere cannot
 /// make a visitor's browser cancel, resume or pause jobs, even when no key is configured.</summary>
-public sealed class CrossSiteWriteMiddleware(RequestDelegate next, IProblemDetailsService problems)
+public sealed class CrossSiteWriteMiddleware(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -17,16 +18,9 @@ public sealed class CrossSiteWriteMiddleware(RequestDelegate next, IProblemDetai
             await next(context);
             return;
         }
-        context.Response.StatusCode = StatusCodes.Status415UnsupportedMediaType;
-        await problems.WriteAsync(new ProblemDetailsContext
-        {
-            HttpContext = context,
-            ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]>
-            {
-                ["Content-Type"] = [$"Writes without an API key must be Content-Type: application/json (found {(string.IsNullOrEmpty(request.ContentType) ? "none" : $"'{request.ContentType}'")}), even with no body."],
-            })
-            { Status = StatusCodes.Status415UnsupportedMediaType, Title = "Unsupported media type" },
-        });
+        var found = string.IsNullOrEmpty(request.ContentType) ? "none" : $"'{request.ContentType}'";
+        await Problems.UnsupportedMediaType("Content-Type",
+            $"Writes without an API key must be Content-Type: application/json (found {found}), even with no body.").ExecuteAsync(context);
     }
 
     private static bool IsJson(string? contentType) =>

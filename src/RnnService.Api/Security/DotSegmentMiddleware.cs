@@ -1,11 +1,12 @@
 using Microsoft.AspNetCore.Http.Features;
+using RnnService.Api.Infrastructure;
 
 namespace RnnService.Api.Security;
 
 /// <summary>400 for a request target with a '.' or '..' segment, percent-encoded or not. Kestrel removes dot segments
 /// after decoding, so GET /models/%2E%2E would otherwise reach "/" and answer the dashboard's page; no resource here
 /// is named '.' or '..' (ModelNames refuses them).</summary>
-public sealed class DotSegmentMiddleware(RequestDelegate next, IProblemDetailsService problems)
+public sealed class DotSegmentMiddleware(RequestDelegate next)
 {
     public async Task InvokeAsync(HttpContext context)
     {
@@ -14,16 +15,7 @@ public sealed class DotSegmentMiddleware(RequestDelegate next, IProblemDetailsSe
         var path = target.Split('?', 2)[0];
         if (path.Split('/').Any(segment => Uri.UnescapeDataString(segment) is "." or ".."))
         {
-            context.Response.StatusCode = StatusCodes.Status400BadRequest;
-            await problems.WriteAsync(new ProblemDetailsContext
-            {
-                HttpContext = context,
-                ProblemDetails = new HttpValidationProblemDetails(new Dictionary<string, string[]>
-                {
-                    ["path"] = ["A path segment may not be '.' or '..', encoded or not."],
-                })
-                { Status = StatusCodes.Status400BadRequest, Title = "One or more validation errors occurred." },
-            });
+            await Problems.InvalidField("path", "A path segment may not be '.' or '..', encoded or not.").ExecuteAsync(context);
             return;
         }
         await next(context);
