@@ -13,6 +13,7 @@ using RnnService.Api.Infrastructure;
 using RnnService.Api.Inference;
 using RnnService.Api.Jobs;
 using RnnService.Api.Registry;
+using RnnService.Api.Security;
 using RnnService.Api.Monitoring;
 using RnnService.Api.Training;
 using RnnService.Api.Webhooks;
@@ -42,10 +43,15 @@ public static class RnnServiceExtensions
         services.AddOptions<WorkerOptions>().Bind(configuration.GetSection(WorkerOptions.Section));
         InferenceLimits.RefuseRetiredSettings(configuration);
         services.AddOptions<InferenceOptions>().Bind(configuration.GetSection(InferenceOptions.Section));
-        services.AddOptions<AuthOptions>().Bind(configuration.GetSection(AuthOptions.Section));
+        services.AddApiKeyAuth(configuration);
+        services.AddOptions<EventStreamOptions>().Bind(configuration.GetSection(EventStreamOptions.Section))
+            .ValidateDataAnnotations().ValidateOnStart();
         services.AddEngineOptions(configuration);
         services.AddOptions<KestrelServerOptions>().Configure<IOptions<LimitsOptions>>((kestrel, limits) =>
-            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes);
+        {
+            kestrel.Limits.MaxRequestBodySize = limits.Value.MaxRequestBodyBytes;
+            kestrel.AddServerHeader = false; // no product name for scanners to match
+        });
 
         // The provider is read from configuration once, while the services are registered (DatabaseSetup).
         services.AddRnnDatabase(configuration);
@@ -106,11 +112,34 @@ public static class RnnServiceExtensions
     }
 
 
+    /// <summary>The order is the point: headers on every answer; the dashboard's files and the Swagger UI page are
+    /// served before authentication (public); the API key is checked after routing (so the endpoint's policy is known)
+    /// and before any endpoint reads a body; stream caps and rate limits count only requests that got that far.</summary>
     public static WebApplication UseRnnPipeline(this WebApplication app)
     {
+        app.UseMiddleware<SecurityHeadersMiddleware>();
         app.UseExceptionHandler();
         app.UseStatusCodePages();
+        app.UseMiddleware<DotSegmentMiddleware>();
+        // The dashboard: wwwroot/index.html at /, its scripts and styles beside it (no build step).
+        // no-cache: a browser revalidates, so an upgraded service never runs yesterday's script.
+        app.UseDefaultFiles();
+        app.UseStaticFiles(new StaticFileOptions
+        {
+            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
+        });
+        app.UseSwaggerUI(options =>
+        {
+            options.SwaggerEndpoint("/openapi/v1.json", "RnnService v1");
+            options.RoutePrefix = "swagger";
+            options.DocumentTitle = "RnnService";
+        });
         app.UseMiddleware<RequestBodyLimitMiddleware>();
+        app.UseRouting();
+        app.UseAuthentication();
+        app.UseAuthorization();
+        app.UseMiddleware<CrossSiteWriteMiddleware>();
+        app.UseMiddleware<EventStreamLimitMiddleware>();
         app.UseRateLimiter();
         app.UseRequestTimeouts();
         return app;
@@ -119,19 +148,6 @@ public static class RnnServiceExtensions
     public static WebApplication MapRnnEndpoints(this WebApplication app)
     {
         app.MapOpenApi();
-        app.UseSwaggerUI(options =>
-        {
-            options.SwaggerEndpoint("/openapi/v1.json", "RnnService v1");
-            options.RoutePrefix = "swagger";
-            options.DocumentTitle = "RnnService";
-        });
-        // The dashboard: wwwroot/index.html at /, its scripts and styles beside it (no build step).
-        // no-cache: a browser revalidates, so an upgraded service never runs yesterday's script.
-        app.UseDefaultFiles();
-        app.UseStaticFiles(new StaticFileOptions
-        {
-            OnPrepareResponse = context => context.Context.Response.Headers.CacheControl = "no-cache",
-        });
         app.MapTrain();
         app.MapJobs();
         app.MapModels();

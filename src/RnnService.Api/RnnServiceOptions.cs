@@ -83,10 +83,3 @@ public sealed class InferenceOptions
     /// <summary>A request still running after this is stopped and answered 504; zero = no timeout.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
 }
-
-/// <summary>Optional API key, bound from the "Auth" section: when set, writes need the X-Api-Key header.</summary>
-public sealed class AuthOptions
-{
-    public const string Section = "Auth";
-    public string? ApiKey { get; set; }
-}

@@ -83,7 +83,7 @@ public sealed class ReplicaTests
 
         // A cancel sent to the third replica stops the job on the trainer; the stream on the second one ends.
         // 200, not 202: the service saw the run stop within its own wait for it.
-        var cancelled = await (await others[1].Client.PostAsync($"/jobs/{id}/cancel", null)).OkJsonAsync();
+        var cancelled = await (await others[1].Client.PostEmptyJsonAsync($"/jobs/{id}/cancel")).OkJsonAsync();
         Assert.Equal("cancelled", cancelled.Status());
         string? last = null;
         while (await events.MoveNextAsync()) last = events.Current.EventType;

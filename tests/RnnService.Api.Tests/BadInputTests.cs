@@ -189,7 +189,7 @@ public sealed class BadInputTests : ServiceTest
         await (await _client.GetAsync($"/jobs/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await _client.GetAsync($"/jobs/{id}/metrics")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await _client.GetAsync($"/jobs/{id}/events")).AssertProblemAsync(HttpStatusCode.NotFound);
-        await (await _client.PostAsync($"/jobs/{id}/cancel", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await _client.PostEmptyJsonAsync($"/jobs/{id}/cancel")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await _client.GetAsync($"/models/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await _client.GetAsync($"/models/{id}/weights")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await _client.DeleteAsync($"/models/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);

@@ -90,7 +90,7 @@ public sealed class DatasetTests
 
         await (await client.DeleteAsync("/datasets/fox")).AssertProblemAsync(HttpStatusCode.Conflict);
 
-        await client.PostAsync($"/jobs/{id}/cancel", null);
+        await client.PostEmptyJsonAsync($"/jobs/{id}/cancel");
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/datasets/fox")).StatusCode);
     }
 }

@@ -17,7 +17,7 @@ public sealed class JobControlTests
         var id = (await client.TrainAsync(Jobs.Endless())).Id();
         await client.WaitUntilAsync(id, j => j.Status() == "running" && j.Epoch() >= 1);
 
-        var cancelled = await (await client.PostAsync($"/jobs/{id}/cancel", null)).OkJsonAsync();
+        var cancelled = await (await client.PostEmptyJsonAsync($"/jobs/{id}/cancel")).OkJsonAsync();
 
         Assert.Equal("cancelled", cancelled.Status());
         Assert.Equal(JsonValueKind.Null, cancelled.GetProperty("modelId").ValueKind);
@@ -30,7 +30,7 @@ public sealed class JobControlTests
         Assert.Equal(("cancelled", stoppedAt), (later.Status(), later.Epoch()));
         Assert.Equal(0, (await (await client.GetAsync("/models")).OkJsonAsync()).GetProperty("total").GetInt32());
 
-        var again = await (await client.PostAsync($"/jobs/{id}/cancel", null)).AssertProblemAsync(HttpStatusCode.Conflict);
+        var again = await (await client.PostEmptyJsonAsync($"/jobs/{id}/cancel")).AssertProblemAsync(HttpStatusCode.Conflict);
         Assert.Contains("cancelled", again.GetProperty("detail").GetString());
     }
 
@@ -44,13 +44,13 @@ public sealed class JobControlTests
         var queued = await client.TrainAsync(Jobs.Sentiment(epochs: 1));
         Assert.Equal("queued", (await (await client.GetAsync($"/jobs/{queued.Id()}")).OkJsonAsync()).Status());
 
-        var cancelled = await (await client.PostAsync($"/jobs/{queued.Id()}/cancel", null)).OkJsonAsync();
+        var cancelled = await (await client.PostEmptyJsonAsync($"/jobs/{queued.Id()}/cancel")).OkJsonAsync();
         Assert.Equal("cancelled", cancelled.Status());
         Assert.Equal(JsonValueKind.Null, cancelled.GetProperty("startedAt").ValueKind);
 
-        Assert.Equal("cancelled", (await (await client.PostAsync($"/jobs/{running}/cancel", null)).OkJsonAsync()).Status());
+        Assert.Equal("cancelled", (await (await client.PostEmptyJsonAsync($"/jobs/{running}/cancel")).OkJsonAsync()).Status());
         var finished = await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 1))).Id());
-        await (await client.PostAsync($"/jobs/{finished.Id()}/cancel", null)).AssertProblemAsync(HttpStatusCode.Conflict);
+        await (await client.PostEmptyJsonAsync($"/jobs/{finished.Id()}/cancel")).AssertProblemAsync(HttpStatusCode.Conflict);
     }
 
     [Fact]

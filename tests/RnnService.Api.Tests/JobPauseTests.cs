@@ -19,7 +19,7 @@ public sealed class JobPauseTests
         var paused = (await client.TrainAsync(SeededNames())).Id();
         await client.WaitUntilAsync(paused, j => j.Status() == "running" && j.Epoch() >= 1);
 
-        var pause = await (await client.PostAsync($"/jobs/{paused}/pause", null)).OkJsonAsync();
+        var pause = await (await client.PostEmptyJsonAsync($"/jobs/{paused}/pause")).OkJsonAsync();
         Assert.Equal("paused", pause.Status());
         var stoppedAt = pause.Epoch();
         Assert.InRange(stoppedAt, 1, 11);
@@ -33,7 +33,7 @@ public sealed class JobPauseTests
         var stillPaused = await (await client.GetAsync($"/jobs/{paused}")).OkJsonAsync();
         Assert.Equal(("paused", stoppedAt), (stillPaused.Status(), stillPaused.Epoch()));
 
-        var resumed = await (await client.PostAsync($"/jobs/{paused}/resume", null)).OkJsonAsync();
+        var resumed = await (await client.PostEmptyJsonAsync($"/jobs/{paused}/resume")).OkJsonAsync();
         Assert.Contains(resumed.Status(), new[] { "queued", "running" });
         var finished = await client.WaitForSuccessAsync(paused);
         Assert.Equal(stoppedAt, finished.GetProperty("resumedFromEpoch").GetInt32());
@@ -53,16 +53,16 @@ public sealed class JobPauseTests
         await client.WaitUntilAsync(endless, j => j.Status() == "running");
         var waiting = (await client.TrainAsync(Jobs.Sentiment(epochs: 2))).Id();
 
-        var paused = await (await client.PostAsync($"/jobs/{waiting}/pause", null)).OkJsonAsync();
+        var paused = await (await client.PostEmptyJsonAsync($"/jobs/{waiting}/pause")).OkJsonAsync();
         Assert.Equal("paused", paused.Status());
         Assert.Equal(System.Text.Json.JsonValueKind.Null, paused.GetProperty("startedAt").ValueKind);
-        var again = await (await client.PostAsync($"/jobs/{waiting}/pause", null)).OkJsonAsync();
+        var again = await (await client.PostEmptyJsonAsync($"/jobs/{waiting}/pause")).OkJsonAsync();
         Assert.Equal("paused", again.Status());
         var listed = await (await client.GetAsync("/jobs?status=paused")).OkJsonAsync();
         Assert.Equal([waiting], listed.GetProperty("items").EnumerateArray().Select(j => j.Id()));
 
-        Assert.Equal("queued", (await (await client.PostAsync($"/jobs/{waiting}/resume", null)).OkJsonAsync()).Status());
-        Assert.Equal("cancelled", (await (await client.PostAsync($"/jobs/{endless}/cancel", null)).OkJsonAsync()).Status());
+        Assert.Equal("queued", (await (await client.PostEmptyJsonAsync($"/jobs/{waiting}/resume")).OkJsonAsync()).Status());
+        Assert.Equal("cancelled", (await (await client.PostEmptyJsonAsync($"/jobs/{endless}/cancel")).OkJsonAsync()).Status());
         await client.WaitForSuccessAsync(waiting);
     }
 
@@ -72,20 +72,20 @@ public sealed class JobPauseTests
         await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
         var finished = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 1))).Id())).Id();
-        var pause = await (await client.PostAsync($"/jobs/{finished}/pause", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+        var pause = await (await client.PostEmptyJsonAsync($"/jobs/{finished}/pause")).AssertProblemAsync(HttpStatusCode.Conflict, "id");
         Assert.Contains("succeeded", pause.GetProperty("detail").GetString());
-        await (await client.PostAsync($"/jobs/{finished}/resume", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+        await (await client.PostEmptyJsonAsync($"/jobs/{finished}/resume")).AssertProblemAsync(HttpStatusCode.Conflict, "id");
 
         var endless = (await client.TrainAsync(Jobs.Endless())).Id();
         await client.WaitUntilAsync(endless, j => j.Status() == "running");
-        var resume = await (await client.PostAsync($"/jobs/{endless}/resume", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+        var resume = await (await client.PostEmptyJsonAsync($"/jobs/{endless}/resume")).AssertProblemAsync(HttpStatusCode.Conflict, "id");
         Assert.Contains("running", resume.GetProperty("detail").GetString());
-        await (await client.PostAsync($"/jobs/{Guid.NewGuid()}/pause", null)).AssertProblemAsync(HttpStatusCode.NotFound);
-        await (await client.PostAsync($"/jobs/{Guid.NewGuid()}/resume", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await client.PostEmptyJsonAsync($"/jobs/{Guid.NewGuid()}/pause")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await client.PostEmptyJsonAsync($"/jobs/{Guid.NewGuid()}/resume")).AssertProblemAsync(HttpStatusCode.NotFound);
 
         // A paused job can still be cancelled, and is then finished for good.
-        Assert.Equal("paused", (await (await client.PostAsync($"/jobs/{endless}/pause", null)).OkJsonAsync()).Status());
-        Assert.Equal("cancelled", (await (await client.PostAsync($"/jobs/{endless}/cancel", null)).OkJsonAsync()).Status());
-        await (await client.PostAsync($"/jobs/{endless}/resume", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+        Assert.Equal("paused", (await (await client.PostEmptyJsonAsync($"/jobs/{endless}/pause")).OkJsonAsync()).Status());
+        Assert.Equal("cancelled", (await (await client.PostEmptyJsonAsync($"/jobs/{endless}/cancel")).OkJsonAsync()).Status());
+        await (await client.PostEmptyJsonAsync($"/jobs/{endless}/resume")).AssertProblemAsync(HttpStatusCode.Conflict, "id");
     }
 }

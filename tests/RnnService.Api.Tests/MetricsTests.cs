@@ -146,16 +146,25 @@ public sealed class MetricsTests
         (await client.GetAsync("/health")).EnsureSuccessStatusCode();
     }
 
-    [Fact]
-    public async Task MetricsAreOpenByDefaultEvenWithAnApiKeyConfigured()
+    /// <summary>Like any read, /metrics needs the key once one is set; Metrics:RequireApiKey false opens it explicitly,
+    /// true keeps it closed even when Auth:PublicReads opens the other reads.</summary>
+    [Theory]
+    [InlineData(null, "false", HttpStatusCode.Unauthorized)]
+    [InlineData("false", "false", HttpStatusCode.OK)]
+    [InlineData(null, "true", HttpStatusCode.OK)]
+    [InlineData("true", "true", HttpStatusCode.Unauthorized)]
+    public async Task WithAKeySetMetricsNeedItUnlessRequireApiKeyIsFalse(string? requireApiKey, string? publicReads, HttpStatusCode anonymous)
     {
-        await using var factory = Factory(new() { ["Auth:ApiKey"] = "s3cret" });
+        await using var factory = Factory(new()
+        {
+            ["Auth:ApiKey"] = "s3cret", ["Metrics:RequireApiKey"] = requireApiKey, ["Auth:PublicReads"] = publicReads,
+        });
         using var client = factory.CreateClient();
-        Assert.Equal(0, (await PrometheusScrape.GetAsync(client)).Value("rnnservice_queue_depth"));
+        Assert.Equal(anonymous, (await client.GetAsync("/metrics")).StatusCode);
     }
 
     [Fact]
-    public async Task MetricsCanRequireTheApiKeyAsHeaderOrBearerToken()
+    public async Task MetricsTakeTheApiKeyAsHeaderOrBearerToken()
     {
         await using var factory = Factory(new() { ["Auth:ApiKey"] = "s3cret", ["Metrics:RequireApiKey"] = "true" });
         using var client = factory.CreateClient();

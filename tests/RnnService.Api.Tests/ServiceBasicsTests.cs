@@ -87,11 +87,14 @@ public sealed class ServiceBasicsTests
         var train = document.GetProperty("paths").GetProperty("/train").GetProperty("post");
         Assert.Equal(["202", "400", "401", "404", "413", "415", "422", "429"], train.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order());
         Assert.True(train.TryGetProperty("requestBody", out _));
-        // Write endpoints declare the optional X-Api-Key scheme; reads don't.
+        // Every operation but /health declares the optional key, as X-Api-Key or as a bearer token.
         var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
         Assert.Equal(("apiKey", "header", "X-Api-Key"), (scheme.GetProperty("type").GetString(), scheme.GetProperty("in").GetString(), scheme.GetProperty("name").GetString()));
-        Assert.True(train.GetProperty("security")[0].TryGetProperty("ApiKey", out _));
-        Assert.False(document.GetProperty("paths").GetProperty("/jobs").GetProperty("get").TryGetProperty("security", out _));
+        static string[] Schemes(JsonElement operation) =>
+            operation.TryGetProperty("security", out var security) ? [.. security.EnumerateArray().SelectMany(r => r.EnumerateObject().Select(p => p.Name))] : [];
+        Assert.Equal(["ApiKey", "Bearer"], Schemes(train));
+        Assert.Equal(["ApiKey", "Bearer"], Schemes(document.GetProperty("paths").GetProperty("/jobs").GetProperty("get")));
+        Assert.Empty(Schemes(document.GetProperty("paths").GetProperty("/health").GetProperty("get")));
         var taskSchema = document.GetProperty("components").GetProperty("schemas").GetProperty("TaskKind");
         Assert.Equal(["sentiment", "charlm"], taskSchema.GetProperty("enum").EnumerateArray().Select(e => e.GetString()));
     }

@@ -53,8 +53,8 @@ public sealed class WebhookTests
         var running = (await client.TrainAsync(Jobs.Endless())).Id();
         var queued = (await client.TrainAsync(Jobs.Endless())).Id();
         await client.WaitUntilAsync(running, j => j.Status() == "running");
-        Assert.Equal("cancelled", (await (await client.PostAsync($"/jobs/{queued}/cancel", null)).OkJsonAsync()).Status());
-        await (await client.PostAsync($"/jobs/{running}/cancel", null)).OkJsonAsync();
+        Assert.Equal("cancelled", (await (await client.PostEmptyJsonAsync($"/jobs/{queued}/cancel")).OkJsonAsync()).Status());
+        await (await client.PostEmptyJsonAsync($"/jobs/{running}/cancel")).OkJsonAsync();
         await client.WaitForJobAsync(running, TimeSpan.FromSeconds(30), "cancelled");
         await (await client.PutAsync("/models/toy/aliases/production", JsonContent.Create(new { version = 1 }))).OkJsonAsync();
         await (await client.DeleteAsync("/models/toy@1")).AssertProblemAsync(HttpStatusCode.Conflict); // refused: no model.deleted
@@ -130,7 +130,7 @@ public sealed class WebhookTests
         using var client = factory.CreateClient();
         var (webhookId, secret) = await SubscribeAsync(client, receiver.Url, "alias.moved");
 
-        var test = await (await client.PostAsync($"/webhooks/{webhookId}/test", null)).OkJsonAsync(HttpStatusCode.Accepted);
+        var test = await (await client.PostEmptyJsonAsync($"/webhooks/{webhookId}/test")).OkJsonAsync(HttpStatusCode.Accepted);
         await Poll.UntilAsync(() => receiver.Received.Count >= 3, TimeSpan.FromSeconds(20), "three attempts");
 
         var received = receiver.Received;
@@ -165,8 +165,8 @@ public sealed class WebhookTests
         using var client = factory.CreateClient();
         var (webhookId, secret) = await SubscribeAsync(client, receiver.Url, "alias.deleted");
 
-        await (await client.PostAsync($"/webhooks/{webhookId}/test", null)).OkJsonAsync(HttpStatusCode.Accepted);
-        await (await client.PostAsync($"/webhooks/{webhookId}/test", null)).OkJsonAsync(HttpStatusCode.Accepted);
+        await (await client.PostEmptyJsonAsync($"/webhooks/{webhookId}/test")).OkJsonAsync(HttpStatusCode.Accepted);
+        await (await client.PostEmptyJsonAsync($"/webhooks/{webhookId}/test")).OkJsonAsync(HttpStatusCode.Accepted);
         var disabled = await Poll.UntilAsync(async () => await (await client.GetAsync($"/webhooks/{webhookId}")).OkJsonAsync(),
             w => !w.GetProperty("enabled").GetBoolean(), TimeSpan.FromSeconds(20), "the webhook to be disabled");
 
@@ -174,7 +174,7 @@ public sealed class WebhookTests
         Assert.Contains("503", disabled.GetProperty("disabledReason").GetString());
         var deliveries = (await (await client.GetAsync($"/webhooks/{webhookId}/deliveries")).OkJsonAsync()).GetProperty("items");
         Assert.Equal(["failed", "failed"], deliveries.EnumerateArray().Select(d => d.GetProperty("status").GetString()));
-        await (await client.PostAsync($"/webhooks/{webhookId}/test", null)).AssertProblemAsync(HttpStatusCode.Conflict);
+        await (await client.PostEmptyJsonAsync($"/webhooks/{webhookId}/test")).AssertProblemAsync(HttpStatusCode.Conflict);
 
         receiver.Answer = _ => 200;
         var enabled = await (await client.PatchAsync($"/webhooks/{webhookId}", JsonContent.Create(new { enabled = true }))).OkJsonAsync();
@@ -182,11 +182,11 @@ public sealed class WebhookTests
             enabled.GetProperty("failedDeliveriesInARow").GetInt32()));
         var failed = deliveries[0];
         var before = receiver.Received.Count;
-        await (await client.PostAsync($"/webhooks/{webhookId}/deliveries/{failed.Id()}/redeliver", null)).OkJsonAsync(HttpStatusCode.Accepted);
+        await (await client.PostEmptyJsonAsync($"/webhooks/{webhookId}/deliveries/{failed.Id()}/redeliver")).OkJsonAsync(HttpStatusCode.Accepted);
         await Poll.UntilAsync(() => receiver.Received.Count > before, TimeSpan.FromSeconds(10), "the redelivery");
         Assert.Equal(failed.GetProperty("messageId").GetString(), receiver.Received[^1].Id);
         Assert.True(receiver.Received[^1].IsSignedWith(secret));
-        await (await client.PostAsync($"/webhooks/{webhookId}/deliveries/{Guid.NewGuid()}/redeliver", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await client.PostEmptyJsonAsync($"/webhooks/{webhookId}/deliveries/{Guid.NewGuid()}/redeliver")).AssertProblemAsync(HttpStatusCode.NotFound);
     }
 
     [Fact]

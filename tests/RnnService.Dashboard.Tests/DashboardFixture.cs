@@ -15,8 +15,11 @@ namespace RnnService.Dashboard.Tests;
 /// <summary>The service on a real Kestrel port (the browser needs a socket) over its own SQLite file.</summary>
 public sealed class DashboardFactory : WebApplicationFactory<Program>
 {
-    public DashboardFactory()
+    private readonly Dictionary<string, string?> _settings;
+
+    public DashboardFactory(Dictionary<string, string?>? settings = null)
     {
+        _settings = settings ?? [];
         Folder = Directory.CreateTempSubdirectory("rnnservice-dashboard-").FullName;
         UseKestrel(options => options.Listen(IPAddress.Loopback, 0));
     }
@@ -29,6 +32,7 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
         builder.UseSetting("Worker:PollInterval", "00:00:00.100");
         builder.UseSetting("Webhooks:AllowPrivateTargets", "true"); // the webhook test's receiver is on loopback
         builder.UseSetting("Webhooks:PollInterval", "00:00:00.100");
+        foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 
     /// <summary>Where Kestrel listens, e.g. http://127.0.0.1:41234.</summary>
@@ -42,10 +46,21 @@ public sealed class DashboardFactory : WebApplicationFactory<Program>
     }
 }
 
-/// <summary>One service and one headless Chromium shared by the dashboard tests (starting either takes seconds).</summary>
-public sealed class DashboardFixture : IAsyncLifetime
+/// <summary>One service and one headless Chromium shared by the dashboard tests (starting either takes seconds).
+/// A derived fixture may give the service an Auth:ApiKey, which <see cref="Http"/> then sends.</summary>
+public class DashboardFixture : IAsyncLifetime
 {
-    public DashboardFactory Factory { get; } = new();
+    private readonly string? _apiKey;
+
+    public DashboardFixture() : this(null) { }
+
+    protected DashboardFixture(string? apiKey)
+    {
+        _apiKey = apiKey;
+        Factory = new(apiKey is null ? null : new() { ["Auth:ApiKey"] = apiKey });
+    }
+
+    public DashboardFactory Factory { get; }
     public ChromeDriver Driver { get; private set; } = null!;
     public HttpClient Http { get; private set; } = null!;
     public Uri BaseAddress { get; private set; } = null!;
@@ -57,6 +72,7 @@ public sealed class DashboardFixture : IAsyncLifetime
         Factory.StartServer();
         BaseAddress = Factory.Address;
         Http = new HttpClient { BaseAddress = BaseAddress, Timeout = TimeSpan.FromSeconds(30) };
+        if (_apiKey is not null) Http.DefaultRequestHeaders.Add("X-Api-Key", _apiKey);
         Directory.CreateDirectory(ScreenshotFolder);
 
         var chromium = Environment.GetEnvironmentVariable("CHROMIUM_PATH") ?? "/usr/bin/chromium";
@@ -118,4 +134,10 @@ public sealed class DashboardFixture : IAsyncLifetime
 public sealed class DashboardCollection : ICollectionFixture<DashboardFixture>
 {
     public const string Name = "Dashboard";
+}
+
+/// <summary>A second service, with an API key, for the tests of the dashboard under a key.</summary>
+public sealed class KeyedDashboardFixture() : DashboardFixture(Key)
+{
+    public const string Key = "dashboard-key-1";
 }

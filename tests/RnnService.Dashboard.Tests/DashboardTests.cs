@@ -257,7 +257,7 @@ public sealed class DashboardTests(DashboardFixture fixture)
         }
         finally
         {
-            await fixture.Http.PostAsync($"/jobs/{id}/cancel", null); // never leave it running for the next test
+            await fixture.Http.PostAsJsonAsync($"/jobs/{id}/cancel", new { }); // never leave it running for the next test
         }
         b.AssertNoConsoleErrors();
     }

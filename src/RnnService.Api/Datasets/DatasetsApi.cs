@@ -52,7 +52,6 @@ public static partial class DatasetsApi
                 "(each cut to 200 characters).");
 
         group.MapPost("/", CreateAsync)
-            .RequireApiKey()
             .WithName("UploadDataset")
             .WithSummary("Upload a dataset")
             .WithDescription("The content is parsed at once (400 naming the line on bad content) and stored. " +
@@ -61,7 +60,6 @@ public static partial class DatasetsApi
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
 
         group.MapDelete("/{name}", DeleteAsync)
-            .RequireApiKey()
             .WithName("DeleteDataset")
             .WithSummary("Delete an uploaded dataset")
             .WithDescription("409 for a built-in dataset, or while a queued or running job uses it.");

@@ -14,7 +14,8 @@ public static class HealthApi
 {
     public static RouteGroupBuilder MapHealth(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("/health").WithTags("Health");
+        // Load balancers and orchestrators probe it without a key.
+        var group = app.MapGroup("/health").WithTags("Health").AllowAnonymous();
         group.MapGet("/", CheckAsync)
             .WithName("Health")
             .WithSummary("Database reachable and training worker alive")

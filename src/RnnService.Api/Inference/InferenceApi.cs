@@ -5,6 +5,7 @@ using Microsoft.Extensions.Options;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Monitoring;
 using RnnService.Api.Registry;
+using RnnService.Api.Security;
 using RnnService.Engine.Models;
 
 namespace RnnService.Api.Inference;
@@ -53,6 +54,7 @@ public static class InferenceApi
     {
         var group = app.MapGroup("").WithTags("Inference")
             .RequireRateLimiting(RateLimitPolicy)
+            .OpenWithPublicReads()
             .AddEndpointFilter<InferenceMetricsFilter>();
         var timeout = app.ServiceProvider.GetRequiredService<IOptions<InferenceOptions>>().Value.RequestTimeout;
         if (timeout > TimeSpan.Zero) group.WithRequestTimeout(InferenceLimits.TimeoutPolicy(timeout));

@@ -1,14 +1,17 @@
+using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using RnnService.Api.Security;
 
 namespace RnnService.Api.Infrastructure;
 
 /// <summary>Shapes the OpenAPI document so it passes `redocly lint` (recommended rules) and tells clients the truth:
-/// title, licence and a relative server; the optional X-Api-Key scheme on the endpoints that need it and
-/// anonymous access elsewhere; tag descriptions; and the client errors every endpoint can answer.</summary>
+/// title, licence and a relative server; the optional API key (X-Api-Key or Bearer) on every operation but the
+/// anonymous ones (/health); tag descriptions; and the client errors every endpoint can answer.</summary>
 public static class OpenApiSetup
 {
     private const string SchemeName = "ApiKey";
+    private const string BearerSchemeName = "Bearer";
     private const string ProblemJson = "application/problem+json";
 
     // The repository has no licence file yet; say so rather than claim one. Change this when one is chosen.
@@ -33,13 +36,15 @@ public static class OpenApiSetup
         options.AddSchemaTransformer(RequestSchemas.TransformAsync);
         options.AddOperationTransformer((operation, context, _) =>
         {
-            if (context.Description.ActionDescriptor.EndpointMetadata.OfType<RequiresApiKeyMetadata>().Any())
+            if (!context.Description.ActionDescriptor.EndpointMetadata.OfType<IAllowAnonymous>().Any())
             {
+                // Either scheme will do: two requirements, one per scheme.
                 operation.Security ??= [];
-                operation.Security.Add(new OpenApiSecurityRequirement
-                {
-                    [new OpenApiSecuritySchemeReference(SchemeName, context.Document)] = [],
-                });
+                foreach (var scheme in new[] { SchemeName, BearerSchemeName })
+                    operation.Security.Add(new OpenApiSecurityRequirement { [new OpenApiSecuritySchemeReference(scheme, context.Document)] = [] });
+                operation.Responses ??= [];
+                operation.Responses.TryAdd("401", Problem(context.Document!,
+                    "Unauthorized: API keys are configured and the request has none, or a wrong one."));
             }
             return Task.CompletedTask;
         });
@@ -68,10 +73,17 @@ public static class OpenApiSetup
         {
             Type = SecuritySchemeType.ApiKey,
             In = ParameterLocation.Header,
-            Name = ApiKeyEndpointFilter.HeaderName,
-            Description = "Needed for training, cancelling, deleting and uploading when Auth:ApiKey is configured; other endpoints ignore it.",
+            Name = ApiKeyAuthenticationHandler.HeaderName,
+            Description = "Needed by every operation but /health when the service has keys (Auth:ApiKey, Auth:Keys); with " +
+                "Auth:PublicReads the GETs and the inference POSTs answer without one. Without keys it is ignored.",
         };
-        // The empty requirement: everything else is open. Operations guarded by the key override this.
+        document.Components.SecuritySchemes[BearerSchemeName] = new OpenApiSecurityScheme
+        {
+            Type = SecuritySchemeType.Http,
+            Scheme = "bearer",
+            Description = "The same API key as 'Authorization: Bearer <key>' (what OpenAI clients and Prometheus send).",
+        };
+        // The empty requirement: /health is open. Every other operation states the key schemes itself.
         document.Security = [new OpenApiSecurityRequirement()];
 
         foreach (var tag in document.Tags ?? Enumerable.Empty<OpenApiTag>())
@@ -90,6 +102,10 @@ public static class OpenApiSetup
         }
         if (!operation.Responses.Keys.Any(code => code.StartsWith('4')))
             operation.Responses["4XX"] = Problem(document, "Client error. None is specific to this operation; any 4xx (a malformed request) is a ProblemDetails.");
+        // In status order, whichever transformer added a response.
+        var sorted = operation.Responses.OrderBy(response => response.Key, StringComparer.Ordinal).ToList();
+        operation.Responses.Clear();
+        foreach (var (code, response) in sorted) operation.Responses[code] = response;
     }
 
     private static OpenApiResponse Problem(OpenApiDocument document, string description) => new()

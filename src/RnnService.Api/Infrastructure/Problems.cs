@@ -40,6 +40,10 @@ public static class Problems
             Detail = message,
         });
 
+    /// <summary>A 415 naming the field (the Content-Type header) whose value this endpoint does not take.</summary>
+    public static ProblemHttpResult UnsupportedMediaType(string field, string message) =>
+        TypedResults.Problem(FieldDetails(field, message, "Unsupported media type", StatusCodes.Status415UnsupportedMediaType));
+
     /// <summary>camelCase of a .NET property name ("HiddenSize" -> "hiddenSize").</summary>
     public static string CamelCase(string name) =>
         string.IsNullOrEmpty(name) ? name : char.ToLowerInvariant(name[0]) + name[1..];

@@ -42,14 +42,12 @@ public static class JobsApi
                 "Each event's data is JSON; an epoch event's id is its epoch number (send Last-Event-ID to skip those already seen).");
 
         group.MapPost("/jobs/{id:guid}/cancel", CancelAsync)
-            .RequireApiKey()
             .WithName("CancelJob")
             .WithSummary("Cancel a queued or running job")
             .WithDescription("A queued job is cancelled at once; a running one stops within one batch (200 once it has stopped, " +
                 "202 if it is still stopping after a few seconds). 409 when the job has already finished.");
 
         group.MapPost("/jobs/{id:guid}/pause", PauseAsync)
-            .RequireApiKey()
             .WithName("PauseJob")
             .WithSummary("Pause a queued or running job: it checkpoints and frees its worker")
             .WithDescription("A running job stops at the end of its current epoch, after a checkpoint (200 once it is paused, " +
@@ -57,7 +55,6 @@ public static class JobsApi
                 "the job has finished. POST /jobs/{id}/resume continues it exactly where it stopped.");
 
         group.MapPost("/jobs/{id:guid}/resume", ResumeAsync)
-            .RequireApiKey()
             .WithName("ResumeJob")
             .WithSummary("Queue a paused job again; it continues from its checkpoint")
             .WithDescription("409 naming id when the job is not paused (queued, running or finished).");

@@ -30,7 +30,6 @@ public static class TrainApi
         var group = app.MapGroup("").WithTags("Jobs");
 
         group.MapPost("/train", TrainAsync)
-            .RequireApiKey()
             .WithName("Train")
             .WithSummary("Queue a training job")
             .WithDescription("Validates the request against the configured limits, stores the job and returns 202 with its Location. " +
@@ -43,7 +42,6 @@ public static class TrainApi
             .ProducesProblem(StatusCodes.Status429TooManyRequests);
 
         group.MapPost("/train/estimate", EstimateAsync)
-            .RequireApiKey()
             .WithName("EstimateTraining")
             .WithSummary("Estimate a training job without queueing it")
             .WithDescription("Checks the request as POST /train does and queues nothing: 200 with the effective hyper-parameters, " +

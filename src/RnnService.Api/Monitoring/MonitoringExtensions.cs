@@ -2,7 +2,7 @@ using System.Diagnostics.Metrics;
 using Microsoft.Extensions.Options;
 using OpenTelemetry.Metrics;
 using OpenTelemetry.Resources;
-using RnnService.Api.Infrastructure;
+using RnnService.Api.Security;
 
 namespace RnnService.Api.Monitoring;
 
@@ -40,14 +40,16 @@ public static class MonitoringExtensions
         return services;
     }
 
-    /// <summary>GET /metrics, unless Metrics:Enabled is false; guarded by the API key when Metrics:RequireApiKey is set.
+    /// <summary>GET /metrics, unless Metrics:Enabled is false; like any read it needs the API key when keys are configured,
+    /// unless Metrics:RequireApiKey says otherwise (false: open; true: needed even under Auth:PublicReads).
     /// Not in the OpenAPI document: it is for Prometheus, not for API clients.</summary>
     public static IEndpointRouteBuilder MapMetrics(this IEndpointRouteBuilder app)
     {
         var options = app.ServiceProvider.GetRequiredService<IOptions<MetricsOptions>>().Value;
         if (!options.Enabled) return app;
         var endpoint = app.MapGet("/metrics", Scrape).ExcludeFromDescription();
-        if (options.RequireApiKey) endpoint.RequireApiKeyOrBearer();
+        if (options.RequireApiKey == false) endpoint.AllowAnonymous();
+        else if (options.RequireApiKey == true) endpoint.RequireApiKey();
         return app;
     }
 

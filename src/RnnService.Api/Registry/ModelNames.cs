@@ -1,3 +1,5 @@
+using System.Globalization;
+
 namespace RnnService.Api.Registry;
 
 /// <summary>What a model name and an alias may look like, so that both fit in a URL segment and a reference
@@ -9,8 +11,11 @@ public static class ModelNames
     {
         if (name.Length > 200) return "At most 200 characters.";
         if (string.IsNullOrWhiteSpace(name) || name.Trim() != name) return "Must not be blank or start or end with a space.";
-        if (name.Any(c => char.IsControl(c) || c is '@' or '/' or '\\' or '?' or '#' or '%'))
-            return "Must not contain '@', '/', '\\', '?', '#', '%' or control characters ('@' separates a version or alias in a model reference).";
+        if (name.All(c => c == '.')) return "Must not be only dots ('.' and '..' mean a folder in a URL).";
+        // Cc and Cf: a right-to-left override or a zero-width space would make two different names look the same.
+        if (name.Any(c => char.IsControl(c) || CharUnicodeInfo.GetUnicodeCategory(c) == UnicodeCategory.Format || c is '@' or '/' or '\\' or '?' or '#' or '%'))
+            return "Must not contain '@', '/', '\\', '?', '#', '%', control characters or invisible format characters " +
+                "(Unicode Cc, Cf: right-to-left overrides, zero-width spaces); '@' separates a version or alias in a model reference.";
         if (Guid.TryParse(name, out _)) return "Must not be a GUID (a GUID reference means a model id).";
         return null;
     }

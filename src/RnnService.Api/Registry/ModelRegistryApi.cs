@@ -13,7 +13,6 @@ public static class ModelRegistryApi
     public static RouteGroupBuilder MapModelRegistry(this RouteGroupBuilder group)
     {
         group.MapPut("/{name}/aliases/{alias}", SetAliasAsync)
-            .RequireApiKey()
             .WithName("SetModelAlias")
             .WithSummary("Point an alias of a named model at one of its versions (body {version})")
             .WithDescription("Creates or moves the alias; the move is kept in GET /models/{name}/history. A bare name resolves to its " +
@@ -21,7 +20,6 @@ public static class ModelRegistryApi
             .ProducesValidationProblem();
 
         group.MapDelete("/{name}/aliases/{alias}", DeleteAliasAsync)
-            .RequireApiKey()
             .WithName("DeleteModelAlias")
             .WithSummary("Remove an alias of a named model")
             .ProducesValidationProblem();

@@ -48,7 +48,6 @@ public static class ModelsApi
             .ProducesValidationProblem();
 
         group.MapDelete("/{reference}", DeleteAsync)
-            .RequireApiKey()
             .WithName("DeleteModel")
             .WithSummary("Delete a model (and drop it from the inference cache)")
             .WithDescription("409 while an alias points at it (move or delete the alias first). " + ReferenceDescription)

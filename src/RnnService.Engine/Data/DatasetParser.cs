@@ -68,6 +68,8 @@ public static class DatasetParser
         return NonEmpty(examples);
     }
 
+    private static readonly JsonDocumentOptions StrictLine = new() { AllowDuplicateProperties = false };
+
     private static List<SentimentExample> ParseJsonLines(string content)
     {
         var examples = new List<SentimentExample>();
@@ -82,11 +84,14 @@ public static class DatasetParser
             JsonDocument document;
             try
             {
-                document = JsonDocument.Parse(json);
+                document = JsonDocument.Parse(json, StrictLine);
             }
             catch (JsonException e)
             {
-                throw new FormatException($"Line {line}: invalid JSON ({e.Message}).", e);
+                // Our words, not the parser's: a duplicate would otherwise mean whichever value a reader keeps.
+                throw new FormatException(e.Message.Contains("Duplicate", StringComparison.OrdinalIgnoreCase)
+                    ? $"Line {line}: a property appears more than once."
+                    : $"Line {line}: invalid JSON at character {e.BytePositionInLine + 1}.", e);
             }
             using (document)
             {
@@ -117,9 +122,9 @@ public static class DatasetParser
     }
 
     private static SentimentExample Example(string text, int label, int line) =>
-        string.IsNullOrWhiteSpace(text)
-            ? throw new FormatException($"Line {line}: text is empty.")
-            : new SentimentExample(text, label);
+        string.IsNullOrWhiteSpace(text) ? throw new FormatException($"Line {line}: text is empty.")
+        : text.Contains('\0') ? throw new FormatException($"Line {line}: text contains a NUL character (\\u0000).")
+        : new SentimentExample(text, label);
 
     private static List<SentimentExample> NonEmpty(List<SentimentExample> examples) =>
         examples.Count > 0 ? examples : throw new FormatException("The dataset is empty: no examples.");

@@ -11,6 +11,11 @@ public static class Api
     public static Task<HttpResponseMessage> PostJsonAsync(this HttpClient client, string url, object body) =>
         client.PostRawAsync(url, JsonSerializer.Serialize(body));
 
+    /// <summary>A bodiless POST (cancel, pause, resume, webhook test) as the dashboard sends it: typed application/json,
+    /// which a cross-site form cannot be.</summary>
+    public static Task<HttpResponseMessage> PostEmptyJsonAsync(this HttpClient client, string url) =>
+        client.PostAsync(url, new StringContent("", Encoding.UTF8, "application/json"));
+
     public static Task<HttpResponseMessage> PostRawAsync(this HttpClient client, string url, string json) =>
         client.PostAsync(url, new StringContent(json, Encoding.UTF8, "application/json"));
 

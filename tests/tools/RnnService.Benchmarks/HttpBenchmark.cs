@@ -4,6 +4,7 @@
 // Failed requests (non-2xx or a transport error) are counted apart: they are neither in the latency
 // percentiles nor in the throughput.
 using System.Diagnostics;
+using System.Net.Http.Json;
 using System.Text.Json;
 
 namespace RnnService.Benchmarks;
@@ -36,7 +37,7 @@ internal static class HttpBenchmark
         host.WaitForStatus(job, "running");
         figures.Add(Load(client, body, connections: 1, seconds) with { Name = "http predict latency while training" });
         figures.Add(Load(client, body, connections: 16, seconds) with { Name = "http predict throughput while training" });
-        client.PostAsync($"/jobs/{job}/cancel", null).GetAwaiter().GetResult();
+        client.PostAsJsonAsync($"/jobs/{job}/cancel", new { }).GetAwaiter().GetResult();
         return figures;
     }
 

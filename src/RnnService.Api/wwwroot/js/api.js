@@ -3,6 +3,8 @@ const KEY = 'rnnservice.apiKey';
 
 export const apiKey = () => localStorage.getItem(KEY) || '';
 export const setApiKey = value => value ? localStorage.setItem(KEY, value) : localStorage.removeItem(KEY);
+/** The key as X-Api-Key when one is set: every request sends it (with keys configured, reads need it too). */
+export const authHeaders = () => apiKey() ? { 'X-Api-Key': apiKey() } : {};
 
 /** A non-2xx answer; problem is the RFC 7807 body (errors keyed by JSON path for validation problems). */
 export class ApiError extends Error {
@@ -15,10 +17,10 @@ export class ApiError extends Error {
 }
 
 export async function api(path, { method = 'GET', body } = {}) {
-  const headers = { Accept: 'application/json, application/problem+json' };
-  if (body !== undefined) headers['Content-Type'] = 'application/json';
-  const key = apiKey();
-  if (key) headers['X-Api-Key'] = key;
+  const headers = { Accept: 'application/json, application/problem+json', ...authHeaders() };
+  // Writes are typed JSON even without a body (cancel, pause, resume): the service refuses other types from a
+  // client without a key, since a cross-site form can send only those.
+  if (method !== 'GET') headers['Content-Type'] = 'application/json';
   let response;
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
@@ -31,4 +33,18 @@ export async function api(path, { method = 'GET', body } = {}) {
   try { data = text ? JSON.parse(text) : null; } catch { data = { detail: text }; }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
+}
+
+/** Saves a file the service answers at `path` (a link cannot send the key header): fetched, then handed over as a blob. */
+export async function download(path, fileName) {
+  const response = await fetch(path, { headers: authHeaders() });
+  if (!response.ok) {
+    let problem = null;
+    try { problem = await response.json(); } catch { /* not ProblemDetails */ }
+    throw new ApiError(response.status, problem);
+  }
+  const url = URL.createObjectURL(await response.blob());
+  const link = Object.assign(document.createElement('a'), { href: url, download: fileName });
+  link.click();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }

@@ -10,6 +10,7 @@ export function h(tag, attrs = {}, ...children) {
     else if (k === 'class') node.className = v;
     else if (k === 'dataset') Object.assign(node.dataset, v);
     else if (k === 'value') node.value = v;
+    else if (k === 'style') node.style.cssText = v;   // through CSSOM: the CSP refuses style attributes in markup
     else if (k === 'checked' || k === 'disabled' || k === 'selected') node[k] = !!v;
     else node.setAttribute(k, v === true ? '' : v);
   }

@@ -1,10 +1,10 @@
 // A job's live Server-Sent Events, closed when the view is left.
+import { openEventStream } from './sse.js';
 
 /** Follows a job's Server-Sent Events; closes on 'end' (the server closes too) and when the view is left.
  *  Epochs arrive in bursts (the service writes them in batches), so they are handed over together, at most
  *  every 100 ms: a view redraws once per burst, not once per epoch. */
 export function followJob(ctx, id, { onEpochs, onEnd }) {
-  const source = new EventSource(`/jobs/${id}/events`);
   let pending = [];
   let timer = null;
   const flush = () => {
@@ -14,16 +14,17 @@ export function followJob(ctx, id, { onEpochs, onEnd }) {
     pending = [];
     onEpochs?.(batch);
   };
-  source.addEventListener('epoch', e => {
-    pending.push(JSON.parse(e.data));
-    timer ??= setTimeout(flush, 100);
+  const stream = openEventStream(`/jobs/${id}/events`, (type, data) => {
+    if (type === 'epoch') {
+      pending.push(JSON.parse(data));
+      timer ??= setTimeout(flush, 100);
+    } else if (type === 'end') {
+      stream.close();
+      clearTimeout(timer);
+      flush();
+      onEnd?.(JSON.parse(data));
+    }
   });
-  source.addEventListener('end', e => {
-    source.close();
-    clearTimeout(timer);
-    flush();
-    onEnd?.(JSON.parse(e.data));
-  });
-  ctx.onLeave(() => { source.close(); clearTimeout(timer); });
-  return source;
+  ctx.onLeave(() => { stream.close(); clearTimeout(timer); });
+  return stream;
 }

@@ -1,7 +1,7 @@
 // Small reusable pieces of pages: status badge, alias badges, progress bar, hyper-parameter list, parent model link,
-// confirming delete button.
+// confirming delete button, weights download link.
 import { h, put, toast } from './dom.js';
-import { api } from './api.js';
+import { api, apiKey, download } from './api.js';
 import { jobTitle, modelTitle, modelHref, shortId, stoppedEarly } from './format.js';
 
 export function statusBadge(status) {
@@ -50,4 +50,15 @@ export function deleteButton(label, onConfirm, onError = error => toast(error.me
   } }, 'Delete');
   wrap.append(ask);
   return wrap;
+}
+
+/** A link to a model's safetensors file. With an API key set, the click fetches it with the key (a plain link
+ *  cannot send the header) and saves the result. */
+export function weightsLink(model, attrs, text) {
+  const path = `/models/${model.id}/weights`;
+  return h('a', { ...attrs, href: path, download: '', onclick: event => {
+    if (!apiKey()) return;
+    event.preventDefault();
+    download(path, `${modelTitle(model).replace(/[^\w.@-]+/g, '_')}.safetensors`).catch(error => toast(error.message, 'error'));
+  } }, text);
 }

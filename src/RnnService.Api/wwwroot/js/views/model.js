@@ -3,7 +3,7 @@
 import { api } from '../api.js';
 import { h, put, toast, errorBox } from '../dom.js';
 import { int, when, shortId, modelTitle, modelReference, modelHref, metricSummary } from '../format.js';
-import { aliasBadges, deleteButton, parentLink } from '../widgets.js';
+import { aliasBadges, deleteButton, parentLink, weightsLink } from '../widgets.js';
 import { setPage } from '../router.js';
 import { sentimentPlayground } from './sentiment-playground.js';
 import { charPlayground } from './char-playground.js';
@@ -33,7 +33,7 @@ export async function modelView(main, ctx, [encoded]) {
   const actions = h('div', { class: 'actions' },
     h('a', { class: 'button primary', id: 'fine-tune-link', href: fineTuneHref(model) }, 'Fine-tune'),
     h('a', { class: 'button', href: `#/jobs/${model.jobId}` }, 'Training job'),
-    h('a', { class: 'button', href: `/models/${id}/weights`, download: '' }, 'Download weights (safetensors)'),
+    weightsLink(model, { class: 'button' }, 'Download weights (safetensors)'),
     deleteButton('Delete this model', async () => {
       await api(`/models/${id}`, { method: 'DELETE' });
       toast('Model deleted');

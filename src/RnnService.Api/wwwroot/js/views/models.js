@@ -2,7 +2,7 @@
 import { api } from '../api.js';
 import { h, toast } from '../dom.js';
 import { int, bytes, modelTitle, modelHref, metricSummary } from '../format.js';
-import { aliasBadges, deleteButton } from '../widgets.js';
+import { aliasBadges, deleteButton, weightsLink } from '../widgets.js';
 import { setPage } from '../router.js';
 
 export async function modelsView(main, ctx, _, query) {
@@ -37,7 +37,7 @@ export async function modelsView(main, ctx, _, query) {
       h('td', { 'data-label': 'Final metrics' }, metricSummary(m.finalMetrics, m.task)),
       h('td', { 'data-label': '' }, h('div', { class: 'row-actions' },
         h('a', { class: 'button small primary', href: modelHref(m.id) }, 'Playground'),
-        h('a', { class: 'button small', href: `/models/${m.id}/weights`, download: '', 'aria-label': `Download the weights of ${modelTitle(m)}` }, 'Weights'),
+        weightsLink(m, { class: 'button small', 'aria-label': `Download the weights of ${modelTitle(m)}` }, 'Weights'),
         deleteButton(`Delete ${modelTitle(m)}`, async () => {
           await api(`/models/${m.id}`, { method: 'DELETE' });
           tr.remove();
