@@ -7,6 +7,7 @@ using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
+using RnnService.Api.Training;
 using RnnService.Engine.Data;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
@@ -53,7 +54,7 @@ public static partial class DatasetsApi
             .RequireApiKey()
             .WithName("DeleteDataset")
             .WithSummary("Delete an uploaded dataset")
-            .WithDescription("409 for a built-in dataset, or while a queued or running job uses it.");
+            .WithDescription("409 for a built-in dataset, or while a queued, running or paused job uses it.");
 
         return group;
     }
@@ -147,10 +148,15 @@ public static partial class DatasetsApi
         string name, RnnDbContext db, CancellationToken ct)
     {
         if (DatasetCatalog.IsBuiltIn(name)) return Problems.Conflict($"'{name}' is a built-in dataset and cannot be deleted.");
+        // The check and the delete hold off enqueues, so a POST /train for this dataset either queues first (and this
+        // is 409) or finds the dataset gone.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await JobStore.LockEnqueuesAsync(db, ct);
         if (!await db.Datasets.AnyAsync(d => d.Name == name, ct)) return Problems.NotFound($"No dataset named '{name}'.");
-        if (await db.TrainingJobs.AnyAsync(j => j.Dataset == name && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Paused), ct))
-            return Problems.Conflict($"A queued or running job trains on '{name}'; cancel it or wait for it to finish.");
+        if (await JobStore.Unfinished(db).AnyAsync(j => j.Dataset == name, ct))
+            return Problems.Conflict($"A queued, running or paused job trains on '{name}'; cancel it or wait for it to finish.");
         await db.Datasets.Where(d => d.Name == name).ExecuteDeleteAsync(ct);
+        await transaction.CommitAsync(ct);
         return TypedResults.NoContent();
     }
 }

@@ -163,6 +163,10 @@ public static class TrainApi
                 services.Http.Response.Headers.RetryAfter = services.Worker.Value.QueueFullRetryAfterSeconds.ToString();
                 return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The training queue is full",
                     detail: $"{full.Queued} jobs are waiting (Worker:MaxQueuedJobs = {services.Worker.Value.MaxQueuedJobs}). Retry later.");
+            case EnqueueResult.Gone { Field: "dataset" } gone:
+                return Problems.Invalid(gone.Field, gone.Message);
+            case EnqueueResult.Gone gone:
+                return Problems.NotFound(gone.Field, gone.Message);
             default:
                 throw new UnreachableException();
         }
