@@ -81,21 +81,40 @@ public static partial class DatasetsApi
     {
         var count = rows ?? 10;
         if (count is < 1 or > 100) return Problems.Invalid("rows", "Must be between 1 and 100.");
+        if (DatasetCatalog.IsBuiltIn(name)) return TypedResults.Ok(BuiltInPreview(name, count));
 
-        TrainingData data;
-        if (DatasetCatalog.IsBuiltIn(name)) data = BuiltInDatasets.Load(name);
-        else if (await DatasetCatalog.LoadUploadAsync(db, name, ct) is { } upload) data = upload;
-        else return Problems.NotFound($"No dataset named '{name}'.");
+        var upload = await db.Datasets.AsNoTracking().Where(d => d.Name == name)
+            .Select(d => new { d.Task, d.Format, d.Samples }).FirstOrDefaultAsync(ct);
+        if (upload is null) return Problems.NotFound($"No dataset named '{name}'.");
+        // Only the start of the content is read: a window that grows until it holds the rows asked for (or the whole
+        // content), up to PreviewMaxWindow characters, so a preview costs the same for any size of dataset.
+        IReadOnlyList<PreviewRow> found = [];
+        for (var window = PreviewFirstWindow; window <= PreviewMaxWindow; window *= 4)
+        {
+            var prefix = await db.DatasetContents.Where(c => c.Name == name).Select(c => c.Content.Substring(0, window)).FirstOrDefaultAsync(ct);
+            if (prefix is null) return Problems.NotFound($"No dataset named '{name}'.");
+            var complete = prefix.Length < window;
+            found = PreviewRows.FirstRows(upload.Task, DatasetCatalog.FormatName(upload.Format), prefix, complete, count, PreviewTextLength);
+            if (found.Count >= count || complete) break;
+        }
+        return TypedResults.Ok(new DatasetPreview(name, upload.Task, upload.Samples, found.Select(r => new DatasetRow(r.Text, r.Label)).ToList()));
+    }
 
+    private const int PreviewFirstWindow = 16 * 1024, PreviewMaxWindow = 1024 * 1024, PreviewTextLength = 200;
+
+    /// <summary>Built-in datasets are small and loaded once per process.</summary>
+    private static DatasetPreview BuiltInPreview(string name, int count)
+    {
+        var data = BuiltInDatasets.Load(name);
         var preview = data switch
         {
             SentimentData s => s.Train.Concat(s.Test ?? []).Take(count).Select(e => new DatasetRow(e.Text, e.Label)).ToList(),
             TextCorpus t => t.Text.Split('\n').Where(line => line.Length > 0).Take(count)
-                .Select(line => new DatasetRow(line.Length > 200 ? line[..200] : line, null)).ToList(),
+                .Select(line => new DatasetRow(line.Length > PreviewTextLength ? line[..PreviewTextLength] : line, null)).ToList(),
             _ => [],
         };
         var task = data is SentimentData ? TaskKind.Sentiment : TaskKind.CharLm;
-        return TypedResults.Ok(new DatasetPreview(name, task, DatasetCatalog.CountSamples(data), preview));
+        return new DatasetPreview(name, task, DatasetCatalog.CountSamples(data), preview);
     }
 
     private static async Task<Results<Created<DatasetResponse>, ValidationProblem, ConflictProblem, ProblemHttpResult>> CreateAsync(
