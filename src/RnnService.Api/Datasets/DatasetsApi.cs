@@ -46,9 +46,11 @@ public static partial class DatasetsApi
             .WithName("UploadDataset")
             .WithSummary("Upload a dataset")
             .WithDescription("The content is parsed at once (400 naming the line on bad content) and stored. " +
-                "Names match ^[a-z0-9][a-z0-9_-]{0,63}$; 409 when the name is taken; 413 above Limits:MaxUploadBytes.")
+                "Names match ^[a-z0-9][a-z0-9_-]{0,63}$; 409 when the name is taken; 413 above Limits:MaxUploadBytes; 507 when datasets " +
+                "and models would take more than Limits:MaxStoredBytes (the answer says what is stored and the largest things to delete).")
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
         group.MapDelete("/{name}", DeleteAsync)
             .RequireApiKey()
@@ -150,11 +152,17 @@ public static partial class DatasetsApi
             Name = request.Name, Task = task, Format = format, LineMode = lineMode,
             Samples = samples, Bytes = bytes, CreatedAt = DateTime.UtcNow,
         };
+        // The quota check and the insert hold off other uploads (and trainings' quota checks), so two uploads cannot
+        // both take the same free space.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await StorageQuota.LockAsync(db, ct);
+        if (await StorageQuota.CheckAsync(db, bytes, limits.Value.MaxStoredBytes, $"The dataset '{request.Name}'", ct) is { } full) return full;
         db.Datasets.Add(dataset);
         db.DatasetContents.Add(new DatasetContent { Name = request.Name, Content = request.Content });
         try
         {
             await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
         }
         catch (DbUpdateException)
         {

@@ -37,12 +37,13 @@ public static class TrainApi
                 "Omitted hyper-parameters take the engine's defaults for the task. A repeated request with the same Idempotency-Key header returns the same job; " +
                 "the same key with a different request is 422. 400 naming epochs, hiddenSize and layers when the job would take longer than " +
                 "Worker:JobTimeLimit (estimatedSeconds: POST /train/estimate's figure for the same settings once it was asked, else a lower bound " +
-                "from the model's size). 429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting. " +
+                "from the model's size). 507 when the model (its parameters × 4 bytes) would not fit in Limits:MaxStoredBytes. 429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting. " +
                 "Deprecated, for one release: ?dryRun=true queues nothing and answers as POST /train/estimate (use that instead).")
             .AddEndpointFilter(DeprecatedDryRunAsync)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
         group.MapPost("/train/estimate", EstimateAsync)
             .RequireApiKey()
@@ -72,6 +73,9 @@ public static class TrainApi
             {
                 return Problems.Invalid("dataset", ex.Message);
             }
+            var modelBytes = job.Hyperparameters.EstimateParameters(job.Task, job.Architecture) * sizeof(float);
+            if (await StorageQuota.CheckAsync(services.Db, modelBytes, services.Limits.Value.MaxStoredBytes, "The model this job trains", ct) is { } full)
+                return full;
             return await QueueAsync(job, request.Name, idempotencyKey, services, ct);
         }, ct);
     }
