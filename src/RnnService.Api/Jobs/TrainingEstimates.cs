@@ -1,6 +1,7 @@
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Caching.Memory;
 using Microsoft.Extensions.Options;
+using RnnService.Api.Infrastructure;
 using RnnService.Engine.Kernels;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
@@ -63,7 +64,7 @@ public sealed class TrainingEstimates(IOptions<WorkerOptions> worker) : IDisposa
         var message = $"Training would take about {seconds:N0} s ({basis}); the limit is {limit:N0} s (Worker:JobTimeLimit). " +
             "Reduce epochs, hiddenSize or layers, or train on a smaller dataset.";
         var fields = new[] { nameof(hp.Epochs), nameof(hp.HiddenSize), nameof(hp.Layers) };
-        return TypedResults.ValidationProblem(fields.ToDictionary(f => "hyperparameters." + Infrastructure.Problems.CamelCase(f), _ => new[] { message }),
+        return TypedResults.ValidationProblem(fields.ToDictionary(f => "hyperparameters." + Problems.CamelCase(f), _ => new[] { message }),
             extensions: new Dictionary<string, object?> { ["estimatedSeconds"] = Math.Round(seconds, 1), ["limitSeconds"] = limit });
     }
 
