@@ -102,6 +102,7 @@ public static class RnnServiceExtensions
         services.AddSingleton<TrainingThreads>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<DatasetCatalog>();
+        services.AddSingleton<TrainingEstimates>();
         services.AddSingleton<ModelCache>();
         services.AddInferenceLimits();
         services.AddHostedService<TrainingWorker>();

@@ -18,7 +18,10 @@ public sealed class LimitsOptions
     public int MaxGenerateLength { get; set; } = 5000;
     public int MaxGenerateCount { get; set; } = 100;
     public double MaxTemperature { get; set; } = 10;
+    /// <summary>One dataset's content (its UTF-8 bytes); above it an upload is 413.</summary>
     public long MaxUploadBytes { get; set; } = 50L * 1024 * 1024;
+    /// <summary>Uploaded datasets and trained models' weights together; a write that would go over it is 507.</summary>
+    public long MaxStoredBytes { get; set; } = 5L * 1024 * 1024 * 1024;
     /// <summary>Any request body above this is answered 413; keep it above MaxUploadBytes.</summary>
     public long MaxRequestBodyBytes { get; set; } = 64L * 1024 * 1024;
     /// <summary>Upper bound on a job's estimated peak training memory; by default a quarter of the memory this process may use.</summary>

@@ -1,5 +1,7 @@
 using System.Net;
 using System.Text.Json;
+using RnnService.Engine.Models;
+using RnnService.Engine.Serialization;
 
 namespace RnnService.Api.Tests;
 
@@ -105,6 +107,26 @@ public sealed class GenerationControlsTests
             Assert.Contains("10 were training lines", problem.GetProperty("detail").GetString());
         }
         else Assert.Equal(0, (await stuck.OkJsonAsync()).GetProperty("rejected").GetInt32());
+    }
+
+    [Fact]
+    public async Task ALineModelsDownloadedWeightsCarryNoTrainingLinesWhileTheServerStillExcludesThem()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 1))).Id())).Id("modelId");
+
+        var file = await (await client.GetAsync($"/models/{modelId}/weights")).Content.ReadAsByteArrayAsync();
+
+        Assert.Equal(["config", "format"], SafeTensors.Read(file).Metadata.Keys.Order());
+        Assert.Null(((CharLanguageModel)RnnModel.FromSafetensors(file)).TrainingLines);
+        await using (var db = factory.OpenDatabase())
+        {
+            var stored = db.ModelWeights.Single(w => w.ModelId == modelId).Bytes;
+            Assert.Equal(TrainingNames().Count, ((CharLanguageModel)RnnModel.FromSafetensors(stored)).TrainingLines!.Count);
+        }
+        var answer = await (await client.PostJsonAsync("/generate", new { modelId, count = 5, maxLength = 12, excludeTrainingSamples = true })).OkJsonAsync();
+        Assert.Equal(5, answer.GetProperty("samples").GetArrayLength());
     }
 
     [Fact]

@@ -2,6 +2,7 @@ using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Engine.Data;
 using RnnService.Engine.Models;
+using RnnService.Engine.Tokenizers;
 using RnnService.Engine.Training;
 
 namespace RnnService.Api.Datasets;
@@ -57,7 +58,7 @@ public sealed class DatasetCatalog(IDbContextFactory<RnnDbContext> dbFactory)
     public static int CountSamples(TrainingData data) => data switch
     {
         SentimentData s => s.Train.Count + (s.Test?.Count ?? 0),
-        TextCorpus { LineMode: true } t => t.Text.Split('\n', StringSplitOptions.RemoveEmptyEntries).Length,
+        TextCorpus { LineMode: true } t => CharTokenizer.CountLines(t.Text),
         TextCorpus t => t.Text.Length,
         _ => 0,
     };

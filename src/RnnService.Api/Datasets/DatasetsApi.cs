@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
+using RnnService.Api.Training;
 using RnnService.Engine.Data;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
@@ -55,14 +56,16 @@ public static partial class DatasetsApi
             .WithName("UploadDataset")
             .WithSummary("Upload a dataset")
             .WithDescription("The content is parsed at once (400 naming the line on bad content) and stored. " +
-                "Names match ^[a-z0-9][a-z0-9_-]{0,63}$; 409 when the name is taken; 413 above Limits:MaxUploadBytes.")
+                "Names match ^[a-z0-9][a-z0-9_-]{0,63}$; 409 when the name is taken; 413 above Limits:MaxUploadBytes; 507 when datasets " +
+                "and models would take more than Limits:MaxStoredBytes (the answer says what is stored and the largest things to delete).")
             .ProducesProblem(StatusCodes.Status409Conflict)
-            .ProducesProblem(StatusCodes.Status413PayloadTooLarge);
+            .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
         group.MapDelete("/{name}", DeleteAsync)
             .WithName("DeleteDataset")
             .WithSummary("Delete an uploaded dataset")
-            .WithDescription("409 for a built-in dataset, or while a queued or running job uses it.");
+            .WithDescription("409 for a built-in dataset, or while a queued, running or paused job uses it.");
 
         return group;
     }
@@ -89,21 +92,40 @@ public static partial class DatasetsApi
     {
         var count = rows ?? 10;
         if (count is < 1 or > 100) return Problems.Invalid("rows", "Must be between 1 and 100.");
+        if (DatasetCatalog.IsBuiltIn(name)) return TypedResults.Ok(BuiltInPreview(name, count));
 
-        TrainingData data;
-        if (DatasetCatalog.IsBuiltIn(name)) data = BuiltInDatasets.Load(name);
-        else if (await DatasetCatalog.LoadUploadAsync(db, name, ct) is { } upload) data = upload;
-        else return Problems.NotFound($"No dataset named '{name}'.");
+        var upload = await db.Datasets.AsNoTracking().Where(d => d.Name == name)
+            .Select(d => new { d.Task, d.Format, d.Samples }).FirstOrDefaultAsync(ct);
+        if (upload is null) return Problems.NotFound($"No dataset named '{name}'.");
+        // Only the start of the content is read: a window that grows until it holds the rows asked for (or the whole
+        // content), up to PreviewMaxWindow characters, so a preview costs the same for any size of dataset.
+        IReadOnlyList<PreviewRow> found = [];
+        for (var window = PreviewFirstWindow; window <= PreviewMaxWindow; window *= 4)
+        {
+            var prefix = await db.DatasetContents.Where(c => c.Name == name).Select(c => c.Content.Substring(0, window)).FirstOrDefaultAsync(ct);
+            if (prefix is null) return Problems.NotFound($"No dataset named '{name}'.");
+            var complete = prefix.Length < window;
+            found = PreviewRows.FirstRows(upload.Task, DatasetCatalog.FormatName(upload.Format), prefix, complete, count, PreviewTextLength);
+            if (found.Count >= count || complete) break;
+        }
+        return TypedResults.Ok(new DatasetPreview(name, upload.Task, upload.Samples, found.Select(r => new DatasetRow(r.Text, r.Label)).ToList()));
+    }
 
+    private const int PreviewFirstWindow = 16 * 1024, PreviewMaxWindow = 1024 * 1024, PreviewTextLength = 200;
+
+    /// <summary>Built-in datasets are small and loaded once per process.</summary>
+    private static DatasetPreview BuiltInPreview(string name, int count)
+    {
+        var data = BuiltInDatasets.Load(name);
         var preview = data switch
         {
             SentimentData s => s.Train.Concat(s.Test ?? []).Take(count).Select(e => new DatasetRow(e.Text, e.Label)).ToList(),
             TextCorpus t => t.Text.Split('\n').Where(line => line.Length > 0).Take(count)
-                .Select(line => new DatasetRow(line.Length > 200 ? line[..200] : line, null)).ToList(),
+                .Select(line => new DatasetRow(line.Length > PreviewTextLength ? line[..PreviewTextLength] : line, null)).ToList(),
             _ => [],
         };
         var task = data is SentimentData ? TaskKind.Sentiment : TaskKind.CharLm;
-        return TypedResults.Ok(new DatasetPreview(name, task, DatasetCatalog.CountSamples(data), preview));
+        return new DatasetPreview(name, task, DatasetCatalog.CountSamples(data), preview);
     }
 
     private static async Task<Results<Created<DatasetResponse>, ValidationProblem, ConflictProblem, ProblemHttpResult>> CreateAsync(
@@ -139,11 +161,17 @@ public static partial class DatasetsApi
             Name = request.Name, Task = task, Format = format, LineMode = lineMode,
             Samples = samples, Bytes = bytes, CreatedAt = DateTime.UtcNow,
         };
+        // The quota check and the insert hold off other uploads (and trainings' quota checks), so two uploads cannot
+        // both take the same free space.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await StorageQuota.LockAsync(db, ct);
+        if (await StorageQuota.CheckAsync(db, bytes, limits.Value.MaxStoredBytes, $"The dataset '{request.Name}'", ct) is { } full) return full;
         db.Datasets.Add(dataset);
         db.DatasetContents.Add(new DatasetContent { Name = request.Name, Content = request.Content });
         try
         {
             await db.SaveChangesAsync(ct);
+            await transaction.CommitAsync(ct);
         }
         catch (DbUpdateException)
         {
@@ -156,10 +184,15 @@ public static partial class DatasetsApi
         string name, RnnDbContext db, CancellationToken ct)
     {
         if (DatasetCatalog.IsBuiltIn(name)) return Problems.Conflict($"'{name}' is a built-in dataset and cannot be deleted.");
+        // The check and the delete hold off enqueues, so a POST /train for this dataset either queues first (and this
+        // is 409) or finds the dataset gone.
+        await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        await JobStore.LockEnqueuesAsync(db, ct);
         if (!await db.Datasets.AnyAsync(d => d.Name == name, ct)) return Problems.NotFound($"No dataset named '{name}'.");
-        if (await db.TrainingJobs.AnyAsync(j => j.Dataset == name && (j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Paused), ct))
-            return Problems.Conflict($"A queued or running job trains on '{name}'; cancel it or wait for it to finish.");
+        if (await JobStore.Unfinished(db).AnyAsync(j => j.Dataset == name, ct))
+            return Problems.Conflict($"A queued, running or paused job trains on '{name}'; cancel it or wait for it to finish.");
         await db.Datasets.Where(d => d.Name == name).ExecuteDeleteAsync(ct);
+        await transaction.CommitAsync(ct);
         return TypedResults.NoContent();
     }
 }

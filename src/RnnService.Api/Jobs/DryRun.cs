@@ -17,13 +17,16 @@ public sealed record DryRunResponse(TaskKind Task, Architecture Architecture, st
 public static class DryRun
 {
     /// <summary>Times a few batches on a worker thread; nothing is stored.</summary>
-    public static async Task<DryRunResponse> EstimateAsync(TaskKind task, Architecture architecture, string dataset, Hyperparameters hp,
-        Guid? initFrom, DatasetCatalog datasets, JobStore store, CancellationToken ct)
+    public static async Task<TrainingEstimate> MeasureAsync(TaskKind task, Architecture architecture, string dataset, Hyperparameters hp,
+        Guid? initFrom, int timedBatches, DatasetCatalog datasets, JobStore store, CancellationToken ct)
     {
         var baseModel = initFrom is { } id && await store.LoadModelWeightsAsync(id, ct) is { } bytes ? RnnModel.FromSafetensors(bytes) : null;
         var data = await datasets.LoadAsync(dataset, ct);
-        var estimate = await Task.Run(() => TrainingEstimator.Estimate(task, architecture, hp, data, baseModel, cancellationToken: ct), ct);
-        return new DryRunResponse(task, architecture, dataset, hp, initFrom, estimate.ParameterCount, estimate.MemoryBytes,
-            Math.Round(estimate.SecondsPerEpoch, 3), Math.Round(estimate.SecondsPerEpoch * hp.Epochs, 1), estimate.TimedExamples);
+        return await Task.Run(() => TrainingEstimator.Estimate(task, architecture, hp, data, baseModel, timedBatches, ct), ct);
     }
+
+    public static DryRunResponse Response(TaskKind task, Architecture architecture, string dataset, Hyperparameters hp, Guid? initFrom,
+        TrainingEstimate estimate) =>
+        new(task, architecture, dataset, hp, initFrom, estimate.ParameterCount, estimate.MemoryBytes,
+            Math.Round(estimate.SecondsPerEpoch, 3), Math.Round(estimate.SecondsPerEpoch * hp.Epochs, 1), estimate.TimedExamples);
 }

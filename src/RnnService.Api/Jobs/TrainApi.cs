@@ -16,8 +16,8 @@ using RnnService.Engine.Training;
 namespace RnnService.Api.Jobs;
 
 /// <summary>The services POST /train uses, bound with [AsParameters].</summary>
-public sealed record TrainServices(JobStore Store, DatasetCatalog Datasets, WorkerWakeSignal Wake, RnnDbContext Db,
-    IOptions<LimitsOptions> Limits, IOptions<WorkerOptions> Worker, HttpContext Http);
+public sealed record TrainServices(JobStore Store, DatasetCatalog Datasets, TrainingEstimates Estimates, WorkerWakeSignal Wake,
+    RnnDbContext Db, IOptions<LimitsOptions> Limits, IOptions<WorkerOptions> Worker, HttpContext Http);
 
 /// <summary>POST /train and POST /train/estimate: both check a training request against the dataset, the base model and
 /// the configured limits; one queues it (once per Idempotency-Key), the other estimates it.</summary>
@@ -34,12 +34,15 @@ public static class TrainApi
             .WithSummary("Queue a training job")
             .WithDescription("Validates the request against the configured limits, stores the job and returns 202 with its Location. " +
                 "Omitted hyper-parameters take the engine's defaults for the task. A repeated request with the same Idempotency-Key header returns the same job; " +
-                "the same key with a different request is 422. 429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting. " +
+                "the same key with a different request is 422. 400 naming epochs, hiddenSize and layers when the job would take longer than " +
+                "Worker:JobTimeLimit (estimatedSeconds: POST /train/estimate's figure for the same settings once it was asked, else a lower bound " +
+                "from the model's size). 507 when the model (its parameters × 4 bytes) would not fit in Limits:MaxStoredBytes. 429 with Retry-After when Worker:MaxQueuedJobs jobs are already waiting. " +
                 "Deprecated, for one release: ?dryRun=true queues nothing and answers as POST /train/estimate (use that instead).")
             .AddEndpointFilter(DeprecatedDryRunAsync)
             .ProducesProblem(StatusCodes.Status404NotFound)
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
-            .ProducesProblem(StatusCodes.Status429TooManyRequests);
+            .ProducesProblem(StatusCodes.Status429TooManyRequests)
+            .ProducesProblem(StatusCodes.Status507InsufficientStorage);
 
         group.MapPost("/train/estimate", EstimateAsync)
             .WithName("EstimateTraining")
@@ -56,7 +59,23 @@ public static class TrainApi
     {
         if (idempotencyKey is { Length: > 200 })
             return Task.FromResult<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>>(Problems.Invalid(IdempotencyHeader, "At most 200 characters."));
-        return CheckedAsync<Accepted<JobResponse>>(request, services, job => QueueAsync(job, request.Name, idempotencyKey, services, ct), ct);
+        return CheckedAsync<Accepted<JobResponse>>(request, services, async job =>
+        {
+            try
+            {
+                if (await services.Estimates.CheckTimeLimitAsync(job.Shape, job.Architecture, job.Hyperparameters, job.Data,
+                        batches => job.MeasureAsync(batches, services, ct), ct) is { } tooLong)
+                    return tooLong;
+            }
+            catch (TrainingDataException ex)
+            {
+                return Problems.Invalid("dataset", ex.Message);
+            }
+            var modelBytes = job.Hyperparameters.EstimateParameters(job.Task, job.Architecture) * sizeof(float);
+            if (await StorageQuota.CheckAsync(services.Db, modelBytes, services.Limits.Value.MaxStoredBytes, "The model this job trains", ct) is { } full)
+                return full;
+            return await QueueAsync(job, request.Name, idempotencyKey, services, ct);
+        }, ct);
     }
 
     private static Task<Results<Ok<DryRunResponse>, ValidationProblem, ProblemHttpResult>> EstimateAsync(TrainRequest request,
@@ -65,8 +84,8 @@ public static class TrainApi
         {
             try
             {
-                return TypedResults.Ok(await DryRun.EstimateAsync(job.Task, job.Architecture, job.Dataset, job.Hyperparameters,
-                    job.FineTune?.ModelId, services.Datasets, services.Store, ct));
+                var estimate = await services.Estimates.TimedAsync(job.Shape, () => job.MeasureAsync(10, services, ct), ct);
+                return TypedResults.Ok(DryRun.Response(job.Task, job.Architecture, job.Dataset, job.Hyperparameters, job.FineTune?.ModelId, estimate));
             }
             catch (TrainingDataException ex)
             {
@@ -86,8 +105,17 @@ public static class TrainApi
             context.HttpContext.RequestAborted);
     }
 
-    /// <summary>A request that passed every check: the job it describes.</summary>
-    private sealed record CheckedJob(TaskKind Task, Architecture Architecture, string Dataset, Hyperparameters Hyperparameters, FineTuneBase? FineTune);
+    /// <summary>A request that passed every check: the job it describes, and its data's size.</summary>
+    private sealed record CheckedJob(TaskKind Task, Architecture Architecture, string Dataset, Hyperparameters Hyperparameters,
+        FineTuneBase? FineTune, DataShape Data)
+    {
+        /// <summary>What a timed estimate depends on: everything but the epochs (it is per epoch).</summary>
+        public string Shape => string.Join('\n', Task, Architecture, Dataset, Data.Samples, FineTune?.ModelId,
+            JsonSerializer.Serialize(Hyperparameters with { Epochs = 1 }, ApiJson.Options));
+
+        public Task<TrainingEstimate> MeasureAsync(int timedBatches, TrainServices services, CancellationToken ct) =>
+            DryRun.MeasureAsync(Task, Architecture, Dataset, Hyperparameters, FineTune?.ModelId, timedBatches, services.Datasets, services.Store, ct);
+    }
 
     /// <summary>The checks POST /train and POST /train/estimate share (a 400 naming the field, or 404 for a missing base
     /// model); <paramref name="then"/> answers a request that passes them.</summary>
@@ -125,13 +153,13 @@ public static class TrainApi
         }
         var errors = HyperparameterRules.Check(task, architecture, hyperparameters, services.Limits.Value);
         if (errors.Count > 0) return TypedResults.ValidationProblem(errors);
-        return await then(new CheckedJob(task, architecture, request.Dataset, hyperparameters, fineTune));
+        return await then(new CheckedJob(task, architecture, request.Dataset, hyperparameters, fineTune, shape));
     }
 
     private static async Task<Results<Accepted<JobResponse>, ValidationProblem, ProblemHttpResult>> QueueAsync(CheckedJob checkedJob,
         string? name, string? idempotencyKey, TrainServices services, CancellationToken ct)
     {
-        var (task, architecture, dataset, hyperparameters, fineTune) = checkedJob;
+        var (task, architecture, dataset, hyperparameters, fineTune, _) = checkedJob;
         var hyperparametersJson = JsonSerializer.Serialize(hyperparameters, ApiJson.Options);
         var job = new TrainingJob
         {
@@ -163,6 +191,10 @@ public static class TrainApi
                 services.Http.Response.Headers.RetryAfter = services.Worker.Value.QueueFullRetryAfterSeconds.ToString();
                 return TypedResults.Problem(statusCode: StatusCodes.Status429TooManyRequests, title: "The training queue is full",
                     detail: $"{full.Queued} jobs are waiting (Worker:MaxQueuedJobs = {services.Worker.Value.MaxQueuedJobs}). Retry later.");
+            case EnqueueResult.Gone { Field: "dataset" } gone:
+                return Problems.Invalid(gone.Field, gone.Message);
+            case EnqueueResult.Gone gone:
+                return Problems.NotFound(gone.Field, gone.Message);
             default:
                 throw new UnreachableException();
         }

@@ -5,8 +5,10 @@ using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Inference;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Training;
 using RnnService.Api.Webhooks;
 using RnnService.Engine.Onnx;
+using RnnService.Engine.Serialization;
 
 namespace RnnService.Api.Registry;
 
@@ -33,7 +35,8 @@ public static class ModelsApi
             .WithName("GetModelWeights")
             .WithSummary("Download the weights as a safetensors file")
             .WithDescription("PyTorch state_dict names (embedding.weight, rnn.weight_ih_l0, ..., head.weight, head.bias); " +
-                "the model config is JSON in the file's metadata under \"config\". " + ReferenceDescription)
+                "the model config is JSON in the file's metadata under \"config\". A line model's training-line hashes stay on the server (the file " +
+                "carries nothing that tells whether a line was trained on). " + ReferenceDescription)
             .Produces(StatusCodes.Status200OK, contentType: "application/octet-stream")
             .ProducesValidationProblem();
 
@@ -50,7 +53,7 @@ public static class ModelsApi
         group.MapDelete("/{reference}", DeleteAsync)
             .WithName("DeleteModel")
             .WithSummary("Delete a model (and drop it from the inference cache)")
-            .WithDescription("409 while an alias points at it (move or delete the alias first). " + ReferenceDescription)
+            .WithDescription("409 while an alias points at it (move or delete the alias first), or while a queued, running or paused job fine-tunes it (initFrom). " + ReferenceDescription)
             .ProducesValidationProblem();
 
         group.MapModelRegistry();
@@ -94,7 +97,7 @@ public static class ModelsApi
         var file = await db.Models.AsNoTracking().Where(m => m.Id == id)
             .Join(db.ModelWeights, m => m.Id, w => w.ModelId, (m, w) => new { m.Name, m.Version, Weights = w.Bytes }).FirstOrDefaultAsync(ct);
         if (file is null) return Problems.NotFound($"No model {id}.");
-        return TypedResults.File(file.Weights, "application/octet-stream", $"{DownloadName(file.Name, file.Version, id)}.safetensors");
+        return TypedResults.File(ModelSerializer.ForExport(file.Weights), "application/octet-stream", $"{DownloadName(file.Name, file.Version, id)}.safetensors");
     }
 
     private static async Task<Results<FileContentHttpResult, NotFoundProblem, ProblemHttpResult>> OnnxAsync(string reference, RnnDbContext db, ModelCache cache, CancellationToken ct)
@@ -123,9 +126,12 @@ public static class ModelsApi
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         try
         {
+            await JobStore.LockEnqueuesAsync(db, ct); // a fine-tuning job queued meanwhile is seen by the statement below
             await WebhookOutbox.ModelDeletingAsync(db, id, ct); // rolled back with the transaction when nothing is deleted
             // One statement: an alias set between a check and the delete cannot slip through (the foreign key backs this up).
-            deleted = await db.Models.Where(m => m.Id == id && !db.ModelAliases.Any(a => a.ModelId == m.Id)).ExecuteDeleteAsync(ct);
+            var unfinished = JobStore.Unfinished(db);
+            deleted = await db.Models.Where(m => m.Id == id && !db.ModelAliases.Any(a => a.ModelId == m.Id)
+                && !unfinished.Any(j => j.InitFromModelId == m.Id)).ExecuteDeleteAsync(ct);
         }
         catch (DbException)
         {
@@ -142,6 +148,9 @@ public static class ModelsApi
         if (aliases.Count > 0)
             return Problems.Conflict("reference", $"The alias(es) {string.Join(", ", aliases.Select(a => $"{a.Name}@{a.Alias}"))} point at this model; " +
                 "move or delete them first (PUT or DELETE /models/{name}/aliases/{alias}).");
+        var job = await JobStore.Unfinished(db).Where(j => j.InitFromModelId == id).Select(j => (Guid?)j.Id).FirstOrDefaultAsync(ct);
+        if (job is not null)
+            return Problems.Conflict("reference", $"The queued, running or paused job {job} fine-tunes this model (initFrom); cancel it or wait for it to finish.");
         return Problems.NotFound($"No model {id}.");
     }
 }

@@ -18,4 +18,7 @@ public abstract record EnqueueResult
 
     /// <summary>Worker:MaxQueuedJobs jobs are already waiting; nothing was written.</summary>
     public sealed record QueueFull(int Queued) : EnqueueResult;
+
+    /// <summary>The job's dataset or base model (<paramref name="Field"/>) was deleted after POST /train found it.</summary>
+    public sealed record Gone(string Field, string Message) : EnqueueResult;
 }

@@ -3,6 +3,7 @@ using System.Runtime.CompilerServices;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
+using RnnService.Api.Datasets;
 using RnnService.Api.Jobs;
 using RnnService.Api.Registry;
 using RnnService.Api.Webhooks;
@@ -35,10 +36,15 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
             // SQLite begins this as BEGIN IMMEDIATE; on PostgreSQL an advisory lock does the same for enqueues:
             // the key lookup, the queue count and the insert run as one, so the queue limit holds across replicas.
             await using var transaction = await db.Database.BeginTransactionAsync(ct);
-            if (db.Database.IsNpgsql())
-                await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({EnqueueLockKey})", ct);
+            await LockEnqueuesAsync(db, ct);
             if (job.IdempotencyKey is { } key && await FindByKeyAsync(db, key, ct) is { } existing)
                 return Seen(existing, job);
+            // Checked again under the lock a delete takes too (LockEnqueuesAsync): a dataset or base model deleted since
+            // POST /train looked it up is refused here, not found missing when the job runs.
+            if (!DatasetCatalog.IsBuiltIn(job.Dataset) && !await db.Datasets.AnyAsync(d => d.Name == job.Dataset, ct))
+                return new EnqueueResult.Gone("dataset", $"The dataset '{job.Dataset}' was deleted.");
+            if (job.InitFromModelId is { } baseId && !await db.Models.AnyAsync(m => m.Id == baseId, ct))
+                return new EnqueueResult.Gone("initFrom", $"The model {baseId} was deleted.");
             var queued = await db.TrainingJobs.CountAsync(j => j.Status == JobStatus.Queued, ct);
             if (queued >= Options.MaxQueuedJobs) return new EnqueueResult.QueueFull(queued);
             db.TrainingJobs.Add(job);
@@ -56,6 +62,18 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         static EnqueueResult Seen(TrainingJob existing, TrainingJob wanted) =>
             existing.RequestHash == wanted.RequestHash ? new EnqueueResult.Existing(existing) : new EnqueueResult.KeyReused(existing);
     }
+
+    /// <summary>Inside a transaction: waits for enqueues in flight and holds new ones off until it ends, so a delete that
+    /// checks no job uses a dataset or model cannot race a POST /train that is about to queue one. SQLite's transactions
+    /// (BEGIN IMMEDIATE) are serialised anyway; on PostgreSQL this takes the advisory lock that enqueues take.</summary>
+    public static async Task LockEnqueuesAsync(RnnDbContext db, CancellationToken ct)
+    {
+        if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({EnqueueLockKey})", ct);
+    }
+
+    /// <summary>Jobs that will still read their dataset or base model: queued, running or paused.</summary>
+    public static IQueryable<TrainingJob> Unfinished(RnnDbContext db) =>
+        db.TrainingJobs.Where(j => j.Status == JobStatus.Queued || j.Status == JobStatus.Running || j.Status == JobStatus.Paused);
 
     private static Task<TrainingJob?> FindByKeyAsync(RnnDbContext db, string key, CancellationToken ct) =>
         db.TrainingJobs.AsNoTracking().FirstOrDefaultAsync(j => j.IdempotencyKey == key, ct);

@@ -116,7 +116,7 @@ public static class DatasetParser
     {
         // Windows line endings would otherwise become '\r' symbols in the character vocabulary.
         string text = content.Replace("\r\n", "\n");
-        if (string.IsNullOrWhiteSpace(text) || (lineMode && CharTokenizer.SplitLines(text).Count == 0))
+        if (string.IsNullOrWhiteSpace(text) || (lineMode && CharTokenizer.CountLines(text) == 0))
             throw new FormatException("The dataset is empty: no text.");
         return new TextCorpus(text, lineMode);
     }

@@ -22,6 +22,15 @@ public static class ModelSerializer
 
     public static (ModelConfig Config, RecurrentNetwork Network) Read(ReadOnlySpan<byte> file) => Read(file, out _);
 
+    /// <summary>The file as it may leave the service: without the training lines' hashes, which would let anyone with a
+    /// candidate line (a name, say) test whether the model was trained on it. The tensors are unchanged.</summary>
+    public static byte[] ForExport(ReadOnlySpan<byte> file)
+    {
+        var (tensors, metadata) = SafeTensors.Read(file);
+        if (!metadata.ContainsKey(Sampling.TrainingLineSet.MetadataKey)) return file.ToArray();
+        return SafeTensors.Write(tensors, metadata.Where(m => m.Key != Sampling.TrainingLineSet.MetadataKey).ToDictionary());
+    }
+
     /// <summary>Also gives the training lines of a line-mode char model; null for files saved without them.</summary>
     public static (ModelConfig Config, RecurrentNetwork Network) Read(ReadOnlySpan<byte> file, out Sampling.TrainingLineSet? trainingLines)
     {

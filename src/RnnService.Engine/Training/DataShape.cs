@@ -11,7 +11,7 @@ public sealed record DataShape(int Samples, bool Continuous)
     public static DataShape Of(TrainingData data) => data switch
     {
         SentimentData s => new(s.Train.Count + (s.Test?.Count ?? 0), Continuous: false),
-        TextCorpus { LineMode: true } c => new(Tokenizers.CharTokenizer.SplitLines(c.Text).Count, Continuous: false),
+        TextCorpus { LineMode: true } c => new(Tokenizers.CharTokenizer.CountLines(c.Text), Continuous: false),
         TextCorpus c => new(c.Text.Length, Continuous: true),
         _ => throw new ArgumentException($"Unknown data {data.GetType().Name}.", nameof(data)),
     };

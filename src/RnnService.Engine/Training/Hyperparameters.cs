@@ -159,6 +159,19 @@ public sealed partial record Hyperparameters
             Math.Max(BatchSize, EvaluationBatchSize()), steps, Optimizer, Bidirectional);
     }
 
+    /// <summary>
+    /// A lower bound on the multiply-adds of the whole run (every epoch; early stopping may end it sooner): each training
+    /// step costs the recurrent layers' gate projections three times (forward, then backward to the inputs and to the
+    /// weights). Steps per epoch: the training share of a continuous text's characters, else at least one per line or
+    /// text. The head, the element-wise gate maths and validation are left out, so the true cost is higher.
+    /// </summary>
+    public double MinimumTrainingMultiplyAdds(Architecture architecture, DataShape shape)
+    {
+        ArgumentNullException.ThrowIfNull(shape);
+        double perStep = ModelSize.MultiplyAddsPerStep(architecture, EmbeddingSize, HiddenSize, Layers, outputSize: 0, Bidirectional);
+        return 3 * perStep * shape.Samples * (1 - ValidationFraction) * Epochs;
+    }
+
     /// <summary>Validation batches: at least 64 rows for speed, never more than a training batch would use memory for.</summary>
     internal int EvaluationBatchSize() => Math.Max(BatchSize, 64);
 

@@ -33,7 +33,8 @@ public static class TrainingEstimator
     /// <summary>Trains the slice epoch after epoch until the code is warm, and answers the fastest epoch after the
     /// first. A short slice runs in the JIT's first tier at first, several times slower than a long job runs (the
     /// tiered compiler replaces hot methods after about 100 ms), so a few epochs are not enough: it goes on for
-    /// <see cref="WarmUp"/>, or stops after two epochs when they are slow anyway.</summary>
+    /// <see cref="WarmUp"/>, or stops after the epoch that passes <see cref="Slow"/> (a slow epoch is mostly warm code,
+    /// and the largest models would otherwise cost tens of seconds here).</summary>
     private static double WarmEpochSeconds(TaskKind task, Architecture architecture, Hyperparameters hp, TrainingData slice,
         RnnModel? initFrom, CancellationToken cancellationToken)
     {
@@ -45,7 +46,7 @@ public static class TrainingEstimator
             OnEpoch = m =>
             {
                 times.Add(m.Seconds);
-                if ((times.Count >= 3 && clock.Elapsed >= WarmUp) || (times.Count >= 2 && clock.Elapsed >= 5 * WarmUp)) enough.Cancel();
+                if ((times.Count >= 3 && clock.Elapsed >= WarmUp) || clock.Elapsed >= Slow) enough.Cancel();
             },
         };
         try
@@ -64,6 +65,7 @@ public static class TrainingEstimator
     }
 
     private static readonly TimeSpan WarmUp = TimeSpan.FromSeconds(1);
+    private static readonly TimeSpan Slow = TimeSpan.FromSeconds(2);
 
     /// <summary>The first examples of the data, enough for <paramref name="batches"/> training batches after the
     /// validation split; and how many times bigger the whole data is.</summary>

@@ -73,6 +73,14 @@ public class CharTokenizerTests
     }
 
     [Fact]
+    public void CountLinesCountsWhatSplitLinesGives()
+    {
+        foreach (var corpus in new[] { "james\r\n\r\n  mary \n", "", "\n \t\n", "a", "a\nb\n\nc" })
+            Assert.Equal(CharTokenizer.SplitLines(corpus).Count, CharTokenizer.CountLines(corpus));
+        Assert.Equal(2, CharTokenizer.CountLines("james\r\n\r\n  mary \n"));
+    }
+
+    [Fact]
     public void SplitLinesTrimsAndDropsEmptyLines()
     {
         Assert.Equal(["james", "mary"], CharTokenizer.SplitLines("james\r\n\r\n  mary \n"));
