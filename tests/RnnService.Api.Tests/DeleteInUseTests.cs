@@ -11,13 +11,13 @@ public sealed class DeleteInUseTests : ServiceTest
     {
         var baseId = (await _client.WaitForSuccessAsync((await _client.TrainAsync(Jobs.Sentiment(epochs: 2, name: "base"))).Id())).Id("modelId");
         var tuning = (await _client.TrainAsync(new { task = "sentiment", dataset = "toy-sentiment", initFrom = "base@1", hyperparameters = new { epochs = 10000 } })).Id();
-        Assert.True((await _client.PostAsync($"/jobs/{tuning}/pause", null)).IsSuccessStatusCode);
+        Assert.True((await _client.PostEmptyJsonAsync($"/jobs/{tuning}/pause")).IsSuccessStatusCode);
 
         var problem = await (await _client.DeleteAsync("/models/base@1")).AssertProblemAsync(HttpStatusCode.Conflict, "reference");
         Assert.Contains(tuning.ToString(), problem.GetProperty("detail").GetString());
         await (await _client.GetAsync($"/models/{baseId}")).OkJsonAsync();
 
-        await _client.PostAsync($"/jobs/{tuning}/cancel", null);
+        await _client.PostEmptyJsonAsync($"/jobs/{tuning}/cancel");
         await _client.WaitForJobAsync(tuning, TimeSpan.FromSeconds(60), "cancelled");
         Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync("/models/base@1")).StatusCode);
     }

@@ -98,7 +98,7 @@ public sealed class RequestSchemaTests() : ServiceTest(new() { ["Webhooks:AllowP
         var jobs = await (await _client.GetAsync("/jobs?pageSize=100")).OkJsonAsync();
         foreach (var job in jobs.GetProperty("items").EnumerateArray().Where(j => j.Status() is "queued" or "running"))
         {
-            await _client.PostAsync($"/jobs/{job.Id()}/cancel", null);
+            await _client.PostEmptyJsonAsync($"/jobs/{job.Id()}/cancel");
             await _client.WaitForJobAsync(job.Id(), TimeSpan.FromSeconds(60), "cancelled", "succeeded", "failed");
         }
     }

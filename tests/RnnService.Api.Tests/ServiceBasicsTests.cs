@@ -85,7 +85,7 @@ public sealed class ServiceBasicsTests
         Assert.Equal(expected.Order(), actual.Select(a => a == "GET " ? "GET /" : a).Order());
 
         var train = document.GetProperty("paths").GetProperty("/train").GetProperty("post");
-        Assert.Equal(["202", "400", "401", "404", "413", "415", "422", "429"], train.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order());
+        Assert.Equal(["202", "400", "401", "404", "413", "415", "422", "429", "507"], train.GetProperty("responses").EnumerateObject().Select(r => r.Name).Order());
         Assert.True(train.TryGetProperty("requestBody", out _));
         // Every operation but /health declares the optional key, as X-Api-Key or as a bearer token.
         var scheme = document.GetProperty("components").GetProperty("securitySchemes").GetProperty("ApiKey");
