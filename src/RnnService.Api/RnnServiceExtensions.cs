@@ -14,6 +14,7 @@ using RnnService.Api.Inference;
 using RnnService.Api.Jobs;
 using RnnService.Api.Registry;
 using RnnService.Api.Monitoring;
+using RnnService.Api.Sweeps;
 using RnnService.Api.Training;
 using RnnService.Api.Webhooks;
 
@@ -93,6 +94,8 @@ public static class RnnServiceExtensions
         services.AddSingleton<WorkerHealth>();
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<JobStore>();
+        services.AddSingleton<SweepScheduler>();
+        services.AddSingleton<SweepStore>();
         services.AddSingleton<TrainingThreads>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<DatasetCatalog>();
@@ -134,6 +137,7 @@ public static class RnnServiceExtensions
         });
         app.MapTrain();
         app.MapJobs();
+        app.MapSweeps();
         app.MapModels();
         app.MapInference();
         app.MapDatasets();

@@ -43,6 +43,11 @@ public sealed class TrainingJob
     public string? Worker { get; set; }
     /// <summary>How often an expired lease sent the job back to the queue.</summary>
     public int RescueCount { get; set; }
+    /// <summary>The sweep this job is a trial of; null for a job of its own.</summary>
+    public Guid? SweepId { get; set; }
+    /// <summary>A sweep trial's rung: after this epoch the job checkpoints and pauses by itself, for the sweep's scheduler
+    /// to promote (resume) or end it. Null: it trains to <see cref="TotalEpochs"/>.</summary>
+    public int? PauseAtEpoch { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
@@ -83,7 +88,9 @@ public sealed record JobResponse(
     DateTime? StartedAt,
     DateTime? FinishedAt,
     Guid? InitFromModelId,
-    int? BestEpoch);
+    int? BestEpoch,
+    Guid? SweepId = null,
+    int? PauseAtEpoch = null);
 
 public static class TrainingJobMapping
 {
@@ -96,6 +103,6 @@ public static class TrainingJobMapping
         return new JobResponse(job.Id, job.Name, job.Status, job.Task, job.Architecture, job.Dataset,
             job.GetHyperparameters(), new JobProgress(job.CurrentEpoch, job.TotalEpochs, percent, eta),
             latest?.AsResponse(), job.ModelId, job.Error, job.ResumedFromEpoch, job.Worker, job.RescueCount,
-            job.CreatedAt, job.StartedAt, job.FinishedAt, job.InitFromModelId, job.BestEpoch);
+            job.CreatedAt, job.StartedAt, job.FinishedAt, job.InitFromModelId, job.BestEpoch, job.SweepId, job.PauseAtEpoch);
     }
 }

@@ -142,6 +142,7 @@ public sealed partial class JobRunner(
                 epochsTimed++;
                 var eta = Math.Round(secondsSum / epochsTimed * Math.Max(0, job.TotalEpochs - m.Epoch), 1);
                 run.Epochs.Add(JobEpoch.From(job.Id, m, DateTime.UtcNow), eta);
+                if (m.Epoch == job.PauseAtEpoch) run.PauseAtRung(); // a sweep trial's rung: checkpoint now, and pause
             },
             CheckpointDue = _ => run.StopRequested || sinceCheckpoint.Elapsed >= Options.CheckpointInterval,
             OnCheckpoint = checkpoint =>

@@ -78,6 +78,23 @@ public sealed class SuccessiveHalving
         return new SchedulerAction.Promote(best.Index, highest);
     }
 
+    /// <summary>How many of <paramref name="trials"/> trials train to each rung when all of them run: ⌊n/η⌋ of each rung go on,
+    /// and at least one reaches the last rung (the final promotion).</summary>
+    public IReadOnlyList<int> TrialsPerRung(int trials)
+    {
+        var counts = new List<int> { trials };
+        for (var k = 1; k < Rungs.Count; k++) counts.Add(Math.Max(counts[^1] / Eta, Math.Min(counts[^1], 1)));
+        return counts;
+    }
+
+    /// <summary>Epochs the trials train in all when all of them run (<see cref="TrialsPerRung"/>): a promoted trial resumes
+    /// from its rung's checkpoint, so it trains only the epochs between rungs.</summary>
+    public int ExpectedEpochs(int trials)
+    {
+        var counts = TrialsPerRung(trials);
+        return Enumerable.Range(0, Rungs.Count).Sum(k => counts[k] * (Rungs[k] - (k == 0 ? 0 : Rungs[k - 1])));
+    }
+
     /// <summary>Nothing trains and nothing more will: the sweep is over.</summary>
     public bool IsFinished(IReadOnlyList<TrialState> trials, bool minimize, bool canStartNew) =>
         trials.All(t => t.Phase != TrialPhase.Active) && Next(trials, minimize, canStartNew) is SchedulerAction.Nothing;

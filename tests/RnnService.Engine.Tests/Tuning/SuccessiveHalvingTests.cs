@@ -110,5 +110,16 @@ public class SuccessiveHalvingTests
         Assert.Equal([9, 3, 1], Enumerable.Range(0, 3).Select(k => trials.Count(t => t.Rung >= k)));
         Assert.Equal(5, SuccessiveHalving.Best(trials, minimize: true)!.Index);
         Assert.Equal(9 * 1 + 3 * 2 + 1 * 6, epochs);
+        Assert.Equal([9, 3, 1], asha.TrialsPerRung(9));
+        Assert.Equal(epochs, asha.ExpectedEpochs(9));
+    }
+
+    [Fact]
+    public void FewerTrialsThanEtaStillSendOneTrialToTheLastRung()
+    {
+        var asha = new SuccessiveHalving(1, 9);
+        Assert.Equal([2, 1, 1], asha.TrialsPerRung(2));
+        Assert.Equal(2 + 2 + 6, asha.ExpectedEpochs(2));
+        Assert.Equal(4 * 5, new SuccessiveHalving(5, 5).ExpectedEpochs(4));
     }
 }
