@@ -42,8 +42,14 @@ public sealed class SweepScheduler(IOptions<LimitsOptions> limits)
     public async Task StepAsync(RnnDbContext db, Guid sweepId, CancellationToken ct)
     {
         var sweep = await db.Sweeps.FirstOrDefaultAsync(s => s.Id == sweepId, ct);
-        if (sweep is null || sweep.IsFinished) return;
+        if (sweep is null) return;
         var now = DateTime.UtcNow;
+        if (sweep.IsFinished)
+        {
+            // A trial that reached its rung as its sweep was cancelled: nothing will promote it.
+            await EndWaitingTrialsAsync(db, sweepId, now, "The sweep was cancelled.", ct);
+            return;
+        }
         var trials = await db.SweepTrials.Where(t => t.SweepId == sweepId).OrderBy(t => t.Index).ToListAsync(ct);
         var jobs = await db.TrainingJobs.Where(j => j.SweepId == sweepId)
             .Select(j => new TrialJob(j.Id, j.Status, j.CurrentEpoch, j.PauseAtEpoch, j.BestEpoch, j.ModelId)).ToDictionaryAsync(j => j.Id, ct);
@@ -53,7 +59,7 @@ public sealed class SweepScheduler(IOptions<LimitsOptions> limits)
         var states = trials.Select(t => State(t, jobs[t.JobId])).ToList();
         while (sweep.Status == SweepStatus.Running && states.Count(s => s.Phase == TrialPhase.Active) < sweep.MaxConcurrent)
         {
-            var canStart = !sweep.SpaceExhausted && trials.Count < sweep.MaxTrials && !sweep.TimeIsUp(now);
+            var canStart = CanStart(sweep, trials.Count, now);
             var action = halving.Next(states, sweep.Minimize, canStart);
             if (action is SchedulerAction.Promote promote)
             {
@@ -79,11 +85,15 @@ public sealed class SweepScheduler(IOptions<LimitsOptions> limits)
             }
             else break;
         }
-        var canStartAny = !sweep.SpaceExhausted && trials.Count < sweep.MaxTrials && !sweep.TimeIsUp(now);
-        if (sweep.Status == SweepStatus.Running && halving.IsFinished(states, sweep.Minimize, canStartAny))
+        if (sweep.Status == SweepStatus.Running && halving.IsFinished(states, sweep.Minimize, CanStart(sweep, trials.Count, now)))
             await FinishAsync(db, sweep, trials, jobs, now, ct);
         await db.SaveChangesAsync(ct);
     }
+
+    /// <summary>Whether the budget allows another trial: maxTrials, a space not used up, and maxSeconds (which never
+    /// keeps a sweep from its first trial, however long its creation took).</summary>
+    private static bool CanStart(Sweep sweep, int started, DateTime now) =>
+        !sweep.SpaceExhausted && started < sweep.MaxTrials && (started == 0 || !sweep.TimeIsUp(now));
 
     /// <summary>Each trial's objective at every rung its job has reached, read from the job's epoch rows once and kept
     /// (rungs are checkpoints, so a rung's row survives a resume). A trial that succeeded records its stored epoch's
@@ -153,20 +163,24 @@ public sealed class SweepScheduler(IOptions<LimitsOptions> limits)
         return (job, trial);
     }
 
+    /// <summary>Cancels the sweep's trials that wait (queued, or paused at a rung or by its pause) and frees their checkpoints.</summary>
+    public static async Task EndWaitingTrialsAsync(RnnDbContext db, Guid sweepId, DateTime now, string reason, CancellationToken ct)
+    {
+        var ended = await db.TrainingJobs.Where(j => j.SweepId == sweepId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Paused))
+            .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.CancelRequested, true)
+                .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.Error, reason), ct);
+        if (ended == 0) return;
+        await db.Checkpoints.Where(c => db.TrainingJobs.Any(j => j.Id == c.JobId && j.SweepId == sweepId && j.Status == JobStatus.Cancelled))
+            .ExecuteDeleteAsync(ct);
+        await WebhookOutbox.JobsEndedAtAsync(db, now, ct);
+    }
+
     /// <summary>The sweep is over: trials still waiting at a rung are ended (their checkpoints freed), and the best trial
     /// that trained to the end is registered as the next version of the sweep's name, with the sweep's alias.</summary>
     private static async Task FinishAsync(RnnDbContext db, Sweep sweep, List<SweepTrial> trials, Dictionary<Guid, TrialJob> jobs,
         DateTime now, CancellationToken ct)
     {
-        var ended = await db.TrainingJobs.Where(j => j.SweepId == sweep.Id && j.Status == JobStatus.Paused).ExecuteUpdateAsync(s => s
-            .SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.FinishedAt, now)
-            .SetProperty(j => j.Error, "Not promoted: the sweep ended with this trial waiting at a rung."), ct);
-        if (ended > 0)
-        {
-            await db.Checkpoints.Where(c => db.TrainingJobs.Any(j => j.Id == c.JobId && j.SweepId == sweep.Id && j.Status == JobStatus.Cancelled))
-                .ExecuteDeleteAsync(ct);
-            await WebhookOutbox.JobsEndedAtAsync(db, now, ct);
-        }
+        await EndWaitingTrialsAsync(db, sweep.Id, now, "Not promoted: the sweep ended with this trial waiting at a rung.", ct);
         var finished = trials.Where(t => jobs[t.JobId] is { Status: JobStatus.Succeeded, ModelId: not null })
             .Select(t => new TrialState(t.Index, TrialPhase.Done, t.GetRungMetrics())).ToList();
         sweep.FinishedAt = now;

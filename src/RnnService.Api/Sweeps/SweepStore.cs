@@ -1,7 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Jobs;
-using RnnService.Api.Webhooks;
 
 namespace RnnService.Api.Sweeps;
 
@@ -68,14 +67,9 @@ public sealed class SweepStore(IDbContextFactory<RnnDbContext> dbFactory, SweepS
         {
             var now = DateTime.UtcNow;
             (sweep.Status, sweep.FinishedAt, sweep.Error) = (SweepStatus.Cancelled, now, "Cancelled by a user.");
-            var cancelled = await db.TrainingJobs.Where(j => j.SweepId == id && (j.Status == JobStatus.Queued || j.Status == JobStatus.Paused))
-                .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled).SetProperty(j => j.CancelRequested, true)
-                    .SetProperty(j => j.FinishedAt, now).SetProperty(j => j.Error, "The sweep was cancelled."), ct);
+            await SweepScheduler.EndWaitingTrialsAsync(db, id, now, "The sweep was cancelled.", ct);
             await db.TrainingJobs.Where(j => j.SweepId == id && j.Status == JobStatus.Running)
                 .ExecuteUpdateAsync(s => s.SetProperty(j => j.CancelRequested, true), ct);
-            await db.Checkpoints.Where(c => db.TrainingJobs.Any(j => j.Id == c.JobId && j.SweepId == id && j.Status == JobStatus.Cancelled))
-                .ExecuteDeleteAsync(ct);
-            if (cancelled > 0) await WebhookOutbox.JobsEndedAtAsync(db, now, ct);
         }, ct);
 
     /// <summary>Stops scheduling; queued trials are paused at once, running ones checkpoint at the end of their epoch.</summary>
