@@ -68,7 +68,8 @@ public sealed record JobProgress(int Epoch, int TotalEpochs, double Percent, dou
 /// <summary>A training job as the API shows it. Worker is the replica (host/process id) that trains it, or trained it
 /// last; rescues counts how often it was taken over after its replica stopped answering. BestEpoch (a succeeded job) is
 /// the epoch whose weights its model stores: the best one when early stopping ran, else the last; the model's finalMetrics
-/// are that epoch's. A job that stopped early shows progress.epoch below progress.totalEpochs.</summary>
+/// are that epoch's. A job that stopped early shows progress.epoch below progress.totalEpochs. SweepId: the sweep the job is a trial
+/// of; PauseAtEpoch: the epoch of the trial's next rung, where it pauses by itself for the sweep to promote or end it.</summary>
 public sealed record JobResponse(
     Guid Id,
     string? Name,
