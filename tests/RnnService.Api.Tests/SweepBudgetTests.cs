@@ -24,12 +24,19 @@ public sealed class SweepBudgetTests : ServiceTest
     [Fact]
     public async Task AfterMaxSecondsNoNewTrialStartsButTheSweepStillEndsWithAFullyTrainedModel()
     {
-        var request = Sweeps.Toy(maxTrials: 9, maxConcurrent: 2);
-        request["budget"] = new { maxTrials = 9, maxConcurrent = 2, maxSeconds = 1 };
-        var sweep = await _client.WaitForSweepEndAsync((await _client.StartSweepAsync(request)).Id());
+        var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 9, maxConcurrent: 2))).Id();
+        await (await _client.PostAsync($"/sweeps/{id}/pause", null)).OkJsonAsync();
+        // The sweep's time runs out while it is paused: once resumed it may finish its trials but start no other.
+        await using (var db = _factory.OpenDatabase())
+            await db.Sweeps.Where(s => s.Id == id).ExecuteUpdateAsync(s => s.SetProperty(w => w.MaxSeconds, 1).SetProperty(w => w.CreatedAt, DateTime.UtcNow.AddSeconds(-2)));
+        var started = (await (await _client.GetAsync($"/sweeps/{id}")).OkJsonAsync()).GetProperty("trialsStarted").GetInt32();
+
+        await (await _client.PostAsync($"/sweeps/{id}/resume", null)).OkJsonAsync();
+        var sweep = await _client.WaitForSweepEndAsync(id);
 
         Assert.True(sweep.Status() == "succeeded", sweep.ToString());
-        Assert.InRange(sweep.GetProperty("trialsStarted").GetInt32(), 1, 3);
+        Assert.InRange(started, 2, 8);
+        Assert.Equal(started, sweep.GetProperty("trialsStarted").GetInt32());
         Assert.Equal(9, sweep.GetProperty("best").GetProperty("epoch").GetInt32());
     }
 

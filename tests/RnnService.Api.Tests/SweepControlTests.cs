@@ -81,13 +81,19 @@ public sealed class SweepControlTests : ServiceTest
         request["scheduler"] = "none";
         request["maxEpochs"] = 2;
         var id = (await _client.StartSweepAsync(request)).Id();
+        await (await _client.PostAsync($"/sweeps/{id}/pause", null)).OkJsonAsync();
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var response = await _client.GetAsync($"/sweeps/{id}/events", HttpCompletionOption.ResponseHeadersRead, cts.Token);
         Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
-        var events = new List<SseItem<string>>();
-        await foreach (var item in SseParser.Create(await response.Content.ReadAsStreamAsync(cts.Token)).EnumerateAsync(cts.Token)) events.Add(item);
+        var stream = SseParser.Create(await response.Content.ReadAsStreamAsync(cts.Token)).EnumerateAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        Assert.True(await stream.MoveNextAsync());
+        var events = new List<SseItem<string>> { stream.Current };
+        await (await _client.PostAsync($"/sweeps/{id}/resume", null)).OkJsonAsync();
+        while (await stream.MoveNextAsync()) events.Add(stream.Current);
 
+        // The paused sweep, the sweep as it changes, then the end.
+        Assert.Equal("paused", JsonDocument.Parse(events[0].Data).RootElement.Status());
         Assert.True(events.Count >= 3, $"Only {events.Count} events.");
         Assert.All(events[..^1], e => Assert.Equal("sweep", e.EventType));
         Assert.Equal("end", events[^1].EventType);

@@ -8,12 +8,17 @@ namespace RnnService.Api.Sweeps;
 /// locked, as the scheduler's decisions are; what happens to the trials' jobs happens in the same transaction.</summary>
 public sealed class SweepStore(IDbContextFactory<RnnDbContext> dbFactory, SweepScheduler scheduler)
 {
-    public abstract record Created
+    /// <summary>The sweep a POST stored (New), found for its Idempotency-Key (Existing), or found for that key with another request (KeyReused).</summary>
+    public abstract record Created(Guid Id)
     {
-        public sealed record New(Guid Id) : Created;
-        public sealed record Existing(Guid Id) : Created;
-        public sealed record KeyReused(Guid Id) : Created;
+        public sealed record New(Guid Id) : Created(Id);
+        public sealed record Existing(Guid Id) : Created(Id);
+        public sealed record KeyReused(Guid Id) : Created(Id);
     }
+
+    /// <summary>The statuses each user action applies to.</summary>
+    public static readonly SweepStatus[] CancelFrom = [SweepStatus.Running, SweepStatus.Paused], PauseFrom = [SweepStatus.Running],
+        ResumeFrom = [SweepStatus.Paused], DeleteFrom = [SweepStatus.Succeeded, SweepStatus.Failed, SweepStatus.Cancelled];
 
     /// <summary>Stores the sweep and starts its first trials, unless its Idempotency-Key was seen (same request: that sweep;
     /// another: a conflict); the key is unique in the database, so two replicas cannot make two sweeps for it.</summary>
@@ -63,7 +68,7 @@ public sealed class SweepStore(IDbContextFactory<RnnDbContext> dbFactory, SweepS
     /// <summary>Ends the sweep without a model: trials queued or waiting are cancelled at once (checkpoints freed), running ones
     /// are marked and stop within Worker:ProgressInterval.</summary>
     public Task<SweepStatus?> CancelAsync(Guid id, CancellationToken ct) =>
-        ChangeAsync(id, [SweepStatus.Running, SweepStatus.Paused], async (db, sweep) =>
+        ChangeAsync(id, CancelFrom, async (db, sweep) =>
         {
             var now = DateTime.UtcNow;
             (sweep.Status, sweep.FinishedAt, sweep.Error) = (SweepStatus.Cancelled, now, "Cancelled by a user.");
@@ -74,7 +79,7 @@ public sealed class SweepStore(IDbContextFactory<RnnDbContext> dbFactory, SweepS
 
     /// <summary>Stops scheduling; queued trials are paused at once, running ones checkpoint at the end of their epoch.</summary>
     public Task<SweepStatus?> PauseAsync(Guid id, CancellationToken ct) =>
-        ChangeAsync(id, [SweepStatus.Running], async (db, sweep) =>
+        ChangeAsync(id, PauseFrom, async (db, sweep) =>
         {
             sweep.Status = SweepStatus.Paused;
             await db.TrainingJobs.Where(j => j.SweepId == id && j.Status == JobStatus.Queued)
@@ -85,7 +90,7 @@ public sealed class SweepStore(IDbContextFactory<RnnDbContext> dbFactory, SweepS
 
     /// <summary>Queues the trials the pause stopped between rungs (they continue from their checkpoints) and schedules again.</summary>
     public Task<SweepStatus?> ResumeAsync(Guid id, CancellationToken ct) =>
-        ChangeAsync(id, [SweepStatus.Paused], async (db, sweep) =>
+        ChangeAsync(id, ResumeFrom, async (db, sweep) =>
         {
             sweep.Status = SweepStatus.Running;
             await db.TrainingJobs.Where(j => j.SweepId == id && (j.Status == JobStatus.Paused && j.PauseAtEpoch != j.CurrentEpoch || j.PauseRequested))
@@ -97,7 +102,7 @@ public sealed class SweepStore(IDbContextFactory<RnnDbContext> dbFactory, SweepS
 
     /// <summary>Deletes a finished sweep and its trial rows; the trials' jobs and the registered model stay.</summary>
     public Task<SweepStatus?> DeleteAsync(Guid id, CancellationToken ct) =>
-        ChangeAsync(id, [SweepStatus.Succeeded, SweepStatus.Failed, SweepStatus.Cancelled], async (db, sweep) =>
+        ChangeAsync(id, DeleteFrom, async (db, sweep) =>
         {
             await db.TrainingJobs.Where(j => j.SweepId == id).ExecuteUpdateAsync(s => s.SetProperty(j => j.SweepId, (Guid?)null), ct);
             db.Sweeps.Remove(sweep);

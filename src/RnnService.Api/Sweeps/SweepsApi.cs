@@ -49,11 +49,11 @@ public static class SweepsApi
         group.MapGet("/{id:guid}/events", Events).WithName("StreamSweepEvents")
             .WithSummary("Server-Sent Events: a 'sweep' event (the sweep as GET returns it) at each change, then one 'end' event");
 
-        group.MapPost("/{id:guid}/cancel", (Guid id, [AsParameters] SweepControl c, CancellationToken ct) => c.RunAsync(id, c.Store.CancelAsync, "cancelled", ct))
+        group.MapPost("/{id:guid}/cancel", (Guid id, [AsParameters] SweepControl c, CancellationToken ct) => c.RunAsync(id, c.Store.CancelAsync, SweepStore.CancelFrom, "cancelled", ct))
             .RequireApiKey().WithName("CancelSweep").WithSummary("Cancel a sweep: its trials are cancelled, no model is registered");
-        group.MapPost("/{id:guid}/pause", (Guid id, [AsParameters] SweepControl c, CancellationToken ct) => c.RunAsync(id, c.Store.PauseAsync, "paused", ct))
+        group.MapPost("/{id:guid}/pause", (Guid id, [AsParameters] SweepControl c, CancellationToken ct) => c.RunAsync(id, c.Store.PauseAsync, SweepStore.PauseFrom, "paused", ct))
             .RequireApiKey().WithName("PauseSweep").WithSummary("Pause a running sweep: its trials checkpoint and nothing new starts");
-        group.MapPost("/{id:guid}/resume", (Guid id, [AsParameters] SweepControl c, CancellationToken ct) => c.RunAsync(id, c.Store.ResumeAsync, "resumed", ct))
+        group.MapPost("/{id:guid}/resume", (Guid id, [AsParameters] SweepControl c, CancellationToken ct) => c.RunAsync(id, c.Store.ResumeAsync, SweepStore.ResumeFrom, "resumed", ct))
             .RequireApiKey().WithName("ResumeSweep").WithSummary("Resume a paused sweep: its trials continue from their checkpoints");
         group.MapDelete("/{id:guid}", DeleteAsync)
             .RequireApiKey().WithName("DeleteSweep")
@@ -75,8 +75,7 @@ public static class SweepsApi
                 detail: $"The Idempotency-Key was already used for sweep {reused.Id} with a different request; use a new key for a new sweep.",
                 extensions: new Dictionary<string, object?> { ["sweepId"] = reused.Id });
         services.Wake.Wake();
-        var id = created is SweepStore.Created.New n ? n.Id : ((SweepStore.Created.Existing)created).Id;
-        return TypedResults.Accepted($"/sweeps/{id}", (await SweepViews.LoadAsync(services.Db, id, ct))!);
+        return TypedResults.Accepted($"/sweeps/{created.Id}", (await SweepViews.LoadAsync(services.Db, created.Id, ct))!);
     }
 
     private static async Task<Results<Ok<SweepEstimate>, ValidationProblem>> EstimateAsync(SweepRequest request,
@@ -148,7 +147,7 @@ public static class SweepsApi
         await store.DeleteAsync(id, ct) switch
         {
             null => Problems.NotFound($"No sweep {id}."),
-            SweepStatus status and (SweepStatus.Running or SweepStatus.Paused) =>
+            { } status when !SweepStore.DeleteFrom.Contains(status) =>
                 Problems.Conflict("id", $"The sweep is {ApiJson.EnumName(status)}; cancel it first, or wait for it to finish."),
             _ => TypedResults.NoContent(),
         };
@@ -157,18 +156,13 @@ public static class SweepsApi
 /// <summary>Cancel, pause and resume: one change of the sweep and its trials, then the sweep as it is.</summary>
 public sealed record SweepControl(SweepStore Store, RnnDbContext Db, RunningJobs Running, WorkerWakeSignal Wake)
 {
-    private static readonly Dictionary<string, SweepStatus[]> Allowed = new()
-    {
-        ["cancelled"] = [SweepStatus.Running, SweepStatus.Paused], ["paused"] = [SweepStatus.Running], ["resumed"] = [SweepStatus.Paused],
-    };
-
     public async Task<Results<Ok<SweepResponse>, NotFoundProblem, ConflictProblem>> RunAsync(Guid id,
-        Func<Guid, CancellationToken, Task<SweepStatus?>> change, string what, CancellationToken ct)
+        Func<Guid, CancellationToken, Task<SweepStatus?>> change, SweepStatus[] from, string what, CancellationToken ct)
     {
         var was = await change(id, ct);
         if (was is not { } status) return Problems.NotFound($"No sweep {id}.");
-        if (!Allowed[what].Contains(status))
-            return Problems.Conflict("id", $"The sweep is {ApiJson.EnumName(status)}; only a {string.Join(" or ", Allowed[what].Select(ApiJson.EnumName))} sweep can be {what}.");
+        if (!from.Contains(status))
+            return Problems.Conflict("id", $"The sweep is {ApiJson.EnumName(status)}; only a {string.Join(" or ", from.Select(ApiJson.EnumName))} sweep can be {what}.");
         // Trials running here read their cancel or pause mark now; other replicas within Worker:ProgressInterval.
         foreach (var jobId in await Db.TrainingJobs.Where(j => j.SweepId == id && j.Status == JobStatus.Running).Select(j => j.Id).ToListAsync(ct))
             Running.CheckNow(jobId);
