@@ -15,6 +15,7 @@ using RnnService.Api.Jobs;
 using RnnService.Api.Registry;
 using RnnService.Api.Security;
 using RnnService.Api.Monitoring;
+using RnnService.Api.Sweeps;
 using RnnService.Api.Training;
 using RnnService.Api.Webhooks;
 
@@ -99,6 +100,8 @@ public static class RnnServiceExtensions
         services.AddSingleton<WorkerHealth>();
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<JobStore>();
+        services.AddSingleton<SweepScheduler>();
+        services.AddSingleton<SweepStore>();
         services.AddSingleton<TrainingThreads>();
         services.AddSingleton<JobRunner>();
         services.AddSingleton<DatasetCatalog>();
@@ -151,6 +154,7 @@ public static class RnnServiceExtensions
         app.MapOpenApi();
         app.MapTrain();
         app.MapJobs();
+        app.MapSweeps();
         app.MapModels();
         app.MapInference();
         app.MapDatasets();

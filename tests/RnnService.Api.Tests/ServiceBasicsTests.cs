@@ -51,7 +51,7 @@ public sealed class ServiceBasicsTests
         command.CommandText = "PRAGMA journal_mode";
         Assert.Equal("wal", (string?)await command.ExecuteScalarAsync());
         command.CommandText = "SELECT group_concat(name, ',') FROM (SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite%' AND name NOT LIKE '__EF%' ORDER BY name)";
-        Assert.Equal("Checkpoints,DatasetContents,Datasets,EpochMetrics,ModelAliasChanges,ModelAliases,ModelWeights,Models,TrainingJobs," +
+        Assert.Equal("Checkpoints,DatasetContents,Datasets,EpochMetrics,ModelAliasChanges,ModelAliases,ModelWeights,Models,SweepTrials,Sweeps,TrainingJobs," +
             "WebhookAttempts,WebhookDeliveries,WebhookEvents,WebhookKeys,Webhooks", (string?)await command.ExecuteScalarAsync());
     }
 #endif
@@ -72,6 +72,8 @@ public sealed class ServiceBasicsTests
             "PUT /models/{name}/aliases/{alias}", "DELETE /models/{name}/aliases/{alias}", "GET /models/{name}/history",
             "GET /datasets", "POST /datasets", "GET /datasets/{name}", "GET /datasets/{name}/preview", "DELETE /datasets/{name}",
             "GET /health",
+            "POST /sweeps", "POST /sweeps/estimate", "GET /sweeps", "GET /sweeps/{id}", "GET /sweeps/{id}/events", "POST /sweeps/{id}/cancel",
+            "POST /sweeps/{id}/pause", "POST /sweeps/{id}/resume", "DELETE /sweeps/{id}",
             "POST /webhooks", "GET /webhooks", "GET /webhooks/{id}", "PATCH /webhooks/{id}", "DELETE /webhooks/{id}", "POST /webhooks/{id}/test",
             "GET /webhooks/{id}/deliveries", "POST /webhooks/{id}/deliveries/{deliveryId}/redeliver",
         ];

@@ -3,6 +3,7 @@ using Microsoft.EntityFrameworkCore.Storage.ValueConversion;
 using RnnService.Api.Datasets;
 using RnnService.Api.Jobs;
 using RnnService.Api.Registry;
+using RnnService.Api.Sweeps;
 using RnnService.Api.Training;
 using RnnService.Api.Webhooks;
 
@@ -22,6 +23,8 @@ public abstract class RnnDbContext(DbContextOptions options) : DbContext(options
     public DbSet<Dataset> Datasets => Set<Dataset>();
     public DbSet<DatasetContent> DatasetContents => Set<DatasetContent>();
     public DbSet<Checkpoint> Checkpoints => Set<Checkpoint>();
+    public DbSet<Sweep> Sweeps => Set<Sweep>();
+    public DbSet<SweepTrial> SweepTrials => Set<SweepTrial>();
     public DbSet<Webhook> Webhooks => Set<Webhook>();
     public DbSet<WebhookEvent> WebhookEvents => Set<WebhookEvent>();
     public DbSet<WebhookDelivery> WebhookDeliveries => Set<WebhookDelivery>();

@@ -8,6 +8,7 @@ using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
+using RnnService.Api.Sweeps;
 using RnnService.Api.Training;
 using RnnService.Engine.Data;
 using RnnService.Engine.Models;
@@ -191,6 +192,8 @@ public static partial class DatasetsApi
         if (!await db.Datasets.AnyAsync(d => d.Name == name, ct)) return Problems.NotFound($"No dataset named '{name}'.");
         if (await JobStore.Unfinished(db).AnyAsync(j => j.Dataset == name, ct))
             return Problems.Conflict($"A queued, running or paused job trains on '{name}'; cancel it or wait for it to finish.");
+        if (await db.Sweeps.AnyAsync(s => s.Dataset == name && (s.Status == SweepStatus.Running || s.Status == SweepStatus.Paused), ct))
+            return Problems.Conflict($"A running or paused sweep searches on '{name}'; cancel it or wait for it to finish.");
         await db.Datasets.Where(d => d.Name == name).ExecuteDeleteAsync(ct);
         await transaction.CommitAsync(ct);
         return TypedResults.NoContent();

@@ -22,6 +22,7 @@ public static class OpenApiSetup
         ["Jobs"] = "Queue training jobs, follow them epoch by epoch (also as Server-Sent Events) and cancel them.",
         ["Models"] = "Trained models: configuration, final metrics, weights as safetensors, deletion.",
         ["Inference"] = "Use a model: classify or score texts, sample text from a char model. Rate limited per client IP.",
+        ["Sweeps"] = "Search settings for a dataset: trials (ordinary jobs) of a search space scheduled by successive halving; the best model is registered.",
         ["Datasets"] = "Built-in and uploaded training data: list, preview, upload, delete.",
         ["Health"] = "Whether the database answers and the training worker is alive.",
     };

@@ -25,7 +25,7 @@ public static class JobsApi
         group.MapGet("/jobs", ListAsync)
             .WithName("ListJobs")
             .WithSummary("List jobs, newest first")
-            .WithDescription("Paged (page from 1, pageSize 1-100); filter with status=queued|running|succeeded|failed|cancelled.");
+            .WithDescription("Paged (page from 1, pageSize 1-100); filter with status=queued|running|succeeded|failed|cancelled|paused, and sweep={id} for a sweep's trials.");
 
         group.MapGet("/jobs/{id:guid}", GetAsync)
             .WithName("GetJob")
@@ -63,7 +63,7 @@ public static class JobsApi
     }
 
     private static async Task<Results<Ok<JobPage>, ValidationProblem>> ListAsync(
-        RnnDbContext db, string? status, [AsParameters] PageRequest page, CancellationToken ct)
+        RnnDbContext db, string? status, Guid? sweep, [AsParameters] PageRequest page, CancellationToken ct)
     {
         JobStatus? filter = null;
         if (!string.IsNullOrEmpty(status))
@@ -76,6 +76,7 @@ public static class JobsApi
 
         var query = db.TrainingJobs.AsNoTracking();
         if (filter is { } f) query = query.Where(j => j.Status == f);
+        if (sweep is { } sweepId) query = query.Where(j => j.SweepId == sweepId);
         var total = await query.CountAsync(ct);
         var jobs = await page.Of(query.OrderByDescending(j => j.CreatedAt).ThenByDescending(j => j.Id)).ToListAsync(ct);
         var latest = await LatestMetricsAsync(db, jobs, ct);

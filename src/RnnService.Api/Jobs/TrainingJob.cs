@@ -43,6 +43,11 @@ public sealed class TrainingJob
     public string? Worker { get; set; }
     /// <summary>How often an expired lease sent the job back to the queue.</summary>
     public int RescueCount { get; set; }
+    /// <summary>The sweep this job is a trial of; null for a job of its own.</summary>
+    public Guid? SweepId { get; set; }
+    /// <summary>A sweep trial's rung: after this epoch the job checkpoints and pauses by itself, for the sweep's scheduler
+    /// to promote (resume) or end it. Null: it trains to <see cref="TotalEpochs"/>.</summary>
+    public int? PauseAtEpoch { get; set; }
     public DateTime CreatedAt { get; set; }
     public DateTime? StartedAt { get; set; }
     public DateTime? FinishedAt { get; set; }
@@ -63,7 +68,8 @@ public sealed record JobProgress(int Epoch, int TotalEpochs, double Percent, dou
 /// <summary>A training job as the API shows it. Worker is the replica (host/process id) that trains it, or trained it
 /// last; rescues counts how often it was taken over after its replica stopped answering. BestEpoch (a succeeded job) is
 /// the epoch whose weights its model stores: the best one when early stopping ran, else the last; the model's finalMetrics
-/// are that epoch's. A job that stopped early shows progress.epoch below progress.totalEpochs.</summary>
+/// are that epoch's. A job that stopped early shows progress.epoch below progress.totalEpochs. SweepId: the sweep the job is a trial
+/// of; PauseAtEpoch: the epoch of the trial's next rung, where it pauses by itself for the sweep to promote or end it.</summary>
 /// <example>{"id": "0c7e1a52-9b8f-4d3e-a1f6-2b5c8d9e0f13", "name": "names", "status": "succeeded", "task": "charlm",
 /// "architecture": "lstm", "dataset": "us-names", "hyperparameters": {"embeddingSize": 32, "hiddenSize": 32, "layers": 1, "epochs": 2,
 /// "batchSize": 64, "learningRate": 0.01, "validationFraction": 0.1, "earlyStoppingPatience": 2, "seed": 42},
@@ -71,7 +77,7 @@ public sealed record JobProgress(int Epoch, int TotalEpochs, double Percent, dou
 /// "latestMetrics": {"epoch": 2, "trainLoss": 2.31, "trainAccuracy": null, "validationLoss": 2.28, "validationAccuracy": null,
 /// "perplexity": 9.78, "seconds": 1.4}, "modelId": "3f2b8c1e-5d4a-4e7b-9c2d-1a6f0e8b7c45", "error": null, "resumedFromEpoch": null,
 /// "worker": "host-a/4211", "rescues": 0, "createdAt": "2026-12-05T07:00:00Z", "startedAt": "2026-12-05T07:00:01Z",
-/// "finishedAt": "2026-12-05T07:00:04Z", "initFromModelId": null, "bestEpoch": 2}</example>
+/// "finishedAt": "2026-12-05T07:00:04Z", "initFromModelId": null, "bestEpoch": 2, "sweepId": null, "pauseAtEpoch": null}</example>
 public sealed record JobResponse(
     Guid Id,
     string? Name,
@@ -91,7 +97,9 @@ public sealed record JobResponse(
     DateTime? StartedAt,
     DateTime? FinishedAt,
     Guid? InitFromModelId,
-    int? BestEpoch);
+    int? BestEpoch,
+    Guid? SweepId = null,
+    int? PauseAtEpoch = null);
 
 public static class TrainingJobMapping
 {
@@ -104,6 +112,6 @@ public static class TrainingJobMapping
         return new JobResponse(job.Id, job.Name, job.Status, job.Task, job.Architecture, job.Dataset,
             job.GetHyperparameters(), new JobProgress(job.CurrentEpoch, job.TotalEpochs, percent, eta),
             latest?.AsResponse(), job.ModelId, job.Error, job.ResumedFromEpoch, job.Worker, job.RescueCount,
-            job.CreatedAt, job.StartedAt, job.FinishedAt, job.InitFromModelId, job.BestEpoch);
+            job.CreatedAt, job.StartedAt, job.FinishedAt, job.InitFromModelId, job.BestEpoch, job.SweepId, job.PauseAtEpoch);
     }
 }

@@ -49,13 +49,7 @@ public static class ModelRegistryApi
             try
             {
                 await using var transaction = await db.Database.BeginTransactionAsync(ct);
-                var moved = await db.ModelAliases.Where(a => a.Name == name && a.Alias == alias)
-                    .ExecuteUpdateAsync(s => s.SetProperty(a => a.ModelId, modelId).SetProperty(a => a.Version, version)
-                        .SetProperty(a => a.UpdatedAt, now), ct);
-                if (moved == 0) db.ModelAliases.Add(new ModelAlias { Name = name, Alias = alias, ModelId = modelId, Version = version, UpdatedAt = now });
-                db.ModelAliasChanges.Add(new ModelAliasChange { Name = name, Alias = alias, Version = version, ModelId = modelId, At = now });
-                await db.SaveChangesAsync(ct);
-                await WebhookOutbox.AliasMovedAsync(db, name, alias, version, modelId, ct);
+                await RegistryWrites.MoveAliasAsync(db, name, alias, version, modelId, now, ct);
                 await transaction.CommitAsync(ct);
                 return TypedResults.Ok(new ModelAliasResponse(name, alias, version, modelId, now));
             }

@@ -46,6 +46,15 @@ public sealed class JobRun(JobLease lease) : IDisposable
         return true;
     }
 
+    /// <summary>A sweep trial finished the epoch of its rung: the checkpoint of this epoch ends the run, paused, without a user's
+    /// request (the sweep's scheduler promotes or ends it).</summary>
+    public void PauseAtRung()
+    {
+        if (_cancelRequested) return;
+        _pauseRequested = true;
+        _stopRequested = true;
+    }
+
     /// <summary>A cancel or pause for this job arrived at this replica: the progress loop reads it now, not at its next tick.</summary>
     public void CheckNow()
     {

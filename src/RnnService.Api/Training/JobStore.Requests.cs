@@ -1,5 +1,6 @@
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Jobs;
+using RnnService.Api.Sweeps;
 using RnnService.Api.Webhooks;
 
 namespace RnnService.Api.Training;
@@ -47,10 +48,17 @@ public sealed partial class JobStore
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         var now = DateTime.UtcNow;
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var sweepId = await SweepScheduler.LockForJobAsync(db, jobId, ct);
         var cancelledQueued = await db.TrainingJobs.Where(j => j.Id == jobId && (j.Status == JobStatus.Queued || j.Status == JobStatus.Paused))
             .ExecuteUpdateAsync(s => s.SetProperty(j => j.Status, JobStatus.Cancelled)
                 .SetProperty(j => j.CancelRequested, true).SetProperty(j => j.FinishedAt, now), ct);
-        if (cancelledQueued == 1) await WebhookOutbox.JobEndedAsync(db, jobId, ct);
+        if (cancelledQueued == 1)
+        {
+            // A paused job's checkpoint is of no use any more.
+            await db.Checkpoints.Where(c => c.JobId == jobId).ExecuteDeleteAsync(ct);
+            await WebhookOutbox.JobEndedAsync(db, jobId, ct);
+            await StepSweepAsync(db, sweepId, ct);
+        }
         await transaction.CommitAsync(ct);
         if (cancelledQueued == 1) return CancelOutcome.Cancelled;
         var marked = await db.TrainingJobs.Where(j => j.Id == jobId && j.Status == JobStatus.Running)

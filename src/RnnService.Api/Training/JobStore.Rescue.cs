@@ -2,6 +2,7 @@ using System.Linq.Expressions;
 using Microsoft.EntityFrameworkCore;
 using Microsoft.EntityFrameworkCore.Query;
 using RnnService.Api.Jobs;
+using RnnService.Api.Sweeps;
 using RnnService.Api.Webhooks;
 
 namespace RnnService.Api.Training;
@@ -30,8 +31,17 @@ public sealed partial class JobStore
         var requeued = await db.TrainingJobs.Where(expired).Where(j => !j.CancelRequested && j.RescueCount < max)
             .ExecuteUpdateAsync(s => Requeued(s).SetProperty(j => j.RescueCount, j => j.RescueCount + 1), ct);
         if (cancelled + failed > 0)
+        {
             await db.Checkpoints.Where(c => db.TrainingJobs.Any(j => j.Id == c.JobId && (j.Status == JobStatus.Cancelled || j.Status == JobStatus.Failed)))
                 .ExecuteDeleteAsync(ct);
+            // Trials that ended here: their sweeps schedule what follows in this transaction.
+            var sweepIds = await db.TrainingJobs.Where(j => j.FinishedAt == now && j.SweepId != null).Select(j => j.SweepId!.Value).Distinct().ToListAsync(ct);
+            foreach (var sweepId in sweepIds.Order())
+            {
+                await SweepScheduler.LockAsync(db, sweepId, ct);
+                await sweeps.StepAsync(db, sweepId, ct);
+            }
+        }
         await transaction.CommitAsync(ct);
         var report = new RescueReport(requeued, cancelled, failed);
         if (report.Total > 0)

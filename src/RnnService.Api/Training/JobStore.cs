@@ -6,6 +6,7 @@ using RnnService.Api.Data;
 using RnnService.Api.Datasets;
 using RnnService.Api.Jobs;
 using RnnService.Api.Registry;
+using RnnService.Api.Sweeps;
 using RnnService.Api.Webhooks;
 
 namespace RnnService.Api.Training;
@@ -16,10 +17,10 @@ namespace RnnService.Api.Training;
 /// claim's lease id, status running), in the same statement or transaction as the write, so a replica whose lease
 /// expired (and was rescued by another) writes nothing more. The lease is renewed by the heartbeat only.
 /// </summary>
-public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions<WorkerOptions> options, ILogger<JobStore> logger)
+public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions<WorkerOptions> options, SweepScheduler sweeps,
+    ILogger<JobStore> logger)
 {
     private const long EnqueueLockKey = 0x526e6e4a6f6273; // "RnnJobs": serialises enqueues across replicas on PostgreSQL
-    private const long VersionLockKey = 0x526e6e56657273; // "RnnVers": serialises version numbering across replicas on PostgreSQL
     private WorkerOptions Options => options.Value;
 
     /// <summary>The fencing condition: the job is running under this lease.</summary>
@@ -182,12 +183,14 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var sweepId = await SweepScheduler.LockForJobAsync(db, lease.JobId, ct);
         var lastEpoch = epochs.Count > 0 ? epochs[^1].Epoch : (int?)null;
         var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => LeaveRunning(s, JobStatus.Paused)
             .SetProperty(j => j.PauseRequested, false).SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch), ct);
         if (owned == 0) return false;
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
         await db.SaveChangesAsync(ct);
+        await StepSweepAsync(db, sweepId, ct);
         await transaction.CommitAsync(ct);
         return true;
     }
@@ -200,22 +203,20 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var sweepId = await SweepScheduler.LockForJobAsync(db, lease.JobId, ct);
         var now = DateTime.UtcNow;
         var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => LeaveRunning(s, JobStatus.Succeeded, etaSeconds: 0.0)
             .SetProperty(j => j.ModelId, model.Id).SetProperty(j => j.FinishedAt, now).SetProperty(j => j.CurrentEpoch, finalEpoch)
             .SetProperty(j => j.BestEpoch, bestEpoch), ct);
         if (owned == 0) return false;
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
-        if (model.Name is { } name)
-        {
-            if (db.Database.IsNpgsql()) await db.Database.ExecuteSqlAsync($"SELECT pg_advisory_xact_lock({VersionLockKey})", ct);
-            model.Version = (await db.Models.Where(m => m.Name == name).MaxAsync(m => m.Version, ct) ?? 0) + 1;
-        }
+        if (model.Name is { } name) model.Version = await RegistryWrites.NextVersionAsync(db, name, ct);
         db.Models.Add(model);
         db.ModelWeights.Add(weights);
         await db.SaveChangesAsync(ct);
         await db.Checkpoints.Where(c => c.JobId == lease.JobId).ExecuteDeleteAsync(ct);
         await WebhookOutbox.JobEndedAsync(db, lease.JobId, ct);
+        await StepSweepAsync(db, sweepId, ct);
         await transaction.CommitAsync(ct);
         return true;
     }
@@ -225,6 +226,7 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
+        var sweepId = await SweepScheduler.LockForJobAsync(db, lease.JobId, ct);
         var now = DateTime.UtcNow;
         var lastEpoch = epochs.Count > 0 ? epochs[^1].Epoch : (int?)null;
         var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s =>
@@ -234,8 +236,16 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
         await db.SaveChangesAsync(ct);
         await db.Checkpoints.Where(c => c.JobId == lease.JobId).ExecuteDeleteAsync(ct);
         await WebhookOutbox.JobEndedAsync(db, lease.JobId, ct);
+        await StepSweepAsync(db, sweepId, ct);
         await transaction.CommitAsync(ct);
         return true;
+    }
+
+    /// <summary>A trial's job changed: its sweep's scheduler decides what follows, in the same transaction (its row was
+    /// locked first, by <see cref="SweepScheduler.LockForJobAsync"/>).</summary>
+    private async Task StepSweepAsync(RnnDbContext db, Guid? sweepId, CancellationToken ct)
+    {
+        if (sweepId is { } id) await sweeps.StepAsync(db, id, ct);
     }
 
     /// <summary>This replica is shutting down (or lost its database while starting the run): the job goes back to the queue

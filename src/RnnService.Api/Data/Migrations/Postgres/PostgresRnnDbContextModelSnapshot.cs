@@ -166,6 +166,9 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .HasMaxLength(200)
                         .HasColumnType("character varying(200)");
 
+                    b.Property<int?>("PauseAtEpoch")
+                        .HasColumnType("integer");
+
                     b.Property<bool>("PauseRequested")
                         .HasColumnType("boolean");
 
@@ -187,6 +190,9 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .HasMaxLength(16)
                         .HasColumnType("character varying(16)");
 
+                    b.Property<Guid?>("SweepId")
+                        .HasColumnType("uuid");
+
                     b.Property<string>("Task")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -203,6 +209,8 @@ namespace RnnService.Api.Data.Migrations.Postgres
 
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
+
+                    b.HasIndex("SweepId");
 
                     b.HasIndex("Status", "CreatedAt");
 
@@ -347,6 +355,160 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.HasKey("ModelId");
 
                     b.ToTable("ModelWeights");
+                });
+
+            modelBuilder.Entity("RnnService.Api.Sweeps.Sweep", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("Alias")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("character varying(100)");
+
+                    b.Property<string>("Architecture")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int?>("BestTrial")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("Dataset")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("text");
+
+                    b.Property<int>("Eta")
+                        .HasColumnType("integer");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<string>("HyperparametersJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<int>("MaxConcurrent")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxEpochs")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxSeconds")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MaxTrials")
+                        .HasColumnType("integer");
+
+                    b.Property<int>("MinEpochs")
+                        .HasColumnType("integer");
+
+                    b.Property<Guid?>("ModelId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int?>("ModelVersion")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("character varying(200)");
+
+                    b.Property<string>("Objective")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("RequestHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("character varying(64)");
+
+                    b.Property<string>("Scheduler")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<int>("Seed")
+                        .HasColumnType("integer");
+
+                    b.Property<bool>("SpaceExhausted")
+                        .HasColumnType("boolean");
+
+                    b.Property<string>("SpaceJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Strategy")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<string>("Task")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("IdempotencyKey")
+                        .IsUnique();
+
+                    b.ToTable("Sweeps");
+                });
+
+            modelBuilder.Entity("RnnService.Api.Sweeps.SweepTrial", b =>
+                {
+                    b.Property<Guid>("SweepId")
+                        .HasColumnType("uuid");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("integer");
+
+                    b.Property<string>("Architecture")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("character varying(16)");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("timestamp with time zone");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("uuid");
+
+                    b.Property<string>("PointJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.Property<string>("RungMetricsJson")
+                        .IsRequired()
+                        .HasColumnType("text");
+
+                    b.HasKey("SweepId", "Index");
+
+                    b.HasIndex("JobId")
+                        .IsUnique();
+
+                    b.ToTable("SweepTrials");
                 });
 
             modelBuilder.Entity("RnnService.Api.Training.Checkpoint", b =>
@@ -556,6 +718,14 @@ namespace RnnService.Api.Data.Migrations.Postgres
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("RnnService.Api.Jobs.TrainingJob", b =>
+                {
+                    b.HasOne("RnnService.Api.Sweeps.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
             modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
@@ -579,6 +749,15 @@ namespace RnnService.Api.Data.Migrations.Postgres
                     b.HasOne("RnnService.Api.Registry.Model", null)
                         .WithOne()
                         .HasForeignKey("RnnService.Api.Registry.ModelWeights", "ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RnnService.Api.Sweeps.SweepTrial", b =>
+                {
+                    b.HasOne("RnnService.Api.Sweeps.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

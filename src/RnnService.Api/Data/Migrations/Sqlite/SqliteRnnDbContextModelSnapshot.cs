@@ -161,6 +161,9 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .HasMaxLength(200)
                         .HasColumnType("TEXT");
 
+                    b.Property<int?>("PauseAtEpoch")
+                        .HasColumnType("INTEGER");
+
                     b.Property<bool>("PauseRequested")
                         .HasColumnType("INTEGER");
 
@@ -182,6 +185,9 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .HasMaxLength(16)
                         .HasColumnType("TEXT");
 
+                    b.Property<Guid?>("SweepId")
+                        .HasColumnType("TEXT");
+
                     b.Property<string>("Task")
                         .IsRequired()
                         .HasMaxLength(16)
@@ -198,6 +204,8 @@ namespace RnnService.Api.Data.Migrations.Sqlite
 
                     b.HasIndex("IdempotencyKey")
                         .IsUnique();
+
+                    b.HasIndex("SweepId");
 
                     b.HasIndex("Status", "CreatedAt");
 
@@ -340,6 +348,160 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.HasKey("ModelId");
 
                     b.ToTable("ModelWeights");
+                });
+
+            modelBuilder.Entity("RnnService.Api.Sweeps.Sweep", b =>
+                {
+                    b.Property<Guid>("Id")
+                        .ValueGeneratedOnAdd()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Alias")
+                        .IsRequired()
+                        .HasMaxLength(100)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Architecture")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("BestTrial")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Dataset")
+                        .IsRequired()
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Error")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Eta")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<DateTime?>("FinishedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("HyperparametersJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("IdempotencyKey")
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("MaxConcurrent")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxEpochs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxSeconds")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MaxTrials")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<int>("MinEpochs")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<Guid?>("ModelId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int?>("ModelVersion")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Name")
+                        .IsRequired()
+                        .HasMaxLength(200)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Objective")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RequestHash")
+                        .HasMaxLength(64)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Scheduler")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Seed")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<bool>("SpaceExhausted")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("SpaceJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Status")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Strategy")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("Task")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("Id");
+
+                    b.HasIndex("CreatedAt");
+
+                    b.HasIndex("IdempotencyKey")
+                        .IsUnique();
+
+                    b.ToTable("Sweeps");
+                });
+
+            modelBuilder.Entity("RnnService.Api.Sweeps.SweepTrial", b =>
+                {
+                    b.Property<Guid>("SweepId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<int>("Index")
+                        .HasColumnType("INTEGER");
+
+                    b.Property<string>("Architecture")
+                        .IsRequired()
+                        .HasMaxLength(16)
+                        .HasColumnType("TEXT");
+
+                    b.Property<DateTime>("CreatedAt")
+                        .HasColumnType("TEXT");
+
+                    b.Property<Guid>("JobId")
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("PointJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.Property<string>("RungMetricsJson")
+                        .IsRequired()
+                        .HasColumnType("TEXT");
+
+                    b.HasKey("SweepId", "Index");
+
+                    b.HasIndex("JobId")
+                        .IsUnique();
+
+                    b.ToTable("SweepTrials");
                 });
 
             modelBuilder.Entity("RnnService.Api.Training.Checkpoint", b =>
@@ -547,6 +709,14 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                         .IsRequired();
                 });
 
+            modelBuilder.Entity("RnnService.Api.Jobs.TrainingJob", b =>
+                {
+                    b.HasOne("RnnService.Api.Sweeps.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
+                        .OnDelete(DeleteBehavior.SetNull);
+                });
+
             modelBuilder.Entity("RnnService.Api.Registry.Model", b =>
                 {
                     b.HasOne("RnnService.Api.Jobs.TrainingJob", null)
@@ -570,6 +740,15 @@ namespace RnnService.Api.Data.Migrations.Sqlite
                     b.HasOne("RnnService.Api.Registry.Model", null)
                         .WithOne()
                         .HasForeignKey("RnnService.Api.Registry.ModelWeights", "ModelId")
+                        .OnDelete(DeleteBehavior.Cascade)
+                        .IsRequired();
+                });
+
+            modelBuilder.Entity("RnnService.Api.Sweeps.SweepTrial", b =>
+                {
+                    b.HasOne("RnnService.Api.Sweeps.Sweep", null)
+                        .WithMany()
+                        .HasForeignKey("SweepId")
                         .OnDelete(DeleteBehavior.Cascade)
                         .IsRequired();
                 });

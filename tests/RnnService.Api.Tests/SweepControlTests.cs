@@ -1,0 +1,103 @@
+using System.Net;
+using System.Net.Http.Json;
+using System.Net.ServerSentEvents;
+using System.Text.Json;
+using Microsoft.EntityFrameworkCore;
+
+namespace RnnService.Api.Tests;
+
+public sealed class SweepControlTests : ServiceTest
+{
+    [Fact]
+    public async Task APausedSweepStartsNothingAndOnceResumedEndsWithItsWholeBudget()
+    {
+        var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 6))).Id();
+        await _client.WaitForSweepAsync(id, s => s.Trials().Any(t => t.GetProperty("rung").GetInt32() >= 0));
+
+        var paused = await (await _client.PostAsync($"/sweeps/{id}/pause", null)).OkJsonAsync();
+        Assert.Equal("paused", paused.Status());
+        var settled = await _client.WaitForSweepAsync(id, s => s.Trials().All(t => t.Status() is "paused" or "succeeded" or "cancelled"));
+        await Task.Delay(1000);
+        var later = await (await _client.GetAsync($"/sweeps/{id}")).OkJsonAsync();
+        Assert.Equal(settled.GetProperty("trialsStarted").GetInt32(), later.GetProperty("trialsStarted").GetInt32());
+        Assert.All(later.Trials(), t => Assert.NotEqual("running", t.Status()));
+        await (await _client.PostAsync($"/sweeps/{id}/pause", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+
+        Assert.Equal("running", (await (await _client.PostAsync($"/sweeps/{id}/resume", null)).OkJsonAsync()).Status());
+        var done = await _client.WaitForSweepEndAsync(id);
+        Assert.Equal(("succeeded", 6), (done.Status(), done.GetProperty("trialsStarted").GetInt32()));
+    }
+
+    [Fact]
+    public async Task ACancelledSweepCancelsItsTrialsFreesTheirCheckpointsAndRegistersNothing()
+    {
+        var id = (await _client.StartSweepAsync(Sweeps.Toy())).Id();
+        await _client.WaitForSweepAsync(id, s => s.Trials().Any(t => t.Status() == "paused"));
+
+        var cancelled = await (await _client.PostAsync($"/sweeps/{id}/cancel", null)).OkJsonAsync();
+        Assert.Equal("cancelled", cancelled.Status());
+        var sweep = await _client.WaitForSweepAsync(id, s => s.Trials().All(t => t.Status() is "cancelled" or "succeeded"));
+        Assert.Equal(JsonValueKind.Null, sweep.GetProperty("modelId").ValueKind);
+        await (await _client.GetAsync("/models/toy-search@best")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await using var db = _factory.OpenDatabase();
+        Assert.Equal(0, await db.Checkpoints.CountAsync());
+        await (await _client.PostAsync($"/sweeps/{id}/resume", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+    }
+
+    [Fact]
+    public async Task ARunningSweepCannotBeDeletedAFinishedOneCanAndItsJobsAndModelStay()
+    {
+        var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 1))).Id();
+        await (await _client.DeleteAsync($"/sweeps/{id}")).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+        var sweep = await _client.WaitForSweepEndAsync(id);
+
+        Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/sweeps/{id}")).StatusCode);
+        await (await _client.GetAsync($"/sweeps/{id}")).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await _client.GetAsync($"/jobs/{sweep.Trials().Single().Id("jobId")}")).OkJsonAsync();
+        await (await _client.GetAsync("/models/toy-search@best")).OkJsonAsync();
+    }
+
+    [Fact]
+    public async Task TheSameIdempotencyKeyGivesTheSameSweepAndAnotherRequestWithItIs422()
+    {
+        async Task<HttpResponseMessage> PostAsync(object body)
+        {
+            using var request = new HttpRequestMessage(HttpMethod.Post, "/sweeps") { Content = JsonContent.Create(body) };
+            request.Headers.Add("Idempotency-Key", "sweep-once");
+            return await _client.SendAsync(request);
+        }
+        var first = await (await PostAsync(Sweeps.Toy(maxTrials: 1))).OkJsonAsync(HttpStatusCode.Accepted);
+        var again = await (await PostAsync(Sweeps.Toy(maxTrials: 1))).OkJsonAsync(HttpStatusCode.Accepted);
+        Assert.Equal(first.Id(), again.Id());
+        var problem = await (await PostAsync(Sweeps.Toy(maxTrials: 2))).AssertProblemAsync(HttpStatusCode.UnprocessableEntity);
+        Assert.Equal(first.Id(), problem.GetProperty("sweepId").GetGuid());
+        Assert.Equal(1, (await (await _client.GetAsync("/sweeps")).OkJsonAsync()).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task TheEventStreamSendsTheSweepAsItChangesAndEndsWithIt()
+    {
+        var request = Sweeps.Toy(maxTrials: 2, maxConcurrent: 1);
+        request["scheduler"] = "none";
+        request["maxEpochs"] = 2;
+        var id = (await _client.StartSweepAsync(request)).Id();
+        await (await _client.PostAsync($"/sweeps/{id}/pause", null)).OkJsonAsync();
+
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+        using var response = await _client.GetAsync($"/sweeps/{id}/events", HttpCompletionOption.ResponseHeadersRead, cts.Token);
+        Assert.Equal("text/event-stream", response.Content.Headers.ContentType?.MediaType);
+        var stream = SseParser.Create(await response.Content.ReadAsStreamAsync(cts.Token)).EnumerateAsync(cts.Token).GetAsyncEnumerator(cts.Token);
+        Assert.True(await stream.MoveNextAsync());
+        var events = new List<SseItem<string>> { stream.Current };
+        await (await _client.PostAsync($"/sweeps/{id}/resume", null)).OkJsonAsync();
+        while (await stream.MoveNextAsync()) events.Add(stream.Current);
+
+        // The paused sweep, the sweep as it changes, then the end.
+        Assert.Equal("paused", JsonDocument.Parse(events[0].Data).RootElement.Status());
+        Assert.True(events.Count >= 3, $"Only {events.Count} events.");
+        Assert.All(events[..^1], e => Assert.Equal("sweep", e.EventType));
+        Assert.Equal("end", events[^1].EventType);
+        var end = JsonDocument.Parse(events[^1].Data).RootElement;
+        Assert.Equal(("succeeded", 2), (end.Status(), end.GetProperty("trialsStarted").GetInt32()));
+    }
+}

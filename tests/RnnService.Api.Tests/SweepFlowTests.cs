@@ -1,0 +1,62 @@
+using System.Net;
+using Microsoft.EntityFrameworkCore;
+
+namespace RnnService.Api.Tests;
+
+public sealed class SweepFlowTests : ServiceTest
+{
+    [Fact]
+    public async Task NineTrialsWithEtaThreeSendThreeToTheMiddleRungOneToTheEndAndRegisterItsModelAsBest()
+    {
+        var started = await _client.StartSweepAsync(Sweeps.Toy());
+        Assert.Equal([1, 3, 9], started.GetProperty("rungs").EnumerateArray().Select(r => r.GetInt32()));
+        Assert.Equal(2, started.GetProperty("trialsStarted").GetInt32());
+
+        var sweep = await _client.WaitForSweepEndAsync(started.Id());
+
+        Assert.Equal("succeeded", sweep.Status());
+        Assert.Equal(9, sweep.GetProperty("trialsStarted").GetInt32());
+        Assert.Equal([9, 3, 1], sweep.TrialsPerRung());
+        var best = sweep.GetProperty("best");
+        Assert.Equal(2, best.GetProperty("rung").GetInt32());
+        Assert.Equal("succeeded", best.Status());
+        Assert.Equal("toy-search@best", sweep.GetProperty("model").GetString());
+        var model = await (await _client.GetAsync("/models/toy-search@best")).OkJsonAsync();
+        Assert.Equal(sweep.Id("modelId"), model.Id());
+        Assert.Equal(1, model.GetProperty("version").GetInt32());
+        var history = await (await _client.GetAsync("/models/toy-search/history")).OkJsonAsync();
+        Assert.Equal(("best", 1), (history.GetProperty("aliasChanges")[0].GetProperty("alias").GetString(),
+            history.GetProperty("aliasChanges")[0].GetProperty("version").GetInt32()));
+
+        // Trials waiting at a rung when the sweep ended were cancelled and their checkpoints freed.
+        Assert.Equal(8, sweep.Trials().Count(t => t.Status() == "cancelled"));
+        await using var db = _factory.OpenDatabase();
+        Assert.Equal(0, await db.Checkpoints.CountAsync());
+    }
+
+    [Fact]
+    public async Task APromotedTrialResumesFromItsRungCheckpointAndIsNeverTrainedFromTheStart()
+    {
+        var sweep = await _client.WaitForSweepEndAsync((await _client.StartSweepAsync(Sweeps.Toy())).Id());
+        var best = sweep.GetProperty("best");
+
+        var job = await (await _client.GetAsync($"/jobs/{best.Id("jobId")}")).OkJsonAsync();
+        Assert.Equal(3, job.GetProperty("resumedFromEpoch").GetInt32());
+        var epochs = await (await _client.GetAsync($"/jobs/{best.Id("jobId")}/metrics")).OkJsonAsync();
+        Assert.Equal(Enumerable.Range(1, 9), epochs.EnumerateArray().Select(e => e.GetProperty("epoch").GetInt32()));
+        // Its rung metrics are its validation losses at epochs 1, 3 and 9.
+        Assert.Equal(new[] { 1, 3, 9 }.Select(e => epochs[e - 1].GetProperty("validationLoss").GetDouble()),
+            best.GetProperty("rungMetrics").EnumerateArray().Select(m => m.GetDouble()));
+    }
+
+    [Fact]
+    public async Task TrialsAreListedAsJobsOfTheSweep()
+    {
+        var sweep = await _client.WaitForSweepEndAsync((await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 3))).Id());
+        var jobs = await (await _client.GetAsync($"/jobs?sweep={sweep.Id()}&pageSize=100")).OkJsonAsync();
+
+        Assert.Equal(3, jobs.GetProperty("total").GetInt32());
+        Assert.Equal(sweep.Trials().Select(t => t.Id("jobId")).Order(), jobs.GetProperty("items").EnumerateArray().Select(j => j.Id()).Order());
+        Assert.All(jobs.GetProperty("items").EnumerateArray(), j => Assert.Equal(sweep.Id(), j.Id("sweepId")));
+    }
+}
