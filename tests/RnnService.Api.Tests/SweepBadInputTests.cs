@@ -62,7 +62,7 @@ public sealed class SweepBadInputTests : ServiceTest
     public async Task AnUnknownSweepIs404AndAListWithAnUnknownStatusIs400()
     {
         await (await _client.GetAsync($"/sweeps/{Guid.NewGuid()}")).AssertProblemAsync(HttpStatusCode.NotFound);
-        await (await _client.PostAsync($"/sweeps/{Guid.NewGuid()}/pause", null)).AssertProblemAsync(HttpStatusCode.NotFound);
+        await (await _client.PostEmptyJsonAsync($"/sweeps/{Guid.NewGuid()}/pause")).AssertProblemAsync(HttpStatusCode.NotFound);
         await (await _client.GetAsync("/sweeps?status=sleeping")).AssertProblemAsync(HttpStatusCode.BadRequest, "status");
     }
 }

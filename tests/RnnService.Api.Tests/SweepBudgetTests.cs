@@ -25,13 +25,13 @@ public sealed class SweepBudgetTests : ServiceTest
     public async Task AfterMaxSecondsNoNewTrialStartsButTheSweepStillEndsWithAFullyTrainedModel()
     {
         var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 9, maxConcurrent: 2))).Id();
-        await (await _client.PostAsync($"/sweeps/{id}/pause", null)).OkJsonAsync();
+        await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/pause")).OkJsonAsync();
         // The sweep's time runs out while it is paused: once resumed it may finish its trials but start no other.
         await using (var db = _factory.OpenDatabase())
             await db.Sweeps.Where(s => s.Id == id).ExecuteUpdateAsync(s => s.SetProperty(w => w.MaxSeconds, 1).SetProperty(w => w.CreatedAt, DateTime.UtcNow.AddSeconds(-2)));
         var started = (await (await _client.GetAsync($"/sweeps/{id}")).OkJsonAsync()).GetProperty("trialsStarted").GetInt32();
 
-        await (await _client.PostAsync($"/sweeps/{id}/resume", null)).OkJsonAsync();
+        await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/resume")).OkJsonAsync();
         var sweep = await _client.WaitForSweepEndAsync(id);
 
         Assert.True(sweep.Status() == "succeeded", sweep.ToString());
@@ -73,7 +73,7 @@ public sealed class SweepBudgetTests : ServiceTest
     public async Task OnlyATaskAndADatasetStartTheBuiltInSpaceWithTheDefaultBudget()
     {
         var sweep = await _client.StartSweepAsync(new { task = "sentiment", dataset = "toy-sentiment" });
-        await (await _client.PostAsync($"/sweeps/{sweep.Id()}/cancel", null)).OkJsonAsync();
+        await (await _client.PostEmptyJsonAsync($"/sweeps/{sweep.Id()}/cancel")).OkJsonAsync();
 
         Assert.Equal(["hiddenSize", "learningRate", "pooling", "weightDecay"], sweep.GetProperty("space").EnumerateObject().Select(p => p.Name).Order());
         Assert.Equal((18, 1, 540), (sweep.GetProperty("budget").GetProperty("maxTrials").GetInt32(),

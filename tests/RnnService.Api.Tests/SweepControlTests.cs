@@ -14,16 +14,16 @@ public sealed class SweepControlTests : ServiceTest
         var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 6))).Id();
         await _client.WaitForSweepAsync(id, s => s.Trials().Any(t => t.GetProperty("rung").GetInt32() >= 0));
 
-        var paused = await (await _client.PostAsync($"/sweeps/{id}/pause", null)).OkJsonAsync();
+        var paused = await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/pause")).OkJsonAsync();
         Assert.Equal("paused", paused.Status());
         var settled = await _client.WaitForSweepAsync(id, s => s.Trials().All(t => t.Status() is "paused" or "succeeded" or "cancelled"));
         await Task.Delay(1000);
         var later = await (await _client.GetAsync($"/sweeps/{id}")).OkJsonAsync();
         Assert.Equal(settled.GetProperty("trialsStarted").GetInt32(), later.GetProperty("trialsStarted").GetInt32());
         Assert.All(later.Trials(), t => Assert.NotEqual("running", t.Status()));
-        await (await _client.PostAsync($"/sweeps/{id}/pause", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+        await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/pause")).AssertProblemAsync(HttpStatusCode.Conflict, "id");
 
-        Assert.Equal("running", (await (await _client.PostAsync($"/sweeps/{id}/resume", null)).OkJsonAsync()).Status());
+        Assert.Equal("running", (await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/resume")).OkJsonAsync()).Status());
         var done = await _client.WaitForSweepEndAsync(id);
         Assert.Equal(("succeeded", 6), (done.Status(), done.GetProperty("trialsStarted").GetInt32()));
     }
@@ -34,14 +34,14 @@ public sealed class SweepControlTests : ServiceTest
         var id = (await _client.StartSweepAsync(Sweeps.Toy())).Id();
         await _client.WaitForSweepAsync(id, s => s.Trials().Any(t => t.Status() == "paused"));
 
-        var cancelled = await (await _client.PostAsync($"/sweeps/{id}/cancel", null)).OkJsonAsync();
+        var cancelled = await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/cancel")).OkJsonAsync();
         Assert.Equal("cancelled", cancelled.Status());
         var sweep = await _client.WaitForSweepAsync(id, s => s.Trials().All(t => t.Status() is "cancelled" or "succeeded"));
         Assert.Equal(JsonValueKind.Null, sweep.GetProperty("modelId").ValueKind);
         await (await _client.GetAsync("/models/toy-search@best")).AssertProblemAsync(HttpStatusCode.NotFound);
         await using var db = _factory.OpenDatabase();
         Assert.Equal(0, await db.Checkpoints.CountAsync());
-        await (await _client.PostAsync($"/sweeps/{id}/resume", null)).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+        await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/resume")).AssertProblemAsync(HttpStatusCode.Conflict, "id");
     }
 
     [Fact]
@@ -81,7 +81,7 @@ public sealed class SweepControlTests : ServiceTest
         request["scheduler"] = "none";
         request["maxEpochs"] = 2;
         var id = (await _client.StartSweepAsync(request)).Id();
-        await (await _client.PostAsync($"/sweeps/{id}/pause", null)).OkJsonAsync();
+        await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/pause")).OkJsonAsync();
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var response = await _client.GetAsync($"/sweeps/{id}/events", HttpCompletionOption.ResponseHeadersRead, cts.Token);
@@ -89,7 +89,7 @@ public sealed class SweepControlTests : ServiceTest
         var stream = SseParser.Create(await response.Content.ReadAsStreamAsync(cts.Token)).EnumerateAsync(cts.Token).GetAsyncEnumerator(cts.Token);
         Assert.True(await stream.MoveNextAsync());
         var events = new List<SseItem<string>> { stream.Current };
-        await (await _client.PostAsync($"/sweeps/{id}/resume", null)).OkJsonAsync();
+        await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/resume")).OkJsonAsync();
         while (await stream.MoveNextAsync()) events.Add(stream.Current);
 
         // The paused sweep, the sweep as it changes, then the end.

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using RnnService.Api.Datasets;
 using RnnService.Api.Infrastructure;
@@ -11,6 +12,8 @@ namespace RnnService.Api.Sweeps;
 
 /// <summary>A sweep: find good settings for a dataset. Only task and dataset are required; the rest falls back to the
 /// task's built-in space and budget ("auto", README "Sweeps").</summary>
+/// <example>{"task": "sentiment", "dataset": "toy-sentiment", "name": "toy-tuned", "hyperparameters": {"embeddingSize": 8, "hiddenSize": 8},
+/// "space": {"learningRate": {"min": 0.001, "max": 0.03, "log": true}}, "maxEpochs": 3, "budget": {"maxTrials": 3}}</example>
 /// <param name="Task">sentiment or charlm; must match the dataset's task.</param>
 /// <param name="Dataset">A built-in or uploaded dataset.</param>
 /// <param name="Name">The model name the best trial is registered under as its next version (default: "{dataset}-sweep").</param>
@@ -27,7 +30,7 @@ namespace RnnService.Api.Sweeps;
 /// <param name="Eta">ASHA's reduction factor, 2 or more (default 3): the top 1/eta of a rung is promoted.</param>
 /// <param name="Budget">Trials, concurrency and time; each omitted field takes its default.</param>
 /// <param name="Alias">The alias the best model gets under the sweep's name (default "best").</param>
-public sealed record SweepRequest(TaskKind? Task, string? Dataset, string? Name = null, Architecture? Architecture = null,
+public sealed record SweepRequest([property: Required] TaskKind? Task, [property: Required] string? Dataset, string? Name = null, Architecture? Architecture = null,
     HyperparametersRequest? Hyperparameters = null, Dictionary<string, JsonElement>? Space = null, SearchStrategy? Strategy = null,
     int? Seed = null, SweepObjective? Objective = null, SweepSchedulerKind? Scheduler = null, int? MinEpochs = null, int? MaxEpochs = null,
     int? Eta = null, SweepBudget? Budget = null, string? Alias = null);
