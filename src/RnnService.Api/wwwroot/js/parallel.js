@@ -8,7 +8,7 @@ import { num } from './format.js';
  * that has not reported its objective yet); the best line is drawn last, thick and red.
  */
 export function parallelPlot({ title, axes, lines, summary }) {
-  const W = 640, H = 300, m = { l: 48, r: 48, t: 46, b: 24 };
+  const W = 640, H = 310, m = { l: 48, r: 48, t: 56, b: 24 };
   const svg = s('svg', { viewBox: `0 0 ${W} ${H}`, class: 'chart parallel', role: 'img', 'aria-label': `${title}. ${summary}` });
   svg.append(s('title', {}, title));
   svg.append(s('text', { x: 8, y: 16, class: 'chart-title' }, title));
@@ -21,7 +21,7 @@ export function parallelPlot({ title, axes, lines, summary }) {
   axes.forEach((axis, i) => {
     const g = s('g', { class: 'axis', 'data-key': axis.key, 'data-kind': axis.kind });
     g.append(s('line', { x1: ax(i), x2: ax(i), y1: m.t, y2: H - m.b, class: 'axis' }));
-    g.append(s('text', { x: ax(i), y: m.t - 18, 'text-anchor': 'middle', class: 'axis-label' }, axis.label));
+    g.append(s('text', { x: ax(i), y: m.t - 14, 'text-anchor': 'middle', class: 'axis-label' }, axis.label));
     for (const [value, text] of scales[i].ticks) {
       g.append(s('line', { x1: ax(i) - 3, x2: ax(i) + 3, y1: y(value), y2: y(value), class: 'axis' }));
       g.append(s('text', { x: ax(i) + 5, y: y(value) + 4, class: 'tick' }, text));

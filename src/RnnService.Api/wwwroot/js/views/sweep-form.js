@@ -19,6 +19,12 @@ const KNOBS = [
   ['pooling', 'Pooling (sentiment)', false, ''],
   ['architecture', 'Architecture', false, ''],
 ];
+// The settings every trial starts from (the space's values go over them); blank: the fitted default.
+const BASE = [
+  ['hyperparameters.embeddingSize', 'Embedding size', 'Other than 100 (sentiment): the word vectors are learnt.'],
+  ['hyperparameters.batchSize', 'Batch size', null],
+  ['hyperparameters.validationFraction', 'Validation fraction', 'The share of the data the objective is measured on.'],
+];
 const NUMBERS = [
   ['seed', 'Seed', 'Same seed, same trials.'],
   ['minEpochs', 'First rung (epochs)', 'Default: max epochs / eta².'],
@@ -58,7 +64,8 @@ export async function sweepFormView(main, ctx, _, query) {
   const strategy = select([['random', 'random (seeded)'], ['grid', 'grid (every combination of the lists)']]);
   const scheduler = select([['asha', 'successive halving (ASHA)'], ['none', 'none: every trial to the end']]);
   const spaceInputs = KNOBS.map(([key, , , start]) => [key, h('input', { type: 'text', autocomplete: 'off', value: start, placeholder: 'not searched' })]);
-  const numberInputs = NUMBERS.map(([path]) => [path, numberInput({ step: 1, inputmode: 'numeric' })]);
+  const numberInputs = [...BASE, ...NUMBERS].map(([path]) =>
+    [path, numberInput(path.endsWith('Fraction') ? {} : { step: 1, inputmode: 'numeric' })]);
 
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Start sweep');
   const estimateButton = h('button', { type: 'button', id: 'sweep-estimate-button' }, 'Estimate');
@@ -74,11 +81,13 @@ export async function sweepFormView(main, ctx, _, query) {
     h('fieldset', {}, h('legend', {}, 'Search space (all blank: the task\'s built-in space)'),
       h('p', { class: 'muted small' }, 'A list: 32, 64, 128 or max, mean. A range: 0.001..0.03, with log for a log scale.'),
       h('div', { class: 'grid' }, KNOBS.map(([key, label], i) => field({ path: `space.${key}`, label, control: spaceInputs[i][1] })))),
+    h('fieldset', {}, h('legend', {}, 'Settings every trial starts from (blank: the fitted default)'),
+      h('div', { class: 'grid' }, BASE.map(([path, label, hint], i) => field({ path, label, control: numberInputs[i][1], hint })))),
     h('fieldset', {}, h('legend', {}, 'Strategy, scheduler and budget (blank: the default)'),
       h('div', { class: 'grid' },
         field({ path: 'strategy', label: 'Strategy', control: strategy }),
         field({ path: 'scheduler', label: 'Scheduler', control: scheduler }),
-        NUMBERS.map(([path, label, hint], i) => field({ path, label, control: numberInputs[i][1], hint })))),
+        NUMBERS.map(([path, label, hint], i) => field({ path, label, control: numberInputs[BASE.length + i][1], hint })))),
     h('div', { class: 'actions' }, submit, estimateButton,
       h('small', { class: 'muted' }, 'Estimate: the sweep\'s epochs and time here, without starting it.')),
     estimate);
@@ -86,7 +95,7 @@ export async function sweepFormView(main, ctx, _, query) {
   /** The request the form describes, or null after showing the fields it could not read. */
   function readRequest() {
     clearErrors(form);
-    const local = {}, space = {}, budget = {};
+    const local = {}, space = {}, budget = {}, hyperparameters = {};
     spaceInputs.forEach(([key, input], i) => {
       if (input.value.trim() === '') return;
       const { value, error } = readDimension(input.value, KNOBS[i][2]);
@@ -96,11 +105,15 @@ export async function sweepFormView(main, ctx, _, query) {
       strategy: strategy.value, scheduler: scheduler.value };
     for (const [path, input] of numberInputs) {
       if (input.validity.badInput) local[path] = ['Not a number.'];
-      else if (input.value.trim() !== '') (path.startsWith('budget.') ? budget : body)[path.replace('budget.', '')] = Number(input.value);
+      else if (input.value.trim() !== '') {
+        const [group, key] = path.includes('.') ? path.split('.') : [null, path];
+        (group === 'budget' ? budget : group === 'hyperparameters' ? hyperparameters : body)[key] = Number(input.value);
+      }
     }
     if (Object.keys(local).length) { showErrors(form, new ApiError(400, { title: 'Check the highlighted fields', errors: local })); return null; }
     if (Object.keys(space).length) body.space = space;
     if (Object.keys(budget).length) body.budget = budget;
+    if (Object.keys(hyperparameters).length) body.hyperparameters = hyperparameters;
     if (name.value.trim()) body.name = name.value.trim();
     return body;
   }

@@ -30,7 +30,7 @@ export function trialsTable() {
     { key: 'index', label: 'Trial', value: t => t.index, cell: t => h('a', { href: `#/jobs/${t.jobId}` }, `#${t.index}`) },
     { key: 'status', label: 'Status', value: t => t.status, cell: t => statusBadge(t.status) },
     ...Object.keys(s.space).map(key => ({ key: `space.${key}`, label: key, value: t => trialValue(t, key), cell: t => show(trialValue(t, key)) })),
-    { key: 'rung', label: 'Rung', value: t => t.rung, cell: t => t.rung < 0 ? '—' : `${t.rung} (${t.rungEpochs} epochs)` },
+    { key: 'rung', label: 'Rung', value: t => t.rung, cell: t => t.rung < 0 ? '—' : `${t.rung} (${t.rungEpochs} epoch${t.rungEpochs === 1 ? '' : 's'})` },
     { key: 'epoch', label: 'Epoch', value: t => t.epoch, cell: t => String(t.epoch) },
     { key: 'metric', label: objectiveName(s), value: t => t.metric, cell: t => objectiveValue(s, t.metric) },
   ];

@@ -32,12 +32,23 @@ export async function sweepsView(main, ctx, _, query) {
     h('td', { 'data-label': 'Model' }, s.model ? h('a', { href: modelHref(s.model) }, s.model) : '—'),
     h('td', { 'data-label': 'Created' }, when(s.createdAt)));
 
+  const drawn = new Map();   // sweep id -> { shown, node }
   async function load() {
     const data = await api(`/sweeps?page=${page}&pageSize=25`);
     if (!ctx.alive()) return;
     summary.textContent = data.total === 0 ? 'No sweeps yet: start one with New sweep, or Find settings for me on the training form.'
       : `${data.total} sweep${data.total === 1 ? '' : 's'}; open ones update every few seconds.`;
-    put(tbody, data.items.map(row));
+    // A row is redrawn only when what it shows changed, so a link being focused or clicked stays put between polls.
+    const rows = data.items.map(s => {
+      const shown = JSON.stringify([s.status, s.trialsStarted, s.best?.index, s.best?.metric, s.model]);
+      const old = drawn.get(s.id);
+      if (old?.shown === shown) return old.node;
+      const node = row(s);
+      if (old?.node.isConnected) old.node.replaceWith(node);
+      drawn.set(s.id, { shown, node });
+      return node;
+    });
+    if (rows.some((node, i) => tbody.children[i] !== node) || tbody.children.length !== rows.length) put(tbody, rows);
     put(pager,
       page > 1 ? h('a', { class: 'button', href: `#/sweeps?page=${page - 1}` }, 'Newer') : null,
       page * data.pageSize < data.total ? h('a', { class: 'button', href: `#/sweeps?page=${page + 1}` }, 'Older') : null);
