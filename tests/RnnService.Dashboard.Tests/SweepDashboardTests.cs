@@ -83,6 +83,9 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
 
             b.FullPageScreenshot("sweep");
             b.AssertAccessible("the sweep page");
+            b.Resize(390, 844);
+            try { b.AssertNoSidewaysScroll("the sweep page"); b.Screenshot("phone-sweep"); }
+            finally { b.Resize(1280, 900); }
 
             b.Go("#/sweeps");
             var row = b.Find($"#sweeps-table tr[data-id='{id}']");
