@@ -69,7 +69,7 @@ public sealed class SweepBudgetTests : ServiceTest
         await (await _client.PostAsync($"/sweeps/{sweep.Id()}/cancel", null)).OkJsonAsync();
 
         Assert.Equal(["hiddenSize", "learningRate", "pooling", "weightDecay"], sweep.GetProperty("space").EnumerateObject().Select(p => p.Name).Order());
-        Assert.Equal((9, 1, 540), (sweep.GetProperty("budget").GetProperty("maxTrials").GetInt32(),
+        Assert.Equal((18, 1, 540), (sweep.GetProperty("budget").GetProperty("maxTrials").GetInt32(),
             sweep.GetProperty("budget").GetProperty("maxConcurrent").GetInt32(), sweep.GetProperty("budget").GetProperty("maxSeconds").GetInt32()));
         Assert.Equal(("toy-sentiment-sweep", "best", "asha", "loss"), (sweep.GetProperty("name").GetString(), sweep.GetProperty("alias").GetString(),
             sweep.GetProperty("scheduler").GetString(), sweep.GetProperty("objective").GetString()));

@@ -33,7 +33,7 @@ public sealed record SweepRequest(TaskKind? Task, string? Dataset, string? Name 
     int? Eta = null, SweepBudget? Budget = null, string? Alias = null);
 
 /// <summary>A sweep's limits.</summary>
-/// <param name="MaxTrials">Trials started in all (default 9; a grid: its size).</param>
+/// <param name="MaxTrials">Trials started in all (default 18; a grid: its size).</param>
 /// <param name="MaxConcurrent">Trials queued or training at once (default 1).</param>
 /// <param name="MaxSeconds">After this many seconds from its creation no new trial starts (default 540).</param>
 public sealed record SweepBudget(int? MaxTrials = null, int? MaxConcurrent = null, int? MaxSeconds = null);
@@ -41,7 +41,7 @@ public sealed record SweepBudget(int? MaxTrials = null, int? MaxConcurrent = nul
 /// <summary>Reads a sweep request against the dataset and the limits into an unsaved <see cref="Sweep"/>, or the field errors.</summary>
 public static class SweepRequests
 {
-    public const int DefaultTrials = 9, DefaultConcurrent = 1, DefaultSeconds = 540, MaxTrialsLimit = 1000, MaxConcurrentLimit = 100;
+    public const int DefaultTrials = 18, DefaultConcurrent = 1, DefaultSeconds = 540, MaxTrialsLimit = 1000, MaxConcurrentLimit = 100;
 
     public sealed record Checked(Sweep? Sweep, Dictionary<string, string[]> Errors);
 

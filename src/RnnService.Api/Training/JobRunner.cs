@@ -129,6 +129,13 @@ public sealed partial class JobRunner(
     /// which the progress loop writes.</summary>
     private TrainingResult Train(TrainingJob job, JobRun run, RunStart start)
     {
+        if (start.ResumeFrom is { } resumed && resumed.Epoch == job.PauseAtEpoch)
+        {
+            // Its replica died after the rung's checkpoint and before the pause was recorded: record it now, untrained.
+            run.PauseAtRung();
+            run.Stop();
+            run.Token.ThrowIfCancellationRequested();
+        }
         var sinceCheckpoint = Stopwatch.StartNew();
         double secondsSum = 0;
         var epochsTimed = 0;

@@ -1,0 +1,63 @@
+using Microsoft.EntityFrameworkCore;
+using RnnService.Api.Jobs;
+
+namespace RnnService.Api.Tests;
+
+public sealed class SweepRecoveryTests
+{
+    [Fact]
+    public async Task AHostKilledInsideARungsDecisionLeavesNothingAndTheNextHostEndsWithTheTrialsOfAnUndisturbedRun()
+    {
+        var folder = Directory.CreateTempSubdirectory("rnnservice-sweep-crash-").FullName;
+        try
+        {
+            Guid sweepId, firstJob;
+            await using (var first = new RnnServiceFactory(folder: folder))
+            {
+                using var client = first.CreateClient();
+                sweepId = (await client.StartSweepAsync(Sweeps.Toy(maxTrials: 5, maxConcurrent: 1, name: "crashed"))).Id();
+                var reported = await client.WaitForSweepAsync(sweepId, s => s.Trials().First().Status() == "paused");
+                firstJob = reported.Trials().First().Id("jobId");
+            }
+
+            // Roll the database back to the moment the only host died inside trial 0's rung transaction: the rung's
+            // checkpoint is written, the pause and every decision after it are not (trial 0 still "running" under a
+            // dead lease, no rung metric, no trial 1).
+            await using (var db = TestDatabase.Open(folder))
+            {
+                var later = await db.SweepTrials.Where(t => t.SweepId == sweepId && t.Index > 0).Select(t => t.JobId).ToListAsync();
+                await db.SweepTrials.Where(t => t.SweepId == sweepId && t.Index > 0).ExecuteDeleteAsync();
+                await db.Checkpoints.Where(c => later.Contains(c.JobId)).ExecuteDeleteAsync();
+                await db.EpochMetrics.Where(m => later.Contains(m.JobId)).ExecuteDeleteAsync();
+                await db.TrainingJobs.Where(j => later.Contains(j.Id)).ExecuteDeleteAsync();
+                await db.SweepTrials.Where(t => t.SweepId == sweepId).ExecuteUpdateAsync(s => s.SetProperty(t => t.RungMetricsJson, "[]"));
+                await db.TrainingJobs.Where(j => j.Id == firstJob).ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.LeaseOwner, "killed-host")
+                    .SetProperty(j => j.LeaseExpiresAt, DateTime.UtcNow.AddMinutes(-1)));
+                Assert.Equal(1, await db.Checkpoints.Where(c => c.JobId == firstJob).Select(c => c.Epoch).SingleAsync());
+            }
+            TestDatabase.ReleaseConnections();
+
+            await using var second = new RnnServiceFactory(folder: folder);
+            using var survivor = second.CreateClient();
+            var recovered = await survivor.WaitForSweepEndAsync(sweepId);
+            var undisturbed = await survivor.WaitForSweepEndAsync((await survivor.StartSweepAsync(Sweeps.Toy(maxTrials: 5, maxConcurrent: 1, name: "calm"))).Id());
+
+            Assert.Equal("succeeded", recovered.Status());
+            Assert.Equal(Table(undisturbed), Table(recovered));
+            var job = await (await survivor.GetAsync($"/jobs/{firstJob}")).OkJsonAsync();
+            Assert.Equal(1, job.GetProperty("rescues").GetInt32());
+            // The rescued trial paused at its rung without training past it: each of its epochs has one row.
+            var epochs = await (await survivor.GetAsync($"/jobs/{firstJob}/metrics")).OkJsonAsync();
+            Assert.Equal(Enumerable.Range(1, job.Epoch()), epochs.EnumerateArray().Select(e => e.GetProperty("epoch").GetInt32()));
+        }
+        finally
+        {
+            TestDatabase.Delete(folder);
+        }
+    }
+
+    private static List<string> Table(System.Text.Json.JsonElement sweep) =>
+        sweep.Trials().Select(t => $"{t.GetProperty("index")} {t.GetProperty("point")} {t.Status()} {t.GetProperty("epoch")} {t.GetProperty("rungMetrics")}")
+            .Append($"best {sweep.GetProperty("best").GetProperty("index")}").ToList();
+}
