@@ -132,7 +132,7 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
 
         b.Click("#sweep-form button[type=submit]");
         b.WaitUntil(() => b.Driver.Url.Contains("#/sweeps/") && !b.Driver.Url.EndsWith("/new"), "the sweep page");
-        var id = Guid.Parse(b.Driver.Url[(b.Driver.Url.LastIndexOf('/') + 1)..]);
+        var id = SweepInAddress(b);
         try
         {
             var sweep = await fixture.Http.GetFromJsonAsync<JsonElement>($"/sweeps/{id}");
@@ -169,7 +169,7 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
         b.Fill("#f-initFrom", "");
         b.Click("#find-settings");
         b.WaitUntil(() => b.Driver.Url.Contains("#/sweeps/"), "the sweep page");
-        var id = Guid.Parse(b.Driver.Url[(b.Driver.Url.LastIndexOf('/') + 1)..]);
+        var id = SweepInAddress(b);
         try
         {
             var sweep = await fixture.Http.GetFromJsonAsync<JsonElement>($"/sweeps/{id}");
@@ -188,6 +188,8 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
             await fixture.Http.PostAsync($"/sweeps/{id}/cancel", null);
         }
     }
+
+    private static Guid SweepInAddress(Browser b) => Guid.Parse(b.Driver.Url[(b.Driver.Url.LastIndexOf('/') + 1)..]);
 
     private static List<int> RowIndices(Browser b) =>
         b.All("#trials-table tbody tr").Select(r => int.Parse(r.GetAttribute("data-index"))).ToList();

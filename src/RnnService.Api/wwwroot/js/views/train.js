@@ -1,5 +1,6 @@
 // The new-training form: task, dataset, name, an optional base model to fine-tune, hyper-parameters; Estimate asks
-// the service for a dry run; Find settings for me starts an auto sweep from what the form sets. The address can fill it in (?task=, ?architecture=, ?dataset=, ?name=, ?initFrom=).
+// the service for a dry run; Find settings for me starts an auto sweep from what the form sets. The address can fill
+// it in (?task=, ?architecture=, ?dataset=, ?name=, ?initFrom=).
 import { api, ApiError } from '../api.js';
 import { h } from '../dom.js';
 import { setPage } from '../router.js';
