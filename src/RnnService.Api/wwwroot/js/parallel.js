@@ -3,7 +3,8 @@ import { svgNode as s } from './chart.js';
 import { num } from './format.js';
 
 /**
- * axes: [{ key, label, kind: 'linear' | 'log' | 'category', min, max (numeric kinds), values (category, in order) }];
+ * axes: [{ key, label, kind: 'linear' | 'log' | 'category', min, max (numeric kinds), values (category, in order),
+ *          format (linear: a tick's text) }];
  * lines: [{ id, values: [one per axis, null where unknown], best }]. A line breaks where a value is unknown (a trial
  * that has not reported its objective yet); the best line is drawn last, thick and red.
  */
@@ -66,5 +67,5 @@ function scaleOf(axis) {
   }
   if (!(max > min)) { const pad = Math.abs(min) * 0.1 || 1; min -= pad; max += pad; }
   const at = v => (v - min) / (max - min);
-  return { at, ticks: [0, 0.25, 0.5, 0.75, 1].map(f => [f, num(min + f * (max - min), 3)]) };
+  return { at, ticks: [0, 0.25, 0.5, 0.75, 1].map(f => [f, (axis.format || (v => num(v, 3)))(min + f * (max - min))]) };
 }

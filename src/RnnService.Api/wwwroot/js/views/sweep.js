@@ -66,8 +66,7 @@ export async function sweepView(main, ctx, [id]) {
       drawnActions = state;
       put(actions,
         sweep.model ? h('a', { class: 'button primary', id: 'best-model-link', href: modelHref(sweep.model) }, `Open the best model (${sweep.model})`) : null,
-        sweepActions(sweep, changed => { sweep = changed; draw(); }),
-        h('a', { class: 'button', href: `#/compare?ids=${sweep.trials.map(t => t.jobId).join(',')}` }, 'Compare the trials'));
+        sweepActions(sweep, changed => { sweep = changed; draw(); }));
     }
     drawPlot();
     trials.draw(sweep);
@@ -82,7 +81,7 @@ export async function sweepView(main, ctx, [id]) {
         return Array.isArray(dimension) ? { key, label: key, kind: 'category', values: dimension }
           : { key, label: key, kind: dimension.log ? 'log' : 'linear', min: dimension.min, max: dimension.max };
       }),
-      { key: 'objective', label: objectiveName(sweep), kind: 'linear',
+      { key: 'objective', label: objectiveName(sweep), kind: 'linear', format: v => objectiveValue(sweep, v),
         min: metrics.length ? Math.min(...metrics) : 0, max: metrics.length ? Math.max(...metrics) : 1 },
     ];
     const lines = sweep.trials.map(t => ({
