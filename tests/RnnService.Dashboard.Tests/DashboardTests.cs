@@ -209,6 +209,7 @@ public sealed class DashboardTests(DashboardFixture fixture)
             {
                 ("#/jobs", "phone-jobs"), ($"#/jobs/{jobId}", "phone-job"), ("#/train", "phone-train"), ("#/compare?ids=" + jobId, "phone-compare"),
                 ("#/models", "phone-models"), ($"#/models/{modelId}", "phone-playground"), ("#/datasets", "phone-datasets"),
+                ("#/sweeps", "phone-sweeps"), ("#/sweeps/new", "phone-sweep-form"),
             })
             {
                 b.Go(hash);

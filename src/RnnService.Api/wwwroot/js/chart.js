@@ -1,12 +1,14 @@
 // Hand-written SVG line charts: epochs on x, one path per series, dashed series for validation.
 const NS = 'http://www.w3.org/2000/svg';
 
-function s(name, attrs = {}, text) {
+/** An SVG element with its attributes (null ones left out) and text. */
+export function svgNode(name, attrs = {}, text) {
   const node = document.createElementNS(NS, name);
   for (const [k, v] of Object.entries(attrs)) if (v !== undefined && v !== null) node.setAttribute(k, v);
   if (text !== undefined) node.textContent = text;
   return node;
 }
+const s = svgNode;
 
 /** Round tick values covering [min, max]. */
 function ticks(min, max, count = 5) {
@@ -29,7 +31,7 @@ function label(v, step) {
 export const palette = ['#2563eb', '#dc2626', '#059669', '#d97706', '#7c3aed', '#db2777', '#0891b2', '#4b5563'];
 
 /**
- * series: [{ name, color, dashed, points: [[epoch, value], ...] }]; xMax: the planned number of epochs.
+ * series: [{ name, color, dashed, width, points: [[epoch, value], ...] }]; xMax: the planned number of epochs.
  * Returns an <svg> that scales to its container's width.
  */
 export function lineChart({ title, series, yLabel, xMax = 0, percent = false, legend: showLegend = true }) {
@@ -81,7 +83,7 @@ export function lineChart({ title, series, yLabel, xMax = 0, percent = false, le
     const color = series.color || palette[i % palette.length];
     const d = series.points.map((p, j) => `${j ? 'L' : 'M'}${x(p[0]).toFixed(1)} ${y(p[1]).toFixed(1)}`).join(' ');
     const g = s('g', { class: 'series', 'data-name': series.name, 'data-points': series.points.length });
-    g.append(s('path', { d, fill: 'none', stroke: color, 'stroke-width': 2, 'stroke-dasharray': series.dashed ? '6 4' : null }));
+    g.append(s('path', { d, fill: 'none', stroke: color, 'stroke-width': series.width || 2, 'stroke-dasharray': series.dashed ? '6 4' : null }));
     if (series.points.length <= 60)
       for (const p of series.points) g.append(s('circle', { cx: x(p[0]), cy: y(p[1]), r: 2.5, fill: color }));
     svg.append(g);

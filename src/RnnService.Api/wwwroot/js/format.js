@@ -48,3 +48,10 @@ export function metricSummary(m, task) {
 }
 
 export const showChar = c => c === ' ' ? '␣ (space)' : c === '\n' ? '⏎ (newline)' : c === '<eos>' ? '⏹ (end)' : c;
+
+/** What a sweep's objective measures, as its pages name it. */
+export const objectiveName = sweep => ({ loss: 'validation loss', accuracy: 'validation accuracy', perplexity: 'perplexity' })[sweep.objective];
+/** A value of a sweep's objective: accuracy as a percentage. */
+export const objectiveValue = (sweep, v) => sweep.objective === 'accuracy' ? pct(v) : num(v);
+/** Running or paused: the sweep may still start, promote or end trials. */
+export const sweepOpen = sweep => sweep.status === 'running' || sweep.status === 'paused';

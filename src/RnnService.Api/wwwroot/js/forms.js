@@ -1,5 +1,5 @@
 // Form fields with the service's ProblemDetails field errors shown next to them.
-import { ApiError } from './api.js';
+import { api, ApiError } from './api.js';
 import { h, put, errorBox } from './dom.js';
 
 /** A labelled control with its error slot; path is the JSON path the service names in errors. */
@@ -42,3 +42,59 @@ export function showErrors(form, error) {
 
 export const numberInput = (attrs = {}) => h('input', { type: 'number', step: 'any', inputmode: 'decimal', placeholder: 'default', ...attrs });
 export const select = (options, attrs = {}) => h('select', attrs, options.map(([value, text]) => h('option', { value }, text)));
+
+/** POSTs the body with the button disabled; a refusal's field errors go next to the form's fields and give null. */
+export async function postForm(form, path, body, button) {
+  button.disabled = true;
+  try {
+    return await api(path, { method: 'POST', body });
+  } catch (error) {
+    if (error instanceof ApiError) { showErrors(form, error); return null; }
+    throw error;
+  } finally {
+    button.disabled = false;
+  }
+}
+
+/** The Estimate button of a form: run() answers the section's content (null: the form showed its errors). An estimate
+ *  describes the form as it was, so editing a field clears it, and an answer that arrives after an edit is dropped. */
+export function wireEstimate(form, ctx, button, section, run) {
+  let round = 0;
+  button.addEventListener('click', async () => {
+    const mine = ++round;
+    put(section, h('p', { class: 'muted' }, 'Timing a few batches…'));
+    let content = null;
+    try {
+      content = await run();
+    } catch (error) {
+      content = errorBox(error); // the service could not be reached
+    }
+    if (ctx.alive() && mine === round) put(section, content);
+  });
+  const forget = e => {
+    if (section.contains(e.target)) return;
+    round++;
+    put(section);
+  };
+  form.addEventListener('input', forget);
+  form.addEventListener('change', forget);
+}
+
+/** The task and dataset selects: the dataset list follows the task; ?dataset= or ?task= in the address picks them. */
+export function taskAndDataset(datasets, query) {
+  const task = select([['sentiment', 'sentiment (classify text)'], ['charlm', 'charlm (character model)']]);
+  const dataset = h('select');
+  const fill = () => {
+    const keep = dataset.value;
+    put(dataset, ...datasets.filter(d => d.task === task.value)
+      .map(d => h('option', { value: d.name }, `${d.name}${d.builtIn ? ' (built-in)' : ''}`)));
+    if ([...dataset.options].some(o => o.value === keep)) dataset.value = keep;
+  };
+  const wanted = datasets.find(d => d.name === query.get('dataset'));
+  if (wanted) task.value = wanted.task;
+  else if (['sentiment', 'charlm'].includes(query.get('task'))) task.value = query.get('task');
+  fill();
+  if (wanted) dataset.value = wanted.name;
+  task.addEventListener('change', fill);
+  return { task, dataset };
+}

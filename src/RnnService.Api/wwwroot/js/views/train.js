@@ -1,30 +1,18 @@
 // The new-training form: task, dataset, name, an optional base model to fine-tune, hyper-parameters; Estimate asks
-// the service for a dry run. The address can fill it in (?task=, ?architecture=, ?dataset=, ?name=, ?initFrom=).
+// the service for a dry run; Find settings for me starts an auto sweep from what the form sets. The address can fill
+// it in (?task=, ?architecture=, ?dataset=, ?name=, ?initFrom=).
 import { api, ApiError } from '../api.js';
-import { h, put, errorBox } from '../dom.js';
+import { h } from '../dom.js';
 import { setPage } from '../router.js';
-import { field, clearErrors, showErrors, numberInput, select } from '../forms.js';
+import { field, clearErrors, showErrors, numberInput, select, postForm, wireEstimate, taskAndDataset } from '../forms.js';
 import { estimatePanel } from './estimate.js';
 
 export async function trainView(main, ctx, _, query) {
   const datasets = await api('/datasets');
   if (!ctx.alive()) return;
-  const task = select([['sentiment', 'sentiment (classify text)'], ['charlm', 'charlm (character model)']]);
+  const { task, dataset } = taskAndDataset(datasets, query);
   const architecture = select([['lstm', 'LSTM'], ['gru', 'GRU'], ['rnn', 'tanh RNN']]);
-  const dataset = h('select');
-  const fillDatasets = () => {
-    const keep = dataset.value;
-    put(dataset, ...datasets.filter(d => d.task === task.value)
-      .map(d => h('option', { value: d.name }, `${d.name}${d.builtIn ? ' (built-in)' : ''}`)));
-    if ([...dataset.options].some(o => o.value === keep)) dataset.value = keep;
-  };
-  const wanted = datasets.find(d => d.name === query.get('dataset'));
-  if (wanted) task.value = wanted.task;
-  else if (['sentiment', 'charlm'].includes(query.get('task'))) task.value = query.get('task');
   if (['lstm', 'gru', 'rnn'].includes(query.get('architecture'))) architecture.value = query.get('architecture');
-  fillDatasets();
-  if (wanted) dataset.value = wanted.name;
-  task.addEventListener('change', fillDatasets);
 
   const hp = [
     ['epochs', 'Epochs', { step: 1, inputmode: 'numeric' }],
@@ -45,6 +33,7 @@ export async function trainView(main, ctx, _, query) {
   const name = h('input', { type: 'text', maxlength: 200, autocomplete: 'off', value: query.get('name') || '' });
   const initFrom = h('input', { type: 'text', autocomplete: 'off', placeholder: 'none: fresh weights', value: query.get('initFrom') || '' });
   const submit = h('button', { type: 'submit', class: 'primary' }, 'Start training');
+  const findSettings = h('button', { type: 'button', id: 'find-settings' }, 'Find settings for me');
   const estimateButton = h('button', { type: 'button', id: 'estimate-button' }, 'Estimate');
   const estimate = h('section', { id: 'estimate', class: 'estimate', 'aria-live': 'polite', 'aria-labelledby': 'estimate-title' });
   const form = h('form', { novalidate: true, class: 'form', id: 'train-form' },
@@ -62,8 +51,9 @@ export async function trainView(main, ctx, _, query) {
         field({ path: 'hyperparameters.optimizer', label: 'Optimizer', control: optimizer }),
         field({ path: 'hyperparameters.pretrainedEmbeddings', label: 'Word vectors (sentiment)', control: pretrained,
           hint: 'Default: GloVe when the embedding size is blank or 100.' }))),
-    h('div', { class: 'actions' }, submit, estimateButton,
-      h('small', { class: 'muted' }, 'Estimate: what the job would cost here, without queueing it.')),
+    h('div', { class: 'actions' }, submit, findSettings, estimateButton,
+      h('small', { class: 'muted' }, 'Find settings: a sweep tries several settings on this dataset and keeps the best. ' +
+        'Estimate: what the job would cost here, without queueing it.')),
     estimate);
 
   /** The request the form describes, or null after showing the fields the browser could not read as numbers. */
@@ -85,48 +75,28 @@ export async function trainView(main, ctx, _, query) {
     return body;
   }
 
-  /** Sends the request; the service's field errors go next to the fields, as for a real job. */
-  async function send(path, button) {
-    const body = readRequest();
-    if (!body) return null;
-    button.disabled = true;
-    try {
-      return await api(path, { method: 'POST', body });
-    } catch (error) {
-      if (error instanceof ApiError) { showErrors(form, error); return null; }
-      throw error;
-    } finally {
-      button.disabled = false;
-    }
-  }
-
   form.addEventListener('submit', async e => {
     e.preventDefault();
-    const job = await send('/train', submit);
+    const body = readRequest();
+    const job = body && await postForm(form, '/train', body, submit);
     if (job) location.hash = `#/jobs/${job.id}`;
   });
-  // Which estimate is current: a field edited while one is timed makes its answer stale.
-  let estimateRound = 0;
-  estimateButton.addEventListener('click', async () => {
-    const round = ++estimateRound;
-    put(estimate, h('p', { class: 'muted' }, 'Timing a few batches…'));
-    let content = null;
-    try {
-      const result = await send('/train/estimate', estimateButton);
-      content = result ? estimatePanel(result) : null;
-    } catch (error) {
-      content = errorBox(error); // the service could not be reached
+  // A sweep of the task's built-in space over this dataset; whatever the form sets is every trial's starting point.
+  findSettings.addEventListener('click', async () => {
+    const body = readRequest();
+    if (!body) return;
+    if (body.initFrom) {
+      showErrors(form, new ApiError(400, { errors: { initFrom: ['A sweep trains every trial from fresh weights: clear this to find settings.'] } }));
+      return;
     }
-    if (ctx.alive() && round === estimateRound) put(estimate, content);
+    const sweep = await postForm(form, '/sweeps', body, findSettings);
+    if (sweep) location.hash = `#/sweeps/${sweep.id}`;
   });
-  // An estimate describes the form as it was: once a field changes, it no longer applies.
-  const forgetEstimate = e => {
-    if (estimate.contains(e.target)) return;
-    estimateRound++;
-    put(estimate);
-  };
-  form.addEventListener('input', forgetEstimate);
-  form.addEventListener('change', forgetEstimate);
+  wireEstimate(form, ctx, estimateButton, estimate, async () => {
+    const body = readRequest();
+    const result = body && await postForm(form, '/train/estimate', body, estimateButton);
+    return result ? estimatePanel(result) : null;
+  });
 
   setPage(main, 'New training',
     query.get('initFrom')
