@@ -32,9 +32,10 @@ export function followJob(ctx, id, { onEpochs, onEnd }) {
 /** Follows a sweep's Server-Sent Events: each 'sweep' event is the whole sweep as GET /sweeps/{id} answers it (sent
  *  when it changed); 'end' is the finished sweep, after which both sides close. */
 export function followSweep(ctx, id, { onSweep, onEnd }) {
-  const source = new EventSource(`/sweeps/${id}/events`);
-  source.addEventListener('sweep', e => onSweep?.(JSON.parse(e.data)));
-  source.addEventListener('end', e => { source.close(); onEnd?.(JSON.parse(e.data)); });
-  ctx.onLeave(() => source.close());
-  return source;
+  const stream = openEventStream(`/sweeps/${id}/events`, (type, data) => {
+    if (type === 'sweep') onSweep?.(JSON.parse(data));
+    else if (type === 'end') { stream.close(); onEnd?.(JSON.parse(data)); }
+  });
+  ctx.onLeave(() => stream.close());
+  return stream;
 }
