@@ -1,4 +1,6 @@
+using System.Text.Json;
 using RnnService.Api.Datasets;
+using RnnService.Api.Infrastructure;
 using RnnService.Api.Training;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
@@ -24,6 +26,11 @@ public static class DryRun
         var data = await datasets.LoadAsync(dataset, ct);
         return await Task.Run(() => TrainingEstimator.Estimate(task, architecture, hp, data, baseModel, timedBatches, ct), ct);
     }
+
+    /// <summary>What a timed estimate depends on: everything but the epochs (it is per epoch); the key of
+    /// <see cref="TrainingEstimates"/>' cache, shared by jobs and sweeps.</summary>
+    public static string Shape(TaskKind task, Architecture architecture, string dataset, DataShape data, Guid? initFrom, Hyperparameters hp) =>
+        string.Join('\n', task, architecture, dataset, data.Samples, initFrom, JsonSerializer.Serialize(hp with { Epochs = 1 }, ApiJson.Options));
 
     public static DryRunResponse Response(TaskKind task, Architecture architecture, string dataset, Hyperparameters hp, Guid? initFrom,
         TrainingEstimate estimate) =>

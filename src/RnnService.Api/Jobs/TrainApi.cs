@@ -110,8 +110,7 @@ public static class TrainApi
         FineTuneBase? FineTune, DataShape Data)
     {
         /// <summary>What a timed estimate depends on: everything but the epochs (it is per epoch).</summary>
-        public string Shape => string.Join('\n', Task, Architecture, Dataset, Data.Samples, FineTune?.ModelId,
-            JsonSerializer.Serialize(Hyperparameters with { Epochs = 1 }, ApiJson.Options));
+        public string Shape => DryRun.Shape(Task, Architecture, Dataset, Data, FineTune?.ModelId, Hyperparameters);
 
         public Task<TrainingEstimate> MeasureAsync(int timedBatches, TrainServices services, CancellationToken ct) =>
             DryRun.MeasureAsync(Task, Architecture, Dataset, Hyperparameters, FineTune?.ModelId, timedBatches, services.Datasets, services.Store, ct);

@@ -20,7 +20,8 @@ namespace RnnService.Api.Sweeps;
 public sealed record SweepEstimate(int Trials, IReadOnlyList<int> Rungs, IReadOnlyList<int> TrialsPerRung, int TotalEpochs,
     Architecture FirstTrialArchitecture, Hyperparameters FirstTrial, double EstimatedSecondsPerEpoch, double EstimatedSeconds, int MaxSeconds)
 {
-    public static async Task<SweepEstimate> MeasureAsync(Sweep sweep, LimitsOptions limits, DatasetCatalog datasets, JobStore store, CancellationToken ct)
+    public static async Task<SweepEstimate> MeasureAsync(Sweep sweep, LimitsOptions limits, DatasetCatalog datasets, JobStore store,
+        TrainingEstimates estimates, CancellationToken ct)
     {
         var settings = sweep.GetHyperparameters();
         var parsed = SweepSpaces.Parse(sweep.GetSpace(), sweep.Strategy, sweep.Seed).Space!;
@@ -29,8 +30,11 @@ public sealed record SweepEstimate(int Trials, IReadOnlyList<int> Rungs, IReadOn
         var halving = sweep.Halving();
         var perRung = halving.TrialsPerRung(sweep.MaxTrials);
         var epochs = halving.ExpectedEpochs(sweep.MaxTrials);
-        var dryRun = await DryRun.EstimateAsync(sweep.Task, architecture, sweep.Dataset, h, null, datasets, store, ct);
-        return new SweepEstimate(sweep.MaxTrials, halving.Rungs, perRung, epochs, architecture, h, dryRun.EstimatedSecondsPerEpoch,
-            Math.Round(dryRun.EstimatedSecondsPerEpoch * epochs, 1), sweep.MaxSeconds);
+        var data = (await datasets.FindAsync(sweep.Dataset, ct))!.Shape;
+        var timed = await estimates.TimedAsync(DryRun.Shape(sweep.Task, architecture, sweep.Dataset, data, null, h),
+            () => DryRun.MeasureAsync(sweep.Task, architecture, sweep.Dataset, h, null, 10, datasets, store, ct), ct);
+        var perEpoch = Math.Round(timed.SecondsPerEpoch, 3);
+        return new SweepEstimate(sweep.MaxTrials, halving.Rungs, perRung, epochs, architecture, h, perEpoch,
+            Math.Round(perEpoch * epochs, 1), sweep.MaxSeconds);
     }
 }

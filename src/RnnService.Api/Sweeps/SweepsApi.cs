@@ -11,6 +11,7 @@ using RnnService.Api.Data;
 using RnnService.Api.Datasets;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
+using RnnService.Api.Security;
 using RnnService.Api.Training;
 using RnnService.Engine.Training;
 
@@ -18,7 +19,7 @@ namespace RnnService.Api.Sweeps;
 
 /// <summary>The services POST /sweeps and its estimate use, bound with [AsParameters].</summary>
 public sealed record SweepServices(SweepStore Store, DatasetCatalog Datasets, JobStore Jobs, WorkerWakeSignal Wake, RnnDbContext Db,
-    IOptions<LimitsOptions> Limits);
+    IOptions<LimitsOptions> Limits, TrainingEstimates Estimates);
 
 public static class SweepsApi
 {
@@ -85,7 +86,7 @@ public static class SweepsApi
         if (sweep is null) return TypedResults.ValidationProblem(errors);
         try
         {
-            return TypedResults.Ok(await SweepEstimate.MeasureAsync(sweep, services.Limits.Value, services.Datasets, services.Jobs, ct));
+            return TypedResults.Ok(await SweepEstimate.MeasureAsync(sweep, services.Limits.Value, services.Datasets, services.Jobs, services.Estimates, ct));
         }
         catch (TrainingDataException ex)
         {
