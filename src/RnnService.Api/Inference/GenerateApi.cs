@@ -10,10 +10,11 @@ namespace RnnService.Api.Inference;
 /// without a seed a random one is drawn (and returned). maxLength and minLength count characters after the
 /// prompt, prefix included; every sample starts with prompt + prefix; a sample ends before the first stop
 /// string it writes (at most 4, each 1-50 characters). excludeTrainingSamples (line models): never return a line
-/// of the training data; up to 5 candidates per sample are drawn.</summary>
+/// of the training data; up to 5 candidates per sample are drawn. stream: answer text/event-stream as the samples grow
+/// (<see cref="GenerateStream"/>).</summary>
 public sealed record GenerateRequest(Guid? ModelId, string? Prompt, int? MaxLength, float? Temperature, int? TopK,
     float? TopP, int? Seed, int? Count, int? MinLength = null, string? Prefix = null, IReadOnlyList<string>? Stop = null,
-    bool? ExcludeTrainingSamples = null, string? Model = null);
+    bool? ExcludeTrainingSamples = null, string? Model = null, bool? Stream = null);
 
 /// <summary>maxLength: the one this answer was generated with, the request's or else the model's default (a line model's
 /// fits its longest training line, others use 200). unknownCharacters: characters of the prompt and prefix outside the
@@ -43,14 +44,20 @@ public static class GenerateApi
                 " candidates per sample did not give enough new ones). " +
                 "400 for a sentiment model, and when count × (prompt length + maxLength) steps (× " + CandidatesPerSample +
                 " with excludeTrainingSamples) × the model's multiply-adds per step is over Inference:MaxRequestWork. " +
-                "Rate limited, capped and timed out like /predict.")
+                "Rate limited, capped and timed out like /predict. " +
+                "stream: true answers text/event-stream: \"text\" events {sample, text} as each sample grows (the prefix first, " +
+                "the prompt never), an \"end\" event {sample, finish: length | stop | endofline} when a sample ends, and a last " +
+                "\"usage\" event {modelId, seed, maxLength, unknownCharacters, promptCharacters, generatedCharacters, milliseconds}; " +
+                "not with excludeTrainingSamples. Leaving stops the generation.")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
     }
 
-    private static async Task<Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> GenerateAsync(
+    private const string WrongKind = "This is a sentiment model; /generate needs a char (charlm) model.";
+
+    private static async Task<Results<ServerSentEventsResult<string>, Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> GenerateAsync(
         GenerateRequest request, [AsParameters] InferenceServices services, CancellationToken ct)
     {
         var lookup = await services.ResolveAsync(request.ModelId, request.Model, ct);
@@ -75,19 +82,46 @@ public static class GenerateApi
         bool exclude = request.ExcludeTrainingSamples == true;
         var steps = InferenceLimits.GenerateSteps(generation.Count, generation.Prompt.Length, generation.MaxLength, exclude ? CandidatesPerSample : 1);
 
-        return await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, _ => steps, "modelId",
-            "This is a sentiment model; /generate needs a char (charlm) model.", lm =>
+        if (request.Stream == true)
+        {
+            if (exclude) return Problems.Invalid("stream", "Streaming cannot exclude training samples (rejected candidates would have been sent); leave out one of them.");
+            var admission = await services.AdmitAsync<CharLanguageModel>(modelId, _ => steps, "modelId", WrongKind, ct, loaded);
+            if (admission.Problem is not null) return Widen(admission.Problem);
+            if (ModelError(admission.Model!, generation, exclude) is { } invalid)
             {
-                if (exclude && lm.TrainingLines is null)
-                    return Problems.Invalid("excludeTrainingSamples", lm.LineMode
-                        ? "This model was saved without its training lines (trained before they were kept); retrain it to use this."
-                        : "Only line models (one sample per line) can exclude training samples.");
-                if (lm.PromptError(generation.Prompt + generation.Prefix) is { } noPrompt) return Problems.Invalid("prompt", noPrompt);
+                admission.Dispose();
+                return invalid;
+            }
+            return TypedResults.ServerSentEvents(GenerateStream.EventsAsync(admission, modelId, generation, services.Generation, ct));
+        }
+        var answer = await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, _ => steps, "modelId", WrongKind, lm =>
+            {
+                if (ModelError(lm, generation, exclude) is { } invalid) return invalid;
                 if (exclude) return GenerateNew(lm, modelId, generation, ct);
                 return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, generation.MaxLength, lm.Generate(generation, ct),
                     lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
             }, ct, loaded);
+        return Widen(answer.Result);
     }
+
+    /// <summary>The model's own rules for this request: its prompt, and training lines to exclude.</summary>
+    private static ValidationProblem? ModelError(CharLanguageModel lm, GenerationOptions generation, bool exclude)
+    {
+        if (exclude && lm.TrainingLines is null)
+            return Problems.Invalid("excludeTrainingSamples", lm.LineMode
+                ? "This model was saved without its training lines (trained before they were kept); retrain it to use this."
+                : "Only line models (one sample per line) can exclude training samples.");
+        return lm.PromptError(generation.Prompt + generation.Prefix) is { } noPrompt ? Problems.Invalid("prompt", noPrompt) : null;
+    }
+
+    private static Results<ServerSentEventsResult<string>, Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult> Widen(
+        IResult result) => result switch
+    {
+        Ok<GenerateResponse> ok => ok,
+        ValidationProblem invalid => invalid,
+        NotFoundProblem notFound => notFound,
+        _ => (ProblemHttpResult)result,
+    };
 
     /// <summary>The model's default maxLength (<see cref="CharLanguageModel.DefaultMaxLength"/>), at most Limits:MaxGenerateLength;
     /// the plain default when the model is missing or not a char model (RunAsync then answers with that problem).</summary>
@@ -96,7 +130,7 @@ public static class GenerateApi
 
     /// <summary>Field errors keyed by JSON path ("minLength", "stop[1]"); empty when valid. The engine's own rules
     /// (<see cref="GenerationOptions.Errors"/>) come first, all at once; this adds only the configured limits.</summary>
-    private static Dictionary<string, string[]> CheckLimits(GenerationOptions generation, LimitsOptions limits)
+    internal static Dictionary<string, string[]> CheckLimits(GenerationOptions generation, LimitsOptions limits)
     {
         var errors = generation.Errors().ToDictionary(e => Problems.CamelCase(e.Key), e => new[] { e.Value });
         void AtMost(string field, double value, double max, string message)

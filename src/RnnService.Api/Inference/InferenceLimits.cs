@@ -14,6 +14,7 @@ public static class InferenceLimits
     public static IServiceCollection AddInferenceLimits(this IServiceCollection services)
     {
         services.AddSingleton<InferenceSlots>();
+        services.AddSingleton<GenerationRunner>();
         services.AddRequestTimeouts();
         return services;
     }
