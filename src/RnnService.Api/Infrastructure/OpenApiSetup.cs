@@ -21,6 +21,8 @@ public static class OpenApiSetup
         ["Inference"] = "Use a model: classify or score texts, sample text from a char model. Rate limited per client IP.",
         ["Datasets"] = "Built-in and uploaded training data: list, preview, upload, delete.",
         ["Health"] = "Whether the database answers and the training worker is alive.",
+        ["OpenAI-compatible"] = "OpenAI's legacy Completions API over the char models (characters for tokens), for OpenAI's clients and " +
+            "evaluation harnesses; errors in OpenAI's shape. Limited like Inference.",
     };
 
     /// <summary>True while the build runs the app to write docs/openapi.json (Microsoft.Extensions.ApiDescription.Server):
