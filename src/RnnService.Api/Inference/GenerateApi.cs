@@ -62,7 +62,7 @@ public static class GenerateApi
     {
         var lookup = await services.ResolveAsync(request.ModelId, request.Model, ct);
         if (lookup.Id is not { } modelId) return lookup.Problem!;
-        // Without maxLength the model's own default applies, so the model is loaded before the checks (once: RunAsync reuses it).
+        // Without maxLength the model's own default applies, so the model is loaded before the checks (once: AdmitAsync reuses it).
         var loaded = request.MaxLength is null ? await services.LoadAsync(modelId, ct) : null;
         var defaults = new GenerationOptions();
         var generation = new GenerationOptions
@@ -82,26 +82,24 @@ public static class GenerateApi
         bool exclude = request.ExcludeTrainingSamples == true;
         var steps = InferenceLimits.GenerateSteps(generation.Count, generation.Prompt.Length, generation.MaxLength, exclude ? CandidatesPerSample : 1);
 
-        if (request.Stream == true)
+        if (request.Stream == true && exclude)
+            return Problems.Invalid("stream", "Streaming cannot exclude training samples (rejected candidates would have been sent); leave out one of them.");
+        var admission = await services.AdmitAsync<CharLanguageModel>(modelId, _ => steps, "modelId", WrongKind, ct, loaded);
+        if (admission.Problem is not null) return Widen(admission.Problem);
+        var lm = admission.Model!;
+        if (ModelError(lm, generation, exclude) is { } invalid)
         {
-            if (exclude) return Problems.Invalid("stream", "Streaming cannot exclude training samples (rejected candidates would have been sent); leave out one of them.");
-            var admission = await services.AdmitAsync<CharLanguageModel>(modelId, _ => steps, "modelId", WrongKind, ct, loaded);
-            if (admission.Problem is not null) return Widen(admission.Problem);
-            if (ModelError(admission.Model!, generation, exclude) is { } invalid)
-            {
-                admission.Dispose();
-                return invalid;
-            }
-            return TypedResults.ServerSentEvents(GenerateStream.EventsAsync(admission, modelId, generation, services.Generation, ct));
+            admission.Dispose();
+            return invalid;
         }
-        var answer = await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, _ => steps, "modelId", WrongKind, lm =>
-            {
-                if (ModelError(lm, generation, exclude) is { } invalid) return invalid;
-                if (exclude) return GenerateNew(lm, modelId, generation, ct);
-                return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, generation.MaxLength, lm.Generate(generation, ct),
-                    lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
-            }, ct, loaded);
-        return Widen(answer.Result);
+        if (request.Stream == true) return TypedResults.ServerSentEvents(GenerateStream.EventsAsync(admission, modelId, generation, services.Generation, ct));
+        using (admission)
+        {
+            if (exclude) return GenerateNew(lm, modelId, generation, ct);
+            var run = (await services.Generation.RunAsync(lm, [new GenerationJob(generation)], ct))[0];
+            return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, generation.MaxLength, run.Samples,
+                lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
+        }
     }
 
     /// <summary>The model's own rules for this request: its prompt, and training lines to exclude.</summary>
@@ -115,12 +113,11 @@ public static class GenerateApi
     }
 
     private static Results<ServerSentEventsResult<string>, Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult> Widen(
-        IResult result) => result switch
+        IResult problem) => problem switch
     {
-        Ok<GenerateResponse> ok => ok,
         ValidationProblem invalid => invalid,
         NotFoundProblem notFound => notFound,
-        _ => (ProblemHttpResult)result,
+        _ => (ProblemHttpResult)problem,
     };
 
     /// <summary>The model's default maxLength (<see cref="CharLanguageModel.DefaultMaxLength"/>), at most Limits:MaxGenerateLength;
@@ -147,7 +144,7 @@ public static class GenerateApi
         return errors;
     }
 
-    private static Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult> GenerateNew(
+    private static Results<ServerSentEventsResult<string>, Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult> GenerateNew(
         CharLanguageModel lm, Guid modelId, GenerationOptions generation, CancellationToken ct)
     {
         var (samples, rejected, candidates) = lm.GenerateNew(generation, generation.Count * CandidatesPerSample, ct);
