@@ -1,7 +1,6 @@
 using System.Text.Json;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Inference;
 using RnnService.Api.Infrastructure;
@@ -21,9 +20,7 @@ public static class CompletionsApi
 
     public static RouteGroupBuilder MapOpenAiCompletions(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(Prefix).WithTags("OpenAI-compatible").RequireRateLimiting(InferenceApi.RateLimitPolicy);
-        var timeout = app.ServiceProvider.GetRequiredService<IOptions<InferenceOptions>>().Value.RequestTimeout;
-        if (timeout > TimeSpan.Zero) group.WithRequestTimeout(InferenceLimits.TimeoutPolicy(timeout));
+        var group = app.MapGroup(Prefix).WithTags("OpenAI-compatible").WithInferenceLimits(app);
 
         group.MapPost("/completions", CompleteAsync)
             .WithName("CreateCompletion")
