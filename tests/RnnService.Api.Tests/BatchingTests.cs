@@ -46,7 +46,8 @@ public sealed class BatchingTests
     [Fact]
     public async Task AClientThatLeavesTakesOnlyItsSamplesOutOfTheBatch()
     {
-        await using var factory = new RnnServiceFactory(new() { ["Limits:MaxGenerateLength"] = "200000", ["Inference:MaxConcurrentRequests"] = "8" });
+        await using var factory = new RnnServiceFactory(new() { ["Limits:MaxGenerateLength"] = "200000", ["Inference:MaxConcurrentRequests"] = "8",
+            ["Inference:BatchWindow"] = "00:00:00.001" });
         using var client = factory.CreateClient();
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
         var request = new { modelId, prompt = "ka", count = 5, maxLength = 3000, minLength = 3000, seed = 13 };
