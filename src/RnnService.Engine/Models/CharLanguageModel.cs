@@ -166,8 +166,9 @@ public sealed class CharLanguageModel : RnnModel
 
     /// <summary>
     /// Writes options.Count samples, each the prompt and prefix followed by generated characters, up to MaxLength
-    /// after the prompt (a line model stops at its end marker, which it may not choose before MinLength; any
-    /// model stops at a Stop string, cut off). The same seed gives the same samples. The token is checked
+    /// after the prompt (a line model stops at its end marker, which it may not choose before MinLength, nor while the
+    /// sample is empty: its training data has no empty line; any model stops at a Stop string, cut off, which with
+    /// MinLength 0 may leave an empty sample). The same seed gives the same samples. The token is checked
     /// before every step, so abandoned generation stops within one step (OperationCanceledException).
     /// </summary>
     public IReadOnlyList<string> Generate(GenerationOptions options, CancellationToken cancellationToken = default)

@@ -115,8 +115,9 @@ public sealed class GenerationBatch : IDisposable
         {
             if (!run.IsWriting(i)) { TokenSampler.SkipDraw(options.Temperature, run.Rng); continue; }
             var logits = run.Logits.AsSpan(i * _vocabulary, _vocabulary);
-            // The end marker is off limits while a sample is shorter than MinLength.
-            var allowed = run.GeneratedLength(i) < options.MinLength ? _model.AllowedBeforeMinLength : _model.Allowed;
+            // The end marker is off limits while a sample is shorter than MinLength, or empty (no training line is).
+            bool tooShort = run.GeneratedLength(i) < options.MinLength || run.GeneratedLength(i) + options.Prompt.Length == 0;
+            var allowed = tooShort ? _model.AllowedBeforeMinLength : _model.Allowed;
             int id = _sampler.Sample(logits, allowed, options.Temperature, options.TopK, options.TopP, run.Rng);
             run.Next[i] = id;
             var scored = run.LogprobCount > 0 ? _model.ScoreDraw(logits, id, run.LogprobCount, index: run.Options.Prompt.Length + run.GeneratedLength(i)) : null;
