@@ -11,6 +11,7 @@ using RnnService.Api.Datasets;
 using RnnService.Api.Health;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Inference;
+using RnnService.Api.OpenAi;
 using RnnService.Api.Jobs;
 using RnnService.Api.Registry;
 using RnnService.Api.Security;
@@ -59,6 +60,7 @@ public static class RnnServiceExtensions
 
         services.ConfigureHttpJsonOptions(options => ApiJson.Configure(options.SerializerOptions));
         services.Configure<RouteHandlerOptions>(options => options.ThrowOnBadRequest = true);
+        services.AddSingleton<IProblemDetailsWriter, OpenAiErrorWriter>();   // before the default writer: /v1 errors in OpenAI's shape
         services.AddProblemDetails();
         services.AddExceptionHandler<BadRequestExceptionHandler>();
         services.AddExceptionHandler<DatabaseUnavailableExceptionHandler>();
@@ -157,6 +159,7 @@ public static class RnnServiceExtensions
         app.MapSweeps();
         app.MapModels();
         app.MapInference();
+        app.MapOpenAiCompletions();
         app.MapDatasets();
         app.MapHealth();
         app.MapMetrics();

@@ -85,4 +85,8 @@ public sealed class InferenceOptions
     public int BusyRetryAfterSeconds { get; set; } = 1;
     /// <summary>A request still running after this is stopped and answered 504; zero = no timeout.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
+    /// <summary>Generation (/generate, /v1/completions) on an idle model waits this long for other requests to start with it;
+    /// requests arriving while it runs join at the next step (<see cref="Inference.ModelBatcher"/>). Zero (the default) = every
+    /// request alone: batching pays off for large models under concurrent load, and costs small ones (docs/benchmarks.md).</summary>
+    public TimeSpan BatchWindow { get; set; }
 }

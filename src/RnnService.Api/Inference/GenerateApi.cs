@@ -24,16 +24,17 @@ namespace RnnService.Api.Inference;
 /// <param name="Stop">A sample ends before the first of these it writes (at most 4, each 1-50 characters).</param>
 /// <param name="ExcludeTrainingSamples">Line models: never return a line of the training data (up to 5 candidates per sample are drawn).</param>
 /// <param name="Model">A model reference: an id, name, name@version or name@alias. Either this or modelId.</param>
+/// <param name="Stream">Answer text/event-stream as the samples grow (<see cref="GenerateStream"/>): text, end and usage events.</param>
 [ExactlyOneOf(nameof(GenerateRequest.ModelId), nameof(GenerateRequest.Model))]
 public sealed record GenerateRequest(Guid? ModelId, string? Prompt, int? MaxLength, float? Temperature, int? TopK,
     float? TopP, int? Seed, int? Count, int? MinLength = null, string? Prefix = null, IReadOnlyList<string>? Stop = null,
-    bool? ExcludeTrainingSamples = null, string? Model = null) : IRequestDefaults<GenerateRequest>
+    bool? ExcludeTrainingSamples = null, string? Model = null, bool? Stream = null) : IRequestDefaults<GenerateRequest>
 {
     /// <summary>The engine's sampling defaults; maxLength depends on the model and the seed is drawn.</summary>
     public static GenerateRequest Defaults { get; } = FromEngine(new GenerationOptions());
 
     private static GenerateRequest FromEngine(GenerationOptions d) => new(null, d.Prompt, MaxLength: null, d.Temperature, d.TopK, d.TopP,
-        Seed: null, d.Count, d.MinLength, d.Prefix, d.Stop, ExcludeTrainingSamples: false);
+        Seed: null, d.Count, d.MinLength, d.Prefix, d.Stop, ExcludeTrainingSamples: false, Stream: false);
 }
 
 /// <summary>maxLength: the one this answer was generated with, the request's or else the model's default (a line model's
@@ -66,19 +67,25 @@ public static class GenerateApi
                 " candidates per sample did not give enough new ones). " +
                 "400 for a sentiment model, and when count × (prompt length + maxLength) steps (× " + CandidatesPerSample +
                 " with excludeTrainingSamples) × the model's multiply-adds per step is over Inference:MaxRequestWork. " +
-                "Rate limited, capped and timed out like /predict.")
+                "Rate limited, capped and timed out like /predict. " +
+                "stream: true answers text/event-stream: \"text\" events {sample, text} as each sample grows (the prefix first, " +
+                "the prompt never), an \"end\" event {sample, finish: length | stop | endofline} when a sample ends, and a last " +
+                "\"usage\" event {modelId, seed, maxLength, unknownCharacters, promptCharacters, generatedCharacters, milliseconds}; " +
+                "not with excludeTrainingSamples. Leaving stops the generation.")
             .ProducesProblem(StatusCodes.Status422UnprocessableEntity)
             .ProducesProblem(StatusCodes.Status429TooManyRequests)
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable)
             .ProducesProblem(StatusCodes.Status504GatewayTimeout);
     }
 
-    private static async Task<Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> GenerateAsync(
+    private const string WrongKind = "This is a sentiment model; /generate needs a char (charlm) model.";
+
+    private static async Task<Results<ServerSentEventsResult<string>, Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> GenerateAsync(
         GenerateRequest request, [AsParameters] InferenceServices services, CancellationToken ct)
     {
         var lookup = await services.ResolveAsync(request.ModelId, request.Model, ct);
         if (lookup.Id is not { } modelId) return lookup.Problem!;
-        // Without maxLength the model's own default applies, so the model is loaded before the checks (once: RunAsync reuses it).
+        // Without maxLength the model's own default applies, so the model is loaded before the checks (once: AdmitAsync reuses it).
         var loaded = request.MaxLength is null ? await services.LoadAsync(modelId, ct) : null;
         var defaults = new GenerationOptions();
         var generation = new GenerationOptions
@@ -98,19 +105,43 @@ public static class GenerateApi
         bool exclude = request.ExcludeTrainingSamples ?? GenerateRequest.Defaults.ExcludeTrainingSamples!.Value;
         var steps = InferenceLimits.GenerateSteps(generation.Count, generation.Prompt.Length, generation.MaxLength, exclude ? CandidatesPerSample : 1);
 
-        return await services.RunAsync<CharLanguageModel, GenerateResponse>(modelId, _ => steps, ModelResolver.FieldOf(request.Model),
-            "This is a sentiment model; /generate needs a char (charlm) model.", lm =>
-            {
-                if (exclude && lm.TrainingLines is null)
-                    return Problems.Invalid("excludeTrainingSamples", lm.LineMode
-                        ? "This model was saved without its training lines (trained before they were kept); retrain it to use this."
-                        : "Only line models (one sample per line) can exclude training samples.");
-                if (lm.PromptError(generation.Prompt + generation.Prefix) is { } noPrompt) return Problems.Invalid("prompt", noPrompt);
-                if (exclude) return GenerateNew(lm, modelId, generation, ct);
-                return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, generation.MaxLength, lm.Generate(generation, ct),
-                    lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
-            }, ct, loaded);
+        if (request.Stream == true && exclude)
+            return Problems.Invalid("stream", "Streaming cannot exclude training samples (rejected candidates would have been sent); leave out one of them.");
+        var admission = await services.AdmitAsync<CharLanguageModel>(modelId, _ => steps, ModelResolver.FieldOf(request.Model), WrongKind, ct, loaded);
+        if (admission.Problem is not null) return Widen(admission.Problem);
+        var lm = admission.Model!;
+        if (ModelError(lm, generation, exclude) is { } invalid)
+        {
+            admission.Dispose();
+            return invalid;
+        }
+        if (request.Stream == true) return TypedResults.ServerSentEvents(GenerateStream.EventsAsync(admission, modelId, generation, services.Generation, ct));
+        using (admission)
+        {
+            if (exclude) return GenerateNew(lm, modelId, generation, ct);
+            var run = (await services.Generation.RunAsync(lm, [new GenerationJob(generation)], ct))[0];
+            return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, generation.MaxLength, run.Samples,
+                lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
+        }
     }
+
+    /// <summary>The model's own rules for this request: its prompt, and training lines to exclude.</summary>
+    private static ValidationProblem? ModelError(CharLanguageModel lm, GenerationOptions generation, bool exclude)
+    {
+        if (exclude && lm.TrainingLines is null)
+            return Problems.Invalid("excludeTrainingSamples", lm.LineMode
+                ? "This model was saved without its training lines (trained before they were kept); retrain it to use this."
+                : "Only line models (one sample per line) can exclude training samples.");
+        return lm.PromptError(generation.Prompt + generation.Prefix) is { } noPrompt ? Problems.Invalid("prompt", noPrompt) : null;
+    }
+
+    private static Results<ServerSentEventsResult<string>, Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult> Widen(
+        IResult problem) => problem switch
+    {
+        ValidationProblem invalid => invalid,
+        NotFoundProblem notFound => notFound,
+        _ => (ProblemHttpResult)problem,
+    };
 
     /// <summary>The model's default maxLength (<see cref="CharLanguageModel.DefaultMaxLength"/>), at most Limits:MaxGenerateLength;
     /// the plain default when the model is missing or not a char model (RunAsync then answers with that problem).</summary>
@@ -119,7 +150,7 @@ public static class GenerateApi
 
     /// <summary>Field errors keyed by JSON path ("minLength", "stop[1]"); empty when valid. The engine's own rules
     /// (<see cref="GenerationOptions.Errors"/>) come first, all at once; this adds only the configured limits.</summary>
-    private static Dictionary<string, string[]> CheckLimits(GenerationOptions generation, LimitsOptions limits)
+    internal static Dictionary<string, string[]> CheckLimits(GenerationOptions generation, LimitsOptions limits)
     {
         var errors = generation.Errors().ToDictionary(e => Problems.CamelCase(e.Key), e => new[] { e.Value });
         void AtMost(string field, double value, double max, string message)
@@ -136,7 +167,7 @@ public static class GenerateApi
         return errors;
     }
 
-    private static Results<Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult> GenerateNew(
+    private static Results<ServerSentEventsResult<string>, Ok<GenerateResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult> GenerateNew(
         CharLanguageModel lm, Guid modelId, GenerationOptions generation, CancellationToken ct)
     {
         var (samples, rejected, candidates) = lm.GenerateNew(generation, generation.Count * CandidatesPerSample, ct);

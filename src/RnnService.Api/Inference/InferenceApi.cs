@@ -1,7 +1,6 @@
 using System.Text.Json.Serialization;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
-using Microsoft.Extensions.Options;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Monitoring;
 using RnnService.Api.Registry;
@@ -52,12 +51,9 @@ public static class InferenceApi
 
     public static RouteGroupBuilder MapInference(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup("").WithTags("Inference")
-            .RequireRateLimiting(RateLimitPolicy)
+        var group = app.MapGroup("").WithTags("Inference").WithInferenceLimits(app)
             .OpenWithPublicReads()
             .AddEndpointFilter<InferenceMetricsFilter>();
-        var timeout = app.ServiceProvider.GetRequiredService<IOptions<InferenceOptions>>().Value.RequestTimeout;
-        if (timeout > TimeSpan.Zero) group.WithRequestTimeout(InferenceLimits.TimeoutPolicy(timeout));
 
         group.MapPost("/predict", PredictAsync)
             .WithName("Predict")

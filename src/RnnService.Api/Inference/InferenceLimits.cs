@@ -1,3 +1,4 @@
+using Microsoft.Extensions.Options;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
@@ -14,8 +15,18 @@ public static class InferenceLimits
     public static IServiceCollection AddInferenceLimits(this IServiceCollection services)
     {
         services.AddSingleton<InferenceSlots>();
+        services.AddSingleton<GenerationRunner>();
         services.AddRequestTimeouts();
         return services;
+    }
+
+    /// <summary>The per-client rate limit and Inference:RequestTimeout, on every group of inference endpoints.</summary>
+    public static RouteGroupBuilder WithInferenceLimits(this RouteGroupBuilder group, IEndpointRouteBuilder app)
+    {
+        group.RequireRateLimiting(InferenceApi.RateLimitPolicy);
+        var timeout = app.ServiceProvider.GetRequiredService<IOptions<InferenceOptions>>().Value.RequestTimeout;
+        if (timeout > TimeSpan.Zero) group.WithRequestTimeout(TimeoutPolicy(timeout));
+        return group;
     }
 
     /// <summary>The old character budgets, replaced by Inference:MaxRequestWork: refused at start rather than ignored,

@@ -10,7 +10,7 @@ namespace RnnService.Api.Inference;
 /// <summary>What the three inference handlers (/predict, /generate, /score) share, bound with [AsParameters]: their services
 /// and their opening. Each resolves the request's model reference, makes its own checks and says how to count its steps;
 /// the cached model's kind is checked, its work (steps × multiply-adds per step) bounded, and it runs in a slot.</summary>
-public sealed record InferenceServices(RnnDbContext Db, ModelCache Cache, InferenceSlots Slots, HttpContext Http,
+public sealed record InferenceServices(RnnDbContext Db, ModelCache Cache, InferenceSlots Slots, GenerationRunner Generation, HttpContext Http,
     IOptions<LimitsOptions> LimitsOptions, IOptions<InferenceOptions> InferenceOptions)
 {
     public LimitsOptions Limits => LimitsOptions.Value;
@@ -32,13 +32,34 @@ public sealed record InferenceServices(RnnDbContext Db, ModelCache Cache, Infere
         Func<TModel, Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> infer, CancellationToken ct,
         RnnModel? loaded = null) where TModel : RnnModel
     {
-        var model = loaded ?? await Cache.GetAsync(modelId, Db, ct);
-        if (model is null) return Problems.NotFound($"No model {modelId}.");
-        if (model is not TModel wanted) return Problems.Invalid(modelField, wrongKind);
-        var steps = measure(wanted);
-        if (InferenceLimits.CheckWork(steps, wanted, Inference) is { } tooMuch) return tooMuch;
-        using var slot = await Slots.TryEnterAsync(steps.Steps, ct);
-        if (slot is null) return InferenceLimits.Busy(Http, Inference);
-        return infer(wanted);
+        using var admission = await AdmitAsync(modelId, measure, modelField, wrongKind, ct, loaded);
+        return admission.Problem switch
+        {
+            null => infer(admission.Model!),
+            ValidationProblem invalid => invalid,
+            NotFoundProblem notFound => notFound,
+            _ => (ProblemHttpResult)admission.Problem,
+        };
     }
+
+    /// <summary>The opening of <see cref="RunAsync"/> without the run, for a handler whose work outlives it (a stream): the
+    /// model and its slot, to dispose when the work is done, or the problem (a ValidationProblem, NotFoundProblem or ProblemHttpResult).</summary>
+    public async Task<Admission<TModel>> AdmitAsync<TModel>(Guid modelId, Func<TModel, RequestSteps> measure, string modelField,
+        string wrongKind, CancellationToken ct, RnnModel? loaded = null) where TModel : RnnModel
+    {
+        var model = loaded ?? await Cache.GetAsync(modelId, Db, ct);
+        if (model is null) return new(null, null, Problems.NotFound($"No model {modelId}."));
+        if (model is not TModel wanted) return new(null, null, Problems.Invalid(modelField, wrongKind));
+        var steps = measure(wanted);
+        if (InferenceLimits.CheckWork(steps, wanted, Inference) is { } tooMuch) return new(null, null, tooMuch);
+        var slot = await Slots.TryEnterAsync(steps.Steps, ct);
+        if (slot is null) return new(null, null, InferenceLimits.Busy(Http, Inference));
+        return new(wanted, slot, null);
+    }
+}
+
+/// <summary>An admitted request's model and inference slot (disposing frees the slot), or the Problem that refused it.</summary>
+public sealed record Admission<TModel>(TModel? Model, IDisposable? Slot, IResult? Problem) : IDisposable where TModel : RnnModel
+{
+    public void Dispose() => Slot?.Dispose();
 }

@@ -25,6 +25,8 @@ public static class OpenApiSetup
         ["Sweeps"] = "Search settings for a dataset: trials (ordinary jobs) of a search space scheduled by successive halving; the best model is registered.",
         ["Datasets"] = "Built-in and uploaded training data: list, preview, upload, delete.",
         ["Health"] = "Whether the database answers and the training worker is alive.",
+        ["OpenAI-compatible"] = "OpenAI's legacy Completions API over the char models (characters for tokens), for OpenAI's clients and " +
+            "evaluation harnesses; errors in OpenAI's shape. Limited like Inference.",
     };
 
     /// <summary>True while the build runs the app to write docs/openapi.json (Microsoft.Extensions.ApiDescription.Server):

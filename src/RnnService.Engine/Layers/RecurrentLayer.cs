@@ -53,7 +53,7 @@ public abstract partial class RecurrentLayer
     protected float[] Hp = [];       // [T, B, GH]  hidden projection (GRU only)
     protected float[] Hs = [];       // [T+1, B, H] hidden states, Hs[0] = h0
     protected float[] Cs = [];       // [T+1, B, H] cell states (LSTM only)
-    protected float[] Aux = [];      // [T, B, H]   per-cell extra cache (LSTM: tanh(c_t))
+    protected internal float[] Aux = [];      // [T, B, H]   per-cell extra cache (LSTM: tanh(c_t))
     protected float[] DXp = [];      // [T, B, GH]  gradient w.r.t. the input projection
     protected float[] DHp = [];      // [T, B, GH]  gradient w.r.t. the hidden projection (GRU; else aliases DXp)
     protected float[] Dh = [], Dc = [];   // [B, H] running gradients dL/dh_t, dL/dc_t
@@ -96,8 +96,9 @@ public abstract partial class RecurrentLayer
         {
             Hs = new float[(t + 1) * b * h];
             if (HasCellState) Cs = new float[(t + 1) * b * h];
-            Aux = new float[t * b * h];
         }
+        // Sized on its own: after (t 1, b 4) Hs holds (t 3, b 2), but Aux [T, B, H] must grow (the cells write it through pointers).
+        if (Aux.Length < t * b * h) Aux = new float[t * b * h];
         if (Dh.Length < b * h) { Dh = new float[b * h]; Dc = new float[b * h]; }
         if (Lengths.Length < b) Lengths = new int[b];
         if (!SeparateHiddenProjection) DHp = DXp;

@@ -28,6 +28,8 @@ public sealed class CharLanguageModel : RnnModel
         _allowed = new bool[_tokenizer.Count];
         for (int i = 0; i < _allowed.Length; i++)
             _allowed[i] = i != _tokenizer.PadId && i != _tokenizer.UnknownId && i != _tokenizer.BeginId;
+        AllowedBeforeMinLength = (bool[])_allowed.Clone();
+        if (LineMode) AllowedBeforeMinLength[_tokenizer.EndId] = false;
     }
 
     public bool LineMode => _tokenizer.LineMode;
@@ -53,7 +55,7 @@ public sealed class CharLanguageModel : RnnModel
     public string? TextError(string text) => !LineMode && text.Length < 2 ? "The text needs at least two characters." : null;
 
     /// <summary>Token ids that condition the model on a prompt: &lt;bos&gt; + prompt for line models.</summary>
-    private int[] Context(string prompt)
+    internal int[] Context(string prompt)
     {
         ArgumentNullException.ThrowIfNull(prompt);
         if (PromptError(prompt) is { } error) throw new ArgumentException(error, nameof(prompt));
@@ -173,7 +175,7 @@ public sealed class CharLanguageModel : RnnModel
     {
         ArgumentNullException.ThrowIfNull(options);
         options.Validate();
-        return GenerateBatch(options, options.Count, new Rng(options.Seed), cancellationToken);
+        return GenerateRound(options, options.Count, new Rng(options.Seed), cancellationToken);
     }
 
     /// <summary>
@@ -195,7 +197,7 @@ public sealed class CharLanguageModel : RnnModel
         while (found.Count < options.Count && candidates < maxCandidates)
         {
             int round = Math.Min(options.Count - found.Count, maxCandidates - candidates);
-            foreach (var sample in GenerateBatch(options, round, rng, cancellationToken))
+            foreach (var sample in GenerateRound(options, round, rng, cancellationToken))
             {
                 candidates++;
                 if (lines.Contains(sample)) rejected++;
@@ -205,69 +207,33 @@ public sealed class CharLanguageModel : RnnModel
         return (found, rejected, candidates);
     }
 
-    private List<string> GenerateBatch(GenerationOptions options, int count, Rng rng, CancellationToken cancellationToken)
+    /// <summary>A batch that requests' samples join and leave between steps (<see cref="GenerationBatch"/>); dispose it when done.</summary>
+    public GenerationBatch StartBatch() => new(this, Rent());
+
+    private IReadOnlyList<string> GenerateRound(GenerationOptions options, int count, Rng rng, CancellationToken cancellationToken)
     {
         cancellationToken.ThrowIfCancellationRequested();
-        var context = Context(options.Prompt + options.Prefix);
-        int b = count, p = context.Length, v = _tokenizer.Count, start = options.Prompt.Length;
-        var sampler = new TokenSampler(v);
-        var outputs = new System.Text.StringBuilder[b];
-        var done = new bool[b];
-        for (int i = 0; i < b; i++) outputs[i] = new System.Text.StringBuilder(options.Prompt + options.Prefix);
-        // The end marker is off limits while a sample is shorter than MinLength, or empty.
-        var allowedNoEnd = (bool[])_allowed.Clone();
-        if (LineMode) allowedNoEnd[_tokenizer.EndId] = false;
-        var tokens = new int[b * p];
-        for (int i = 0; i < b; i++) context.CopyTo(tokens, i * p);
-        int steps = options.MaxLength - options.Prefix.Length;
-        if (steps == 0) return outputs.Select(o => o.ToString()).ToList();
-        var network = Rent();
-        try
-        {
-            var h = new float[network.StateSize(b)];
-            var c = new float[network.StateSize(b)];
-            var logits = network.NextTokenLogits(tokens, p, b, default, default);
-            var next = new int[b];
-            for (int step = 0; step < steps; step++)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                Interlocked.Increment(ref _generationSteps);
-                network.FinalHidden.CopyTo(h);
-                if (network.HasCellState) network.FinalCell.CopyTo(c);
-                bool any = false;
-                for (int i = 0; i < b; i++)
-                {
-                    bool tooShort = outputs[i].Length - start < options.MinLength || outputs[i].Length == 0;
-                    int id = sampler.Sample(logits.Slice(i * v, v), tooShort ? allowedNoEnd : _allowed, options.Temperature, options.TopK, options.TopP, rng);
-                    next[i] = id;
-                    if (done[i]) continue;
-                    if (id == _tokenizer.EndId) { done[i] = true; continue; }
-                    outputs[i].Append(_tokenizer.TokenText(id));
-                    if (EndsWithStop(outputs[i], start, options)) { done[i] = true; continue; }
-                    any = true;
-                }
-                if (!any || step == steps - 1) break;
-                logits = network.NextTokenLogits(next, 1, b, h, network.HasCellState ? c : default);
-            }
-        }
-        finally { Return(network); }
-        return outputs.Select(o => o.ToString()).ToList();
+        using var batch = StartBatch();
+        var run = batch.Add(options, count, rng, logprobs: 0, onChunk: null, cancellationToken);
+        while (!run.IsFinished) batch.Step();
+        cancellationToken.ThrowIfCancellationRequested();
+        return run.Samples;
     }
 
-    /// <summary>True (and the stop string cut off) when the generated part, at least MinLength long without the
-    /// stop string, ends with one of the Stop strings.</summary>
-    private static bool EndsWithStop(System.Text.StringBuilder output, int start, GenerationOptions options)
+    // What a GenerationBatch needs of the model.
+    internal bool[] Allowed => _allowed;
+    internal bool[] AllowedBeforeMinLength { get; }
+    internal int EndId => _tokenizer.EndId;
+    internal string TokenText(int id) => _tokenizer.TokenText(id);
+    internal void CountStep() => Interlocked.Increment(ref _generationSteps);
+    internal void ReturnNetwork(RecurrentNetwork network) => Return(network);
+
+    /// <summary>A drawn character's probability under the model (temperature 1, over the characters that can be generated) and
+    /// the top alternatives there, as <see cref="Score"/> gives them.</summary>
+    internal ScoredCharacter ScoreDraw(ReadOnlySpan<float> logits, int id, int top, int index)
     {
-        foreach (var stop in options.Stop)
-        {
-            int at = output.Length - stop.Length;
-            if (at < start + options.MinLength) continue;
-            bool match = true;
-            for (int k = 0; k < stop.Length && match; k++) match = output[at + k] == stop[k];
-            if (!match) continue;
-            output.Length = at;
-            return true;
-        }
-        return false;
+        var probs = new float[logits.Length];
+        TokenSampler.Softmax(logits, _allowed, 1f, probs);
+        return new ScoredCharacter(index, _tokenizer.TokenText(id), probs[id], Top(probs, top));
     }
 }

@@ -66,6 +66,13 @@ public sealed class TokenSampler(int vocabulary)
         return order[keep - 1];
     }
 
+    /// <summary>Advances the stream as <see cref="Sample"/> would (one draw unless greedy), for a sample that has ended beside
+    /// others still drawing from the same stream.</summary>
+    public static void SkipDraw(float temperature, Rng rng)
+    {
+        if (temperature != 0) rng.NextDouble();
+    }
+
     /// <summary>Most likely first; ties by index (a total order, so the sorted order is unique).</summary>
     private sealed class ByProbability(float[] p) : IComparer<int>
     {

@@ -117,6 +117,19 @@ public class FusedStepTests
     }
 
     [Fact]
+    public void ALayerReusedForALongerNarrowerCallGrowsTheCellCacheTheCellsWriteThroughPointers()
+    {
+        // Generation steps 4 rows one character at a time, then scoring runs 1 row over many steps on the same workspace:
+        // the state buffer (T + 1) × B fits both, the LSTM's cell cache T × B (written through a pointer) must grow.
+        var (layer, _) = Make("lstm", input: 3, hidden: 8);
+        foreach (var (t, b) in new[] { (1, 4), (3, 2), (7, 1) })
+        {
+            layer.Forward(new float[t * b * 3], t, b, default, default, default, new float[t * b * 8], new float[b * 8], new float[b * 8]);
+            Assert.True(layer.Aux.Length >= t * b * 8, $"cell cache of {layer.Aux.Length} floats for T {t} × B {b} × H 8");
+        }
+    }
+
+    [Fact]
     public void FastSigmoidAndTanhStayWithinTwoMillionthsOfTheExactValues()
     {
         for (float v = -30f; v <= 30f; v += 0.01f)

@@ -1,5 +1,5 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
-//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx service cold threads replicas] [--quick] [--no-torch] [--python PATH] [--rounds N]
+//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas] [--quick] [--no-torch] [--python PATH] [--rounds N]
 // onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
 // No workload named: all of them but service and threads (engine thread counts 1-4). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
 // --warmup SECONDS: minimum warm-up of the first round (default 3). --no-torch: engine only.
@@ -18,6 +18,7 @@ bool useTorch = true;
 bool runHttp = false;
 bool runOnnx = false;
 bool runInferenceLimits = false;   // "http-limits": only the issue-14 lines (InferenceLoadBenchmark)
+bool runBatching = false;          // "http-batching": only the issue-25 batching table (BatchingBenchmark)
 bool runService = false;
 bool runThreads = false;
 bool runReplicas = false;   // "replicas": 50 tiny jobs on one PostgreSQL, 1 vs 3 replicas (ReplicaBenchmark)
@@ -35,11 +36,12 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--rounds" && i + 1 < args.Length) rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits onnx service cold threads replicas] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
     else if (a.Equals("http-limits", StringComparison.OrdinalIgnoreCase)) runInferenceLimits = true;
+    else if (a.Equals("http-batching", StringComparison.OrdinalIgnoreCase)) runBatching = true;
     else if (a.Equals("onnx", StringComparison.OrdinalIgnoreCase)) runOnnx = true;
     else if (a.Equals("service", StringComparison.OrdinalIgnoreCase)) runService = true;
     else if (a.Equals("threads", StringComparison.OrdinalIgnoreCase)) runThreads = true;
@@ -55,7 +57,7 @@ for (int i = 0; i < args.Length; i++)
 }
 if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
 if (rounds is int n) settings = settings with { Rounds = n };
-if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runService && !runThreads && !runReplicas && !runCold)
+if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runBatching && !runService && !runThreads && !runReplicas && !runCold)
 {
     selected.AddRange(Workloads.Groups);
     runHttp = true;
@@ -139,6 +141,7 @@ if (runHttp || runInferenceLimits)
     foreach (var f in limits) Console.WriteLine(HttpBenchmark.Line(f));
     httpFigures.AddRange(limits);
 }
+if (runHttp || runBatching) BatchingBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns);
 
 var threadRows = runThreads ? ThreadsBenchmark.Run(settings) : [];
 

@@ -48,3 +48,36 @@ export async function download(path, fileName) {
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
+
+/** POSTs body and calls onEvent(type, data) for each server-sent event of the answer (a stream: fetch, since EventSource
+ *  cannot POST); a non-2xx answer throws ApiError like api(). */
+export async function apiStream(path, body, onEvent) {
+  const headers = { ...authHeaders(), Accept: 'text/event-stream, application/problem+json', 'Content-Type': 'application/json' };
+  let response;
+  try {
+    response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+  } catch {
+    throw new ApiError(0, { title: 'The service did not answer', detail: 'Network error: is the service running?' });
+  }
+  if (!response.ok) {
+    const text = await response.text();
+    let problem;
+    try { problem = JSON.parse(text); } catch { problem = { detail: text }; }
+    throw new ApiError(response.status, problem);
+  }
+  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
+  let buffer = '';
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) return;
+    buffer += value;
+    let end;
+    while ((end = buffer.indexOf('\n\n')) >= 0) {
+      const lines = buffer.slice(0, end).split('\n');
+      buffer = buffer.slice(end + 2);
+      const type = lines.find(l => l.startsWith('event: '))?.slice(7) ?? 'message';
+      const data = lines.filter(l => l.startsWith('data: ')).map(l => l.slice(6)).join('\n');
+      onEvent(type, data ? JSON.parse(data) : null);
+    }
+  }
+}

@@ -1,6 +1,6 @@
 // Generate with a char model (with length, prefix and stop controls), see each sample's surprisal and the
 // next-character probabilities.
-import { api, ApiError } from '../api.js';
+import { api, apiStream, ApiError } from '../api.js';
 import { h, put, errorBox } from '../dom.js';
 import { num, pct, showChar } from '../format.js';
 import { field, clearErrors, showErrors, numberInput } from '../forms.js';
@@ -46,7 +46,8 @@ export function charPlayground(id, ctx, lineMode) {
       minLength: numberOrNull(minLength), prefix: prefix.value || undefined,
       stop: stop.value ? stop.value.split('|').filter(Boolean) : undefined, excludeTrainingSamples: exclude.checked || undefined };
     try {
-      const answer = await api('/generate', { method: 'POST', body });
+      // Samples grow as they stream; excluding training lines needs the whole answer (rejected candidates are not shown).
+      const answer = body.excludeTrainingSamples ? await api('/generate', { method: 'POST', body }) : await streamSamples(body);
       const scores = await scoreTexts(id, answer.samples);
       if (!ctx.alive()) return;
       put(samples, ...answer.samples.map(t => h('li', {}, scores?.get(t) ? scoredText(scores.get(t))
@@ -59,6 +60,22 @@ export function charPlayground(id, ctx, lineMode) {
       if (error instanceof ApiError) showErrors(form, error); else throw error;
     }
   });
+
+  // Shows each sample as its text events arrive; resolves to what /generate answers without stream.
+  async function streamSamples(body) {
+    const texts = [], items = [];
+    let usage;
+    put(samples);
+    put(legendSlot, null);
+    const item = i => { while (items.length <= i) samples.append(items[items.length] = h('li', {})); return items[i]; };
+    await apiStream('/generate', { ...body, stream: true }, (type, data) => {
+      if (type === 'usage') usage = data;
+      if (type !== 'text' || !ctx.alive()) return;
+      texts[data.sample] = (texts[data.sample] ?? '') + data.text;
+      put(item(data.sample), prompt.value ? h('b', {}, prompt.value) : null, texts[data.sample]);
+    });
+    return { ...usage, samples: Array.from({ length: Math.max(texts.length, body.count ?? 1) }, (_, i) => prompt.value + (texts[i] ?? '')) };
+  }
 
   let timer, asked = 0;
   async function nextChars() {

@@ -1,0 +1,92 @@
+using System.Text.Json;
+using Microsoft.Extensions.DependencyInjection;
+using RnnService.Api.Inference;
+
+namespace RnnService.Api.Tests;
+
+/// <summary>Issue 25 item 3: concurrent generation requests on one model share batched steps (Inference:BatchWindow), and
+/// each answers what it answers alone.</summary>
+public sealed class BatchingTests
+{
+    [Fact]
+    public async Task ARequestAmidConcurrentOthersAnswersTheSameTextAsAloneWithLogprobsWithin1e6()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Inference:MaxConcurrentRequests"] = "64", ["Inference:BatchWindow"] = "00:00:00.005" });
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
+        var runner = factory.Services.GetRequiredService<GenerationRunner>();
+        var mine = new { model = modelId.ToString(), prompt = "ma", n = 3, max_tokens = 12, seed = 9, logprobs = 2, temperature = 1.1 };
+        var alone = await (await client.PostJsonAsync("/v1/completions", mine)).OkJsonAsync();
+        var aloneGenerate = await (await client.PostJsonAsync("/generate", new { modelId, prompt = "jo", count = 4, maxLength = 15, seed = 2 })).OkJsonAsync();
+        Assert.True(runner.WidestBatch <= 4, $"{runner.WidestBatch} samples shared a step before any concurrency");
+
+        // Twelve others of other shapes (streams among them) arrive with each copy of the two requests.
+        var others = Enumerable.Range(0, 12).Select(i => client.PostJsonAsync(i % 3 == 0 ? "/v1/completions" : "/generate", i % 3 == 0
+            ? new { model = modelId.ToString(), prompt = new[] { "a", "el" }, n = 2, max_tokens = 10 + i, seed = i, stream = i % 2 == 0 } as object
+            : new { modelId, prompt = "b", count = 1 + i % 4, maxLength = 8 + i, seed = 100 + i, temperature = 0.8, stream = i % 2 == 1 }));
+        var loaded = client.PostJsonAsync("/v1/completions", mine);
+        var loadedGenerate = client.PostJsonAsync("/generate", new { modelId, prompt = "jo", count = 4, maxLength = 15, seed = 2 });
+        foreach (var response in await Task.WhenAll(others)) Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var underLoad = await (await loaded).OkJsonAsync();
+
+        Assert.True(runner.WidestBatch > 4, $"at most {runner.WidestBatch} samples shared a step: the requests were not batched");
+        Assert.Equal(aloneGenerate.GetProperty("samples").ToString(), (await (await loadedGenerate).OkJsonAsync()).GetProperty("samples").ToString());
+        double worst = 0;
+        for (int c = 0; c < 3; c++)
+        {
+            var (a, b) = (alone.GetProperty("choices")[c], underLoad.GetProperty("choices")[c]);
+            Assert.Equal(a.GetProperty("text").GetString(), b.GetProperty("text").GetString());
+            var (la, lb) = (Logprobs(a), Logprobs(b));
+            Assert.Equal(la.Count, lb.Count);
+            worst = la.Zip(lb).Select(p => Math.Abs(Math.Exp(p.First) - Math.Exp(p.Second))).Append(worst).Max();
+        }
+        Assert.True(worst <= 1e-6, $"probabilities differ by up to {worst:e2}");
+    }
+
+    [Fact]
+    public async Task AClientThatLeavesTakesOnlyItsSamplesOutOfTheBatch()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Limits:MaxGenerateLength"] = "200000", ["Inference:MaxConcurrentRequests"] = "8",
+            ["Inference:BatchWindow"] = "00:00:00.001" });
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
+        var request = new { modelId, prompt = "ka", count = 5, maxLength = 3000, minLength = 3000, seed = 13 };
+        var alone = (await (await client.PostJsonAsync("/generate", request)).OkJsonAsync()).GetProperty("samples")
+            .EnumerateArray().Select(s => s.GetString()![2..]).ToList();
+
+        // A long request (minLength = maxLength: it cannot end early) is left mid-way while another, streamed, shares its steps.
+        using var leave = new CancellationTokenSource();
+        var endless = client.PostAsync("/generate", Json(new { modelId, count = 10, maxLength = 200000, minLength = 200000 }), leave.Token);
+        var slots = factory.Services.GetRequiredService<InferenceSlots>();
+        await Poll.UntilAsync(() => slots.Running == 1, TimeSpan.FromSeconds(20), "the long request to start");
+        var shared = await client.SendAsync(new HttpRequestMessage(HttpMethod.Post, "/generate")
+        {
+            Content = Json(new { request.modelId, request.prompt, request.count, request.maxLength, request.minLength, request.seed, stream = true }),
+        }, HttpCompletionOption.ResponseHeadersRead);
+        using var events = new StreamReader(await shared.Content.ReadAsStreamAsync());
+        var texts = new string[5];
+        string? line;
+        for (bool left = false; (line = await events.ReadLineAsync()) is not null;)
+        {
+            if (!line.StartsWith("data: ", StringComparison.Ordinal)) continue;
+            var data = JsonDocument.Parse(line[6..]).RootElement;
+            if (!data.TryGetProperty("text", out var text)) continue;
+            texts[data.GetProperty("sample").GetInt32()] += text.GetString();
+            if (left) continue;
+            // The streamed request is in the batch now, with most of its steps to go: the other client leaves.
+            Assert.True(texts.Sum(t => t?.Length ?? 0) < 5 * 3000 / 2, "the streamed request was nearly done before the other left");
+            leave.Cancel();
+            left = true;
+        }
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => endless);
+
+        Assert.Equal(alone, texts);
+        Assert.True(factory.Services.GetRequiredService<GenerationRunner>().WidestBatch >= 15, "the two requests never shared a step");
+        await Poll.UntilAsync(() => slots.Running == 0, TimeSpan.FromSeconds(20), "the left request's slot to be freed");
+    }
+
+    private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");
+
+    private static List<double> Logprobs(JsonElement choice) =>
+        choice.GetProperty("logprobs").GetProperty("token_logprobs").EnumerateArray().Select(l => l.GetDouble()).ToList();
+}

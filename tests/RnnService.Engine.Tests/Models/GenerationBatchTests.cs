@@ -1,0 +1,134 @@
+using RnnService.Engine.Core;
+using RnnService.Engine.Models;
+using RnnService.Engine.Sampling;
+using RnnService.Engine.Training;
+
+namespace RnnService.Engine.Tests.Models;
+
+/// <summary>Continuous batching: runs join and leave a <see cref="GenerationBatch"/> between steps, and each run's text,
+/// probabilities and chunks are what it gets alone.</summary>
+public class GenerationBatchTests
+{
+    private static readonly string[] Letters = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c", "d", "e", " "];
+
+    [Theory]
+    [InlineData(Architecture.Lstm)]
+    [InlineData(Architecture.Gru)]
+    public void ARunWritesTheSameSamplesAloneAndBesideRunsThatJoinAndLeaveAtOtherSteps(Architecture architecture)
+    {
+        var model = Create(architecture);
+        var mine = new GenerationOptions { Prompt = "ab", MaxLength = 30, Count = 3, Seed = 11, Temperature = 1.2f, Stop = ["ee"] };
+        var alone = model.Generate(mine);
+
+        using var batch = model.StartBatch();
+        var early = batch.Add(new GenerationOptions { Prompt = "c", MaxLength = 4, Count = 2, Seed = 1 });
+        var greedy = batch.Add(new GenerationOptions { MaxLength = 40, Count = 1, Temperature = 0 });
+        batch.Step();
+        batch.Step();
+        var run = batch.Add(mine);   // joins at step 3, beside two others; early leaves after its 4th
+        batch.Step();
+        var late = batch.Add(new GenerationOptions { Prompt = "dd", MaxLength = 50, Count = 4, Seed = 9, TopK = 3 });
+        int widest = 0;
+        while (!run.IsFinished)
+        {
+            widest = Math.Max(widest, batch.WritingSamples);
+            batch.Step();
+        }
+
+        Assert.True(early.IsFinished);
+        Assert.True(widest >= 6, $"at most {widest} samples shared a step, so the runs never overlapped");
+        Assert.Equal(alone, run.Samples);
+        // The others are what they are alone, too.
+        while (batch.Runs.Count > 0) batch.Step();
+        Assert.Equal(model.Generate(greedy.Options), greedy.Samples);
+        Assert.Equal(model.Generate(late.Options), late.Samples);
+    }
+
+    [Fact]
+    public void EachGeneratedCharactersLogprobIsTheModelsProbabilityAfterTheTextBeforeItWithin1e6()
+    {
+        var model = Create(Architecture.Lstm);
+        using var batch = model.StartBatch();
+        var other = batch.Add(new GenerationOptions { Prompt = "e", MaxLength = 12, Count = 5, Seed = 4 });
+        var run = batch.Add(new GenerationOptions { Prompt = "ba", MaxLength = 15, Count = 2, Seed = 8 }, logprobs: 3);
+        while (!run.IsFinished) batch.Step();
+
+        double worst = 0;
+        for (int s = 0; s < run.Count; s++)
+        {
+            var sample = run.Samples[s];
+            Assert.Equal(sample.Length - 2, run.Logprobs![s].Count);
+            foreach (var scored in run.Logprobs[s])
+            {
+                Assert.Equal(sample[scored.Index].ToString(), scored.Character);
+                Assert.Equal(3, scored.Alternatives.Count);
+                var alone = model.NextCharacters(sample[..scored.Index], top: Letters.Length).Single(n => n.Character == scored.Character);
+                worst = Math.Max(worst, Math.Abs(alone.Probability - scored.Probability!.Value));
+            }
+        }
+        Assert.True(worst <= 1e-6, $"worst difference {worst:e2}");
+    }
+
+    [Fact]
+    public void ChunksAddUpToEachSampleAfterItsPromptNeverShowAStopStringAndEndWithTheReason()
+    {
+        var model = Create(Architecture.Lstm);
+        var options = new GenerationOptions { Prompt = "a", Prefix = "b", MaxLength = 6, Count = 12, Seed = 5, Stop = ["cd", "e"] };
+        var chunks = new List<SampleChunk>();
+        using var batch = model.StartBatch();
+        var run = batch.Add(options, onChunk: chunks.Add);
+        while (!run.IsFinished) batch.Step();
+
+        for (int s = 0; s < options.Count; s++)
+        {
+            var mine = chunks.Where(c => c.Sample == s).ToList();
+            Assert.Equal(run.Samples[s][1..], string.Concat(mine.Select(c => c.Text)));
+            Assert.StartsWith("b", mine[0].Text);
+            Assert.All(mine, c => Assert.DoesNotContain("e", c.Text));
+            Assert.All(mine.SkipLast(1), c => Assert.Null(c.Finish));
+            Assert.Equal(run.Finish[s], mine[^1].Finish);
+        }
+        // With these settings each way of ending happens, so every branch above was taken.
+        Assert.Contains(FinishReason.Stop, run.Finish);
+        Assert.Contains(FinishReason.EndOfLine, run.Finish);
+        Assert.Contains(FinishReason.Length, run.Finish);
+        Assert.Equal(model.Generate(options), run.Samples);
+    }
+
+    [Fact]
+    public void RemovingOneRunLeavesTheOthersTextUntouchedAndACancelledTokenDropsItsRunAtTheNextStep()
+    {
+        var model = Create(Architecture.Gru);
+        var keep = new GenerationOptions { Prompt = "c", MaxLength = 30, Count = 2, Seed = 21 };
+        using var cancel = new CancellationTokenSource();
+        using var batch = model.StartBatch();
+        var removed = batch.Add(new GenerationOptions { MaxLength = 30, Count = 3, Seed = 2 });
+        var cancelled = batch.Add(new GenerationOptions { MaxLength = 30, Count = 2, Seed = 3 }, cancellationToken: cancel.Token);
+        var run = batch.Add(keep);
+        batch.Step();
+        batch.Remove(removed);
+        cancel.Cancel();
+        int stepsAtCancel = cancelled.Steps;
+        batch.Step();
+
+        Assert.Equal([run], batch.Runs);
+        Assert.True(removed.IsFinished && cancelled.IsFinished);
+        Assert.Equal(stepsAtCancel, cancelled.Steps);
+        while (!run.IsFinished) batch.Step();
+        Assert.Equal(model.Generate(keep), run.Samples);
+    }
+
+    /// <summary>A randomly initialised two-layer line-mode char model (so state has several layers and samples can end).</summary>
+    private static CharLanguageModel Create(Architecture architecture)
+    {
+        var net = new RecurrentNetwork(architecture, Letters.Length, embeddingSize: 8, hiddenSize: 24, layers: 2, Letters.Length);
+        net.Initialize(new Rng(13));
+        var config = new ModelConfig
+        {
+            Task = TaskKind.CharLm, Architecture = architecture, VocabularySize = Letters.Length, EmbeddingSize = 8, HiddenSize = 24,
+            Layers = 2, OutputSize = Letters.Length, Vocabulary = Letters,
+            Hyperparameters = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { EmbeddingSize = 8, HiddenSize = 24, Layers = 2 },
+        };
+        return (CharLanguageModel)RnnModel.Create(config, net);
+    }
+}
