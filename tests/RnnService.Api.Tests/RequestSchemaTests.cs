@@ -35,8 +35,11 @@ public sealed class RequestSchemaTests() : ServiceTest(new() { ["Webhooks:AllowP
         return (response.StatusCode, text.Length == 0 ? default : JsonDocument.Parse(text).RootElement.Clone());
     }
 
+    /// <summary>A ProblemDetails whose errors name the field, or (the /v1 paths) OpenAI's error whose param is the field.</summary>
     private static bool NamesField(JsonElement problem, string field) =>
-        problem.ValueKind == JsonValueKind.Object && problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out _);
+        problem.ValueKind == JsonValueKind.Object &&
+        (problem.TryGetProperty("errors", out var errors) && errors.TryGetProperty(field, out _) ||
+         problem.TryGetProperty("error", out var error) && error.TryGetProperty("param", out var param) && param.ValueKind == JsonValueKind.String && param.GetString() == field);
 
     [Fact]
     public async Task EachRequestSchemaRequiresExactlyWhatItsHandlerRefusesWithoutAndItsExampleIsAccepted()
@@ -127,7 +130,7 @@ public sealed class RequestSchemaTests() : ServiceTest(new() { ["Webhooks:AllowP
     {
         var model = (await _client.WaitForSuccessAsync((await _client.TrainAsync(Jobs.Names(epochs: 1))).Id())).Id("modelId");
         var defaults = Defaults((await DocumentAsync()).GetProperty("components").GetProperty("schemas").GetProperty("GenerateRequest"));
-        Assert.Equal(["count", "excludeTrainingSamples", "minLength", "prefix", "prompt", "stop", "temperature", "topK", "topP"], defaults.Keys.Order());
+        Assert.Equal(["count", "excludeTrainingSamples", "minLength", "prefix", "prompt", "stop", "stream", "temperature", "topK", "topP"], defaults.Keys.Order());
 
         var omitted = new JsonObject { ["modelId"] = model.ToString(), ["seed"] = 11, ["maxLength"] = 12 };
         var explicitDefaults = omitted.DeepClone().AsObject();

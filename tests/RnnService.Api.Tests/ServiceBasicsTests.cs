@@ -72,7 +72,7 @@ public sealed class ServiceBasicsTests
             "PUT /models/{name}/aliases/{alias}", "DELETE /models/{name}/aliases/{alias}", "GET /models/{name}/history",
             "GET /datasets", "POST /datasets", "GET /datasets/{name}", "GET /datasets/{name}/preview", "DELETE /datasets/{name}",
             "GET /health",
-            "POST /sweeps", "POST /sweeps/estimate", "GET /sweeps", "GET /sweeps/{id}", "GET /sweeps/{id}/events", "POST /sweeps/{id}/cancel",
+            "POST /sweeps", "POST /sweeps/estimate", "GET /sweeps", "GET /sweeps/{id}", "GET /sweeps/{id}/events", "POST /v1/completions", "GET /v1/models", "POST /sweeps/{id}/cancel",
             "POST /sweeps/{id}/pause", "POST /sweeps/{id}/resume", "DELETE /sweeps/{id}",
             "POST /webhooks", "GET /webhooks", "GET /webhooks/{id}", "PATCH /webhooks/{id}", "DELETE /webhooks/{id}", "POST /webhooks/{id}/test",
             "GET /webhooks/{id}/deliveries", "POST /webhooks/{id}/deliveries/{deliveryId}/redeliver",

@@ -1,3 +1,4 @@
+using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 
@@ -9,8 +10,9 @@ namespace RnnService.Api.OpenAi;
 /// logprobs: that many alternatives (0-20) per character, natural-log probabilities under the model (temperature 1);
 /// echo: the prompt comes back before the completion, with its own logprobs (the first character of a continuous model's has
 /// none); stop: a string or up to 4; user is accepted and ignored.</summary>
+/// <example>{"model": "names", "prompt": "mar", "max_tokens": 12, "n": 2, "seed": 7}</example>
 public sealed record CompletionRequest(
-    string? Model, JsonElement? Prompt, int? MaxTokens, float? Temperature, float? TopP, int? N, JsonElement? Stop, int? Seed,
+    [property: Required] string? Model, [property: Required] JsonElement? Prompt, int? MaxTokens, float? Temperature, float? TopP, int? N, JsonElement? Stop, int? Seed,
     int? Logprobs, bool? Echo, bool? Stream, StreamOptions? StreamOptions, string? User);
 
 /// <summary>include_usage: a last chunk, with no choices, carries the usage.</summary>
