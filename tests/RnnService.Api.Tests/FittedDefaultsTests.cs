@@ -23,10 +23,11 @@ public sealed class FittedDefaultsTests : ServiceTest
         var smallBatches = (await _client.TrainAsync(new { task = "charlm", dataset = "us-names", hyperparameters = new { batchSize = 16 } }))
             .GetProperty("hyperparameters");
 
-        Assert.Equal((64, 6, 2), (defaults.GetProperty("batchSize").GetInt32(), defaults.GetProperty("epochs").GetInt32(),
+        // Early stopping decides: at least 30 epochs, or 12,000 steps if fewer.
+        Assert.Equal((64, 30, 2), (defaults.GetProperty("batchSize").GetInt32(), defaults.GetProperty("epochs").GetInt32(),
             defaults.GetProperty("earlyStoppingPatience").GetInt32()));
-        // 7,200 training lines in batches of 16: 450 steps an epoch, so two epochs come closest to 600 steps from above.
-        Assert.Equal(2, smallBatches.GetProperty("epochs").GetInt32());
+        // 7,200 training lines in batches of 16: 450 steps an epoch, so 27 epochs come closest to 12,000 steps from above.
+        Assert.Equal(27, smallBatches.GetProperty("epochs").GetInt32());
     }
 
     [Fact]

@@ -77,9 +77,9 @@ public sealed record HyperparametersRequest(
 public static class HyperparameterRules
 {
     /// <summary>
-    /// The request over the engine's defaults: fitted to the dataset when its shape is known (batch size, learning
-    /// rate, validation split, and epochs for about <see cref="Hyperparameters.TargetSteps"/> optimisation steps
-    /// with the merged settings unless the request gives epochs), the task's defaults otherwise.
+    /// The request over the engine's defaults: fitted to the dataset when its shape is known (batch size, validation
+    /// split, and <see cref="Hyperparameters.EpochsFor"/> the merged settings unless the request gives epochs), the
+    /// task's defaults otherwise.
     /// </summary>
     public static Hyperparameters Merge(TaskKind task, HyperparametersRequest? r, DataShape? shape = null)
     {

@@ -26,7 +26,8 @@ namespace RnnService.Api.Sweeps;
 /// <param name="Objective">loss (validation loss, default), accuracy (sentiment) or perplexity (charlm).</param>
 /// <param name="Scheduler">asha (default: asynchronous successive halving) or none (every trial trains to maxEpochs).</param>
 /// <param name="MinEpochs">ASHA's first rung (default: maxEpochs / eta², at least 1).</param>
-/// <param name="MaxEpochs">Epochs of a trial trained to the end (default: the fitted default epochs).</param>
+/// <param name="MaxEpochs">Epochs of a trial trained to the end (default: the fitted epochs; under ASHA, whose trials run without
+/// early stopping, the fitted step budget without the floor that early stopping needs).</param>
 /// <param name="Eta">ASHA's reduction factor, 2 or more (default 3): the top 1/eta of a rung is promoted.</param>
 /// <param name="Budget">Trials, concurrency and time; each omitted field takes its default.</param>
 /// <param name="Alias">The alias the best model gets under the sweep's name (default "best").</param>
@@ -71,7 +72,10 @@ public static class SweepRequests
         var fitted = HyperparameterRules.Merge(task, r.Hyperparameters, dataset.Shape);
         var eta = r.Eta ?? 3;
         if (eta < 2) return Invalid("eta", "At least 2.");
-        var maxEpochs = r.MaxEpochs ?? fitted.Epochs;
+        // ASHA trials train without early stopping (the rungs are theirs), so by default they get the fitted step budget
+        // without the floor of epochs that is only there for early stopping to end; a plain search keeps both.
+        var maxEpochs = r.MaxEpochs ?? r.Hyperparameters?.Epochs ?? (scheduler == SweepSchedulerKind.Asha
+            ? (fitted with { EarlyStoppingPatience = 0 }).EpochsFor(task, dataset.Shape) : fitted.Epochs);
         if (maxEpochs < 1) return Invalid("maxEpochs", "At least 1.");
         if (maxEpochs > limits.MaxEpochs) return Invalid("maxEpochs", $"At most {limits.MaxEpochs} (Limits:MaxEpochs).");
         var minEpochs = scheduler == SweepSchedulerKind.None ? maxEpochs : r.MinEpochs ?? Math.Max(1, maxEpochs / (eta * eta));

@@ -24,7 +24,7 @@ public class DefaultModelQualityTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void UsNamesDefaultsReachAValidationPerplexityOf7Point4()
+    public void UsNamesDefaultsReachAValidationPerplexityOf7Point3()
     {
         var corpus = BuiltInDatasets.Load(BuiltInDatasets.UsNames);
         var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm, DataShape.Of(corpus));
@@ -34,7 +34,8 @@ public class DefaultModelQualityTests(ITestOutputHelper output)
         // The model keeps the weights of its best validation epoch.
         double best = result.History.Min(m => m.Perplexity!.Value);
         output.WriteLine($"{result.History.Count} epochs, best perplexity {best:F3}, {result.History.Sum(m => m.Seconds):F1} s");
-        Assert.True(best <= 7.4, $"validation perplexity {best}");
+        // docs/quality.md: 7.14 (seed 42) with early stopping deciding the epochs; the issue asks for 7.3 at most.
+        Assert.True(best <= 7.3, $"validation perplexity {best}");
     }
 
     [Fact]
@@ -68,32 +69,42 @@ public class DefaultModelQualityTests(ITestOutputHelper output)
     }
 
     [Fact]
-    public void ClassifiersReadFrozenGloveVectorsAndPoolTheMaximumOverRealWordsWithDecoupledWeightDecay()
+    public void ClassifiersReadFrozenGloveVectorsAndPoolTheMaximumOverRealWordsAtOneLearningRateWithoutWeightDecay()
     {
-        // Chosen by cross-validation on the imdb-sentences training part (docs/quality.md); a rule for every size.
-        foreach (int sentences in new[] { 78, 800, 50_000 })
+        // Chosen by cross-validation and sweeps across datasets (docs/quality.md); the same rate and no decay at every
+        // size, since AdamW's decay acts per step and an epoch of more texts has more steps.
+        foreach (int sentences in new[] { 78, 800, 5_895, 50_000 })
         {
             var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment, new DataShape(sentences, Continuous: false));
-            Assert.Equal((Pooling.Max, 1f, 0.005f, false), (hp.Pooling, hp.WeightDecay, hp.LearningRate, hp.Bidirectional));
+            Assert.Equal((Pooling.Max, 0f, 0.005f, false), (hp.Pooling, hp.WeightDecay, hp.LearningRate, hp.Bidirectional));
             Assert.Equal(("glove-6b-100d", 100), (hp.PretrainedEmbeddings, hp.EmbeddingSize));
         }
         var names = Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(8000, Continuous: false));
-        Assert.Equal((Pooling.Last, null), (names.Pooling, names.PretrainedEmbeddings));
+        var page = Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(866, Continuous: true));
+        Assert.Equal((Pooling.Last, null, 0.005f, 0f), (names.Pooling, names.PretrainedEmbeddings, names.LearningRate, names.WeightDecay));
+        Assert.Equal((0.005f, 0f), (page.LearningRate, page.WeightDecay));
         // The task's unfitted defaults (the engine's small examples) still learn their own embedding.
         Assert.Null(Hyperparameters.DefaultsFor(TaskKind.Sentiment).PretrainedEmbeddings);
     }
 
     [Fact]
-    public void EpochsAimAtTheTargetNumberOfOptimisationSteps()
+    public void EpochsAimAtTheTargetStepsWithoutEarlyStoppingAndLeaveItThirtyEpochsOrTwelveThousandStepsWithIt()
     {
         var page = Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(866, Continuous: true));
         var lines = Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(8000, Continuous: false));
         var book = Hyperparameters.DefaultsFor(TaskKind.CharLm, new DataShape(5_000_000, Continuous: true));
+        var emails = Hyperparameters.DefaultsFor(TaskKind.Sentiment, new DataShape(4716, Continuous: false));
+        var toy = Hyperparameters.DefaultsFor(TaskKind.Sentiment, new DataShape(78, Continuous: false));
 
-        // 865 characters in one stream of 100-character windows: 9 steps an epoch.
+        // 865 characters in one stream of 100-character windows, no validation: 9 steps an epoch, 67 epochs for 600 steps.
         Assert.Equal((1, 0f, 0, 67), (page.BatchSize, page.ValidationFraction, page.EarlyStoppingPatience, page.Epochs));
-        // 7,200 training lines in batches of 64: 113 steps an epoch.
-        Assert.Equal((64, 2, 6), (lines.BatchSize, lines.EarlyStoppingPatience, lines.Epochs));
-        Assert.Equal(1, book.Epochs);
+        // 7,200 training lines in batches of 64: 113 steps an epoch, 6 epochs for 600 steps, but early stopping decides within 30.
+        Assert.Equal((64, 2, 30), (lines.BatchSize, lines.EarlyStoppingPatience, lines.Epochs));
+        // 4.5 million characters in 64 streams: 704 steps an epoch; 18 epochs reach 12,000 steps.
+        Assert.Equal(18, book.Epochs);
+        // 4,245 training e-mails in batches of 8: 531 steps an epoch; 23 epochs reach 12,000 steps.
+        Assert.Equal(23, emails.Epochs);
+        // 70 sentences: 9 steps an epoch, and 600 steps are more than 30 epochs.
+        Assert.Equal(67, toy.Epochs);
     }
 }

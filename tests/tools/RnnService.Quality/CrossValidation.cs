@@ -24,7 +24,8 @@ internal static class CrossValidation
     public static int Run(string[] args, int holdOutSeed)
     {
         EngineThreads.Count = 1; // one core per run: the machine is shared
-        int folds = 10;
+        int folds = 10, foldsUsed = int.MaxValue;
+        string dataset = BuiltInDatasets.ImdbSentences;
         int[] seeds = [42, 43, 44, 45, 46];
         string? json = null;
         bool trace = false;
@@ -32,26 +33,23 @@ internal static class CrossValidation
         for (int i = 0; i < args.Length; i++)
         {
             if (args[i] == "--folds") folds = int.Parse(args[++i]);
+            else if (args[i] == "--folds-used") foldsUsed = int.Parse(args[++i]);
+            else if (args[i] == "--dataset") dataset = args[++i];
             else if (args[i] == "--seeds") seeds = args[++i].Split(',').Select(int.Parse).ToArray();
             else if (args[i] == "--json") json = args[++i];
             else if (args[i] == "--trace") trace = true;
-            else
-            {
-                int eq = args[i].IndexOf('=');
-                if (eq <= 0) throw new ArgumentException($"Expected NAME=JSON, got '{args[i]}'.");
-                candidates.Add((args[i][..eq], JsonNode.Parse(args[i][(eq + 1)..])!.AsObject()));
-            }
+            else candidates.Add(Candidate(args[i]));
         }
 
-        var (train, _) = ((SentimentData)BuiltInDatasets.Load(BuiltInDatasets.ImdbSentences)).HoldOut(0.2f, holdOutSeed);
+        var (train, _) = QualityData.LoadSentiment(dataset).HoldOut(0.2f, holdOutSeed);
         var examples = train.Train;
         // Fold f: every folds-th sentence of a seeded shuffle of the training part, starting at f.
         var order = Enumerable.Range(0, examples.Count).ToArray();
         new Random(12345).Shuffle(order);
         var splits = Enumerable.Range(0, folds).Select(f => (
             Fit: order.Where((_, k) => k % folds != f).Order().Select(i => examples[i]).ToList(),
-            Validation: order.Where((_, k) => k % folds == f).Select(i => examples[i]).ToList())).ToList();
-        Console.WriteLine($"imdb-sentences: {examples.Count} training sentences (the 20 % test is not read), {folds} folds, seeds {string.Join(",", seeds)}");
+            Validation: order.Where((_, k) => k % folds == f).Select(i => examples[i]).ToList())).Take(foldsUsed).ToList();
+        Console.WriteLine($"{dataset}: {examples.Count} training texts (the 20 % test is not read), {splits.Count} of {folds} folds, seeds {string.Join(",", seeds)}");
 
         var baselines = new List<object>();
         foreach (double l2 in new[] { 1e-3, 1e-2 })
@@ -67,9 +65,9 @@ internal static class CrossValidation
         {
             var accuracies = new List<double>();
             double seconds = 0;
-            int epochs = 0;
+            int epochs = 0, ranOut = 0;
             Hyperparameters? example = null;
-            for (int f = 0; f < folds; f++)
+            for (int f = 0; f < splits.Count; f++)
             {
                 var (fit, validation) = splits[f];
                 var data = new SentimentData(fit);
@@ -81,6 +79,7 @@ internal static class CrossValidation
                     var result = Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, hp, data);
                     seconds += clock.Elapsed.TotalSeconds;
                     epochs += result.History.Count;
+                    if (!result.StoppedEarly) ranOut++;
                     if (trace)
                         Console.WriteLine($"  fold {f} seed {seed}: " + string.Join(" ", result.History.Select(m =>
                             $"{m.Epoch}:{m.TrainLoss:F2}/{m.ValidationLoss:F2}/{m.ValidationAccuracy:F2}")));
@@ -93,18 +92,18 @@ internal static class CrossValidation
             var (difference, differenceSe) = MeanAndStandardError(accuracies.Zip(reference, (a, r) => a - r).ToList());
             Console.WriteLine($"{name,-28} cv accuracy {mean:F4} (se {se:F3}, n {accuracies.Count}), paired difference from default " +
                 $"{difference:+0.0000;-0.0000;0.0000} (se {differenceSe:F3})  {seconds / accuracies.Count:F1} s/run, " +
-                $"{epochs / (double)accuracies.Count:F1} epochs/run  {overrides.ToJsonString()}");
+                $"{epochs / (double)accuracies.Count:F1} epochs/run, {ranOut} ran every epoch  {overrides.ToJsonString()}");
             rows.Add(new
             {
                 name, overrides, accuracy = mean, standardError = se, difference, differenceStandardError = differenceSe,
-                runs = accuracies.Count, epochsPerRun = epochs / (double)accuracies.Count, secondsPerRun = seconds / accuracies.Count,
+                runs = accuracies.Count, ranEveryEpoch = ranOut, epochsPerRun = epochs / (double)accuracies.Count, secondsPerRun = seconds / accuracies.Count,
                 foldHyperparameters = example,
             });
         }
         if (json != null)
             File.WriteAllText(json, JsonSerializer.Serialize(new
             {
-                dataset = BuiltInDatasets.ImdbSentences, trainingSentences = examples.Count, folds, seeds, bagOfWords = baselines, candidates = rows,
+                dataset, trainingSentences = examples.Count, folds, foldsUsed = splits.Count, seeds, bagOfWords = baselines, candidates = rows,
             }, ModelConfig.JsonOptions));
         return 0;
     }
@@ -153,10 +152,24 @@ internal static class CrossValidation
         return validation.Count(e => (Logit(Features(e.Text)) >= 0 ? 1 : 0) == e.Label) / (double)validation.Count;
     }
 
-    private static Hyperparameters Apply(Hyperparameters hp, JsonObject overrides)
+    /// <summary>A NAME=JSON argument: a candidate's name and its overrides.</summary>
+    public static (string Name, JsonObject Overrides) Candidate(string arg)
+    {
+        int eq = arg.IndexOf('=');
+        if (eq <= 0) throw new ArgumentException($"Expected NAME=JSON, got '{arg}'.");
+        return (arg[..eq], JsonNode.Parse(arg[(eq + 1)..])!.AsObject());
+    }
+
+    /// <summary>The overrides on <paramref name="hp"/>; "minEpochs" (not a hyper-parameter) raises the fitted epochs to at
+    /// least that many, so one candidate means the same on data of every size.</summary>
+    public static Hyperparameters Apply(Hyperparameters hp, JsonObject overrides)
     {
         var node = JsonSerializer.SerializeToNode(hp, ModelConfig.JsonOptions)!.AsObject();
-        foreach (var (key, value) in overrides) node[key] = value?.DeepClone();
+        foreach (var (key, value) in overrides)
+        {
+            if (key == "minEpochs") node["epochs"] = Math.Max(hp.Epochs, value!.GetValue<int>());
+            else node[key] = value?.DeepClone();
+        }
         return node.Deserialize<Hyperparameters>(ModelConfig.JsonOptions)!;
     }
 }

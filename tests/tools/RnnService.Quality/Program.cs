@@ -1,41 +1,52 @@
-// Trains the default model (Hyperparameters.DefaultsFor(task, DataShape)) of every built-in dataset and writes,
+// Trains the default model (Hyperparameters.DefaultsFor(task, DataShape)) of every built-in dataset and of the shipped
+// e-mails (data/README.md), and each one's best sweep setting when given, and writes,
 // as JSON, its held-out metric, the settings it chose, its wall time and the exact token ids of each split, so
 // that make_quality.py can train a PyTorch model of the same size the same way on the same data.
-//   dotnet run -c Release --project tests/tools/RnnService.Quality -- OUT.json
-// With --cv it cross-validates sentiment settings on the imdb-sentences training part only (CrossValidation.cs).
+//   dotnet run -c Release --project tests/tools/RnnService.Quality -- OUT.json [DATASET=JSON ...]
+// With --cv it cross-validates sentiment settings on a dataset's training part only (CrossValidation.cs); with --sweep
+// it scores settings on a dataset without a held-out part (Sweep.cs).
 using System.Diagnostics;
 using System.Text.Json;
+using System.Text.Json.Nodes;
 using RnnService.Engine.Data;
+using RnnService.Quality;
 using RnnService.Engine.Models;
-using RnnService.Engine.Sampling;
 using RnnService.Engine.Tokenizers;
 using RnnService.Engine.Training;
 
 const int HoldOutSeed = 2026;
 if (args.Length > 0 && args[0] == "--cv")
-    return RnnService.Quality.CrossValidation.Run(args[1..], HoldOutSeed);
-if (args.Length != 1)
+    return CrossValidation.Run(args[1..], HoldOutSeed);
+if (args.Length > 1 && args[0] == "--sweep")
+    return Sweep.Run(args[1..]);
+if (args.Length < 1 || args[0].StartsWith("--"))
 {
-    Console.Error.WriteLine("usage: RnnService.Quality OUT.json | --cv [--folds K] [--seeds A,B] NAME=JSON ...");
+    Console.Error.WriteLine("usage: RnnService.Quality OUT.json [DATASET=JSON ...] | --cv [--dataset D] [--folds K] [--folds-used N] [--seeds A,B] NAME=JSON ... " +
+        "| --sweep DATASET [--seeds A,B] NAME=JSON ...");
     return 2;
 }
-const string HamletPrompt = "To be, or not";
+// DATASET=JSON: the overrides of that dataset's best sweep setting, also trained and scored here as its defaults are.
+var best = args[1..].Select(CrossValidation.Candidate).ToDictionary(c => c.Name, c => c.Overrides);
+object Run(string name, Func<JsonObject, object> score) => best.TryGetValue(name, out var overrides)
+    ? new Dictionary<string, object> { ["defaults"] = score(new JsonObject()), ["best"] = score(overrides), ["bestOverrides"] = overrides }
+    : new Dictionary<string, object> { ["defaults"] = score(new JsonObject()) };
 var report = new Dictionary<string, object>
 {
-    ["imdb-sentences"] = Sentiment((SentimentData)BuiltInDatasets.Load(BuiltInDatasets.ImdbSentences), holdOut: true),
-    ["toy-sentiment"] = Sentiment((SentimentData)BuiltInDatasets.Load(BuiltInDatasets.ToySentiment), holdOut: false),
-    ["us-names"] = Names((TextCorpus)BuiltInDatasets.Load(BuiltInDatasets.UsNames)),
-    ["hamlet"] = Hamlet((TextCorpus)BuiltInDatasets.Load(BuiltInDatasets.Hamlet)),
+    ["imdb-sentences"] = Run("imdb-sentences", o => Sentiment(QualityData.LoadSentiment(BuiltInDatasets.ImdbSentences), holdOut: true, o)),
+    [QualityData.SpamAssassin] = Run(QualityData.SpamAssassin, o => Sentiment(QualityData.LoadSentiment(QualityData.SpamAssassin), holdOut: true, o)),
+    ["toy-sentiment"] = Run("toy-sentiment", o => Sentiment(QualityData.LoadSentiment(BuiltInDatasets.ToySentiment), holdOut: false, o)),
+    ["us-names"] = Run("us-names", o => Names((TextCorpus)BuiltInDatasets.Load(BuiltInDatasets.UsNames), o)),
+    ["hamlet"] = Run("hamlet", o => Hamlet((TextCorpus)BuiltInDatasets.Load(BuiltInDatasets.Hamlet), o)),
 };
 File.WriteAllText(args[0], JsonSerializer.Serialize(report, ModelConfig.JsonOptions));
 return 0;
 
 // A data set without a test split loses a fixed 20 % first; toy-sentiment keeps the seeds' split, whose test
 // sentences the engine also validates on (as it does for any dataset that brings its own test set).
-static object Sentiment(SentimentData data, bool holdOut)
+static object Sentiment(SentimentData data, bool holdOut, JsonObject overrides)
 {
     var (train, test) = holdOut ? data.HoldOut(0.2f, HoldOutSeed) : (data, data.Test!);
-    var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment, DataShape.Of(train));
+    var hp = CrossValidation.Apply(Hyperparameters.DefaultsFor(TaskKind.Sentiment, DataShape.Of(train)), overrides);
     var clock = Stopwatch.StartNew();
     var result = Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, hp, train);
     double seconds = clock.Elapsed.TotalSeconds;
@@ -88,9 +99,9 @@ static object? PretrainedRows(SentimentClassifier model, WordTokenizer tokenizer
     };
 }
 
-static object Names(TextCorpus corpus)
+static object Names(TextCorpus corpus, JsonObject overrides)
 {
-    var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm, DataShape.Of(corpus));
+    var hp = CrossValidation.Apply(Hyperparameters.DefaultsFor(TaskKind.CharLm, DataShape.Of(corpus)), overrides);
     var clock = Stopwatch.StartNew();
     var result = Trainer.Train(TaskKind.CharLm, Architecture.Lstm, hp, corpus);
     double seconds = clock.Elapsed.TotalSeconds;
@@ -107,21 +118,19 @@ static object Names(TextCorpus corpus)
     };
 }
 
-static object Hamlet(TextCorpus corpus)
+static object Hamlet(TextCorpus corpus, JsonObject overrides)
 {
-    var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm, DataShape.Of(corpus));
+    var hp = CrossValidation.Apply(Hyperparameters.DefaultsFor(TaskKind.CharLm, DataShape.Of(corpus)), overrides);
     var clock = Stopwatch.StartNew();
     var result = Trainer.Train(TaskKind.CharLm, Architecture.Lstm, hp, corpus);
     double seconds = clock.Elapsed.TotalSeconds;
-    var model = (CharLanguageModel)result.Model;
-    string recited = model.Generate(new GenerationOptions { Prompt = HamletPrompt, Temperature = 0, MaxLength = 100 })[0][HamletPrompt.Length..];
-    string expected = corpus.Text.Substring(HamletPrompt.Length, 100);
-    int correct = recited.Zip(expected).TakeWhile(p => p.First == p.Second).Count();
+    int correct = Sweep.Recited((CharLanguageModel)result.Model, corpus.Text);
     var tokenizer = CharTokenizer.Build(corpus.Text, lineMode: false);
     return new
     {
         task = "charlm", metric = "characters recited greedily from \"To be, or not\" before the first mistake (of 100)", value = correct,
         seconds, epochsRun = result.History.Count, hyperparameters = hp, vocabularySize = tokenizer.Count,
-        stream = tokenizer.Encode(corpus.Text), prompt = tokenizer.Encode(HamletPrompt), expected = tokenizer.Encode(expected),
+        stream = tokenizer.Encode(corpus.Text), prompt = tokenizer.Encode(Sweep.HamletPrompt),
+        expected = tokenizer.Encode(corpus.Text.Substring(Sweep.HamletPrompt.Length, 100)),
     };
 }
