@@ -43,6 +43,9 @@ public sealed class WorkerOptions
     public int MaxConcurrentJobs { get; set; } = 1;
     public int MaxQueuedJobs { get; set; } = 100;
     public TimeSpan JobTimeLimit { get; set; } = TimeSpan.FromHours(1);
+    /// <summary>Whether POST /train refuses a job whose estimate is over <see cref="JobTimeLimit"/>; false leaves only the
+    /// limit at run time (for a machine whose speed the estimate misjudges).</summary>
+    public bool RefuseOverTimeLimit { get; set; } = true;
     public TimeSpan LeaseDuration { get; set; } = TimeSpan.FromSeconds(30);
     public TimeSpan HeartbeatInterval { get; set; } = TimeSpan.FromSeconds(10);
     /// <summary>How often the worker looks at the database when nothing woke it.</summary>

@@ -77,10 +77,12 @@ public sealed class GenerateStreamTests
         using var leave = new CancellationTokenSource();
         var request = new HttpRequestMessage(HttpMethod.Post, "/generate") { Content = JsonContent(body) };
         var response = await client.SendAsync(request, HttpCompletionOption.ResponseHeadersRead, leave.Token);
-        using (var reader = new StreamReader(await response.Content.ReadAsStreamAsync(leave.Token)))
-            Assert.StartsWith("event: text", await reader.ReadLineAsync(leave.Token));
+        // The stream stays open until the slot is checked: disposing the reader is the client leaving.
+        var reader = new StreamReader(await response.Content.ReadAsStreamAsync(leave.Token));
+        Assert.StartsWith("event: text", await reader.ReadLineAsync(leave.Token));
         Assert.Equal(1, slots.Running);
         leave.Cancel();
+        reader.Dispose();
         response.Dispose();
 
         var model = (CharLanguageModel)(await factory.Services.GetRequiredService<ModelCache>()

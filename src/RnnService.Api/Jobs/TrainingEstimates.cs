@@ -50,6 +50,7 @@ public sealed class TrainingEstimates(IOptions<WorkerOptions> worker) : IDisposa
     public async Task<ValidationProblem?> CheckTimeLimitAsync(string shape, Architecture architecture, Hyperparameters hp, DataShape data,
         Func<int, Task<TrainingEstimate>> measure, CancellationToken ct)
     {
+        if (!worker.Value.RefuseOverTimeLimit) return null;
         var limit = worker.Value.JobTimeLimit.TotalSeconds;
         double seconds;
         string basis;
