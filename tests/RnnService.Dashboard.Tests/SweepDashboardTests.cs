@@ -32,7 +32,7 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
         Assert.Equal(HttpStatusCode.Accepted, response.StatusCode);
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         // Paused at once, so the page opens on a sweep that has barely begun and then watches it run to the end.
-        Assert.Equal(HttpStatusCode.OK, (await fixture.Http.PostAsync($"/sweeps/{id}/pause", null)).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Http.PostAsync($"/sweeps/{id}/pause", JsonContent.Create(new { }))).StatusCode);
         try
         {
             b.Go($"#/sweeps/{id}");
@@ -101,7 +101,7 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
         }
         finally
         {
-            await fixture.Http.PostAsync($"/sweeps/{id}/cancel", null); // never leave it running for the next test
+            await fixture.Http.PostAsync($"/sweeps/{id}/cancel", JsonContent.Create(new { })); // never leave it running for the next test
         }
     }
 
@@ -150,7 +150,7 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
         }
         finally
         {
-            await fixture.Http.PostAsync($"/sweeps/{id}/cancel", null);
+            await fixture.Http.PostAsync($"/sweeps/{id}/cancel", JsonContent.Create(new { }));
         }
     }
 
@@ -185,7 +185,7 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
         }
         finally
         {
-            await fixture.Http.PostAsync($"/sweeps/{id}/cancel", null);
+            await fixture.Http.PostAsync($"/sweeps/{id}/cancel", JsonContent.Create(new { }));
         }
     }
 
