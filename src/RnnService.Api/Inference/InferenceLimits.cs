@@ -1,4 +1,5 @@
 using Microsoft.Extensions.Options;
+using RnnService.Api.Security;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Http.Timeouts;
 using Microsoft.AspNetCore.Mvc;
@@ -24,6 +25,7 @@ public static class InferenceLimits
     public static RouteGroupBuilder WithInferenceLimits(this RouteGroupBuilder group, IEndpointRouteBuilder app)
     {
         group.RequireRateLimiting(InferenceApi.RateLimitPolicy);
+        group.WithMetadata(new StreamsBoundByInferenceSlots());
         var timeout = app.ServiceProvider.GetRequiredService<IOptions<InferenceOptions>>().Value.RequestTimeout;
         if (timeout > TimeSpan.Zero) group.WithRequestTimeout(TimeoutPolicy(timeout));
         return group;

@@ -67,6 +67,7 @@ public sealed class EventStreamLimitMiddleware(RequestDelegate next, IOptionsMon
     }
 
     private static bool IsEventStream(Endpoint? endpoint) =>
+        endpoint?.Metadata.GetMetadata<StreamsBoundByInferenceSlots>() is null &&
         endpoint?.Metadata.GetOrderedMetadata<IProducesResponseTypeMetadata>()
             .Any(produces => produces.ContentTypes.Contains("text/event-stream", StringComparer.OrdinalIgnoreCase)) == true;
 
@@ -88,3 +89,7 @@ public sealed class EventStreamLimitMiddleware(RequestDelegate next, IOptionsMon
         });
     }
 }
+
+/// <summary>Endpoint metadata: the endpoint's answers, streamed or not, hold an inference slot (Inference:MaxConcurrentRequests),
+/// so the event-stream caps leave it alone; otherwise every POST /generate (which may stream) would count as a stream.</summary>
+public sealed class StreamsBoundByInferenceSlots;
