@@ -45,7 +45,9 @@ public sealed class DatasetPreviewTests
         Assert.Equal(400_000, preview.GetProperty("samples").GetInt32());
         Assert.Equal(Enumerable.Range(0, 100).Select(i => $"line number {i:D7}"),
             preview.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("text").GetString()));
-        Assert.True(allocated < 2_000_000, $"The preview allocated {allocated:N0} bytes: it read more than the start of the content.");
+        // The counter is the process's, so test classes running alongside add to it (2.5 MB seen under CI); reading the whole
+        // content allocated 105 MB, and the content as one string alone is 16 MB.
+        Assert.True(allocated < 12_000_000, $"The preview allocated {allocated:N0} bytes: it read more than the start of the content.");
     }
 
     [Fact]
