@@ -2,6 +2,7 @@ using System.Net;
 
 namespace RnnService.Api.Tests;
 
+[Collection(AllocationCounting.Name)]
 public sealed class DatasetPreviewTests
 {
     [Fact]

@@ -4,6 +4,7 @@ using System.Text.Json;
 
 namespace RnnService.Api.Tests;
 
+[Collection(AllocationCounting.Name)]
 public sealed class UploadMemoryTests : ServiceTest
 {
     [Fact]
