@@ -37,8 +37,10 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
         {
             b.Go($"#/sweeps/{id}");
             b.WaitUntil(() => b.Text("#sweep-status") == "paused", "the sweep shown paused");
+            // A toy trial's first rung takes milliseconds, so a few may have started before the pause arrived (three seen
+            // under CI); what matters is that most of the nine are still to come, to be watched arriving.
             var rowsWhilePaused = b.All("#trials-table tbody tr").Count;
-            Assert.InRange(rowsWhilePaused, 1, 2);
+            Assert.InRange(rowsWhilePaused, 1, 5);
 
             b.Click("button[data-action='resume']");
             var rowCounts = new SortedSet<int>();
