@@ -35,8 +35,11 @@ public sealed class SweepReplicaTests
         victim.Kill();
         var survivor = set.Replicas.First(r => r != victim);
 
+        // The run to compare with starts once the victim is gone, so nothing disturbs it, and runs beside the rest of the
+        // disturbed one: with one trial at a time, each sweep takes its decisions in its own order whatever runs beside it.
+        var undisturbedId = (await survivor.Client.StartSweepAsync(Names("names-undisturbed"))).Id();
         var disturbed = await WaitForEndAsync(set, survivor.Client, disturbedId);
-        var undisturbed = await WaitForEndAsync(set, survivor.Client, (await survivor.Client.StartSweepAsync(Names("names-undisturbed"))).Id());
+        var undisturbed = await WaitForEndAsync(set, survivor.Client, undisturbedId);
 
         Assert.True(disturbed.Status() == "succeeded", $"{disturbed}\n{set.Logs}");
         // No trial beyond the budget, none lost: four jobs, each ended (trained to the end, or cancelled at a rung).

@@ -5,8 +5,19 @@ using OpenQA.Selenium.Chrome;
 namespace RnnService.Dashboard.Tests;
 
 /// <summary>Small Selenium helpers over the shared driver: navigate, wait, fill, screenshot, read the console.</summary>
-public sealed class Browser(DashboardFixture fixture)
+public sealed class Browser
 {
+    private readonly DashboardFixture fixture;
+
+    /// <summary>Each test starts on a blank page with an empty console: the previous test's page stops polling (a
+    /// webhook it deleted answered 404 into the next test's console) and its log entries are drained.</summary>
+    public Browser(DashboardFixture fixture)
+    {
+        this.fixture = fixture;
+        Driver.Navigate().GoToUrl("about:blank");
+        ConsoleErrors();
+    }
+
     public ChromeDriver Driver => fixture.Driver;
 
     public void Resize(int width, int height) => Driver.Manage().Window.Size = new System.Drawing.Size(width, height);

@@ -16,6 +16,12 @@ export class ApiError extends Error {
   get errors() { return this.problem.errors || {}; }
 }
 
+/** A body as JSON, or its text as the detail when it is not JSON (a proxy's error page); null when empty. */
+export const parseBody = text => { try { return text ? JSON.parse(text) : null; } catch { return { detail: text }; } };
+
+export const networkError = () =>
+  new ApiError(0, { title: 'The service did not answer', detail: 'Network error: is the service running?' });
+
 export async function api(path, { method = 'GET', body } = {}) {
   const headers = { Accept: 'application/json, application/problem+json', ...authHeaders() };
   // Writes are typed JSON even without a body (cancel, pause, resume): the service refuses other types from a
@@ -25,12 +31,10 @@ export async function api(path, { method = 'GET', body } = {}) {
   try {
     response = await fetch(path, { method, headers, body: body === undefined ? undefined : JSON.stringify(body) });
   } catch {
-    throw new ApiError(0, { title: 'The service did not answer', detail: 'Network error: is the service running?' });
+    throw networkError();
   }
   if (response.status === 204) return null;
-  const text = await response.text();
-  let data = null;
-  try { data = text ? JSON.parse(text) : null; } catch { data = { detail: text }; }
+  const data = parseBody(await response.text());
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
@@ -38,46 +42,9 @@ export async function api(path, { method = 'GET', body } = {}) {
 /** Saves a file the service answers at `path` (a link cannot send the key header): fetched, then handed over as a blob. */
 export async function download(path, fileName) {
   const response = await fetch(path, { headers: authHeaders() });
-  if (!response.ok) {
-    let problem = null;
-    try { problem = await response.json(); } catch { /* not ProblemDetails */ }
-    throw new ApiError(response.status, problem);
-  }
+  if (!response.ok) throw new ApiError(response.status, parseBody(await response.text()));
   const url = URL.createObjectURL(await response.blob());
   const link = Object.assign(document.createElement('a'), { href: url, download: fileName });
   link.click();
   setTimeout(() => URL.revokeObjectURL(url), 1000);
-}
-
-/** POSTs body and calls onEvent(type, data) for each server-sent event of the answer (a stream: fetch, since EventSource
- *  cannot POST); a non-2xx answer throws ApiError like api(). */
-export async function apiStream(path, body, onEvent) {
-  const headers = { ...authHeaders(), Accept: 'text/event-stream, application/problem+json', 'Content-Type': 'application/json' };
-  let response;
-  try {
-    response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
-  } catch {
-    throw new ApiError(0, { title: 'The service did not answer', detail: 'Network error: is the service running?' });
-  }
-  if (!response.ok) {
-    const text = await response.text();
-    let problem;
-    try { problem = JSON.parse(text); } catch { problem = { detail: text }; }
-    throw new ApiError(response.status, problem);
-  }
-  const reader = response.body.pipeThrough(new TextDecoderStream()).getReader();
-  let buffer = '';
-  for (;;) {
-    const { value, done } = await reader.read();
-    if (done) return;
-    buffer += value;
-    let end;
-    while ((end = buffer.indexOf('\n\n')) >= 0) {
-      const lines = buffer.slice(0, end).split('\n');
-      buffer = buffer.slice(end + 2);
-      const type = lines.find(l => l.startsWith('event: '))?.slice(7) ?? 'message';
-      const data = lines.filter(l => l.startsWith('data: ')).map(l => l.slice(6)).join('\n');
-      onEvent(type, data ? JSON.parse(data) : null);
-    }
-  }
 }

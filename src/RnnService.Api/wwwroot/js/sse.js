@@ -1,5 +1,5 @@
 // Server-Sent Events over fetch: unlike EventSource, fetch can send the API key header.
-import { authHeaders } from './api.js';
+import { ApiError, authHeaders, networkError, parseBody } from './api.js';
 
 /** Reads text/event-stream from `path` and calls onEvent(type, data, id) per event. Like EventSource it reconnects
  *  after a dropped connection (sending Last-Event-ID) and gives up on an error answer. Returns { close() }. */
@@ -24,6 +24,20 @@ export function openEventStream(path, onEvent) {
     }
   })();
   return { close: () => controller.abort() };
+}
+
+/** POSTs body and calls onEvent(type, data) with each event's JSON data as the answer streams (EventSource cannot
+ *  POST); a non-2xx answer throws ApiError like api(). */
+export async function postEventStream(path, body, onEvent) {
+  const headers = { ...authHeaders(), Accept: 'text/event-stream, application/problem+json', 'Content-Type': 'application/json' };
+  let response;
+  try {
+    response = await fetch(path, { method: 'POST', headers, body: JSON.stringify(body) });
+  } catch {
+    throw networkError();
+  }
+  if (!response.ok) throw new ApiError(response.status, parseBody(await response.text()));
+  await read(response.body, (type, data) => onEvent(type, JSON.parse(data)));
 }
 
 /** The event-stream format: "field: value" lines, an empty line ends an event; lines starting with ':' are comments. */

@@ -1,6 +1,7 @@
 // Generate with a char model (with length, prefix and stop controls), see each sample's surprisal and the
 // next-character probabilities.
-import { api, apiStream, ApiError } from '../api.js';
+import { api, ApiError } from '../api.js';
+import { postEventStream } from '../sse.js';
 import { h, put, errorBox } from '../dom.js';
 import { num, pct, showChar } from '../format.js';
 import { field, clearErrors, showErrors, numberInput } from '../forms.js';
@@ -68,7 +69,7 @@ export function charPlayground(id, ctx, lineMode) {
     put(samples);
     put(legendSlot, null);
     const item = i => { while (items.length <= i) samples.append(items[items.length] = h('li', {})); return items[i]; };
-    await apiStream('/generate', { ...body, stream: true }, (type, data) => {
+    await postEventStream('/generate', { ...body, stream: true }, (type, data) => {
       if (type === 'usage') usage = data;
       if (type !== 'text' || !ctx.alive()) return;
       texts[data.sample] = (texts[data.sample] ?? '') + data.text;
