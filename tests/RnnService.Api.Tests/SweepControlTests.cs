@@ -80,8 +80,13 @@ public sealed class SweepControlTests : ServiceTest
         var request = Sweeps.Toy(maxTrials: 2, maxConcurrent: 1);
         request["scheduler"] = "none";
         request["maxEpochs"] = 2;
+        // The one worker is busy, so the sweep's first trial waits in the queue and the pause always finds the sweep
+        // running: toy trials alone could end the whole sweep before the pause arrives (seen under CI).
+        var blocker = (await _client.TrainAsync(Jobs.Endless())).Id();
+        await _client.WaitUntilAsync(blocker, j => j.Status() == "running");
         var id = (await _client.StartSweepAsync(request)).Id();
         await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/pause")).OkJsonAsync();
+        (await _client.PostEmptyJsonAsync($"/jobs/{blocker}/cancel")).EnsureSuccessStatusCode();
 
         using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
         using var response = await _client.GetAsync($"/sweeps/{id}/events", HttpCompletionOption.ResponseHeadersRead, cts.Token);
