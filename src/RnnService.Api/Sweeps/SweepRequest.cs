@@ -51,7 +51,12 @@ public static class SweepRequests
 
     private static Checked Invalid(string field, string message) => new(null, new() { [field] = [message] });
 
-    public static async Task<Checked> CheckAsync(SweepRequest r, DatasetCatalog datasets, LimitsOptions limits, CancellationToken ct)
+    public static async Task<Checked> CheckAsync(SweepRequest r, DatasetCatalog datasets, LimitsOptions limits, CancellationToken ct) =>
+        Check(r, r.Task is null || string.IsNullOrWhiteSpace(r.Dataset) ? null : await datasets.FindAsync(r.Dataset, ct), limits);
+
+    /// <summary>The request against its dataset's facts (null: no dataset of that name), as the service reads it; also
+    /// what the sweep benchmark runs the engine with.</summary>
+    public static Checked Check(SweepRequest r, DatasetFacts? dataset, LimitsOptions limits)
     {
         if (r.Task is not { } task) return Invalid("task", "Required: sentiment or charlm.");
         if (string.IsNullOrWhiteSpace(r.Dataset)) return Invalid("dataset", "Required: the name of a dataset (GET /datasets).");
@@ -59,7 +64,7 @@ public static class SweepRequests
         if (ModelNames.CheckName(name) is { } badName) return Invalid("name", badName);
         var alias = r.Alias ?? "best";
         if (ModelNames.CheckAlias(alias) is { } badAlias) return Invalid("alias", badAlias);
-        if (await datasets.FindAsync(r.Dataset, ct) is not { } dataset)
+        if (dataset is null)
             return Invalid("dataset", $"No dataset named '{r.Dataset}' (GET /datasets lists them).");
         if (dataset.Task != task)
             return Invalid("dataset", $"The dataset '{r.Dataset}' is for the {ApiJson.EnumName(dataset.Task)} task, not {ApiJson.EnumName(task)}.");
