@@ -47,7 +47,9 @@ public static class SweepRequests
 {
     public const int DefaultTrials = 18, DefaultConcurrent = 1, DefaultSeconds = 540, MaxTrialsLimit = 1000, MaxConcurrentLimit = 100;
 
-    public sealed record Checked(Sweep? Sweep, Dictionary<string, string[]> Errors);
+    /// <summary>The sweep to store, or the errors. <paramref name="UnchangedTrial"/>: for a sweep on the built-in space, the settings
+    /// its trial 0 trains with (<see cref="SweepScheduler.AddUnchangedTrial"/>): the sweep's own, as POST /train would run them.</summary>
+    public sealed record Checked(Sweep? Sweep, Dictionary<string, string[]> Errors, Hyperparameters? UnchangedTrial = null);
 
     private static Checked Invalid(string field, string message) => new(null, new() { [field] = [message] });
 
@@ -116,6 +118,6 @@ public static class SweepRequests
             HyperparametersJson = JsonSerializer.Serialize(settings, ApiJson.Options), SpaceJson = JsonSerializer.Serialize(spaceJson, ApiJson.Options),
             Strategy = strategy, Seed = seed, Objective = objective, Scheduler = scheduler, MinEpochs = minEpochs, MaxEpochs = maxEpochs,
             Eta = eta, MaxTrials = maxTrials, MaxConcurrent = maxConcurrent, MaxSeconds = maxSeconds, Alias = alias, CreatedAt = DateTime.UtcNow,
-        }, []);
+        }, [], r.Space is null && HyperparameterRules.Check(task, architecture, fitted, limits).Count == 0 ? fitted : null);
     }
 }

@@ -50,13 +50,13 @@ internal static class SweepBenchmark
                 ? new SweepRequest(facts.Task, name, MaxEpochs: 3, Budget: new SweepBudget(MaxTrials: 3))
                 : new SweepRequest(facts.Task, name);
             var limits = new LimitsOptions();
-            var sweep = SweepRequests.Check(request, facts, limits).Sweep
-                ?? throw new InvalidOperationException($"The auto sweep of {name} was refused.");
+            var (sweep, _, unchanged) = SweepRequests.Check(request, facts, limits);
+            if (sweep is null) throw new InvalidOperationException($"The auto sweep of {name} was refused.");
             var data = BuiltInDatasets.Load(name);
             var halving = sweep.Halving();
             Console.WriteLine($"sweep {name}: {sweep.MaxTrials} trials, rungs {string.Join("/", halving.Rungs)} epochs, space {sweep.SpaceJson}");
-            var asha = RunSweep(sweep, halving, sweep.MaxTrials, data, limits);
-            var random = RunSweep(sweep, new SuccessiveHalving(sweep.MaxEpochs, sweep.MaxEpochs, sweep.Eta), asha.Trials, data, limits);
+            var asha = RunSweep(sweep, halving, unchanged, sweep.MaxTrials, data, limits);
+            var random = RunSweep(sweep, new SuccessiveHalving(sweep.MaxEpochs, sweep.MaxEpochs, sweep.Eta), unchanged, asha.Trials, data, limits);
             var defaults = RunDefaults(sweep, facts, data);
             var figures = new Figures(name, facts.Task == TaskKind.Sentiment ? "accuracy" : "perplexity", halving.Rungs, asha, random, defaults);
             Console.WriteLine(Line(figures));
@@ -80,13 +80,15 @@ internal static class SweepBenchmark
     }
 
     /// <summary>Trains the sweep's trials one at a time as <paramref name="halving"/> decides, resuming promoted trials from
-    /// their rung's checkpoint; the best trial that reached the last rung wins, as when the service ends a sweep.</summary>
-    private static Outcome RunSweep(Sweep sweep, SuccessiveHalving halving, int maxTrials, TrainingData data, LimitsOptions limits)
+    /// their rung's checkpoint; the best trial that reached the last rung wins, as when the service ends a sweep. Trial 0 is
+    /// <paramref name="unchanged"/>, trained to its end in one go, when given (<see cref="SweepScheduler.AddUnchangedTrial"/>).</summary>
+    private static Outcome RunSweep(Sweep sweep, SuccessiveHalving halving, Hyperparameters? unchanged, int maxTrials, TrainingData data,
+        LimitsOptions limits)
     {
         var settings = sweep.GetHyperparameters();
         var space = SweepSpaces.Parse(sweep.GetSpace(), sweep.Strategy, sweep.Seed).Space!;
         var states = new List<TrialState>();
-        var trials = new List<(Hyperparameters Settings, Architecture Architecture, SearchPoint Point)>();
+        var trials = new List<(Hyperparameters Settings, Architecture Architecture, SearchPoint Point, bool Pauses)>();
         var checkpoints = new List<TrainingCheckpoint?>();
         var metrics = new List<double?>();
         int epochs = 0;
@@ -100,13 +102,18 @@ internal static class SweepBenchmark
             if (action is SchedulerAction.Promote promote) (index, fromRung) = (promote.Index, promote.FromRung);
             else if (action is SchedulerAction.StartNew)
             {
-                if (space.Trial(trials.Count, p => SweepSpaces.Passes(sweep.Task, sweep.Architecture, settings, p, limits)) is not { } point)
+                if (trials.Count == 0 && unchanged is not null)
+                    trials.Add((unchanged, sweep.Architecture, space.Unchanged(settings, sweep.Architecture), Pauses: false));
+                else if (space.Trial(trials.Count, p => SweepSpaces.Passes(sweep.Task, sweep.Architecture, settings, p, limits)) is { } point)
+                {
+                    var (h, architecture) = point.Apply(settings, sweep.Architecture);
+                    trials.Add((h, architecture, point, Pauses: true));
+                }
+                else
                 {
                     exhausted = true;
                     continue;
                 }
-                var (h, architecture) = point.Apply(settings, sweep.Architecture);
-                trials.Add((h, architecture, point));
                 checkpoints.Add(null);
                 metrics.Add(null);
                 states.Add(new TrialState(trials.Count - 1, TrialPhase.Active, []));
@@ -114,21 +121,23 @@ internal static class SweepBenchmark
             }
             else break;
 
-            int target = halving.TargetAfter(fromRung);
+            var trial = trials[index];
+            int target = trial.Pauses ? halving.TargetAfter(fromRung) : trial.Settings.Epochs;
             TrainingCheckpoint? reached = null;
             var callbacks = new TrainingCallbacks { CheckpointDue = e => e == target, OnCheckpoint = c => reached = c };
-            var trial = trials[index];
-            epochs += target - (checkpoints[index]?.Epoch ?? 0);
+            int from = checkpoints[index]?.Epoch ?? 0;
             try
             {
                 var result = Trainer.Train(sweep.Task, trial.Architecture, trial.Settings with { Epochs = target }, data, callbacks, checkpoints[index]);
-                var epoch = JobEpoch.From(Guid.Empty, result.History[^1], DateTime.UtcNow);
-                bool last = fromRung + 1 == halving.LastRung;
-                // A trial at the last rung frees its checkpoint, as a finished job does.
-                checkpoints[index] = last ? null : reached;
-                metrics[index] = epoch.ValidationAccuracy ?? epoch.Perplexity;
-                states[index] = new TrialState(index, last ? TrialPhase.Done : TrialPhase.AtRung,
-                    [.. states[index].RungMetrics, SweepScheduler.Objective(sweep.Objective, epoch)]);
+                epochs += result.History[^1].Epoch - from;
+                bool ended = target == trial.Settings.Epochs;
+                // A trial that ended frees its checkpoint, as a finished job does; its rungs as the service records them.
+                checkpoints[index] = ended ? null : reached;
+                var reported = halving.Reached(states[index].RungMetrics.Count, result.History[^1].Epoch, ended ? result.BestEpoch : null)
+                    .Select(r => JobEpoch.From(Guid.Empty, result.History.Single(m => m.Epoch == r.Epoch), DateTime.UtcNow)).ToList();
+                if (ended) metrics[index] = reported[^1].ValidationAccuracy ?? reported[^1].Perplexity;
+                states[index] = new TrialState(index, ended ? TrialPhase.Done : TrialPhase.AtRung,
+                    [.. states[index].RungMetrics, .. reported.Select(e => SweepScheduler.Objective(sweep.Objective, e))]);
             }
             catch (TrainingDivergedException)
             {
