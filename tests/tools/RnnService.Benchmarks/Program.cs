@@ -1,7 +1,8 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
 //   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--rounds N]
 // onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
-// sweep: the auto sweep's ASHA against random search over the same trials, engine only (SweepBenchmark.cs).
+// sweep: the auto sweep's ASHA against random search over the same trials, engine only (SweepBenchmark.cs);
+// --sweep-max-epochs N: the sweeps' maxEpochs instead of the auto sweep's.
 // No workload named: all of them but service, threads and sweep (engine thread counts 1-4). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
 // --warmup SECONDS: minimum warm-up of the first round (default 3). --no-torch: engine only.
 // --rounds N: engine and PyTorch measured alternately N times per workload (default 5); the speed-up
@@ -27,6 +28,7 @@ bool runCold = false;       // "cold": a fresh service's first job against a war
 bool runSweep = false;      // "sweep": ASHA against random search on imdb-sentences and us-names (SweepBenchmark)
 double? warmup = null;
 int? rounds = null;
+int? sweepMaxEpochs = null;
 string python = "/usr/bin/python3";   // Debian's interpreter with python3-torch, not a pyenv shim
 for (int i = 0; i < args.Length; i++)
 {
@@ -35,10 +37,11 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--no-torch") useTorch = false;
     else if (a == "--python" && i + 1 < args.Length) python = args[++i];
     else if (a == "--warmup" && i + 1 < args.Length) warmup = double.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (a == "--sweep-max-epochs" && i + 1 < args.Length) sweepMaxEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (a == "--rounds" && i + 1 < args.Length) rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N] [--sweep-max-epochs N]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
@@ -151,7 +154,7 @@ var threadRows = runThreads ? ThreadsBenchmark.Run(settings) : [];
 var serviceFigures = new List<ServiceFigures>();
 var replicaLines = runReplicas ? ReplicaBenchmark.Run() : [];
 var coldRows = runCold ? ColdStartBenchmark.Run(settings) : [];
-var sweepFigures = runSweep ? SweepBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns) : [];
+var sweepFigures = runSweep ? SweepBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns, sweepMaxEpochs) : [];
 if (runService)
 {
     serviceFigures.AddRange(ServiceBenchmark.Run(torch, settings));

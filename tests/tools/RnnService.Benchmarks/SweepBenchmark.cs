@@ -17,15 +17,16 @@ namespace RnnService.Benchmarks;
 /// seed, budget, rungs and maxEpochs) is run here one trial at a time, as the service's default maxConcurrent 1 runs it,
 /// with the engine's own decisions (<see cref="SuccessiveHalving"/>, <see cref="SweepSpaces.Passes"/>,
 /// <see cref="SweepScheduler.Objective"/>): a trial trains to its rung, its checkpoint is kept, and a promotion resumes
-/// from it. Random search is the same loop with one rung at maxEpochs over the trials ASHA started (same seed, same
-/// points). No HTTP and no database, so the figures are the algorithm's, not the service's overhead.
+/// from it; trial 0 is the sweep's own settings trained as POST /train would, as the service adds it. Random search is the
+/// same loop with one rung at maxEpochs over the trials ASHA started (same seed, same points, trial 0 alike). No HTTP and no
+/// database, so the figures are the algorithm's, not the service's overhead.
 /// </summary>
 internal static class SweepBenchmark
 {
     public static readonly string[] Datasets = [BuiltInDatasets.ImdbSentences, BuiltInDatasets.UsNames];
 
     /// <summary>One sweep's outcome: the best trial's objective (and its accuracy or perplexity), epochs trained in all, wall time.</summary>
-    public sealed record Outcome(int Trials, int BestTrial, double Objective, double? Metric, int Epochs, double Seconds, string Point);
+    public sealed record Outcome(int Trials, double Objective, double? Metric, int Epochs, double Seconds, string Point);
 
     /// <summary>The three runs on one dataset; the auto sweep's objective is the validation loss.</summary>
     public sealed record Figures(string Dataset, string Metric, IReadOnlyList<int> Rungs, Outcome Asha, Outcome Random, Outcome Defaults)
@@ -39,7 +40,8 @@ internal static class SweepBenchmark
     public const string TableHeader =
         "| dataset | sweep | trials | best validation loss | its metric | epochs | wall s | best trial's point |\n|---|---|---:|---:|---:|---:|---:|---|";
 
-    public static IReadOnlyList<Figures> Run(bool quick)
+    /// <param name="maxEpochs">The request's maxEpochs (null: the auto sweep's, the fitted step budget).</param>
+    public static IReadOnlyList<Figures> Run(bool quick, int? maxEpochs)
     {
         var all = new List<Figures>();
         foreach (var name in Datasets)
@@ -48,7 +50,7 @@ internal static class SweepBenchmark
             // --quick: a smoke run of three short trials; the figures mean nothing.
             var request = quick
                 ? new SweepRequest(facts.Task, name, MaxEpochs: 3, Budget: new SweepBudget(MaxTrials: 3))
-                : new SweepRequest(facts.Task, name);
+                : new SweepRequest(facts.Task, name, MaxEpochs: maxEpochs);
             var limits = new LimitsOptions();
             var (sweep, _, unchanged) = SweepRequests.Check(request, facts, limits);
             if (sweep is null) throw new InvalidOperationException($"The auto sweep of {name} was refused.");
@@ -150,7 +152,7 @@ internal static class SweepBenchmark
         var finished = states.Where(s => s.Rung == halving.LastRung).ToList();
         var best = SuccessiveHalving.Best(finished, sweep.Minimize) ?? throw new InvalidOperationException("No trial trained to the end.");
         string described = string.Join(", ", SweepSpaces.Describe(trials[best.Index].Point).Select(kv => $"{kv.Key} {kv.Value}"));
-        return new Outcome(trials.Count, best.Index, best.RungMetrics[^1], metrics[best.Index], epochs, seconds, $"trial {best.Index}: {described}");
+        return new Outcome(trials.Count, best.RungMetrics[^1], metrics[best.Index], epochs, seconds, $"trial {best.Index}: {described}");
     }
 
     /// <summary>The job POST /train makes of the dataset with no settings: the fitted defaults, early stopping keeping the best epoch.</summary>
@@ -161,7 +163,7 @@ internal static class SweepBenchmark
         var result = Trainer.Train(facts.Task, Architecture.Lstm, h, data);
         double seconds = clock.Elapsed.TotalSeconds;
         var epoch = JobEpoch.From(Guid.Empty, result.ModelMetrics!, DateTime.UtcNow);
-        return new Outcome(1, 0, SweepScheduler.Objective(sweep.Objective, epoch), epoch.ValidationAccuracy ?? epoch.Perplexity,
+        return new Outcome(1, SweepScheduler.Objective(sweep.Objective, epoch), epoch.ValidationAccuracy ?? epoch.Perplexity,
             result.History.Count, seconds, $"the defaults (best epoch {result.BestEpoch} of {result.History.Count})");
     }
 }
