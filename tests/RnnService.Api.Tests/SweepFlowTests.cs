@@ -1,4 +1,5 @@
 using System.Net;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 
 namespace RnnService.Api.Tests;
@@ -58,5 +59,35 @@ public sealed class SweepFlowTests : ServiceTest
         Assert.Equal(3, jobs.GetProperty("total").GetInt32());
         Assert.Equal(sweep.Trials().Select(t => t.Id("jobId")).Order(), jobs.GetProperty("items").EnumerateArray().Select(j => j.Id()).Order());
         Assert.All(jobs.GetProperty("items").EnumerateArray(), j => Assert.Equal(sweep.Id(), j.Id("sweepId")));
+    }
+
+    [Fact]
+    public async Task AnAutoSweepsFirstTrialIsTheJobPostTrainWouldRunSoItsBestIsNeverWorseOnValidation()
+    {
+        // The built-in space (no "space"), over a tiny base; the base's point is outside the space (hidden 8).
+        var train = new { task = "sentiment", dataset = "toy-sentiment",
+            hyperparameters = new { embeddingSize = 8, hiddenSize = 8, pretrainedEmbeddings = "none", batchSize = 8 } };
+        var request = new { train.task, train.dataset, train.hyperparameters, maxEpochs = 3, budget = new { maxTrials = 4 } };
+        var asJob = await (await _client.PostJsonAsync("/train/estimate", train)).OkJsonAsync();
+        var estimate = await (await _client.PostJsonAsync("/sweeps/estimate", request)).OkJsonAsync();
+        Assert.Equal(asJob.GetProperty("hyperparameters").ToString(), estimate.GetProperty("firstTrial").ToString());
+        // Trial 0 at its epoch ceiling, then three trials on rungs 1 and 3: 3 × 1 + 1 × 2 epochs.
+        Assert.Equal(asJob.GetProperty("hyperparameters").GetProperty("epochs").GetInt32() + 5, estimate.GetProperty("totalEpochs").GetInt32());
+
+        var sweep = await _client.WaitForSweepEndAsync((await _client.StartSweepAsync(request)).Id());
+
+        Assert.Equal("succeeded", sweep.Status());
+        var first = sweep.Trials().First(t => t.GetProperty("index").GetInt32() == 0);
+        Assert.Equal(asJob.GetProperty("hyperparameters").ToString(), first.GetProperty("hyperparameters").ToString());
+        Assert.True(first.GetProperty("hyperparameters").GetProperty("earlyStoppingPatience").GetInt32() > 0, first.ToString());
+        Assert.Equal(8, first.GetProperty("point").GetProperty("hiddenSize").GetInt32());
+        var job = await (await _client.GetAsync($"/jobs/{first.Id("jobId")}")).OkJsonAsync();
+        Assert.Equal(JsonValueKind.Null, job.GetProperty("pauseAtEpoch").ValueKind);
+        // Its last rung is its kept model's validation loss (early stopping's best epoch), and the best trial's is no worse.
+        var epochs = await (await _client.GetAsync($"/jobs/{first.Id("jobId")}/metrics")).OkJsonAsync();
+        var kept = epochs.EnumerateArray().Single(e => e.GetProperty("epoch").GetInt32() == job.GetProperty("bestEpoch").GetInt32());
+        Assert.Equal(2, first.GetProperty("rungMetrics").GetArrayLength()); // rungs at 1 and 3 epochs
+        Assert.Equal(kept.GetProperty("validationLoss").GetDouble(), first.GetProperty("metric").GetDouble());
+        Assert.True(sweep.GetProperty("best").GetProperty("metric").GetDouble() <= first.GetProperty("metric").GetDouble(), sweep.ToString());
     }
 }

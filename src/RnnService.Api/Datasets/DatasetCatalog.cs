@@ -25,14 +25,17 @@ public sealed class DatasetCatalog(IDbContextFactory<RnnDbContext> dbFactory)
     /// dataset has that name.</summary>
     public async Task<DatasetFacts?> FindAsync(string name, CancellationToken ct)
     {
-        if (IsBuiltIn(name))
-        {
-            var builtIn = BuiltIns.Value.First(d => d.Name == name);
-            return new DatasetFacts(builtIn.Task, new DataShape(builtIn.Samples, builtIn.Task == TaskKind.CharLm && !builtIn.LineMode));
-        }
+        if (IsBuiltIn(name)) return BuiltInFacts(name);
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         return await db.Datasets.Where(d => d.Name == name)
             .Select(d => new DatasetFacts(d.Task, new DataShape(d.Samples, d.Task == TaskKind.CharLm && !d.LineMode))).FirstOrDefaultAsync(ct);
+    }
+
+    /// <summary>A built-in dataset's task and size, as <see cref="FindAsync"/> gives them.</summary>
+    public static DatasetFacts BuiltInFacts(string name)
+    {
+        var builtIn = BuiltIns.Value.First(d => d.Name == name);
+        return new DatasetFacts(builtIn.Task, new DataShape(builtIn.Samples, builtIn.Task == TaskKind.CharLm && !builtIn.LineMode));
     }
 
     /// <summary>Parses the dataset for training (before the run is handed to its training thread).</summary>

@@ -47,11 +47,18 @@ public static class SweepRequests
 {
     public const int DefaultTrials = 18, DefaultConcurrent = 1, DefaultSeconds = 540, MaxTrialsLimit = 1000, MaxConcurrentLimit = 100;
 
-    public sealed record Checked(Sweep? Sweep, Dictionary<string, string[]> Errors);
+    /// <summary>The sweep to store, or the errors. <paramref name="UnchangedTrial"/>: for a sweep on the built-in space, the settings
+    /// its trial 0 trains with (<see cref="SweepScheduler.AddUnchangedTrial"/>): the sweep's own, as POST /train would run them.</summary>
+    public sealed record Checked(Sweep? Sweep, Dictionary<string, string[]> Errors, Hyperparameters? UnchangedTrial = null);
 
     private static Checked Invalid(string field, string message) => new(null, new() { [field] = [message] });
 
-    public static async Task<Checked> CheckAsync(SweepRequest r, DatasetCatalog datasets, LimitsOptions limits, CancellationToken ct)
+    public static async Task<Checked> CheckAsync(SweepRequest r, DatasetCatalog datasets, LimitsOptions limits, CancellationToken ct) =>
+        Check(r, r.Task is null || string.IsNullOrWhiteSpace(r.Dataset) ? null : await datasets.FindAsync(r.Dataset, ct), limits);
+
+    /// <summary>The request against its dataset's facts (null: no dataset of that name), as the service reads it; also
+    /// what the sweep benchmark runs the engine with.</summary>
+    public static Checked Check(SweepRequest r, DatasetFacts? dataset, LimitsOptions limits)
     {
         if (r.Task is not { } task) return Invalid("task", "Required: sentiment or charlm.");
         if (string.IsNullOrWhiteSpace(r.Dataset)) return Invalid("dataset", "Required: the name of a dataset (GET /datasets).");
@@ -59,7 +66,7 @@ public static class SweepRequests
         if (ModelNames.CheckName(name) is { } badName) return Invalid("name", badName);
         var alias = r.Alias ?? "best";
         if (ModelNames.CheckAlias(alias) is { } badAlias) return Invalid("alias", badAlias);
-        if (await datasets.FindAsync(r.Dataset, ct) is not { } dataset)
+        if (dataset is null)
             return Invalid("dataset", $"No dataset named '{r.Dataset}' (GET /datasets lists them).");
         if (dataset.Task != task)
             return Invalid("dataset", $"The dataset '{r.Dataset}' is for the {ApiJson.EnumName(dataset.Task)} task, not {ApiJson.EnumName(task)}.");
@@ -111,6 +118,6 @@ public static class SweepRequests
             HyperparametersJson = JsonSerializer.Serialize(settings, ApiJson.Options), SpaceJson = JsonSerializer.Serialize(spaceJson, ApiJson.Options),
             Strategy = strategy, Seed = seed, Objective = objective, Scheduler = scheduler, MinEpochs = minEpochs, MaxEpochs = maxEpochs,
             Eta = eta, MaxTrials = maxTrials, MaxConcurrent = maxConcurrent, MaxSeconds = maxSeconds, Alias = alias, CreatedAt = DateTime.UtcNow,
-        }, []);
+        }, [], r.Space is null && HyperparameterRules.Check(task, architecture, fitted, limits).Count == 0 ? fitted : null);
     }
 }

@@ -6,6 +6,8 @@ using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
 using RnnService.Api.Registry;
 using RnnService.Api.Webhooks;
+using RnnService.Engine.Models;
+using RnnService.Engine.Training;
 using RnnService.Engine.Tuning;
 
 namespace RnnService.Api.Sweeps;
@@ -95,9 +97,9 @@ public sealed class SweepScheduler(IOptions<LimitsOptions> limits)
     private static bool CanStart(Sweep sweep, int started, DateTime now) =>
         !sweep.SpaceExhausted && started < sweep.MaxTrials && (started == 0 || !sweep.TimeIsUp(now));
 
-    /// <summary>Each trial's objective at every rung its job has reached, read from the job's epoch rows once and kept
-    /// (rungs are checkpoints, so a rung's row survives a resume). A trial that succeeded records its stored epoch's
-    /// metric at the last rung (the scheduler "none" with early stopping ends before maxEpochs).</summary>
+    /// <summary>Each trial's objective at every rung its job has reached (<see cref="SuccessiveHalving.Reached"/>), read from
+    /// the job's epoch rows once and kept (rungs are checkpoints, so a rung's row survives a resume). The last rung is the
+    /// stored model's epoch, once the job succeeded (early stopping may keep an earlier one, or end before maxEpochs).</summary>
     private static async Task RecordRungMetricsAsync(RnnDbContext db, Sweep sweep, SuccessiveHalving halving, List<SweepTrial> trials,
         Dictionary<Guid, TrialJob> jobs, CancellationToken ct)
     {
@@ -105,12 +107,8 @@ public sealed class SweepScheduler(IOptions<LimitsOptions> limits)
         {
             var job = jobs[trial.JobId];
             var metrics = trial.GetRungMetrics();
-            var wanted = new List<(int Rung, int Epoch)>();
-            for (var k = metrics.Count; k < halving.Rungs.Count; k++)
-            {
-                if (halving.Rungs[k] <= job.CurrentEpoch) wanted.Add((k, halving.Rungs[k]));
-                else if (k == halving.LastRung && job.Status == JobStatus.Succeeded) wanted.Add((k, job.BestEpoch ?? job.CurrentEpoch));
-            }
+            var wanted = halving.Reached(metrics.Count, job.CurrentEpoch,
+                job.Status == JobStatus.Succeeded ? job.BestEpoch ?? job.CurrentEpoch : null).ToList();
             if (wanted.Count == 0) continue;
             var epochs = wanted.Select(w => w.Epoch).ToList();
             var rows = await db.EpochMetrics.AsNoTracking().Where(m => m.JobId == job.Id && epochs.Contains(m.Epoch)).ToDictionaryAsync(m => m.Epoch, ct);
@@ -149,11 +147,31 @@ public sealed class SweepScheduler(IOptions<LimitsOptions> limits)
         if (space.Trial(index, p => SweepSpaces.Passes(sweep.Task, sweep.Architecture, settings, p, limits.Value)) is not { } point) return null;
         var (h, architecture) = point.Apply(settings, sweep.Architecture);
         var firstRung = sweep.Halving().Rungs[0];
+        return Trial(sweep, index, point, h, architecture, firstRung < sweep.MaxEpochs ? firstRung : null, now);
+    }
+
+    /// <summary>
+    /// Trial 0 of a sweep on the built-in space (<see cref="SweepRequests.Checked.UnchangedTrial"/>): the sweep's settings
+    /// unchanged, trained as POST /train trains them (<paramref name="asJob"/>: their fitted epochs, early stopping keeping
+    /// the best epoch), never paused at a rung. It reports at every rung as the other trials do, and its model competes at
+    /// the last, so the sweep's best is never worse on validation than the job a user gets without a sweep.
+    /// </summary>
+    public static void AddUnchangedTrial(RnnDbContext db, Sweep sweep, Hyperparameters asJob, DateTime now)
+    {
+        var space = SweepSpaces.Parse(sweep.GetSpace(), sweep.Strategy, sweep.Seed).Space!;
+        var (job, trial) = Trial(sweep, 0, space.Unchanged(sweep.GetHyperparameters(), sweep.Architecture), asJob, sweep.Architecture, null, now);
+        db.TrainingJobs.Add(job);
+        db.SweepTrials.Add(trial);
+    }
+
+    private static (TrainingJob Job, SweepTrial Trial) Trial(Sweep sweep, int index, SearchPoint point, Hyperparameters h,
+        Architecture architecture, int? pauseAt, DateTime now)
+    {
         var job = new TrainingJob
         {
             Id = Guid.NewGuid(), Status = JobStatus.Queued, Task = sweep.Task, Architecture = architecture, Dataset = sweep.Dataset,
             HyperparametersJson = JsonSerializer.Serialize(h, ApiJson.Options), TotalEpochs = h.Epochs, SweepId = sweep.Id,
-            PauseAtEpoch = firstRung < sweep.MaxEpochs ? firstRung : null, CreatedAt = now,
+            PauseAtEpoch = pauseAt, CreatedAt = now,
         };
         var trial = new SweepTrial
         {

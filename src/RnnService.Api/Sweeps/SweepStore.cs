@@ -1,6 +1,7 @@
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Jobs;
+using RnnService.Engine.Training;
 
 namespace RnnService.Api.Sweeps;
 
@@ -20,9 +21,10 @@ public sealed class SweepStore(IDbContextFactory<RnnDbContext> dbFactory, SweepS
     public static readonly SweepStatus[] CancelFrom = [SweepStatus.Running, SweepStatus.Paused], PauseFrom = [SweepStatus.Running],
         ResumeFrom = [SweepStatus.Paused], DeleteFrom = [SweepStatus.Succeeded, SweepStatus.Failed, SweepStatus.Cancelled];
 
-    /// <summary>Stores the sweep and starts its first trials, unless its Idempotency-Key was seen (same request: that sweep;
+    /// <summary>Stores the sweep and starts its first trials (<paramref name="unchangedTrial"/>: trial 0's settings, see
+    /// <see cref="SweepScheduler.AddUnchangedTrial"/>), unless its Idempotency-Key was seen (same request: that sweep;
     /// another: a conflict); the key is unique in the database, so two replicas cannot make two sweeps for it.</summary>
-    public async Task<Created> CreateAsync(Sweep sweep, CancellationToken ct)
+    public async Task<Created> CreateAsync(Sweep sweep, Hyperparameters? unchangedTrial, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         try
@@ -32,6 +34,8 @@ public sealed class SweepStore(IDbContextFactory<RnnDbContext> dbFactory, SweepS
             db.Sweeps.Add(sweep);
             await db.SaveChangesAsync(ct);
             await SweepScheduler.LockAsync(db, sweep.Id, ct);
+            if (unchangedTrial is not null) SweepScheduler.AddUnchangedTrial(db, sweep, unchangedTrial, sweep.CreatedAt);
+            await db.SaveChangesAsync(ct);
             await scheduler.StepAsync(db, sweep.Id, ct);
             await transaction.CommitAsync(ct);
             return new Created.New(sweep.Id);

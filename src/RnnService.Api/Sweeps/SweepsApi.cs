@@ -66,11 +66,11 @@ public static class SweepsApi
         [FromHeader(Name = TrainApi.IdempotencyHeader)] string? idempotencyKey, [AsParameters] SweepServices services, CancellationToken ct)
     {
         if (idempotencyKey is { Length: > 200 }) return Problems.Invalid(TrainApi.IdempotencyHeader, "At most 200 characters.");
-        var (sweep, errors) = await SweepRequests.CheckAsync(request, services.Datasets, services.Limits.Value, ct);
+        var (sweep, errors, unchangedTrial) = await SweepRequests.CheckAsync(request, services.Datasets, services.Limits.Value, ct);
         if (sweep is null) return TypedResults.ValidationProblem(errors);
         sweep.IdempotencyKey = string.IsNullOrEmpty(idempotencyKey) ? null : idempotencyKey;
         sweep.RequestHash = Convert.ToHexString(SHA256.HashData(Encoding.UTF8.GetBytes(JsonSerializer.Serialize(request, ApiJson.Options))));
-        var created = await services.Store.CreateAsync(sweep, ct);
+        var created = await services.Store.CreateAsync(sweep, unchangedTrial, ct);
         if (created is SweepStore.Created.KeyReused reused)
             return TypedResults.Problem(statusCode: StatusCodes.Status422UnprocessableEntity, title: "Idempotency-Key reused",
                 detail: $"The Idempotency-Key was already used for sweep {reused.Id} with a different request; use a new key for a new sweep.",
@@ -82,11 +82,11 @@ public static class SweepsApi
     private static async Task<Results<Ok<SweepEstimate>, ValidationProblem>> EstimateAsync(SweepRequest request,
         [AsParameters] SweepServices services, CancellationToken ct)
     {
-        var (sweep, errors) = await SweepRequests.CheckAsync(request, services.Datasets, services.Limits.Value, ct);
+        var (sweep, errors, unchangedTrial) = await SweepRequests.CheckAsync(request, services.Datasets, services.Limits.Value, ct);
         if (sweep is null) return TypedResults.ValidationProblem(errors);
         try
         {
-            return TypedResults.Ok(await SweepEstimate.MeasureAsync(sweep, services.Limits.Value, services.Datasets, services.Jobs, services.Estimates, ct));
+            return TypedResults.Ok(await SweepEstimate.MeasureAsync(sweep, unchangedTrial, services.Limits.Value, services.Datasets, services.Jobs, services.Estimates, ct));
         }
         catch (TrainingDataException ex)
         {

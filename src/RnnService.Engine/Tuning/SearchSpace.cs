@@ -100,6 +100,12 @@ public sealed class SearchSpace(IReadOnlyList<SearchDimension> dimensions, Searc
         return null;
     }
 
+    /// <summary>The point that changes nothing: each dimension at the value <paramref name="settings"/> and
+    /// <paramref name="architecture"/> already have (whether or not the space's lists or ranges hold it).</summary>
+    public SearchPoint Unchanged(Hyperparameters settings, Architecture architecture) =>
+        new(Dimensions.ToDictionary(d => d.Name, d => d.Name == ArchitectureName ? architecture
+            : Settings[d.Name].GetValue(settings) ?? (object)NoneValue.Instance));
+
     /// <summary>The grid's points in order; the last dimension changes fastest.</summary>
     public IEnumerable<SearchPoint> Grid()
     {

@@ -78,6 +78,22 @@ public sealed class SuccessiveHalving
         return new SchedulerAction.Promote(best.Index, highest);
     }
 
+    /// <summary>
+    /// The rungs a trial has reached beyond the <paramref name="reported"/> ones, each with the epoch whose metric it reports
+    /// there: a rung's own epoch once the trial trained that far; the last rung only when the trial ended with a model
+    /// (<paramref name="modelEpoch"/>: the epoch whose weights it kept, the best one under early stopping), and then also
+    /// every rung it never reached (early stopping ended it first), since its model is final.
+    /// </summary>
+    public IEnumerable<(int Rung, int Epoch)> Reached(int reported, int epochsTrained, int? modelEpoch)
+    {
+        for (var k = reported; k < Rungs.Count; k++)
+        {
+            if (k < LastRung && Rungs[k] <= epochsTrained) yield return (k, Rungs[k]);
+            else if (modelEpoch is { } epoch) yield return (k, epoch);
+            else yield break;
+        }
+    }
+
     /// <summary>How many of <paramref name="trials"/> trials train to each rung when all of them run: ⌊n/η⌋ of each rung go on,
     /// and at least one reaches the last rung (the final promotion).</summary>
     public IReadOnlyList<int> TrialsPerRung(int trials)

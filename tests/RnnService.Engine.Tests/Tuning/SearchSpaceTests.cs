@@ -98,4 +98,23 @@ public class SearchSpaceTests
         Assert.Equal(Base with { HiddenSize = 48, PretrainedEmbeddings = null }, h);
         Assert.Equal(Architecture.Gru, architecture);
     }
+
+    [Fact]
+    public void TheUnchangedPointHoldsTheBaseSettingsOwnValuesAndAppliesAsNoChange()
+    {
+        var space = Space(SearchStrategy.Random, SearchDimension.Range("learningRate", 0.01, 0.03, log: true),
+            SearchDimension.List("hiddenSize", 32.0, 128.0), SearchDimension.List("pooling", "max", "mean"),
+            SearchDimension.List("pretrainedEmbeddings", "none", "glove-6b-100d"), SearchDimension.List("architecture", "lstm", "gru"));
+        var settings = Base with { LearningRate = 0.005f, HiddenSize = 64, Pooling = Pooling.Last, PretrainedEmbeddings = null };
+
+        var point = space.Unchanged(settings, Architecture.Gru);
+
+        // Values outside the space's lists and ranges are kept: it is the base, not a draw.
+        Assert.Equal(0.005f, point.Values["learningRate"]);
+        Assert.Equal(64, point.Values["hiddenSize"]);
+        Assert.Equal(Pooling.Last, point.Values["pooling"]);
+        Assert.Same(SearchSpace.NoneValue.Instance, point.Values["pretrainedEmbeddings"]);
+        Assert.Equal(Architecture.Gru, point.Values["architecture"]);
+        Assert.Equal((settings, Architecture.Gru), point.Apply(settings, Architecture.Gru));
+    }
 }

@@ -122,4 +122,26 @@ public class SuccessiveHalvingTests
         Assert.Equal(2 + 2 + 6, asha.ExpectedEpochs(2));
         Assert.Equal(4 * 5, new SuccessiveHalving(5, 5).ExpectedEpochs(4));
     }
+
+    [Fact]
+    public void ARungIsReachedAtItsEpochAndTheLastOnlyByAModelWhoseEpochItReports()
+    {
+        var asha = new SuccessiveHalving(1, 9); // rungs 1, 3, 9
+
+        Assert.Equal([(0, 1), (1, 3)], asha.Reached(reported: 0, epochsTrained: 4, modelEpoch: null));
+        Assert.Equal([(1, 3)], asha.Reached(reported: 1, epochsTrained: 3, modelEpoch: null));
+        // At maxEpochs but not yet ended with a model: the last rung waits for it.
+        Assert.Empty(asha.Reached(reported: 2, epochsTrained: 9, modelEpoch: null));
+        // Early stopping kept epoch 7 of 10: that model is what the last rung ranks.
+        Assert.Equal([(2, 7)], asha.Reached(reported: 2, epochsTrained: 10, modelEpoch: 7));
+    }
+
+    [Fact]
+    public void ATrialThatEndedBeforeARungReportsItsModelAtEveryRungItSkipped()
+    {
+        var asha = new SuccessiveHalving(1, 9);
+
+        // Early stopping ended it after epoch 2 and kept epoch 1: rung 0 at epoch 1, then its model at rungs 1 and 2.
+        Assert.Equal([(0, 1), (1, 1), (2, 1)], asha.Reached(reported: 0, epochsTrained: 2, modelEpoch: 1));
+    }
 }

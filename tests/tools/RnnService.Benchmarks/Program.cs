@@ -1,7 +1,9 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
-//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas] [--quick] [--no-torch] [--python PATH] [--rounds N]
+//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--rounds N]
 // onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
-// No workload named: all of them but service and threads (engine thread counts 1-4). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
+// sweep: the auto sweep's ASHA against random search over the same trials, engine only (SweepBenchmark.cs);
+// --sweep-max-epochs N: the sweeps' maxEpochs instead of the auto sweep's.
+// No workload named: all of them but service, threads and sweep (engine thread counts 1-4). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
 // --warmup SECONDS: minimum warm-up of the first round (default 3). --no-torch: engine only.
 // --rounds N: engine and PyTorch measured alternately N times per workload (default 5); the speed-up
 // printed is the median of the per-round ratios, with their range.
@@ -23,8 +25,10 @@ bool runService = false;
 bool runThreads = false;
 bool runReplicas = false;   // "replicas": 50 tiny jobs on one PostgreSQL, 1 vs 3 replicas (ReplicaBenchmark)
 bool runCold = false;       // "cold": a fresh service's first job against a warm one, per JIT setting (ColdStartBenchmark)
+bool runSweep = false;      // "sweep": ASHA against random search on imdb-sentences and us-names (SweepBenchmark)
 double? warmup = null;
 int? rounds = null;
+int? sweepMaxEpochs = null;
 string python = "/usr/bin/python3";   // Debian's interpreter with python3-torch, not a pyenv shim
 for (int i = 0; i < args.Length; i++)
 {
@@ -33,10 +37,11 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--no-torch") useTorch = false;
     else if (a == "--python" && i + 1 < args.Length) python = args[++i];
     else if (a == "--warmup" && i + 1 < args.Length) warmup = double.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (a == "--sweep-max-epochs" && i + 1 < args.Length) sweepMaxEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (a == "--rounds" && i + 1 < args.Length) rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N] [--sweep-max-epochs N]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
@@ -47,6 +52,7 @@ for (int i = 0; i < args.Length; i++)
     else if (a.Equals("threads", StringComparison.OrdinalIgnoreCase)) runThreads = true;
     else if (a.Equals("replicas", StringComparison.OrdinalIgnoreCase)) runReplicas = true;
     else if (a.Equals("cold", StringComparison.OrdinalIgnoreCase)) runCold = true;
+    else if (a.Equals("sweep", StringComparison.OrdinalIgnoreCase)) runSweep = true;
     else if (Workloads.Groups.FirstOrDefault(g => g.Equals(a, StringComparison.OrdinalIgnoreCase)) is string g)
         selected.Add(g);
     else
@@ -57,7 +63,7 @@ for (int i = 0; i < args.Length; i++)
 }
 if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
 if (rounds is int n) settings = settings with { Rounds = n };
-if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runBatching && !runService && !runThreads && !runReplicas && !runCold)
+if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runBatching && !runService && !runThreads && !runReplicas && !runCold && !runSweep)
 {
     selected.AddRange(Workloads.Groups);
     runHttp = true;
@@ -148,6 +154,7 @@ var threadRows = runThreads ? ThreadsBenchmark.Run(settings) : [];
 var serviceFigures = new List<ServiceFigures>();
 var replicaLines = runReplicas ? ReplicaBenchmark.Run() : [];
 var coldRows = runCold ? ColdStartBenchmark.Run(settings) : [];
+var sweepFigures = runSweep ? SweepBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns, sweepMaxEpochs) : [];
 if (runService)
 {
     serviceFigures.AddRange(ServiceBenchmark.Run(torch, settings));
@@ -191,6 +198,13 @@ if (coldRows.Count > 0)
     Console.WriteLine();
     Console.WriteLine(ColdStartBenchmark.TableHeader);
     foreach (var row in coldRows) Console.WriteLine(row);
+}
+if (sweepFigures.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine(SweepBenchmark.TableHeader);
+    foreach (var row in sweepFigures.SelectMany(SweepBenchmark.Rows)) Console.WriteLine(row);
+    foreach (var f in sweepFigures) Console.WriteLine(SweepBenchmark.Line(f));
 }
 if (replicaLines.Count > 0)
 {
