@@ -172,10 +172,10 @@ public static partial class DatasetsApi
         await StorageQuota.LockAsync(db, ct);
         if (await StorageQuota.CheckAsync(db, bytes, limits.Value.MaxStoredBytes, $"The dataset '{request.Name}'", ct) is { } full) return full;
         db.Datasets.Add(dataset);
-        db.DatasetContents.Add(new DatasetContent { Name = request.Name, Content = request.Content });
         try
         {
             await db.SaveChangesAsync(ct);
+            await DatasetContentWriter.InsertAsync(db, request.Name, request.Content, bytes, ct);
             await transaction.CommitAsync(ct);
         }
         catch (DbUpdateException)
