@@ -66,7 +66,4 @@ public static class StorageQuota
 }
 
 /// <summary>A job's model does not fit in Limits:MaxStoredBytes: nothing of it was stored; the job fails with this message.</summary>
-public sealed class StorageLimitException(StorageShortfall shortfall) : Exception(shortfall.Detail)
-{
-    public StorageShortfall Shortfall { get; } = shortfall;
-}
+public sealed class StorageLimitException(StorageShortfall shortfall) : Exception(shortfall.Detail);
