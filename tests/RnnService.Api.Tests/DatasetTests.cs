@@ -93,4 +93,49 @@ public sealed class DatasetTests
         await client.PostEmptyJsonAsync($"/jobs/{id}/cancel");
         Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync("/datasets/fox")).StatusCode);
     }
+
+    [Fact]
+    public async Task EscapedUploadContentIsStoredCharacterForCharacter()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        // Every JSON escape, raw UTF-8 (é), an escaped é and an escaped surrogate pair (😀), one row per line.
+        var body = """{"name":"escapes","task":"charlm","format":"text","lineMode":true,"content":"say \"hi\"\\back\/slash\ttab\ncafé caf\u00e9 \ud83d\ude00\r\nbell\b feed\f"}""";
+
+        var created = await (await client.PostRawAsync("/datasets", body)).OkJsonAsync(HttpStatusCode.Created);
+
+        string[] expected = ["say \"hi\"\\back/slash\ttab", "café café 😀\r", "bell\b feed\f"];
+        Assert.Equal(System.Text.Encoding.UTF8.GetByteCount(string.Join('\n', expected)), created.GetProperty("bytes").GetInt64());
+        var preview = await (await client.GetAsync("/datasets/escapes/preview")).OkJsonAsync();
+        Assert.Equal(["say \"hi\"\\back/slash\ttab", "café café 😀", "bell\b feed\f"],
+            preview.GetProperty("rows").EnumerateArray().Select(r => r.GetProperty("text").GetString()));
+    }
+
+    [Theory]
+    [InlineData("""{"name":"lone","task":"charlm","format":"text","content":"a\ud800b"}""", "content")]
+    [InlineData("""{"name":"bad-escape","task":"charlm","format":"text","content":"a\qb"}""", "content")]
+    [InlineData("""{"name":"number","task":"charlm","format":"text","content":5}""", "content")]
+    [InlineData("""{"name":"twice","task":"charlm","format":"text","content":"a","content":"b"}""", "content")]
+    [InlineData("""{"name":"cut","task":"charlm","format":"text","content":"abc""", "content")]
+    public async Task MalformedUploadContentIsABadRequestNamingContentAndStoresNothing(string body, string field)
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+
+        await (await client.PostRawAsync("/datasets", body)).AssertProblemAsync(HttpStatusCode.BadRequest, field);
+
+        var listed = await (await client.GetAsync("/datasets")).OkJsonAsync();
+        Assert.DoesNotContain(listed.EnumerateArray(), d => !d.GetProperty("builtIn").GetBoolean());
+    }
+
+    [Fact]
+    public async Task InvalidUtf8InUploadContentIsABadRequestNamingContent()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var body = System.Text.Encoding.UTF8.GetBytes("""{"name":"bytes","task":"charlm","format":"text","content":"ab\ncXX"}""");
+        body[Array.IndexOf(body, (byte)'X')] = 0xFF;
+
+        await (await client.PostBytesAsync("/datasets", body)).AssertProblemAsync(HttpStatusCode.BadRequest, "content");
+    }
 }

@@ -1,5 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text;
+using System.Text.Json;
+using System.Text.Json.Serialization.Metadata;
 using System.Text.RegularExpressions;
 using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.AspNetCore.Mvc;
@@ -59,6 +61,7 @@ public static partial class DatasetsApi
             .WithDescription("The content is parsed at once (400 naming the line on bad content) and stored. " +
                 "Names match ^[a-z0-9][a-z0-9_-]{0,63}$; 409 when the name is taken; 413 above Limits:MaxUploadBytes; 507 when datasets " +
                 "and models would take more than Limits:MaxStoredBytes (the answer says what is stored and the largest things to delete).")
+            .Accepts<CreateDatasetRequest>("application/json")
             .ProducesProblem(StatusCodes.Status409Conflict)
             .ProducesProblem(StatusCodes.Status413PayloadTooLarge)
             .ProducesProblem(StatusCodes.Status507InsufficientStorage);
@@ -130,8 +133,9 @@ public static partial class DatasetsApi
     }
 
     private static async Task<Results<Created<DatasetResponse>, ValidationProblem, ConflictProblem, ProblemHttpResult>> CreateAsync(
-        CreateDatasetRequest request, RnnDbContext db, IOptions<LimitsOptions> limits, CancellationToken ct)
+        HttpRequest http, RnnDbContext db, IOptions<LimitsOptions> limits, CancellationToken ct)
     {
+        if (await ReadUploadAsync(http, ct) is not { } request) return Problems.Invalid("body", "The body is empty; this endpoint needs a JSON object.");
         if (string.IsNullOrEmpty(request.Name) || !NamePattern().IsMatch(request.Name))
             return Problems.Invalid("name", "Must match ^[a-z0-9][a-z0-9_-]{0,63}$ (lowercase letters, digits, '_' and '-').");
         if (request.Task is not { } task) return Problems.Invalid("task", "Required: sentiment or charlm.");
@@ -168,10 +172,10 @@ public static partial class DatasetsApi
         await StorageQuota.LockAsync(db, ct);
         if (await StorageQuota.CheckAsync(db, bytes, limits.Value.MaxStoredBytes, $"The dataset '{request.Name}'", ct) is { } full) return full;
         db.Datasets.Add(dataset);
-        db.DatasetContents.Add(new DatasetContent { Name = request.Name, Content = request.Content });
         try
         {
             await db.SaveChangesAsync(ct);
+            await DatasetContentWriter.InsertAsync(db, request.Name, request.Content, bytes, ct);
             await transaction.CommitAsync(ct);
         }
         catch (DbUpdateException)
@@ -179,6 +183,36 @@ public static partial class DatasetsApi
             return Problems.Conflict($"A dataset named '{request.Name}' already exists.");
         }
         return TypedResults.Created($"/datasets/{dataset.Name}", dataset.AsResponse());
+    }
+
+    /// <summary>The API's JSON options, with an upload's content read by <see cref="UnescapingStringConverter"/>.</summary>
+    private static readonly JsonSerializerOptions UploadJson = new(ApiJson.Options)
+    {
+        TypeInfoResolver = ApiJson.Options.TypeInfoResolver!.WithAddedModifier(info =>
+        {
+            if (info.Type != typeof(CreateDatasetRequest)) return;
+            foreach (var content in info.Properties.Where(p => p.Name == "content")) content.CustomConverter = new UnescapingStringConverter();
+        }),
+    };
+
+    /// <summary>The body, read once: spooled to a temporary file and parsed from there (<see cref="SpooledBody"/>), so an
+    /// upload's one large allocation is its content string; null for an empty body. Read here rather than bound by the
+    /// framework, whose streaming reader re-buffers a long string as it arrives.</summary>
+    private static async Task<CreateDatasetRequest?> ReadUploadAsync(HttpRequest http, CancellationToken ct)
+    {
+        if (!http.HasJsonContentType())
+            throw new BadHttpRequestException("The body must be application/json.", StatusCodes.Status415UnsupportedMediaType);
+        using var body = await SpooledBody.ReadAsync(http.Body, ct);
+        if (body.Length == 0) return null;
+        try
+        {
+            return JsonSerializer.Deserialize<CreateDatasetRequest>(body.Bytes, UploadJson)
+                ?? throw new BadHttpRequestException("The body must be a JSON object.");
+        }
+        catch (JsonException json)
+        {
+            throw new BadHttpRequestException("The request body is not valid JSON for this endpoint.", json);
+        }
     }
 
     private static async Task<Results<NoContent, NotFoundProblem, ConflictProblem>> DeleteAsync(

@@ -47,7 +47,7 @@ public sealed class RnnMetrics
             "Time to claim a queued job (the claim statement, SKIP LOCKED on PostgreSQL), counting successful claims.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = InferenceBuckets });
         _trainingFailures = meter.CreateCounter<long>("rnnservice.training.failures", "{job}",
-            "Jobs that failed, by reason: diverged, time_limit or error.");
+            "Jobs that failed, by reason: diverged, time_limit, storage_limit or error.");
         _inferenceDuration = meter.CreateHistogram("rnnservice.inference.duration", "s", "Successful /predict and /generate requests, by endpoint and task.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = InferenceBuckets });
         _cacheHits = meter.CreateCounter<long>("rnnservice.model_cache.hits", "{lookup}", "Model lookups served from the loaded-model cache.");
@@ -93,6 +93,7 @@ public sealed class RnnMetrics
         {
             TrainingFailure.Diverged => "diverged",
             TrainingFailure.TimeLimit => "time_limit",
+            TrainingFailure.StorageLimit => "storage_limit",
             _ => "error",
         }));
         JobFinished(task, JobStatus.Failed, startedAt);

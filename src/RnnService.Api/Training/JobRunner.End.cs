@@ -1,4 +1,5 @@
 using System.Text.Json;
+using RnnService.Api.Datasets;
 using RnnService.Api.Infrastructure;
 using RnnService.Api.Jobs;
 using RnnService.Api.Registry;
@@ -42,6 +43,13 @@ public sealed partial class JobRunner
                 else
                     logger.LogWarning("Job {JobId}: lease lost before the end ({What}) was recorded; nothing written.", job.Id, what);
                 return;
+            }
+            catch (StorageLimitException full)
+            {
+                // The model does not fit in Limits:MaxStoredBytes (other writes took the room since POST /train checked):
+                // the job fails saying what is stored and what to delete, and its checkpoint goes as for any failure.
+                (model, error, failure, what) = (null, $"The trained model was not stored: {full.Message}", TrainingFailure.StorageLimit, "failed");
+                write = ct => store.FinishAsync(run.Lease, JobStatus.Failed, error, epochs, ct);
             }
             catch (Exception ex) when (DateTime.UtcNow + delay < deadline)
             {

@@ -18,7 +18,7 @@ namespace RnnService.Api.Training;
 /// expired (and was rescued by another) writes nothing more. The lease is renewed by the heartbeat only.
 /// </summary>
 public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, IOptions<WorkerOptions> options, SweepScheduler sweeps,
-    ILogger<JobStore> logger)
+    IOptions<LimitsOptions> limits, ILogger<JobStore> logger)
 {
     private const long EnqueueLockKey = 0x526e6e4a6f6273; // "RnnJobs": serialises enqueues across replicas on PostgreSQL
     private WorkerOptions Options => options.Value;
@@ -198,6 +198,8 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
     /// <summary>The job succeeded: its remaining epochs, the model and its weights are stored with the lease check, or nothing is.
     /// A named model gets the next version of its name here, in the same transaction; the unique (name, version) index
     /// makes a second replica that raced for the same number fail, and the runner's retry of this write numbers it again.</summary>
+    /// <exception cref="StorageLimitException">The weights do not fit in Limits:MaxStoredBytes (the job's own checkpoint,
+    /// which they replace, not counted); nothing was written.</exception>
     public async Task<bool> SucceedAsync(JobLease lease, IReadOnlyList<JobEpoch> epochs, Model model, ModelWeights weights,
         int finalEpoch, int? bestEpoch, CancellationToken ct)
     {
@@ -209,6 +211,10 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
             .SetProperty(j => j.ModelId, model.Id).SetProperty(j => j.FinishedAt, now).SetProperty(j => j.CurrentEpoch, finalEpoch)
             .SetProperty(j => j.BestEpoch, bestEpoch), ct);
         if (owned == 0) return false;
+        await StorageQuota.LockAsync(db, ct);
+        if (await StorageQuota.FindShortfallAsync(db, weights.Bytes.Length, limits.Value.MaxStoredBytes, $"The model of job {lease.JobId}",
+                replacedCheckpoint: lease.JobId, ct) is { } shortfall)
+            throw new StorageLimitException(shortfall);
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
         if (model.Name is { } name) model.Version = await RegistryWrites.NextVersionAsync(db, name, ct);
         db.Models.Add(model);

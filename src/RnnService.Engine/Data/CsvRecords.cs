@@ -16,11 +16,12 @@ internal static class CsvRecords
     {
         int line = 1;
         int i = 0;
+        var field = new StringBuilder(); // one for all records: a builder per record was most of what parsing allocated
         while (i < content.Length)
         {
             int recordLine = line;
-            var fields = new List<string>();
-            var field = new StringBuilder();
+            var fields = new List<string>(2);
+            field.Clear();
             bool recordEnded = false;
             bool anyContent = false;
             while (i < content.Length && !recordEnded)
