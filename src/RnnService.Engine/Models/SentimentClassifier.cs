@@ -1,4 +1,5 @@
 using RnnService.Engine.Tokenizers;
+using RnnService.Engine.Training;
 
 namespace RnnService.Engine.Models;
 
@@ -41,6 +42,10 @@ public sealed class SentimentClassifier : RnnModel
         finally { Return(network); }
         return results;
     }
+
+    /// <summary>The share of <paramref name="examples"/> whose label <see cref="Classify"/> gives.</summary>
+    public double Accuracy(IReadOnlyList<SentimentExample> examples) =>
+        Classify(examples.Select(e => e.Text).ToList()).Zip(examples).Count(p => p.First.Label == p.Second.Label) / (double)examples.Count;
 
     /// <summary>
     /// Classifies each text and measures each word's influence by occlusion: the text's words (as the tokenizer

@@ -32,6 +32,12 @@ public sealed record SentimentData(IReadOnlyList<SentimentExample> Train, IReadO
         return (new SentimentData(remaining.Select(i => Train[i]).ToList()), heldOut.Select(i => Train[i]).ToList());
     }
 
+    /// <summary>
+    /// The fixed held-out fifth (20 %, seed 2026) that the quality figures of a sentiment dataset without a test set are scored
+    /// on: DefaultModelQualityTests, tests/tools/RnnService.Quality (docs/quality.md) and the sweep benchmark's --held-out.
+    /// </summary>
+    public (SentimentData Remaining, IReadOnlyList<SentimentExample> HeldOut) HeldOutFifth() => HoldOut(0.2f, seed: 2026);
+
     private static IReadOnlyList<SentimentExample> ValidExamples(IReadOnlyList<SentimentExample> examples, string paramName, bool allowEmpty)
     {
         if (examples is null)

@@ -2,7 +2,8 @@
 //   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--rounds N]
 // onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
 // sweep: the auto sweep's ASHA against random search over the same trials, engine only (SweepBenchmark.cs);
-// --sweep-max-epochs N: the sweeps' maxEpochs instead of the auto sweep's.
+// --sweep-max-epochs N: the sweeps' maxEpochs instead of the auto sweep's; --sweep-seed N: their seed; --held-out: imdb-sentences
+// only, swept on its training four fifths, the best models' accuracy on the fixed held-out fifth beside the defaults'.
 // No workload named: all of them but service, threads and sweep (engine thread counts 1-4). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
 // --warmup SECONDS: minimum warm-up of the first round (default 3). --no-torch: engine only.
 // --rounds N: engine and PyTorch measured alternately N times per workload (default 5); the speed-up
@@ -29,6 +30,8 @@ bool runSweep = false;      // "sweep": ASHA against random search on imdb-sente
 double? warmup = null;
 int? rounds = null;
 int? sweepMaxEpochs = null;
+int? sweepSeed = null;
+bool sweepHeldOut = false;  // "--held-out": imdb-sentences only, swept on its training four fifths, scored on the held-out fifth
 string python = "/usr/bin/python3";   // Debian's interpreter with python3-torch, not a pyenv shim
 for (int i = 0; i < args.Length; i++)
 {
@@ -38,10 +41,12 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--python" && i + 1 < args.Length) python = args[++i];
     else if (a == "--warmup" && i + 1 < args.Length) warmup = double.Parse(args[++i], CultureInfo.InvariantCulture);
     else if (a == "--sweep-max-epochs" && i + 1 < args.Length) sweepMaxEpochs = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (a == "--sweep-seed" && i + 1 < args.Length) sweepSeed = int.Parse(args[++i], CultureInfo.InvariantCulture);
+    else if (a == "--held-out") sweepHeldOut = true;
     else if (a == "--rounds" && i + 1 < args.Length) rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N] [--sweep-max-epochs N]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N] [--sweep-max-epochs N] [--sweep-seed N] [--held-out]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
@@ -154,7 +159,7 @@ var threadRows = runThreads ? ThreadsBenchmark.Run(settings) : [];
 var serviceFigures = new List<ServiceFigures>();
 var replicaLines = runReplicas ? ReplicaBenchmark.Run() : [];
 var coldRows = runCold ? ColdStartBenchmark.Run(settings) : [];
-var sweepFigures = runSweep ? SweepBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns, sweepMaxEpochs) : [];
+var sweepFigures = runSweep ? SweepBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns, sweepMaxEpochs, sweepHeldOut, sweepSeed) : [];
 if (runService)
 {
     serviceFigures.AddRange(ServiceBenchmark.Run(torch, settings));

@@ -21,7 +21,7 @@ namespace RnnService.Quality;
 /// </summary>
 internal static class CrossValidation
 {
-    public static int Run(string[] args, int holdOutSeed)
+    public static int Run(string[] args)
     {
         EngineThreads.Count = 1; // one core per run: the machine is shared
         int folds = 10, foldsUsed = int.MaxValue;
@@ -41,7 +41,7 @@ internal static class CrossValidation
             else candidates.Add(Candidate(args[i]));
         }
 
-        var (train, _) = QualityData.LoadSentiment(dataset).HoldOut(0.2f, holdOutSeed);
+        var (train, _) = QualityData.LoadSentiment(dataset).HeldOutFifth();
         var examples = train.Train;
         // Fold f: every folds-th sentence of a seeded shuffle of the training part, starting at f.
         var order = Enumerable.Range(0, examples.Count).ToArray();

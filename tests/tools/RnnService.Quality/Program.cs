@@ -14,9 +14,8 @@ using RnnService.Engine.Models;
 using RnnService.Engine.Tokenizers;
 using RnnService.Engine.Training;
 
-const int HoldOutSeed = 2026;
 if (args.Length > 0 && args[0] == "--cv")
-    return CrossValidation.Run(args[1..], HoldOutSeed);
+    return CrossValidation.Run(args[1..]);
 if (args.Length > 1 && args[0] == "--sweep")
     return Sweep.Run(args[1..]);
 if (args.Length < 1 || args[0].StartsWith("--"))
@@ -45,7 +44,7 @@ return 0;
 // sentences the engine also validates on (as it does for any dataset that brings its own test set).
 static object Sentiment(SentimentData data, bool holdOut, JsonObject overrides)
 {
-    var (train, test) = holdOut ? data.HoldOut(0.2f, HoldOutSeed) : (data, data.Test!);
+    var (train, test) = holdOut ? data.HeldOutFifth() : (data, data.Test!);
     var hp = CrossValidation.Apply(Hyperparameters.DefaultsFor(TaskKind.Sentiment, DataShape.Of(train)), overrides);
     var clock = Stopwatch.StartNew();
     var result = Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, hp, train);
