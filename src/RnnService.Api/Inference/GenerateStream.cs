@@ -28,7 +28,7 @@ public static class GenerateStream
     /// (its token then stops the generation within a step). Whatever the engine wrote between two writes to the client goes
     /// out as one event per sample.</summary>
     public static async IAsyncEnumerable<SseItem<string>> EventsAsync(Admission<CharLanguageModel> admission, Guid modelId,
-        GenerationOptions generation, GenerationRunner runner, [EnumeratorCancellation] CancellationToken ct)
+        GenerationOptions generation, InferenceRunner runner, [EnumeratorCancellation] CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var chunks = Channel.CreateUnbounded<SampleChunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });

@@ -15,7 +15,7 @@ public sealed class Completion(CharLanguageModel model, string modelReference, C
     private readonly string _id = "cmpl-" + Guid.NewGuid().ToString("N");
     private readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
-    public async Task<CompletionResponse> RunAsync(GenerationRunner runner, CancellationToken ct)
+    public async Task<CompletionResponse> RunAsync(InferenceRunner runner, CancellationToken ct)
     {
         var runs = options.MaxTokens > 0 ? await runner.RunAsync(model, Jobs(onChunk: null), ct) : null;
         var choices = new List<CompletionChoice>();
@@ -38,7 +38,7 @@ public sealed class Completion(CharLanguageModel model, string modelReference, C
 
     /// <summary>data: chunks as the choices grow (each choice's last one carries its finish_reason), the usage when asked for,
     /// then data: [DONE]. The slot is held until the engine has stopped; leaving stops it within a step.</summary>
-    public async IAsyncEnumerable<SseItem<string>> StreamAsync(Admission<CharLanguageModel> admission, GenerationRunner runner,
+    public async IAsyncEnumerable<SseItem<string>> StreamAsync(Admission<CharLanguageModel> admission, InferenceRunner runner,
         [EnumeratorCancellation] CancellationToken ct)
     {
         var chunks = Channel.CreateUnbounded<(int Prompt, SampleChunk Chunk)>();

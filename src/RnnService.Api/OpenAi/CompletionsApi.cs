@@ -64,8 +64,8 @@ public static class CompletionsApi
             return problem;
         }
         var completion = new Completion(lm, request.Model!, options!);
-        if (options.Stream) return TypedResults.ServerSentEvents(completion.StreamAsync(admission, services.Generation, ct));
-        using (admission) return TypedResults.Json(await completion.RunAsync(services.Generation, ct), OpenAiJson.Options);
+        if (options.Stream) return TypedResults.ServerSentEvents(completion.StreamAsync(admission, services.Runner, ct));
+        using (admission) return TypedResults.Json(await completion.RunAsync(services.Runner, ct), OpenAiJson.Options);
     }
 
     /// <summary>The body in OpenAI's snake_case; malformed JSON is a 400 naming the field, as everywhere.</summary>
