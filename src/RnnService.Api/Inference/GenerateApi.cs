@@ -115,7 +115,7 @@ public static class GenerateApi
             admission.Dispose();
             return invalid;
         }
-        if (request.Stream == true) return TypedResults.ServerSentEvents(GenerateStream.EventsAsync(admission, modelId, generation, services.Runner, ct));
+        if (request.Stream == true) return TypedResults.ServerSentEvents(GenerateStream.EventsAsync(admission, modelId, generation, services.Runner, services.Metrics, ct));
         using (admission)
         {
             if (exclude) return GenerateNew(lm, modelId, generation, ct);

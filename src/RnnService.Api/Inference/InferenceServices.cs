@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Monitoring;
 using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 
@@ -11,7 +12,7 @@ namespace RnnService.Api.Inference;
 /// and their opening. Each resolves the request's model reference, makes its own checks and says how to count its steps;
 /// the cached model's kind is checked, its work (steps × multiply-adds per step) bounded, and it runs in a slot.</summary>
 public sealed record InferenceServices(RnnDbContext Db, ModelCache Cache, InferenceSlots Slots, InferenceRunner Runner, HttpContext Http,
-    IOptions<LimitsOptions> LimitsOptions, IOptions<InferenceOptions> InferenceOptions)
+    IOptions<LimitsOptions> LimitsOptions, IOptions<InferenceOptions> InferenceOptions, RnnMetrics Metrics)
 {
     public LimitsOptions Limits => LimitsOptions.Value;
     public InferenceOptions Inference => InferenceOptions.Value;

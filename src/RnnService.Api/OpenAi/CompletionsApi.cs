@@ -5,6 +5,7 @@ using RnnService.Api.Data;
 using RnnService.Api.Inference;
 using RnnService.Api.Security;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
 
@@ -21,7 +22,8 @@ public static class CompletionsApi
 
     public static RouteGroupBuilder MapOpenAiCompletions(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(Prefix).WithTags("OpenAI-compatible").WithInferenceLimits(app).OpenWithPublicReads();
+        var group = app.MapGroup(Prefix).WithTags("OpenAI-compatible").WithInferenceLimits(app).OpenWithPublicReads()
+            .AddEndpointFilter<InferenceMetricsFilter>();
 
         group.MapPost("/completions", CompleteAsync)
             .WithName("CreateCompletion")
@@ -64,7 +66,7 @@ public static class CompletionsApi
             return problem;
         }
         var completion = new Completion(lm, request.Model!, options!);
-        if (options.Stream) return TypedResults.ServerSentEvents(completion.StreamAsync(admission, services.Runner, ct));
+        if (options.Stream) return TypedResults.ServerSentEvents(completion.StreamAsync(admission, services.Runner, services.Metrics, ct));
         using (admission) return TypedResults.Json(await completion.RunAsync(services.Runner, ct), OpenAiJson.Options);
     }
 
