@@ -41,7 +41,9 @@ public static class CompletionsApi
             .Produces<OpenAiError>(StatusCodes.Status504GatewayTimeout);
         group.MapGet("/models", ListModelsAsync)
             .WithName("ListOpenAiModels")
-            .WithSummary("The char models, as OpenAI's model list; id is the reference to send as model");
+            .WithSummary("The char models, as OpenAI's model list; id is the reference to send as model")
+            .Produces<ModelList>()
+            .Produces<OpenAiError>(StatusCodes.Status429TooManyRequests);
         return group;
     }
 
