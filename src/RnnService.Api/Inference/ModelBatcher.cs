@@ -5,7 +5,8 @@ namespace RnnService.Api.Inference;
 
 /// <summary>
 /// Dynamic, continuous batching of one model's requests: requests that arrive while the model is idle are gathered for
-/// Inference:BatchWindow, then run together on one thread. Reads (/predict, /score) of one kind that arrived together are
+/// Inference:BatchWindow, then run together on one thread (no wait when the model's last busy spell served one request
+/// alone: one client at a time has nobody to wait for). Reads (/predict, /score) of one kind that arrived together are
 /// one engine batch (<see cref="BatchedRead{TResult}"/>); generation is stepped as one <see cref="GenerationBatch"/>, which a
 /// request arriving while it runs joins at the next step, and each leaves as soon as its own samples end (or its token is
 /// cancelled: only its samples, or its texts, leave). Each run keeps its own random stream, so a request's text is the same
@@ -23,6 +24,7 @@ public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchWidths wi
     private readonly List<Generation> _arrived = [];
     private readonly List<PendingRead> _reads = [];
     private bool _stepping;
+    private int _lastSpellRequests = int.MaxValue;   // requests the last busy spell served; before any, assume company
 
     /// <summary>The finished runs, in the order of the jobs; canceled when <paramref name="ct"/> is (its samples leave the
     /// batch at the next step). The model must be a <see cref="CharLanguageModel"/>.</summary>
@@ -52,14 +54,18 @@ public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchWidths wi
             if (_stepping) return;
             _stepping = true;
         }
-        Task.Factory.StartNew(Step, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
+        // A pool thread, as an unbatched generation gets: a new thread per busy spell cost a thread start each time (tens of
+        // milliseconds to be scheduled on a loaded machine).
+        ThreadPool.UnsafeQueueUserWorkItem(_ => Step(), null);
     }
 
     private void Step()
     {
-        if (window > TimeSpan.Zero) Thread.Sleep(window);   // let the requests that arrive together start together
+        // Let the requests that arrive together start together; a lone client's next request finds nobody to wait for.
+        if (window > TimeSpan.Zero && Volatile.Read(ref _lastSpellRequests) > 1) Thread.Sleep(window);
         var running = new List<Generation>();
         GenerationBatch? batch = null;
+        int served = 0;
         try
         {
             while (true)
@@ -69,9 +75,11 @@ public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchWidths wi
                 {
                     if (_arrived.Count == 0 && _reads.Count == 0 && running.Count == 0)
                     {
+                        _lastSpellRequests = served;
                         _stepping = false;
                         return;
                     }
+                    served += _arrived.Count + _reads.Count;
                     if (_arrived.Count > 0) batch ??= ((CharLanguageModel)model).StartBatch();
                     foreach (var request in _arrived) Join(batch!, request, running);
                     _arrived.Clear();
