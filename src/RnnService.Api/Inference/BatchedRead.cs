@@ -27,13 +27,8 @@ public sealed class BatchedRead<TResult>(Func<RnnModel, IReadOnlyList<BatchText>
     where TResult : class
 {
     /// <summary>One request's texts read alone; OperationCanceledException when <paramref name="ct"/> stopped it.</summary>
-    internal IReadOnlyList<TResult> ReadAlone(RnnModel model, IReadOnlyList<string> texts, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        var results = read(model, texts.Select(t => new BatchText(t, ct)).ToList());
-        ct.ThrowIfCancellationRequested();
-        return results!;
-    }
+    internal IReadOnlyList<TResult> ReadAlone(RnnModel model, IReadOnlyList<string> texts, CancellationToken ct) =>
+        BatchText.ReadAlone(texts, ct, batch => read(model, batch));
 
     /// <summary>A request's texts to hand to a batcher, and its answer to come.</summary>
     internal (PendingRead Request, Task<IReadOnlyList<TResult>> Answer) Pend(IReadOnlyList<string> texts, CancellationToken ct)

@@ -4,10 +4,6 @@ using RnnService.Engine.Tokenizers;
 
 namespace RnnService.Engine.Models;
 
-/// <summary>A text read in a batch beside others, with the token of the request it belongs to: once that is cancelled the
-/// text leaves the batch (at its next window or chunk) and its result is null, while the others' go on.</summary>
-public readonly record struct BatchText(string Text, CancellationToken Cancellation = default);
-
 /// <summary>A char model's reading of one text: its perplexity (as <see cref="CharLanguageModel.Perplexity"/>) and the likeliest
 /// next characters after it (as <see cref="CharLanguageModel.NextCharacters"/>).</summary>
 public sealed record TextPrediction(double Perplexity, IReadOnlyList<NextCharacter> NextCharacters);

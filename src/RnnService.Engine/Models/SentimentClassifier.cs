@@ -25,14 +25,8 @@ public sealed class SentimentClassifier : RnnModel
     }
 
     /// <summary>Classifies in batches of up to 64 texts; the token is checked before each batch.</summary>
-    public IReadOnlyList<Classification> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        cancellationToken.ThrowIfCancellationRequested();
-        var results = Classify(texts.Select(t => new BatchText(t, cancellationToken)).ToList());
-        cancellationToken.ThrowIfCancellationRequested();
-        return results!;
-    }
+    public IReadOnlyList<Classification> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        BatchText.ReadAlone(texts, cancellationToken, Classify);
 
     /// <summary>Classifies texts of several requests together, in batches of up to 64 of those whose token is not cancelled
     /// (checked before each batch); null for a text whose token was cancelled.</summary>
@@ -61,14 +55,8 @@ public sealed class SentimentClassifier : RnnModel
     /// splits them) are rejoined without that word and classified again. All variants of all texts are classified
     /// together, so a text of n words costs one batched pass of n + 1 sequences.
     /// </summary>
-    public IReadOnlyList<Explanation> Explain(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(texts);
-        cancellationToken.ThrowIfCancellationRequested();
-        var results = Explain(texts.Select(t => new BatchText(t, cancellationToken)).ToList());
-        cancellationToken.ThrowIfCancellationRequested();
-        return results!;
-    }
+    public IReadOnlyList<Explanation> Explain(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        BatchText.ReadAlone(texts, cancellationToken, Explain);
 
     /// <summary><see cref="Explain(IReadOnlyList{string}, CancellationToken)"/> of texts of several requests together; null for a
     /// text whose token was cancelled.</summary>

@@ -2,20 +2,20 @@ using RnnService.Engine.Core;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
 
+using static RnnService.Engine.Tests.Models.SmallModels;
+
 namespace RnnService.Engine.Tests.Models;
 
 /// <summary>Texts read together (/predict and /score of several requests in one batch) give what each gives alone, and a
 /// cancelled text leaves the batch without touching the others.</summary>
 public class BatchedReadTests
 {
-    private static readonly string[] Letters = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c", "d", "e", " "];
-
     [Theory]
     [InlineData(Architecture.Lstm)]
     [InlineData(Architecture.Gru)]
     public void SeventyTextsOfOneTo600CharactersReadTogetherScoreAndPredictAsEachAloneWithin1e6(Architecture architecture)
     {
-        var model = Create(architecture);
+        var model = LineCharModel(architecture);
         // Past 64 rows (a second row group) and 256 steps (windows carrying the state), with an unknown character.
         var rng = new Rng(5);
         var texts = Enumerable.Range(0, 70).Select(i => new string(Enumerable.Range(0, i == 3 ? 600 : 1 + rng.NextInt(40))
@@ -50,7 +50,7 @@ public class BatchedReadTests
     [Fact]
     public void ACancelledTextReadsAsNullAndTheOthersReadAsAlone()
     {
-        var model = Create(Architecture.Lstm);
+        var model = LineCharModel(Architecture.Lstm);
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
         string[] texts = ["abc", "deed", "bead"];
@@ -100,19 +100,5 @@ public class BatchedReadTests
         var (e, a) = (expected.ToList(), actual.ToList());
         Assert.Equal(e.Count, a.Count);
         return e.Zip(a).Select(p => (double)Math.Abs(p.First!.Value - p.Second!.Value)).DefaultIfEmpty().Max();
-    }
-
-    /// <summary>A randomly initialised two-layer line-mode char model.</summary>
-    private static CharLanguageModel Create(Architecture architecture)
-    {
-        var net = new RecurrentNetwork(architecture, Letters.Length, embeddingSize: 8, hiddenSize: 24, layers: 2, Letters.Length);
-        net.Initialize(new Rng(13));
-        var config = new ModelConfig
-        {
-            Task = TaskKind.CharLm, Architecture = architecture, VocabularySize = Letters.Length, EmbeddingSize = 8, HiddenSize = 24,
-            Layers = 2, OutputSize = Letters.Length, Vocabulary = Letters,
-            Hyperparameters = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { EmbeddingSize = 8, HiddenSize = 24, Layers = 2 },
-        };
-        return (CharLanguageModel)RnnModel.Create(config, net);
     }
 }
