@@ -132,6 +132,36 @@ public sealed class BatchingTests
     }
 
     [Fact]
+    public async Task AClientThatLeavesTakesOnlyItsTextsOutOfABatchedRead()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:00.200", ["Inference:RequestTimeout"] = "00:01:00" });
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
+        var big = new { modelId, texts = Enumerable.Range(0, 16).Select(i => string.Concat(Enumerable.Repeat("anna maria ", 300)) + i).ToArray() };
+        var small = new { modelId, text = "annabel", top = 3 };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await (await client.PostJsonAsync("/score", big)).OkJsonAsync();
+        var bigAlone = clock.Elapsed;
+        var alone = (await (await client.PostJsonAsync("/score", small)).OkJsonAsync()).GetProperty("scores").ToString();
+
+        // Both arrive within the window, so they are one read; the big one's client leaves once it has started.
+        using var leave = new CancellationTokenSource();
+        var leaving = client.PostAsync("/score", Json(big), leave.Token);
+        clock.Restart();
+        var shared = client.PostJsonAsync("/score", small);
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        leave.Cancel();
+        var answer = (await (await shared).OkJsonAsync()).GetProperty("scores").ToString();
+        var took = clock.Elapsed;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
+        Assert.Equal(alone, answer);
+        Assert.True(factory.Services.GetRequiredService<InferenceRunner>().Widths.WidestRead >= 17, "the two requests never shared a read");
+        // The small answer waits for its read to end: it ended when the big texts left, not when they would have been scored.
+        Assert.True(took < bigAlone / 2, $"the shared read took {took.TotalMilliseconds:F0} ms; the big request alone {bigAlone.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
     public async Task AModelsFirstRequestWaitsTheWindowButALoneClientsNextOneDoesNot()
     {
         await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:03" });
