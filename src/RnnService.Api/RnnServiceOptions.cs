@@ -88,8 +88,10 @@ public sealed class InferenceOptions
     public int BusyRetryAfterSeconds { get; set; } = 1;
     /// <summary>A request still running after this is stopped and answered 504; zero = no timeout.</summary>
     public TimeSpan RequestTimeout { get; set; } = TimeSpan.FromSeconds(10);
-    /// <summary>Generation (/generate, /v1/completions) on an idle model waits this long for other requests to start with it;
-    /// requests arriving while it runs join at the next step (<see cref="Inference.ModelBatcher"/>). Zero (the default) = every
-    /// request alone: batching pays off for large models under concurrent load, and costs small ones (docs/benchmarks.md).</summary>
+    /// <summary>Inference (/predict, /score, /generate, /v1/completions) on an idle model waits this long for other requests to
+    /// run with it (not when the model's last busy spell served one request alone); reads of one kind run as one engine batch,
+    /// and generation arriving while a batch runs joins at the next step (<see cref="Inference.ModelBatcher"/>). Zero (the
+    /// default) = every request alone: batching pays off for large models under concurrent load, and costs small ones
+    /// (docs/benchmarks.md).</summary>
     public TimeSpan BatchWindow { get; set; }
 }

@@ -4,8 +4,8 @@ using RnnService.Api.Inference;
 
 namespace RnnService.Api.Tests;
 
-/// <summary>Issue 25 item 3: concurrent generation requests on one model share batched steps (Inference:BatchWindow), and
-/// each answers what it answers alone.</summary>
+/// <summary>Issue 25 item 3: concurrent requests on one model share batched steps (generation) or one batched read (/predict,
+/// /score) with Inference:BatchWindow, and each answers what it answers alone.</summary>
 public sealed class BatchingTests
 {
     [Fact]
@@ -14,11 +14,11 @@ public sealed class BatchingTests
         await using var factory = new RnnServiceFactory(new() { ["Inference:MaxConcurrentRequests"] = "64", ["Inference:BatchWindow"] = "00:00:00.005" });
         using var client = factory.CreateClient();
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
-        var runner = factory.Services.GetRequiredService<GenerationRunner>();
+        var runner = factory.Services.GetRequiredService<InferenceRunner>();
         var mine = new { model = modelId.ToString(), prompt = "ma", n = 3, max_tokens = 12, seed = 9, logprobs = 2, temperature = 1.1 };
         var alone = await (await client.PostJsonAsync("/v1/completions", mine)).OkJsonAsync();
         var aloneGenerate = await (await client.PostJsonAsync("/generate", new { modelId, prompt = "jo", count = 4, maxLength = 15, seed = 2 })).OkJsonAsync();
-        Assert.True(runner.WidestBatch <= 4, $"{runner.WidestBatch} samples shared a step before any concurrency");
+        Assert.True(runner.Widths.WidestStep <= 4, $"{runner.Widths.WidestStep} samples shared a step before any concurrency");
 
         // Twelve others of other shapes (streams among them) arrive with each copy of the two requests.
         var others = Enumerable.Range(0, 12).Select(i => client.PostJsonAsync(i % 3 == 0 ? "/v1/completions" : "/generate", i % 3 == 0
@@ -29,7 +29,7 @@ public sealed class BatchingTests
         foreach (var response in await Task.WhenAll(others)) Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         var underLoad = await (await loaded).OkJsonAsync();
 
-        Assert.True(runner.WidestBatch > 4, $"at most {runner.WidestBatch} samples shared a step: the requests were not batched");
+        Assert.True(runner.Widths.WidestStep > 4, $"at most {runner.Widths.WidestStep} samples shared a step: the requests were not batched");
         Assert.Equal(aloneGenerate.GetProperty("samples").ToString(), (await (await loadedGenerate).OkJsonAsync()).GetProperty("samples").ToString());
         double worst = 0;
         for (int c = 0; c < 3; c++)
@@ -81,8 +81,127 @@ public sealed class BatchingTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => endless);
 
         Assert.Equal(alone, texts);
-        Assert.True(factory.Services.GetRequiredService<GenerationRunner>().WidestBatch >= 15, "the two requests never shared a step");
+        Assert.True(factory.Services.GetRequiredService<InferenceRunner>().Widths.WidestStep >= 15, "the two requests never shared a step");
         await Poll.UntilAsync(() => slots.Running == 0, TimeSpan.FromSeconds(20), "the left request's slot to be freed");
+    }
+
+    [Fact]
+    public async Task PredictAndScoreRequestsArrivingTogetherShareOneReadAndAnswerWhatTheyAnswerAloneWithin1e6()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Inference:MaxConcurrentRequests"] = "64", ["Inference:BatchWindow"] = "00:00:00.050" });
+        using var client = factory.CreateClient();
+        var names = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
+        var sentiment = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 5))).Id())).Id("modelId");
+        var widths = factory.Services.GetRequiredService<InferenceRunner>().Widths;
+        (string Path, object Body)[] mine =
+        [
+            ("/predict", new { modelId = names, texts = new[] { "maria", "jo" } }),
+            ("/score", new { modelId = names, text = "annabel", top = 3 }),
+            ("/predict", new { modelId = sentiment, text = "a wonderful film" }),
+            ("/predict", new { modelId = sentiment, text = "dull and too long", explain = true }),
+        ];
+        // Each of the four arrives beside three others of its kind on other texts (and another top), then alone: a model that
+        // has just served several requests gathers the next ones for the window, so the burst comes first.
+        var others = Enumerable.Range(0, 12).Select(i => client.PostJsonAsync(mine[i % 4].Path, (i % 4) switch
+        {
+            0 => new { modelId = names, texts = new[] { "e" + i, "lou", "christopher" } },
+            1 => new { modelId = names, text = "ka" + i, top = 1 + i },
+            2 => new { modelId = sentiment, texts = new[] { "the best film " + i, "awful" } },
+            _ => new { modelId = sentiment, text = "not good at all " + i, explain = true } as object,
+        })).ToList();
+        var together = mine.Select(m => client.PostJsonAsync(m.Path, m.Body)).ToList();
+        foreach (var response in await Task.WhenAll(others)) Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
+        var underLoad = new List<JsonElement>();
+        foreach (var response in together) underLoad.Add(await (await response).OkJsonAsync());
+        int widest = widths.WidestRead;
+        var alone = new List<JsonElement>();
+        foreach (var (path, body) in mine) alone.Add(await (await client.PostJsonAsync(path, body)).OkJsonAsync());
+
+        // Alone, the most texts a request reads is 5 (explain: the text and one variant per word).
+        Assert.True(widest > 5, $"at most {widest} texts shared a read: the requests were not batched");
+        double worst = 0;
+        for (int i = 0; i < mine.Length; i++)
+        {
+            var (a, b) = (Numbers(alone[i]), Numbers(underLoad[i]));
+            Assert.Equal(a.Select(n => n.Path), b.Select(n => n.Path));
+            worst = a.Zip(b).Select(n => n.First.Path.EndsWith("perplexity") ? Math.Abs(n.Second.Value / n.First.Value - 1) : Math.Abs(n.First.Value - n.Second.Value))
+                .Append(worst).Max();
+        }
+        Assert.True(worst <= 1e-6, $"probabilities differ by up to {worst:e2}");
+        Assert.Equal(3, underLoad[1].GetProperty("scores")[0].GetProperty("characters")[0].GetProperty("alternatives").GetArrayLength());
+    }
+
+    [Fact]
+    public async Task AClientThatLeavesTakesOnlyItsTextsOutOfABatchedRead()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:00.200", ["Inference:RequestTimeout"] = "00:01:00" });
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
+        var big = new { modelId, texts = Enumerable.Range(0, 16).Select(i => string.Concat(Enumerable.Repeat("anna maria ", 300)) + i).ToArray() };
+        var small = new { modelId, text = "annabel", top = 3 };
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await (await client.PostJsonAsync("/score", big)).OkJsonAsync();
+        var bigAlone = clock.Elapsed;
+        var alone = (await (await client.PostJsonAsync("/score", small)).OkJsonAsync()).GetProperty("scores").ToString();
+
+        // Both arrive within the window, so they are one read; the big one's client leaves once it has started.
+        using var leave = new CancellationTokenSource();
+        var leaving = client.PostAsync("/score", Json(big), leave.Token);
+        clock.Restart();
+        var shared = client.PostJsonAsync("/score", small);
+        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        leave.Cancel();
+        var answer = (await (await shared).OkJsonAsync()).GetProperty("scores").ToString();
+        var took = clock.Elapsed;
+
+        await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
+        Assert.Equal(alone, answer);
+        Assert.True(factory.Services.GetRequiredService<InferenceRunner>().Widths.WidestRead >= 17, "the two requests never shared a read");
+        // The small answer waits for its read to end: it ended when the big texts left, not when they would have been scored.
+        Assert.True(took < bigAlone / 2, $"the shared read took {took.TotalMilliseconds:F0} ms; the big request alone {bigAlone.TotalMilliseconds:F0} ms");
+    }
+
+    [Fact]
+    public async Task AModelsFirstRequestWaitsTheWindowButALoneClientsNextOneDoesNot()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:03" });
+        using var client = factory.CreateClient();
+        var sentiment = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 3))).Id())).Id("modelId");
+
+        // Nothing has run on the model yet: the first request waits for company. Its spell served it alone, so the next does not.
+        var clock = System.Diagnostics.Stopwatch.StartNew();
+        await (await client.PostJsonAsync("/predict", new { modelId = sentiment, text = "good" })).OkJsonAsync();
+        var first = clock.Elapsed;
+        clock.Restart();
+        await (await client.PostJsonAsync("/predict", new { modelId = sentiment, text = "bad" })).OkJsonAsync();
+        var next = clock.Elapsed;
+
+        Assert.True(first >= TimeSpan.FromSeconds(3), $"the first request took {first.TotalMilliseconds:F0} ms");
+        Assert.True(next < TimeSpan.FromSeconds(2), $"the lone client's next request took {next.TotalMilliseconds:F0} ms");
+    }
+
+    /// <summary>Every number of an answer with the path to it (perplexities, probabilities, surprisals, influences), and every
+    /// string as a path too (texts, labels, characters), so two answers of the same shape and strings compare number by number.</summary>
+    private static List<(string Path, double Value)> Numbers(JsonElement element, string path = "")
+    {
+        var found = new List<(string, double)>();
+        switch (element.ValueKind)
+        {
+            case JsonValueKind.Object:
+                foreach (var property in element.EnumerateObject()) found.AddRange(Numbers(property.Value, $"{path}.{property.Name}"));
+                break;
+            case JsonValueKind.Array:
+                int i = 0;
+                foreach (var item in element.EnumerateArray()) found.AddRange(Numbers(item, $"{path}[{i++}]"));
+                break;
+            case JsonValueKind.Number:
+                found.Add((path, element.GetDouble()));
+                break;
+            default:
+                found.Add(($"{path}={element}", 0));
+                break;
+        }
+        return found;
     }
 
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), System.Text.Encoding.UTF8, "application/json");

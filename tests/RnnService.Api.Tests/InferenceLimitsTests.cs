@@ -67,11 +67,11 @@ public sealed class InferenceLimitsTests
             .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
         Assert.Contains("20 samples × 5 candidates × 200 steps", excluding.GetProperty("errors").GetProperty("count")[0].GetString());
 
-        // 10 texts of 1000 characters, each run twice (perplexity, next characters): 20,000 steps of this char model.
+        // 30 texts of 1000 characters, read once each (the perplexity and next characters come from one pass): 30,000 steps.
         var texts = Enumerable.Repeat(new string('a', 1000), 10).ToArray();
-        var predict = await (await client.PostJsonAsync("/predict", new { modelId, texts })).AssertProblemAsync(HttpStatusCode.BadRequest, "texts");
-        Assert.Contains("10 texts of 10000 characters in all × 2 passes = 20000 steps",
-            predict.GetProperty("errors").GetProperty("texts")[0].GetString());
+        var predict = await (await client.PostJsonAsync("/predict", new { modelId, texts = texts.Concat(texts).Concat(texts).ToArray() }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "texts");
+        Assert.Contains("30 texts of 30000 characters in all = 30000 steps", predict.GetProperty("errors").GetProperty("texts")[0].GetString());
         // /score runs each text once: one text fits, 30 (30,000 steps) do not.
         await (await client.PostJsonAsync("/score", new { modelId, texts = texts[..1] })).OkJsonAsync();
         var score = await (await client.PostJsonAsync("/score", new { modelId, texts = texts.Concat(texts).Concat(texts).ToArray() }))

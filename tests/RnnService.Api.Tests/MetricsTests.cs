@@ -1,5 +1,6 @@
 using System.Net;
 using System.Net.Http.Headers;
+using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
 using RnnService.Api.Jobs;
@@ -70,6 +71,41 @@ public sealed class MetricsTests
         (await client.DeleteAsync($"/models/{sentiment}")).EnsureSuccessStatusCode();
         var deleted = await PrometheusScrape.GetAsync(client);
         Assert.Equal(1, deleted.Value("rnnservice_model_cache_evictions_total", ("reason", "deleted")));
+    }
+
+    [Fact]
+    public async Task StreamedGenerationsAndV1CompletionsAndScoresCountAsPlainAnswersDoWithTheirCharacters()
+    {
+        await using var factory = Factory();
+        using var client = factory.CreateClient();
+        var names = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 1))).Id())).Id("modelId");
+        var before = await PrometheusScrape.GetAsync(client);
+
+        // The characters each answer says it generated: the streamed usage event's, and the completions' usage.
+        var streamed = await (await client.PostJsonAsync("/generate", new { modelId = names, prompt = "ma", count = 2, maxLength = 9, seed = 4, stream = true }))
+            .Content.ReadAsStringAsync();
+        var usage = streamed.Split('\n').Where(l => l.StartsWith("data: ", StringComparison.Ordinal)).Select(l => JsonDocument.Parse(l[6..]).RootElement)
+            .Single(e => e.TryGetProperty("generatedCharacters", out _));
+        int generated = usage.GetProperty("generatedCharacters").GetInt32();
+        var plain = await (await client.PostJsonAsync("/v1/completions", new { model = names.ToString(), prompt = new[] { "a", "jo" }, max_tokens = 7, n = 2, seed = 5 }))
+            .OkJsonAsync();
+        int completed = plain.GetProperty("usage").GetProperty("completion_tokens").GetInt32();
+        var chunks = (await (await client.PostJsonAsync("/v1/completions", new { model = names.ToString(), prompt = "el", max_tokens = 6, seed = 6, stream = true,
+            stream_options = new { include_usage = true } })).Content.ReadAsStringAsync()).Split('\n').Where(l => l.StartsWith("data: {", StringComparison.Ordinal))
+            .Select(l => JsonDocument.Parse(l[6..]).RootElement).ToList();
+        int chunked = chunks.Last().GetProperty("usage").GetProperty("completion_tokens").GetInt32();
+        Assert.Equal(chunks.SelectMany(c => c.GetProperty("choices").EnumerateArray()).Sum(c => c.GetProperty("text").GetString()!.Length), chunked);
+        await (await client.PostJsonAsync("/score", new { modelId = names, text = "anna" })).OkJsonAsync();
+
+        var after = await PrometheusScrape.GetAsync(client);
+        Assert.True(generated > 0 && completed > 0 && chunked > 0, $"{generated}, {completed}, {chunked}");
+        Assert.Equal(generated + completed + chunked,
+            after.Value("rnnservice_generated_characters_total") - before.Value("rnnservice_generated_characters_total"));
+        Assert.Equal(1, after.Value("rnnservice_inference_duration_seconds_count", ("endpoint", "generate"), ("task", "charlm")));
+        Assert.True(after.Value("rnnservice_inference_duration_seconds_sum", ("endpoint", "generate"), ("task", "charlm")) > 0);
+        Assert.Equal(2, after.Value("rnnservice_inference_duration_seconds_count", ("endpoint", "completions"), ("task", "charlm")));
+        Assert.Equal(1, after.Value("rnnservice_inference_duration_seconds_count", ("endpoint", "score"), ("task", "charlm")));
+        Assert.Equal(2, after.Value("http_server_request_duration_seconds_count", ("http_route", "/v1/completions"), ("http_response_status_code", "200")));
     }
 
     [Fact]

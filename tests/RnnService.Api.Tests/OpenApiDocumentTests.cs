@@ -62,6 +62,56 @@ public sealed class OpenApiDocumentTests
         }
     }
 
+    /// <summary>Issue 25: /v1 answers errors in OpenAI's shape, so its document says so: every error response of its operations
+    /// is OpenAiError (none ProblemDetails), and each 4xx POST /v1/completions documents is one it answers in that shape. Its
+    /// bodies' properties are named as they travel (snake_case).</summary>
+    [Fact]
+    public async Task EveryClientErrorOfV1IsDocumentedAsOpenAisErrorAndAnsweredAsOne()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Limits:MaxRequestBodyBytes"] = "2000", ["Inference:PermitLimit"] = "6" });
+        await using var keyed = new RnnServiceFactory(new() { ["Auth:ApiKey"] = "s3cret" });
+        using var client = factory.CreateClient();
+        var (_, document) = await ServedDocumentAsync(client);
+
+        var v1 = Operations(document).Where(o => o.Path.StartsWith("/v1/", StringComparison.Ordinal)).ToList();
+        Assert.Equal(["POST /v1/completions", "GET /v1/models"], v1.Select(o => $"{o.Method} {o.Path}"));
+        foreach (var (method, path, operation) in v1)
+            foreach (var error in operation.GetProperty("responses").EnumerateObject().Where(r => r.Name[0] is '4' or '5'))
+            {
+                var content = error.Value.GetProperty("content").EnumerateObject().ToList();
+                Assert.Equal("application/json", Assert.Single(content).Name);
+                Assert.Equal("#/components/schemas/OpenAiError", content[0].Value.GetProperty("schema").GetProperty("$ref").GetString());
+                Assert.Contains("OpenAI's error: type ", error.Value.GetProperty("description").GetString());
+            }
+        // Its bodies are named as they travel: snake_case.
+        var schemas = document.GetProperty("components").GetProperty("schemas");
+        Assert.True(schemas.GetProperty("CompletionRequest").GetProperty("properties").TryGetProperty("max_tokens", out _));
+        Assert.True(schemas.GetProperty("CompletionChoice").GetProperty("properties").TryGetProperty("finish_reason", out _));
+        var completions = v1[0].Operation.GetProperty("responses").EnumerateObject().Select(r => r.Name).Where(c => c[0] == '4').ToList();
+        Assert.Contains("429", v1[1].Operation.GetProperty("responses").EnumerateObject().Select(r => r.Name));
+
+        var answered = new Dictionary<string, HttpResponseMessage>
+        {
+            ["400"] = await client.PostJsonAsync("/v1/completions", new { model = "names" }),
+            ["401"] = await keyed.CreateClient().PostJsonAsync("/v1/completions", new { model = "names", prompt = "a" }),
+            ["404"] = await client.PostJsonAsync("/v1/completions", new { model = "no-such-model", prompt = "a" }),
+            ["413"] = await client.PostJsonAsync("/v1/completions", new { model = "names", prompt = new string('a', 3000) }),
+            ["415"] = await client.PostAsync("/v1/completions", new StringContent("{}", System.Text.Encoding.UTF8, "text/plain")),
+        };
+        for (int i = 0; i < 10 && !answered.ContainsKey("429"); i++)
+            if (await client.PostJsonAsync("/v1/completions", new { model = "names" }) is { StatusCode: HttpStatusCode.TooManyRequests } limited)
+                answered["429"] = limited;
+        Assert.Equal(completions.Order(), answered.Keys.Order());
+        foreach (var (code, response) in answered)
+        {
+            Assert.Equal(code, ((int)response.StatusCode).ToString());
+            Assert.Equal("application/json", response.Content.Headers.ContentType?.MediaType);
+            var error = JsonDocument.Parse(await response.Content.ReadAsStringAsync()).RootElement.GetProperty("error");
+            Assert.False(string.IsNullOrWhiteSpace(error.GetProperty("message").GetString()), code);
+            Assert.Equal(code == "401" ? "authentication_error" : code == "429" ? "rate_limit_error" : "invalid_request_error", error.GetProperty("type").GetString());
+        }
+    }
+
     /// <summary>A generated client types an operation's result by its success answers, so each operation has one success
     /// schema (cancel and pause answer 200 or 202, both a JobResponse): POST /train is 202 JobResponse only, and the
     /// estimate is its own operation.</summary>

@@ -115,11 +115,11 @@ public static class GenerateApi
             admission.Dispose();
             return invalid;
         }
-        if (request.Stream == true) return TypedResults.ServerSentEvents(GenerateStream.EventsAsync(admission, modelId, generation, services.Generation, ct));
+        if (request.Stream == true) return TypedResults.ServerSentEvents(GenerateStream.EventsAsync(admission, modelId, generation, services.Runner, services.Metrics, ct));
         using (admission)
         {
             if (exclude) return GenerateNew(lm, modelId, generation, ct);
-            var run = (await services.Generation.RunAsync(lm, [new GenerationJob(generation)], ct))[0];
+            var run = (await services.Runner.RunAsync(lm, [new GenerationJob(generation)], ct))[0];
             return TypedResults.Ok(new GenerateResponse(modelId, generation.Seed, generation.MaxLength, run.Samples,
                 lm.UnknownCharacters(generation.Prompt + generation.Prefix)));
         }

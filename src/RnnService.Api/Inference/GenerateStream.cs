@@ -4,6 +4,7 @@ using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
 
@@ -25,10 +26,11 @@ public sealed record GenerateUsageEvent(Guid ModelId, int Seed, int MaxLength, I
 public static class GenerateStream
 {
     /// <summary>Runs the admitted request and yields its events; the slot is held until the samples end or the client leaves
-    /// (its token then stops the generation within a step). Whatever the engine wrote between two writes to the client goes
+    /// (its token then stops the generation within a step). A stream that ends is counted in the inference metrics as a plain
+    /// answer is (<see cref="InferenceMetricsFilter"/> sees only its start). Whatever the engine wrote between two writes to the client goes
     /// out as one event per sample.</summary>
     public static async IAsyncEnumerable<SseItem<string>> EventsAsync(Admission<CharLanguageModel> admission, Guid modelId,
-        GenerationOptions generation, GenerationRunner runner, [EnumeratorCancellation] CancellationToken ct)
+        GenerationOptions generation, InferenceRunner runner, RnnMetrics metrics, [EnumeratorCancellation] CancellationToken ct)
     {
         var started = Stopwatch.GetTimestamp();
         var chunks = Channel.CreateUnbounded<SampleChunk>(new UnboundedChannelOptions { SingleReader = true, SingleWriter = true });
@@ -49,9 +51,12 @@ public static class GenerateStream
                 }
             }
             var run = (await running)[0];
+            var (generated, elapsed) = (run.Samples.Sum(s => s.Length - generation.Prompt.Length), Stopwatch.GetElapsedTime(started));
+            // Recorded before the last event, so a client that has read the whole answer finds it counted.
+            metrics.Generated("generate", generated, elapsed);
             yield return Event("usage", new GenerateUsageEvent(modelId, generation.Seed, generation.MaxLength,
                 admission.Model!.UnknownCharacters(generation.Prompt + generation.Prefix), generation.Prompt.Length,
-                run.Samples.Sum(s => s.Length - generation.Prompt.Length), Stopwatch.GetElapsedTime(started).TotalMilliseconds));
+                generated, elapsed.TotalMilliseconds));
         }
         finally
         {

@@ -58,7 +58,7 @@ public static class InferenceApi
         group.MapPost("/predict", PredictAsync)
             .WithName("Predict")
             .WithSummary("Classify texts (sentiment model) or score them (char model)")
-            .WithDescription("Body {model, text} or {model, texts: [...]} (model any model reference, or modelId an id); the steps (words of a sentiment model, characters × 2 passes of a " +
+            .WithDescription("Body {model, text} or {model, texts: [...]} (model any model reference, or modelId an id); the steps (words of a sentiment model, characters of a " +
                 "char model) × the model's multiply-adds per step must stay within Inference:MaxRequestWork. " +
                 "explain: true (sentiment) adds each word's occlusion influence; it classifies every text once per word, so it counts " +
                 "(words + 1) × words steps per text. " +
@@ -82,9 +82,8 @@ public static class InferenceApi
         if (invalid is not null) return invalid;
         bool explain = request.Explain ?? PredictRequest.Defaults.Explain!.Value;
 
-        return await services.RunAsync<RnnModel, PredictResponse>(modelId, model => InferenceLimits.PredictSteps(texts, field, model, explain,
-            passes: model is CharLanguageModel ? 2 : 1),
-            ModelResolver.FieldOf(request.Model), "", model =>
+        return await services.RunAsync<RnnModel, PredictResponse>(modelId, model => InferenceLimits.PredictSteps(texts, field, model, explain),
+            ModelResolver.FieldOf(request.Model), "", async Task<Results<Ok<PredictResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> (model) =>
         {
             if (explain && model is not SentimentClassifier)
                 return Problems.Invalid("explain", "Word influence needs a sentiment model; for a char model use POST /score.");
@@ -92,18 +91,24 @@ public static class InferenceApi
                 return Problems.Invalid(field, tooShort);
             var predictions = model switch
             {
-                SentimentClassifier classifier when explain => classifier.Explain(texts, ct).Select(e => new Prediction(e.Classification.Text,
-                    Label: e.Classification.Label == 1 ? "positive" : "negative", Probability: Finite(e.Classification.Probability),
-                    UnknownWords: e.Classification.UnknownWords,
-                    Influences: e.Words.Select(w => new WordInfluenceResponse(w.Index, w.Word, w.Influence)).ToList())).ToList(),
-                SentimentClassifier classifier => classifier.Classify(texts, ct).Select(c => new Prediction(c.Text,
-                    Label: c.Label == 1 ? "positive" : "negative", Probability: Finite(c.Probability), UnknownWords: c.UnknownWords)).ToList(),
-                CharLanguageModel lm => texts.Select(t => Score(lm, t, ct)).ToList(),
+                SentimentClassifier when explain => (await services.Runner.ReadAsync(model, Explanations, texts, ct)).Select(e => Labelled(e.Classification)
+                    with { Influences = e.Words.Select(w => new WordInfluenceResponse(w.Index, w.Word, w.Influence)).ToList() }).ToList(),
+                SentimentClassifier => (await services.Runner.ReadAsync(model, Classifications, texts, ct)).Select(Labelled).ToList(),
+                CharLanguageModel => (await services.Runner.ReadAsync(model, CharPredictions, texts, ct)).Zip(texts, (p, text) => new Prediction(text,
+                    Perplexity: Finite(p.Perplexity), NextCharacters: p.NextCharacters.Select(n => new NextCharacterResponse(n.Character, Finite(n.Probability) ?? 0)).ToList())).ToList(),
                 _ => throw new NotSupportedException(model.GetType().Name),
             };
             return TypedResults.Ok(new PredictResponse(modelId, predictions));
         }, ct);
     }
+
+    // The engine reads of /predict, one batch per kind when requests share a batcher.
+    private static readonly BatchedRead<Classification> Classifications = new((model, texts) => ((SentimentClassifier)model).Classify(texts));
+    private static readonly BatchedRead<Explanation> Explanations = new((model, texts) => ((SentimentClassifier)model).Explain(texts));
+    private static readonly BatchedRead<TextPrediction> CharPredictions = new((model, texts) => ((CharLanguageModel)model).Predict(texts, top: 10));
+
+    private static Prediction Labelled(Classification c) => new(c.Text, Label: c.Label == 1 ? "positive" : "negative",
+        Probability: Finite(c.Probability), UnknownWords: c.UnknownWords);
 
     /// <summary>The texts of a {text} or {texts} body, checked against the Limits; the field a problem with all of them names.</summary>
     internal static (IReadOnlyList<string> Texts, string Field, ValidationProblem? Problem) ReadTexts(string? text, IReadOnlyList<string>? texts,
@@ -118,14 +123,6 @@ public static class InferenceApi
         for (var i = 0; i < texts.Count; i++)
             if (CheckText(texts[i], limits) is { } problem) return ([], "texts", Problems.Invalid($"texts[{i}]", problem));
         return (texts, "texts", null);
-    }
-
-    // One text at a time, so an abandoned or timed-out batch stops between texts.
-    private static Prediction Score(CharLanguageModel lm, string text, CancellationToken ct)
-    {
-        ct.ThrowIfCancellationRequested();
-        return new Prediction(text, Perplexity: Finite(lm.Perplexity(text)),
-            NextCharacters: lm.NextCharacters(text, 10).Select(n => new NextCharacterResponse(n.Character, Finite(n.Probability) ?? 0)).ToList());
     }
 
     private static string? CheckText(string? text, LimitsOptions limits) =>

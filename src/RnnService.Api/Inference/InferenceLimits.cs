@@ -16,7 +16,7 @@ public static class InferenceLimits
     public static IServiceCollection AddInferenceLimits(this IServiceCollection services)
     {
         services.AddSingleton<InferenceSlots>();
-        services.AddSingleton<GenerationRunner>();
+        services.AddSingleton<InferenceRunner>();
         services.AddRequestTimeouts();
         return services;
     }
@@ -58,10 +58,10 @@ public static class InferenceLimits
         return new RequestSteps(count * perSample * candidates, described, reduce, fields);
     }
 
-    /// <summary>/predict and /score: one step per word of a sentiment model, per character of a char model and per pass
-    /// (/predict runs a char model twice per text: perplexity, then next characters); with explain, a sentiment model
-    /// classifies every text once whole and once without each word.</summary>
-    public static RequestSteps PredictSteps(IReadOnlyList<string> texts, string field, RnnModel model, bool explain, int passes = 1)
+    /// <summary>/predict and /score: one step per word of a sentiment model, per character of a char model (one pass gives
+    /// /predict both the perplexity and the next characters); with explain, a sentiment model classifies every text once whole
+    /// and once without each word.</summary>
+    public static RequestSteps PredictSteps(IReadOnlyList<string> texts, string field, RnnModel model, bool explain)
     {
         bool words = model is SentimentClassifier;
         long tokens = 0, steps = 0;
@@ -69,13 +69,13 @@ public static class InferenceLimits
         {
             long length = words ? WordTokenizer.SplitWords(text).Count : text.Length;
             tokens += length;
-            steps += explain && words ? (length + 1) * length : length * passes;
+            steps += explain && words ? (length + 1) * length : length;
         }
         var counted = texts.Count == 1 ? "1 text" : $"{texts.Count} texts";
         if (explain && words)
             return new RequestSteps(steps, $"{counted} explained, Σ (words + 1) × words = {steps} steps", "explain fewer or shorter texts",
                 ["explain", field]);
-        var described = $"{counted} of {tokens} {(words ? "words" : "characters")} in all" + (passes > 1 ? $" × {passes} passes" : "");
+        var described = $"{counted} of {tokens} {(words ? "words" : "characters")} in all";
         return new RequestSteps(steps, $"{described} = {steps} steps", "send fewer or shorter texts", [field]);
     }
 

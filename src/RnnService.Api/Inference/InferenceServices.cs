@@ -2,6 +2,7 @@ using Microsoft.AspNetCore.Http.HttpResults;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Monitoring;
 using RnnService.Api.Registry;
 using RnnService.Engine.Models;
 
@@ -10,8 +11,8 @@ namespace RnnService.Api.Inference;
 /// <summary>What the three inference handlers (/predict, /generate, /score) share, bound with [AsParameters]: their services
 /// and their opening. Each resolves the request's model reference, makes its own checks and says how to count its steps;
 /// the cached model's kind is checked, its work (steps × multiply-adds per step) bounded, and it runs in a slot.</summary>
-public sealed record InferenceServices(RnnDbContext Db, ModelCache Cache, InferenceSlots Slots, GenerationRunner Generation, HttpContext Http,
-    IOptions<LimitsOptions> LimitsOptions, IOptions<InferenceOptions> InferenceOptions)
+public sealed record InferenceServices(RnnDbContext Db, ModelCache Cache, InferenceSlots Slots, InferenceRunner Runner, HttpContext Http,
+    IOptions<LimitsOptions> LimitsOptions, IOptions<InferenceOptions> InferenceOptions, RnnMetrics Metrics)
 {
     public LimitsOptions Limits => LimitsOptions.Value;
     public InferenceOptions Inference => InferenceOptions.Value;
@@ -29,13 +30,13 @@ public sealed record InferenceServices(RnnDbContext Db, ModelCache Cache, Infere
     /// a handler whose own checks needed it already (<see cref="LoadAsync"/>) passes it as <paramref name="loaded"/>.</summary>
     public async Task<Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> RunAsync<TModel, T>(Guid modelId,
         Func<TModel, RequestSteps> measure, string modelField, string wrongKind,
-        Func<TModel, Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> infer, CancellationToken ct,
+        Func<TModel, Task<Results<Ok<T>, ValidationProblem, NotFoundProblem, ProblemHttpResult>>> infer, CancellationToken ct,
         RnnModel? loaded = null) where TModel : RnnModel
     {
         using var admission = await AdmitAsync(modelId, measure, modelField, wrongKind, ct, loaded);
         return admission.Problem switch
         {
-            null => infer(admission.Model!),
+            null => await infer(admission.Model!),
             ValidationProblem invalid => invalid,
             NotFoundProblem notFound => notFound,
             _ => (ProblemHttpResult)admission.Problem,

@@ -64,17 +64,22 @@ public static class ScoreApi
         if (invalid is not null) return invalid;
 
         return await services.RunAsync<CharLanguageModel, ScoreResponse>(modelId, lm => InferenceLimits.PredictSteps(texts, field, lm, explain: false),
-            ModelResolver.FieldOf(request.Model), "This is a sentiment model; /score needs a char (charlm) model.", lm =>
+            ModelResolver.FieldOf(request.Model), "This is a sentiment model; /score needs a char (charlm) model.",
+            async Task<Results<Ok<ScoreResponse>, ValidationProblem, NotFoundProblem, ProblemHttpResult>> (lm) =>
             {
                 for (int i = 0; i < texts.Count; i++)
                     if (lm.TextError(texts[i]) is { } error) return Problems.Invalid(request.Text is null ? $"texts[{i}]" : "text", error);
-                return TypedResults.Ok(new ScoreResponse(modelId, texts.Select(t => Score(lm, t, request.Top ?? ScoreRequest.Defaults.Top!.Value, ct)).ToList()));
+                var scores = await services.Runner.ReadAsync(lm, Scores, texts, ct);
+                int top = request.Top ?? ScoreRequest.Defaults.Top!.Value;
+                return TypedResults.Ok(new ScoreResponse(modelId, texts.Zip(scores, (text, positions) => Score(lm, text, positions, top)).ToList()));
             }, ct);
     }
 
-    private static TextScore Score(CharLanguageModel lm, string text, int top, CancellationToken ct)
+    // Read with the most alternatives any request may ask for, so requests of every top share a batch; each keeps its own top.
+    private static readonly BatchedRead<IReadOnlyList<ScoredCharacter>> Scores = new((model, texts) => ((CharLanguageModel)model).Score(texts, MaxTop));
+
+    private static TextScore Score(CharLanguageModel lm, string text, IReadOnlyList<ScoredCharacter> positions, int top)
     {
-        var positions = lm.Score(text, top, ct);
         double total = 0;
         int scored = 0;
         var characters = new List<CharacterScoreResponse>(positions.Count);
@@ -84,7 +89,7 @@ public static class ScoreApi
             if (surprisal is { } s && double.IsFinite(s)) { total += s; scored++; }
             characters.Add(new CharacterScoreResponse(p.Index, p.Character, p.Probability,
                 surprisal is { } bits && double.IsFinite(bits) ? bits : null,
-                p.Alternatives.Select(a => new NextCharacterResponse(a.Character, a.Probability)).ToList()));
+                p.Alternatives.Take(top).Select(a => new NextCharacterResponse(a.Character, a.Probability)).ToList()));
         }
         return new TextScore(text, characters, total, scored > 0 ? total / scored : null, lm.UnknownCharacters(text));
     }

@@ -1,6 +1,8 @@
 using Microsoft.AspNetCore.Authorization;
 using Microsoft.AspNetCore.OpenApi;
 using Microsoft.OpenApi;
+using Microsoft.AspNetCore.WebUtilities;
+using RnnService.Api.OpenAi;
 using RnnService.Api.Security;
 
 namespace RnnService.Api.Infrastructure;
@@ -55,7 +57,12 @@ public static class OpenApiSetup
         options.AddDocumentTransformer((document, _, _) =>
         {
             DescribeDocument(document);
-            foreach (var operation in Operations(document)) DocumentClientErrors(operation, document);
+            OpenAiJson.SnakeCaseSchemas(document);
+            foreach (var (path, operation) in Operations(document))
+            {
+                DocumentClientErrors(operation, document);
+                if (path.StartsWith(CompletionsApi.Prefix + "/", StringComparison.Ordinal)) InOpenAiShape(operation, document);
+            }
             return Task.CompletedTask;
         });
         return options;
@@ -65,7 +72,8 @@ public static class OpenApiSetup
     {
         document.Info.Title = "RnnService";
         document.Info.Description = "Train small recurrent neural networks (LSTM, GRU, tanh RNN) from scratch and serve them. " +
-            "Errors are RFC 7807 ProblemDetails; validation errors name the field by its JSON path.";
+            "Errors are RFC 7807 ProblemDetails; validation errors name the field by its JSON path. Under /v1 they are OpenAI's " +
+            "error, {\"error\": {message, type, param, code}}, param naming the field.";
         document.Info.License = new OpenApiLicense { Name = LicenceName };
         // Relative: the service that served this document, whatever its host and port (5000 by default, 8080 in Docker).
         document.Servers = [new OpenApiServer { Url = "/", Description = "The service that serves this document." }];
@@ -111,6 +119,39 @@ public static class OpenApiSetup
         foreach (var (code, response) in sorted) operation.Responses[code] = response;
     }
 
+    /// <summary>/v1 answers every error in OpenAI's shape (<see cref="OpenAiErrorWriter"/>), whichever transformer or endpoint
+    /// declared it: each error response is OpenAiError, its description giving the type and code a client can match.</summary>
+    private static void InOpenAiShape(OpenApiOperation operation, OpenApiDocument document)
+    {
+        foreach (var (code, declared) in operation.Responses!.Where(r => r.Key[0] is '4' or '5').ToList())
+        {
+            int status = int.Parse(code, System.Globalization.CultureInfo.InvariantCulture);
+            var (type, errorCode) = OpenAiErrorWriter.Classify(status, param: status == StatusCodes.Status404NotFound ? "model" : null);
+            // An endpoint's Produces gives only the reason phrase; a transformer's response says more (401, 413, 415).
+            var reason = declared.Description is { } said && said != ReasonPhrases.GetReasonPhrase(status)
+                ? said
+                : OpenAiReasons.GetValueOrDefault(status, declared.Description ?? "");
+            operation.Responses[code] = new OpenApiResponse
+            {
+                Description = $"{reason} OpenAI's error: type {type}" + (errorCode is null ? "" : $", code {errorCode}") +
+                    (status == StatusCodes.Status400BadRequest ? "; param names the field." : "."),
+                Content = new Dictionary<string, OpenApiMediaType>
+                {
+                    ["application/json"] = new() { Schema = new OpenApiSchemaReference(nameof(OpenAiError), document) },
+                },
+            };
+        }
+    }
+
+    private static readonly Dictionary<int, string> OpenAiReasons = new()
+    {
+        [StatusCodes.Status400BadRequest] = "Invalid request: a field, the JSON, or a sentiment model.",
+        [StatusCodes.Status404NotFound] = "No model by that reference.",
+        [StatusCodes.Status429TooManyRequests] = "Rate limited (Inference:PermitLimit per Inference:WindowSeconds per client).",
+        [StatusCodes.Status503ServiceUnavailable] = "Every inference slot stayed busy; retry after Retry-After.",
+        [StatusCodes.Status504GatewayTimeout] = "The request ran past Inference:RequestTimeout.",
+    };
+
     private static OpenApiResponse Problem(OpenApiDocument document, string description) => new()
     {
         Description = description,
@@ -120,6 +161,6 @@ public static class OpenApiSetup
         },
     };
 
-    private static IEnumerable<OpenApiOperation> Operations(OpenApiDocument document) =>
-        (document.Paths ?? []).Values.SelectMany(path => path.Operations?.Values ?? Enumerable.Empty<OpenApiOperation>());
+    private static IEnumerable<(string Path, OpenApiOperation Operation)> Operations(OpenApiDocument document) =>
+        (document.Paths ?? []).SelectMany(path => (path.Value.Operations?.Values ?? Enumerable.Empty<OpenApiOperation>()).Select(op => (path.Key, op)));
 }

@@ -48,14 +48,14 @@ public sealed class RnnMetrics
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = InferenceBuckets });
         _trainingFailures = meter.CreateCounter<long>("rnnservice.training.failures", "{job}",
             "Jobs that failed, by reason: diverged, time_limit, storage_limit or error.");
-        _inferenceDuration = meter.CreateHistogram("rnnservice.inference.duration", "s", "Successful /predict and /generate requests, by endpoint and task.",
+        _inferenceDuration = meter.CreateHistogram("rnnservice.inference.duration", "s", "Successful /predict, /score, /generate and /v1/completions requests (streams once they end), by endpoint and task.",
             advice: new InstrumentAdvice<double> { HistogramBucketBoundaries = InferenceBuckets });
         _cacheHits = meter.CreateCounter<long>("rnnservice.model_cache.hits", "{lookup}", "Model lookups served from the loaded-model cache.");
         _cacheMisses = meter.CreateCounter<long>("rnnservice.model_cache.misses", "{lookup}", "Model lookups that read the weights from the database.");
         _cacheEvictions = meter.CreateCounter<long>("rnnservice.model_cache.evictions", "{model}",
             "Models dropped from the cache, by reason: capacity (Inference:ModelCacheSize) or deleted.");
         _generatedCharacters = meter.CreateCounter<long>("rnnservice.generated.characters", "{character}",
-            "Characters produced by /generate (prompts not counted).");
+            "Characters produced by /generate and /v1/completions, streamed or not (prompts not counted).");
     }
 
     public void EpochTrained(TaskKind task, Architecture architecture, double seconds)
@@ -102,6 +102,13 @@ public sealed class RnnMetrics
     public void Inferred(string endpoint, TaskKind task, TimeSpan elapsed) =>
         _inferenceDuration.Record(elapsed.TotalSeconds,
             new KeyValuePair<string, object?>("endpoint", endpoint), new KeyValuePair<string, object?>("task", Label(task)));
+
+    /// <summary>A generation answered (endpoint generate or completions): its duration and the characters it produced.</summary>
+    public void Generated(string endpoint, long characters, TimeSpan elapsed)
+    {
+        Inferred(endpoint, TaskKind.CharLm, elapsed);
+        CharactersGenerated(characters);
+    }
 
     public void CacheHit() => _cacheHits.Add(1);
     public void CacheMiss() => _cacheMisses.Add(1);

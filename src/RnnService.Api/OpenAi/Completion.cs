@@ -1,8 +1,10 @@
+using System.Diagnostics;
 using System.Net.ServerSentEvents;
 using System.Runtime.CompilerServices;
 using System.Text.Json;
 using System.Threading.Channels;
 using RnnService.Api.Inference;
+using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
 
@@ -15,7 +17,7 @@ public sealed class Completion(CharLanguageModel model, string modelReference, C
     private readonly string _id = "cmpl-" + Guid.NewGuid().ToString("N");
     private readonly long _created = DateTimeOffset.UtcNow.ToUnixTimeSeconds();
 
-    public async Task<CompletionResponse> RunAsync(GenerationRunner runner, CancellationToken ct)
+    public async Task<CompletionResponse> RunAsync(InferenceRunner runner, CancellationToken ct)
     {
         var runs = options.MaxTokens > 0 ? await runner.RunAsync(model, Jobs(onChunk: null), ct) : null;
         var choices = new List<CompletionChoice>();
@@ -38,9 +40,10 @@ public sealed class Completion(CharLanguageModel model, string modelReference, C
 
     /// <summary>data: chunks as the choices grow (each choice's last one carries its finish_reason), the usage when asked for,
     /// then data: [DONE]. The slot is held until the engine has stopped; leaving stops it within a step.</summary>
-    public async IAsyncEnumerable<SseItem<string>> StreamAsync(Admission<CharLanguageModel> admission, GenerationRunner runner,
-        [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<SseItem<string>> StreamAsync(Admission<CharLanguageModel> admission, InferenceRunner runner,
+        RnnMetrics metrics, [EnumeratorCancellation] CancellationToken ct)
     {
+        var started = Stopwatch.GetTimestamp();
         var chunks = Channel.CreateUnbounded<(int Prompt, SampleChunk Chunk)>();
         var running = options.MaxTokens > 0
             ? runner.RunAsync(model, Jobs((p, chunk) => chunks.Writer.TryWrite((p, chunk))), ct)
@@ -66,6 +69,8 @@ public sealed class Completion(CharLanguageModel model, string modelReference, C
                         options.Logprobs is { } top ? ToLogprobs(chunk.Logprobs!, top) : null, chunk.Finish is { } f ? Finish(f) : null));
                 }
             await running;
+            // Counted as a plain answer is, before the last chunk: a client that has read the whole answer finds it counted.
+            metrics.Generated("completions", completed, Stopwatch.GetElapsedTime(started));
             if (options.IncludeUsage)
                 yield return new SseItem<string>(Serialize(new CompletionResponse(_id, "text_completion", _created, modelReference, [], Usage(completed))));
             yield return new SseItem<string>("[DONE]");

@@ -1,6 +1,7 @@
 using System.ComponentModel.DataAnnotations;
 using System.Text.Json;
 using System.Text.Json.Serialization;
+using Microsoft.OpenApi;
 
 namespace RnnService.Api.OpenAi;
 
@@ -55,4 +56,18 @@ public static class OpenAiJson
         UnmappedMemberHandling = JsonUnmappedMemberHandling.Disallow,
         NumberHandling = JsonNumberHandling.Strict,
     };
+
+    /// <summary>Names the /v1 types' properties in the OpenAPI document as they travel (snake_case, as the endpoint reads and
+    /// writes them), not in the rest of the API's camelCase.</summary>
+    public static void SnakeCaseSchemas(OpenApiDocument document)
+    {
+        var naming = Options.PropertyNamingPolicy!;
+        var types = typeof(OpenAiJson).Assembly.GetTypes().Where(t => t.Namespace == typeof(OpenAiJson).Namespace).Select(t => t.Name).ToHashSet();
+        foreach (var (name, found) in document.Components?.Schemas ?? new Dictionary<string, IOpenApiSchema>())
+        {
+            if (!types.Contains(name) || found is not OpenApiSchema { Properties: { } properties } schema) continue;
+            schema.Properties = properties.ToDictionary(p => naming.ConvertName(p.Key), p => p.Value);
+            if (schema.Required is { } required) schema.Required = required.Select(naming.ConvertName).ToHashSet();
+        }
+    }
 }

@@ -5,6 +5,7 @@ using RnnService.Api.Data;
 using RnnService.Api.Inference;
 using RnnService.Api.Security;
 using RnnService.Api.Infrastructure;
+using RnnService.Api.Monitoring;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
 
@@ -21,7 +22,8 @@ public static class CompletionsApi
 
     public static RouteGroupBuilder MapOpenAiCompletions(this IEndpointRouteBuilder app)
     {
-        var group = app.MapGroup(Prefix).WithTags("OpenAI-compatible").WithInferenceLimits(app).OpenWithPublicReads();
+        var group = app.MapGroup(Prefix).WithTags("OpenAI-compatible").WithInferenceLimits(app).OpenWithPublicReads()
+            .AddEndpointFilter<InferenceMetricsFilter>();
 
         group.MapPost("/completions", CompleteAsync)
             .WithName("CreateCompletion")
@@ -39,7 +41,9 @@ public static class CompletionsApi
             .Produces<OpenAiError>(StatusCodes.Status504GatewayTimeout);
         group.MapGet("/models", ListModelsAsync)
             .WithName("ListOpenAiModels")
-            .WithSummary("The char models, as OpenAI's model list; id is the reference to send as model");
+            .WithSummary("The char models, as OpenAI's model list; id is the reference to send as model")
+            .Produces<ModelList>()
+            .Produces<OpenAiError>(StatusCodes.Status429TooManyRequests);
         return group;
     }
 
@@ -64,8 +68,8 @@ public static class CompletionsApi
             return problem;
         }
         var completion = new Completion(lm, request.Model!, options!);
-        if (options.Stream) return TypedResults.ServerSentEvents(completion.StreamAsync(admission, services.Generation, ct));
-        using (admission) return TypedResults.Json(await completion.RunAsync(services.Generation, ct), OpenAiJson.Options);
+        if (options.Stream) return TypedResults.ServerSentEvents(completion.StreamAsync(admission, services.Runner, services.Metrics, ct));
+        using (admission) return TypedResults.Json(await completion.RunAsync(services.Runner, ct), OpenAiJson.Options);
     }
 
     /// <summary>The body in OpenAI's snake_case; malformed JSON is a 400 naming the field, as everywhere.</summary>

@@ -22,18 +22,21 @@ public sealed class OpenAiErrorWriter : IProblemDetailsWriter
             param = field;
             message = $"{field}: {messages.FirstOrDefault() ?? message}";
         }
-        var (type, code) = status switch
-        {
-            StatusCodes.Status401Unauthorized => ("authentication_error", "invalid_api_key"),
-            StatusCodes.Status404NotFound when param == "model" => ("invalid_request_error", "model_not_found"),
-            StatusCodes.Status429TooManyRequests => ("rate_limit_error", "rate_limit_exceeded"),
-            StatusCodes.Status503ServiceUnavailable => ("server_error", "overloaded"),
-            StatusCodes.Status504GatewayTimeout => ("server_error", "timeout"),
-            >= 500 => ("server_error", null),
-            _ => ("invalid_request_error", (string?)null),
-        };
+        var (type, code) = Classify(status, param);
         http.Response.StatusCode = status;
         return new ValueTask(http.Response.WriteAsJsonAsync(new OpenAiError(new OpenAiErrorDetail(message, type, param, code)),
             OpenAiJson.Options, contentType: "application/json", cancellationToken: http.RequestAborted));
     }
+
+    /// <summary>OpenAI's type and code for an error of this status (param: the field it names).</summary>
+    public static (string Type, string? Code) Classify(int status, string? param) => status switch
+    {
+        StatusCodes.Status401Unauthorized => ("authentication_error", "invalid_api_key"),
+        StatusCodes.Status404NotFound when param == "model" => ("invalid_request_error", "model_not_found"),
+        StatusCodes.Status429TooManyRequests => ("rate_limit_error", "rate_limit_exceeded"),
+        StatusCodes.Status503ServiceUnavailable => ("server_error", "overloaded"),
+        StatusCodes.Status504GatewayTimeout => ("server_error", "timeout"),
+        >= 500 => ("server_error", null),
+        _ => ("invalid_request_error", null),
+    };
 }

@@ -15,7 +15,7 @@ public sealed record NextCharacter(string Character, float Probability);
 public sealed record ScoredCharacter(int Index, string Character, float? Probability, IReadOnlyList<NextCharacter> Alternatives);
 
 /// <summary>chars → embedding → RNN → linear → softmax over the next character.</summary>
-public sealed class CharLanguageModel : RnnModel
+public sealed partial class CharLanguageModel : RnnModel
 {
     private readonly CharTokenizer _tokenizer;
     private readonly bool[] _allowed;   // tokens that may be generated: not pad/unk/bos
@@ -63,25 +63,6 @@ public sealed class CharLanguageModel : RnnModel
         return _tokenizer.Encode(prompt.Length > 0 ? prompt : Config.DefaultPrompt!);
     }
 
-    /// <summary>
-    /// Per-character perplexity exp(mean −log p) of a text: for line models every character and the
-    /// end marker given &lt;bos&gt;; for continuous models every character after the first.
-    /// </summary>
-    public double Perplexity(string text)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        if (TextError(text) is { } error) throw new ArgumentException(error, nameof(text));
-        int[] ids = LineMode ? [_tokenizer.BeginId, .. _tokenizer.Encode(text), _tokenizer.EndId] : _tokenizer.Encode(text);
-        var network = Rent();
-        try
-        {
-            var (loss, _) = network.LanguageModelLoss(ids.AsSpan(0, ids.Length - 1), ids.AsSpan(1), ids.Length - 1, 1,
-                default, default, default, backward: false);
-            return Math.Exp(loss);
-        }
-        finally { Return(network); }
-    }
-
     /// <summary>The most likely next characters after a prompt, most likely first.</summary>
     public IReadOnlyList<NextCharacter> NextCharacters(string prompt, int top)
     {
@@ -110,54 +91,6 @@ public sealed class CharLanguageModel : RnnModel
             if (ids[i] == _tokenizer.UnknownId && !unknown.Contains(text[i].ToString())) unknown.Add(text[i].ToString());
         return unknown;
     }
-
-    /// <summary>
-    /// Every position of a text under the same next-character distribution as <see cref="NextCharacters"/> and
-    /// generation (softmax over the characters that can be generated): for line models each character and the
-    /// end marker given &lt;bos&gt; and what precedes it; for continuous models every character after the first.
-    /// Runs in windows of 256 steps carrying the state, checking the token between windows.
-    /// </summary>
-    public IReadOnlyList<ScoredCharacter> Score(string text, int top, CancellationToken cancellationToken = default)
-    {
-        ArgumentNullException.ThrowIfNull(text);
-        ArgumentOutOfRangeException.ThrowIfNegativeOrZero(top);
-        if (TextError(text) is { } error) throw new ArgumentException(error, nameof(text));
-        var encoded = _tokenizer.Encode(text);
-        int[] ids = LineMode ? [_tokenizer.BeginId, .. encoded, _tokenizer.EndId] : encoded;
-        int steps = ids.Length - 1, v = _tokenizer.Count, offset = LineMode ? 0 : 1;
-        var scores = new List<ScoredCharacter>(steps);
-        var probs = new float[v];
-        var network = Rent();
-        try
-        {
-            var h = new float[network.StateSize(1)];
-            var c = new float[network.StateSize(1)];
-            var ignore = new int[Math.Min(steps, ScoreWindow)];
-            Array.Fill(ignore, -1);
-            for (int start = 0; start < steps; start += ScoreWindow)
-            {
-                cancellationToken.ThrowIfCancellationRequested();
-                int t = Math.Min(ScoreWindow, steps - start);
-                network.LanguageModelLoss(ids.AsSpan(start, t), ignore.AsSpan(0, t), t, 1, default,
-                    start == 0 ? default : h, start == 0 || !network.HasCellState ? default : c, backward: false);
-                var logits = network.LanguageModelLogits;
-                for (int step = 0; step < t; step++)
-                {
-                    TokenSampler.Softmax(logits.Slice(step * v, v), _allowed, 1f, probs);
-                    int target = ids[start + step + 1], index = start + step + offset;
-                    bool known = target != _tokenizer.UnknownId;
-                    scores.Add(new ScoredCharacter(index, index < text.Length ? text[index].ToString() : CharTokenizer.EndToken,
-                        known ? probs[target] : null, Top(probs, top)));
-                }
-                network.FinalHidden.CopyTo(h);
-                if (network.HasCellState) network.FinalCell.CopyTo(c);
-            }
-        }
-        finally { Return(network); }
-        return scores;
-    }
-
-    private const int ScoreWindow = 256;
 
     private List<NextCharacter> Top(float[] probs, int top) =>
         Enumerable.Range(0, probs.Length).Where(i => _allowed[i])

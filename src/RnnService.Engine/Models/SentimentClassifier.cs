@@ -26,20 +26,28 @@ public sealed class SentimentClassifier : RnnModel
     }
 
     /// <summary>Classifies in batches of up to 64 texts; the token is checked before each batch.</summary>
-    public IReadOnlyList<Classification> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Classification> Classify(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        BatchText.ReadAlone(texts, cancellationToken, Classify);
+
+    /// <summary>Classifies texts of several requests together, in batches of up to 64 of those whose token is not cancelled
+    /// (checked before each batch); null for a text whose token was cancelled.</summary>
+    public IReadOnlyList<Classification?> Classify(IReadOnlyList<BatchText> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
-        var results = new List<Classification>(texts.Count);
+        var results = new Classification?[texts.Count];
         var network = Rent();
         try
         {
-            for (int start = 0; start < texts.Count; start += MaxBatch)
+            for (int next = 0; next < texts.Count;)
             {
-                cancellationToken.ThrowIfCancellationRequested();
-                ClassifyBatch(network, texts, start, Math.Min(MaxBatch, texts.Count - start), results);
+                var batch = new List<int>(MaxBatch);
+                for (; next < texts.Count && batch.Count < MaxBatch; next++)
+                    if (!texts[next].Cancellation.IsCancellationRequested) batch.Add(next);
+                if (batch.Count > 0) ClassifyBatch(network, texts, batch, results);
             }
         }
         finally { Return(network); }
+        for (int i = 0; i < texts.Count; i++) if (texts[i].Cancellation.IsCancellationRequested) results[i] = null;
         return results;
     }
 
@@ -49,44 +57,50 @@ public sealed class SentimentClassifier : RnnModel
 
     /// <summary>
     /// Classifies each text and measures each word's influence by occlusion: the text's words (as the tokenizer
-    /// splits them) are rejoined without that word and classified again. All variants of all texts go through
-    /// <see cref="Classify"/> together, so a text of n words costs one batched pass of n + 1 sequences.
+    /// splits them) are rejoined without that word and classified again. All variants of all texts are classified
+    /// together, so a text of n words costs one batched pass of n + 1 sequences.
     /// </summary>
-    public IReadOnlyList<Explanation> Explain(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+    public IReadOnlyList<Explanation> Explain(IReadOnlyList<string> texts, CancellationToken cancellationToken = default) =>
+        BatchText.ReadAlone(texts, cancellationToken, Explain);
+
+    /// <summary><see cref="Explain(IReadOnlyList{string}, CancellationToken)"/> of texts of several requests together; null for a
+    /// text whose token was cancelled.</summary>
+    public IReadOnlyList<Explanation?> Explain(IReadOnlyList<BatchText> texts)
     {
         ArgumentNullException.ThrowIfNull(texts);
         var words = new IReadOnlyList<string>[texts.Count];
-        var variants = new List<string>();
+        var variants = new List<BatchText>();
         for (int i = 0; i < texts.Count; i++)
         {
-            words[i] = WordTokenizer.SplitWords(texts[i] ?? throw new ArgumentNullException(nameof(texts)));
+            words[i] = WordTokenizer.SplitWords(texts[i].Text ?? throw new ArgumentNullException(nameof(texts)));
             variants.Add(texts[i]);
             for (int w = 0; w < words[i].Count; w++)
-                variants.Add(string.Join(' ', words[i].Where((_, k) => k != w)));
+                variants.Add(texts[i] with { Text = string.Join(' ', words[i].Where((_, k) => k != w)) });
         }
-        var classified = Classify(variants, cancellationToken);
-        var explanations = new List<Explanation>(texts.Count);
+        var classified = Classify(variants);
+        var explanations = new Explanation?[texts.Count];
         int next = 0;
         for (int i = 0; i < texts.Count; i++)
         {
             var full = classified[next++];
             var influences = new WordInfluence[words[i].Count];
             for (int w = 0; w < influences.Length; w++)
-                influences[w] = new WordInfluence(w, words[i][w], full.Probability - classified[next++].Probability);
-            explanations.Add(new Explanation(full, influences));
+                influences[w] = new WordInfluence(w, words[i][w], (full?.Probability - classified[next++]?.Probability) ?? float.NaN);
+            explanations[i] = full is null || texts[i].Cancellation.IsCancellationRequested ? null : new Explanation(full, influences);
         }
         return explanations;
     }
 
-    private void ClassifyBatch(RecurrentNetwork network, IReadOnlyList<string> texts, int start, int count, List<Classification> results)
+    private void ClassifyBatch(RecurrentNetwork network, IReadOnlyList<BatchText> texts, List<int> batch, Classification?[] results)
     {
+        int count = batch.Count;
         var encoded = new int[count][];
         var unknown = new List<string>[count];
         int t = 1;
         for (int i = 0; i < count; i++)
         {
             unknown[i] = [];
-            encoded[i] = EncodeForModel(_tokenizer, texts[start + i] ?? throw new ArgumentNullException(nameof(texts)),
+            encoded[i] = EncodeForModel(_tokenizer, texts[batch[i]].Text ?? throw new ArgumentNullException(nameof(texts)),
                 Config.Hyperparameters.MaxSequenceLength, unknown[i]);
             t = Math.Max(t, encoded[i].Length);
         }
@@ -100,7 +114,7 @@ public sealed class SentimentClassifier : RnnModel
         var probabilities = new float[count];
         network.ClassifierLoss(tokens, t, count, lengths, default, backward: false, probabilities);
         for (int i = 0; i < count; i++)
-            results.Add(new Classification(texts[start + i], probabilities[i] >= 0.5f ? 1 : 0, probabilities[i], unknown[i]));
+            results[batch[i]] = new Classification(texts[batch[i]].Text, probabilities[i] >= 0.5f ? 1 : 0, probabilities[i], unknown[i]);
     }
 
     /// <summary>Word ids of a text; a text without words becomes one &lt;unk&gt; so every sequence has a state.</summary>

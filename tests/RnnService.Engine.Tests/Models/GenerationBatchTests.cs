@@ -3,20 +3,20 @@ using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
 using RnnService.Engine.Training;
 
+using static RnnService.Engine.Tests.Models.SmallModels;
+
 namespace RnnService.Engine.Tests.Models;
 
 /// <summary>Continuous batching: runs join and leave a <see cref="GenerationBatch"/> between steps, and each run's text,
 /// probabilities and chunks are what it gets alone.</summary>
 public class GenerationBatchTests
 {
-    private static readonly string[] Letters = ["<pad>", "<unk>", "<bos>", "<eos>", "a", "b", "c", "d", "e", " "];
-
     [Theory]
     [InlineData(Architecture.Lstm)]
     [InlineData(Architecture.Gru)]
     public void ARunWritesTheSameSamplesAloneAndBesideRunsThatJoinAndLeaveAtOtherSteps(Architecture architecture)
     {
-        var model = Create(architecture);
+        var model = LineCharModel(architecture);
         var mine = new GenerationOptions { Prompt = "ab", MaxLength = 30, Count = 3, Seed = 11, Temperature = 1.2f, Stop = ["ee"] };
         var alone = model.Generate(mine);
 
@@ -47,7 +47,7 @@ public class GenerationBatchTests
     [Fact]
     public void EachGeneratedCharactersLogprobIsTheModelsProbabilityAfterTheTextBeforeItWithin1e6()
     {
-        var model = Create(Architecture.Lstm);
+        var model = LineCharModel(Architecture.Lstm);
         using var batch = model.StartBatch();
         var other = batch.Add(new GenerationOptions { Prompt = "e", MaxLength = 12, Count = 5, Seed = 4 });
         var run = batch.Add(new GenerationOptions { Prompt = "ba", MaxLength = 15, Count = 2, Seed = 8 }, logprobs: 3);
@@ -72,7 +72,7 @@ public class GenerationBatchTests
     [Fact]
     public void ChunksAddUpToEachSampleAfterItsPromptNeverShowAStopStringAndEndWithTheReason()
     {
-        var model = Create(Architecture.Lstm);
+        var model = LineCharModel(Architecture.Lstm);
         var options = new GenerationOptions { Prompt = "a", Prefix = "b", MaxLength = 6, Count = 12, Seed = 5, Stop = ["cd", "e"] };
         var chunks = new List<SampleChunk>();
         using var batch = model.StartBatch();
@@ -98,7 +98,7 @@ public class GenerationBatchTests
     [Fact]
     public void RemovingOneRunLeavesTheOthersTextUntouchedAndACancelledTokenDropsItsRunAtTheNextStep()
     {
-        var model = Create(Architecture.Gru);
+        var model = LineCharModel(Architecture.Gru);
         var keep = new GenerationOptions { Prompt = "c", MaxLength = 30, Count = 2, Seed = 21 };
         using var cancel = new CancellationTokenSource();
         using var batch = model.StartBatch();
@@ -116,19 +116,5 @@ public class GenerationBatchTests
         Assert.Equal(stepsAtCancel, cancelled.Steps);
         while (!run.IsFinished) batch.Step();
         Assert.Equal(model.Generate(keep), run.Samples);
-    }
-
-    /// <summary>A randomly initialised two-layer line-mode char model (so state has several layers and samples can end).</summary>
-    private static CharLanguageModel Create(Architecture architecture)
-    {
-        var net = new RecurrentNetwork(architecture, Letters.Length, embeddingSize: 8, hiddenSize: 24, layers: 2, Letters.Length);
-        net.Initialize(new Rng(13));
-        var config = new ModelConfig
-        {
-            Task = TaskKind.CharLm, Architecture = architecture, VocabularySize = Letters.Length, EmbeddingSize = 8, HiddenSize = 24,
-            Layers = 2, OutputSize = Letters.Length, Vocabulary = Letters,
-            Hyperparameters = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { EmbeddingSize = 8, HiddenSize = 24, Layers = 2 },
-        };
-        return (CharLanguageModel)RnnModel.Create(config, net);
     }
 }

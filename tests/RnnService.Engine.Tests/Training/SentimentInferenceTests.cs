@@ -1,6 +1,7 @@
 using RnnService.Engine.Data;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
+using RnnService.Engine.Tests.Models;
 using RnnService.Engine.Tokenizers;
 using RnnService.Engine.Training;
 
@@ -78,26 +79,8 @@ public class InferenceTests
         var all = model.NextCharacters("a", model.Config.VocabularySize);
         Assert.Equal(next, all.Take(10));
         Assert.Equal(1.0, all.Sum(n => (double)n.Probability), 5);   // every generable character (pad, unk, bos excluded)
-        Assert.Equal(ReferencePerplexity(model, "ada"), model.Perplexity("ada"), 4);
+        Assert.Equal(CharReference.Perplexity(model, "ada"), model.Perplexity("ada"), 4);
         var e = Assert.Throws<ArgumentOutOfRangeException>(() => model.Generate(options with { Temperature = -1 }));
         Assert.Equal("Temperature", e.ParamName);
-    }
-
-    /// <summary>exp(mean −log p) over "ada" and the end marker after &lt;bos&gt;, each p from a full softmax (double)
-    /// of the logits the network gives for the prefix: a different code path from the model's loss.</summary>
-    private static double ReferencePerplexity(CharLanguageModel model, string text)
-    {
-        var tokenizer = new CharTokenizer(model.Config.Vocabulary);
-        int[] ids = [tokenizer.BeginId, .. tokenizer.Encode(text), tokenizer.EndId];
-        var network = model.Network.CloneForInference();
-        double nll = 0;
-        for (int t = 1; t < ids.Length; t++)
-        {
-            var logits = network.NextTokenLogits(ids.AsSpan(0, t), t, 1, default, default).ToArray();
-            double max = logits.Max();
-            double logSum = max + Math.Log(logits.Sum(z => Math.Exp(z - max)));
-            nll += logSum - logits[ids[t]];
-        }
-        return Math.Exp(nll / (ids.Length - 1));
     }
 }

@@ -1,6 +1,8 @@
 // The "http" workload's batching table (issue 25): 1, 4 and 16 clients each generating 100 characters at a time from a
 // names-sized char model and from one of hidden 512, and posting one-sentence /predict requests, with
-// Inference:BatchWindow 0 (every request alone) and 1 ms (dynamic, continuous batching), in one run on one build.
+// Inference:BatchWindow 0 (every request alone) and 1 ms (dynamic, continuous batching), in one run on one build. The
+// settings take turns, round after round (3 quick, 5 full), and each row gives the medians of its rounds: on a shared
+// machine one measurement of a few seconds says more about the neighbours than about batching.
 using System.Diagnostics;
 using System.Text;
 using System.Text.Json;
@@ -15,10 +17,12 @@ internal static class BatchingBenchmark
     {
         string work = Directory.CreateTempSubdirectory("rnnservice-batching-bench").FullName;
         double seconds = quick ? 2 : 6;
-        var rows = new List<string>();
+        int rounds = quick ? 3 : 5;
+        var figures = new Dictionary<(string Workload, string Setting, int Clients, string Unit), List<Figures>>();
         try
         {
             string? names = null, wide = null, sentiment = null;
+            for (int round = 0; round < rounds; round++)
             foreach (var (setting, window) in new[] { ("off", "00:00:00"), ("on, 1 ms", "00:00:00.001") })
             {
                 var environment = new Dictionary<string, string>
@@ -31,29 +35,34 @@ internal static class BatchingBenchmark
                 names ??= Train(service, """{"task":"charlm","dataset":"us-names"}""");
                 wide ??= Train(service, """{"task":"charlm","dataset":"us-names","hyperparameters":{"hiddenSize":512,"embeddingSize":64,"epochs":1}}""");
                 sentiment ??= Train(service, """{"task":"sentiment","dataset":"toy-sentiment"}""");
-                foreach (var (model, label) in new[] { (names, "names (default)"), (wide, "hidden 512") })
+                void Measure(string workload, string path, string body, string unit)
                 {
-                    // minLength = maxLength: every request writes exactly 100 characters (a names model would end its lines early).
-                    var body = JsonSerializer.Serialize(new { modelId = model, prompt = "a", maxLength = Characters, minLength = Characters });
-                    Load(service.Client, "/generate", body, 1, 1);   // load the model, JIT the path
+                    Load(service.Client, path, body, 1, 1);   // load the model, JIT the path
                     foreach (int clients in new[] { 1, 4, 16 })
                     {
-                        var f = Load(service.Client, "/generate", body, clients, seconds);
-                        rows.Add($"| generate 100 chars, {label} | {setting} | {clients} | {f.Done * Characters / f.Seconds:F0} chars/s | {f.P50:F1} | {f.P99:F1} | {f.Errors} |");
+                        var key = (workload, setting, clients, unit);
+                        if (!figures.TryGetValue(key, out var list)) figures[key] = list = [];
+                        list.Add(Load(service.Client, path, body, clients, seconds));
                     }
                 }
-                var predict = JsonSerializer.Serialize(new { modelId = sentiment, text = "i am very happy today" });
-                Load(service.Client, "/predict", predict, 1, 1);
-                foreach (int clients in new[] { 1, 4, 16 })
-                {
-                    var f = Load(service.Client, "/predict", predict, clients, seconds);
-                    rows.Add($"| predict one sentence | {setting} | {clients} | {f.Done / f.Seconds:F0} req/s | {f.P50:F2} | {f.P99:F2} | {f.Errors} |");
-                }
+                foreach (var (model, label) in new[] { (names, "names (default)"), (wide, "hidden 512") })
+                    // minLength = maxLength: every request writes exactly 100 characters (a names model would end its lines early).
+                    Measure($"generate 100 chars, {label}", "/generate",
+                        JsonSerializer.Serialize(new { modelId = model, prompt = "a", maxLength = Characters, minLength = Characters }), "chars/s");
+                Measure("predict one sentence", "/predict", JsonSerializer.Serialize(new { modelId = sentiment, text = "i am very happy today" }), "req/s");
             }
+            var rows = figures.Select(f =>
+            {
+                double throughput = Median(f.Value.Select(r => r.Done * (f.Key.Unit == "chars/s" ? Characters : 1) / r.Seconds));
+                string digits = f.Key.Unit == "req/s" ? "F2" : "F1";
+                return $"| {f.Key.Workload} | {f.Key.Setting} | {f.Key.Clients} | {throughput:F0} {f.Key.Unit} | " +
+                    $"{Median(f.Value.Select(r => r.P50)).ToString(digits)} | {Median(f.Value.Select(r => r.P99)).ToString(digits)} | {f.Value.Sum(r => r.Errors)} |";
+            }).ToList();
             Console.WriteLine();
             Console.WriteLine("| workload | batching | clients | throughput | p50 ms | p99 ms | failed |");
             Console.WriteLine("|---|---|---|---|---|---|---|");
-            foreach (var row in rows.Order()) Console.WriteLine(row);
+            foreach (var row in rows.OrderBy(r => r, StringComparer.Ordinal)) Console.WriteLine(row);
+            Console.WriteLine($"(medians of {rounds} rounds of {seconds} s per row; failed: all rounds together)");
         }
         finally
         {
@@ -90,6 +99,12 @@ internal static class BatchingBenchmark
         double elapsed = clock.Elapsed.TotalSeconds;
         var ok = latencies.SelectMany(l => l).Order().ToArray();
         return new Figures(ok.Length, elapsed, Percentile(ok, 0.50), Percentile(ok, 0.99), errors);
+    }
+
+    private static double Median(IEnumerable<double> values)
+    {
+        var sorted = values.Order().ToArray();
+        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 
     private static double Percentile(double[] sorted, double q) =>
