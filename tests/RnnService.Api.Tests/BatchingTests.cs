@@ -139,45 +139,39 @@ public sealed class BatchingTests
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
         var big = new { modelId, texts = Enumerable.Range(0, 16).Select(i => string.Concat(Enumerable.Repeat("anna maria ", 300)) + i).ToArray() };
         var small = new { modelId, text = "annabel", top = 3 };
-        var clock = System.Diagnostics.Stopwatch.StartNew();
         await (await client.PostJsonAsync("/score", big)).OkJsonAsync();
-        var bigAlone = clock.Elapsed;
         var alone = (await (await client.PostJsonAsync("/score", small)).OkJsonAsync()).GetProperty("scores").ToString();
 
         // Both arrive within the window, so they are one read; the big one's client leaves once it has started.
         using var leave = new CancellationTokenSource();
         var leaving = client.PostAsync("/score", Json(big), leave.Token);
-        clock.Restart();
         var shared = client.PostJsonAsync("/score", small);
         await Task.Delay(TimeSpan.FromMilliseconds(400));
         leave.Cancel();
         var answer = (await (await shared).OkJsonAsync()).GetProperty("scores").ToString();
-        var took = clock.Elapsed;
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
         Assert.Equal(alone, answer);
-        Assert.True(factory.Services.GetRequiredService<InferenceRunner>().Widths.WidestRead >= 17, "the two requests never shared a read");
-        // The small answer waits for its read to end: it ended when the big texts left, not when they would have been scored.
-        Assert.True(took < bigAlone / 2, $"the shared read took {took.TotalMilliseconds:F0} ms; the big request alone {bigAlone.TotalMilliseconds:F0} ms");
+        var widths = factory.Services.GetRequiredService<InferenceRunner>().Widths;
+        Assert.True(widths.WidestRead >= 17, "the two requests never shared a read");
+        // The big texts left the shared read unfinished (each is 3,300 characters, many of the engine's 256-step windows),
+        // so the small answer did not wait for them to be scored.
+        Assert.Equal(16, widths.TextsLeft);
     }
 
     [Fact]
     public async Task AModelsFirstRequestWaitsTheWindowButALoneClientsNextOneDoesNot()
     {
-        await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:03" });
+        await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:00.500" });
         using var client = factory.CreateClient();
         var sentiment = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 3))).Id())).Id("modelId");
 
         // Nothing has run on the model yet: the first request waits for company. Its spell served it alone, so the next does not.
-        var clock = System.Diagnostics.Stopwatch.StartNew();
+        var widths = factory.Services.GetRequiredService<InferenceRunner>().Widths;
         await (await client.PostJsonAsync("/predict", new { modelId = sentiment, text = "good" })).OkJsonAsync();
-        var first = clock.Elapsed;
-        clock.Restart();
+        Assert.Equal(1, widths.WindowsWaited);
         await (await client.PostJsonAsync("/predict", new { modelId = sentiment, text = "bad" })).OkJsonAsync();
-        var next = clock.Elapsed;
-
-        Assert.True(first >= TimeSpan.FromSeconds(3), $"the first request took {first.TotalMilliseconds:F0} ms");
-        Assert.True(next < TimeSpan.FromSeconds(2), $"the lone client's next request took {next.TotalMilliseconds:F0} ms");
+        Assert.Equal(1, widths.WindowsWaited);
     }
 
     /// <summary>Every number of an answer with the path to it (perplexities, probabilities, surprisals, influences), and every

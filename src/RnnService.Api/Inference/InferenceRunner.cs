@@ -45,10 +45,11 @@ public sealed class InferenceRunner(IOptions<InferenceOptions> options)
         Batcher(model) is { } batcher ? batcher.ReadAsync(kind, texts, ct) : Task.FromResult(kind.ReadAlone(model, texts, ct));
 }
 
-/// <summary>The widest batches since the service started: above one request's own count, requests shared a batch.</summary>
+/// <summary>What the batchers did since the service started: the widest batches (above one request's own count, requests
+/// shared a batch), texts that left a read early, spells that waited the window.</summary>
 public sealed class BatchWidths
 {
-    private int _step, _read;
+    private int _step, _read, _left, _windows;
 
     /// <summary>The most samples one batched generation step has run together.</summary>
     public int WidestStep => Volatile.Read(ref _step);
@@ -56,8 +57,21 @@ public sealed class BatchWidths
     /// <summary>The most texts one batched read has read together.</summary>
     public int WidestRead => Volatile.Read(ref _read);
 
+    /// <summary>Texts that left a batched read unfinished because their request was cancelled.</summary>
+    public int TextsLeft => Volatile.Read(ref _left);
+
+    /// <summary>Busy spells that began by waiting Inference:BatchWindow for company.</summary>
+    public int WindowsWaited => Volatile.Read(ref _windows);
+
     internal void Step(int rows) => Widen(ref _step, rows);
-    internal void Read(int texts) => Widen(ref _read, texts);
+
+    internal void Read(int texts, int left)
+    {
+        Widen(ref _read, texts);
+        Interlocked.Add(ref _left, left);
+    }
+
+    internal void WaitedWindow() => Interlocked.Increment(ref _windows);
 
     private static void Widen(ref int widest, int rows)
     {

@@ -62,7 +62,11 @@ public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchWidths wi
     private void Step()
     {
         // Let the requests that arrive together start together; a lone client's next request finds nobody to wait for.
-        if (window > TimeSpan.Zero && Volatile.Read(ref _lastSpellRequests) > 1) Thread.Sleep(window);
+        if (window > TimeSpan.Zero && Volatile.Read(ref _lastSpellRequests) > 1)
+        {
+            widths.WaitedWindow();
+            Thread.Sleep(window);
+        }
         var running = new List<Generation>();
         GenerationBatch? batch = null;
         int served = 0;
@@ -86,7 +90,11 @@ public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchWidths wi
                     reads = [.. _reads];
                     _reads.Clear();
                 }
-                foreach (var kind in reads.GroupBy(r => r.Kind)) widths.Read(kind.Key.ReadTogether(model, [.. kind]));
+                foreach (var kind in reads.GroupBy(r => r.Kind))
+                {
+                    var (read, left) = kind.Key.ReadTogether(model, [.. kind]);
+                    widths.Read(read, left);
+                }
                 if (running.Count == 0) continue;
                 widths.Step(batch!.WritingSamples);
                 batch.Step();
