@@ -1,4 +1,5 @@
 using RnnService.Engine.Data;
+using RnnService.Engine.Embeddings;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
 
@@ -25,7 +26,42 @@ public class HyperparameterValidationTests
         { "ValidationFraction", h => h with { ValidationFraction = 0.6f } },
         { "EarlyStoppingPatience", h => h with { EarlyStoppingPatience = -1 } },
         { "Optimizer", h => h with { Optimizer = (OptimizerKind)7 } },
+        { "HiddenSize", h => h with { HiddenSize = 0 } },
+        { "Layers", h => h with { Layers = 0 } },
+        { "Dropout", h => h with { Dropout = 1f } },
+        { "EmbeddingDropout", h => h with { EmbeddingDropout = 1f } },
+        { "EmbeddingDropout", h => h with { EmbeddingDropout = -0.1f } },
+        { "Pooling", h => h with { Pooling = (Pooling)9 } },
+        { "PretrainedEmbeddings", h => h with { PretrainedEmbeddings = "word2vec" } },
+        { "WeightDecay", h => h with { WeightDecay = -0.01f } },
+        { "WeightDecay", h => h with { WeightDecay = float.PositiveInfinity } },
+        { "LearningRate", h => h with { LearningRate = 0f } },
+        { "Momentum", h => h with { Momentum = -0.1f } },
+        { "ClipNorm", h => h with { ClipNorm = -1f } },
+        { "ClipNorm", h => h with { ClipNorm = float.PositiveInfinity } },
+        { "ValidationFraction", h => h with { ValidationFraction = -0.1f } },
     };
+
+    /// <summary>The last valid value at each end of a range (the bad settings above are the first invalid ones).</summary>
+    public static TheoryData<string, Func<Hyperparameters, Hyperparameters>> EdgeSettings => new()
+    {
+        { "sizes of 1", h => h with { EmbeddingSize = 1, HiddenSize = 1, Layers = 1, Epochs = 1, BatchSize = 1, MaxSequenceLength = 1 } },
+        { "3 layers", h => h with { Layers = 3 } },
+        { "no dropout", h => h with { Dropout = 0, EmbeddingDropout = 0 } },
+        { "no momentum, decay or clip", h => h with { Momentum = 0, WeightDecay = 0, ClipNorm = 0 } },
+        { "shortest sequences, smallest vocabulary", h => h with { SequenceLength = 2, MaxVocabulary = 3 } },
+        { "no validation, early stopping off", h => h with { ValidationFraction = 0, EarlyStoppingPatience = 0 } },
+        { "half for validation, patience null", h => h with { ValidationFraction = 0.5f, EarlyStoppingPatience = null } },
+    };
+
+    [Theory]
+    [MemberData(nameof(EdgeSettings))]
+    public void SettingsOnTheEdgeOfTheirRangeAreValid(string edge, Func<Hyperparameters, Hyperparameters> change)
+    {
+        var hp = change(Hyperparameters.DefaultsFor(TaskKind.Sentiment));
+
+        Assert.True(hp.Errors(TaskKind.Sentiment).Count == 0, $"{edge}: {string.Join("; ", hp.Errors(TaskKind.Sentiment))}");
+    }
 
     [Theory]
     [MemberData(nameof(BadSettings))]
@@ -85,6 +121,18 @@ public class HyperparameterValidationTests
 
         Assert.Contains("Reduce batchSize, maxSequenceLength, hiddenSize", e.Message);
         Assert.IsType<OutOfMemoryException>(e.InnerException);
+    }
+
+    [Fact]
+    public void PretrainedWordVectorsAreRefusedForACharModelAndNeedTheirOwnWidth()
+    {
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { PretrainedEmbeddings = BuiltInWordVectors.Glove6B100d, EmbeddingSize = 100 };
+
+        Assert.Empty(hp.Errors());
+        Assert.Equal(["PretrainedEmbeddings"], hp.Errors(TaskKind.CharLm).Select(e => e.Key));
+        var narrow = (hp with { EmbeddingSize = 99 }).Errors();
+        Assert.Equal(["EmbeddingSize"], narrow.Select(e => e.Key));
+        Assert.StartsWith("EmbeddingSize must be 100, the width of the pretrained embeddings glove-6b-100d", narrow[0].Value);
     }
 
     [Fact]
