@@ -85,6 +85,26 @@ public class FittedDefaultsTests
         Assert.Equal(epochs, hp.EpochsFor(TaskKind.Sentiment, new DataShape(1000, Continuous: false)));
     }
 
+    [Theory]
+    [InlineData(2000, 64, 300)]   // 1,999 targets: 19 whole windows fit, so 19 streams of 105, each read in 2 windows
+    [InlineData(1001, 1, 60)]     // one stream of 1,000 targets: exactly 10 windows
+    public void AShortContinuousTextIsCutIntoAsManyWholeWindowStreamsAsFit(int characters, int batchSize, int epochs)
+    {
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { EarlyStoppingPatience = 0, ValidationFraction = 0, BatchSize = batchSize };
+
+        Assert.Equal(epochs, hp.EpochsFor(TaskKind.CharLm, new DataShape(characters, Continuous: true)));
+    }
+
+    [Fact]
+    public void AnUnknownTaskOrMissingShapeIsRefused()
+    {
+        Assert.Equal("task", Assert.Throws<ArgumentException>(() => Hyperparameters.DefaultsFor((TaskKind)9)).ParamName);
+        Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => Hyperparameters.DefaultsFor(TaskKind.CharLm, null!)).ParamName);
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm);
+        Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => hp.EpochsFor(TaskKind.CharLm, null!)).ParamName);
+        Assert.Equal("shape", Assert.Throws<ArgumentNullException>(() => hp.MinimumTrainingMultiplyAdds(Architecture.Lstm, null!)).ParamName);
+    }
+
     [Fact]
     public void SettingsNotYetValidatedAreClampedInsteadOfDividingByZero()
     {
