@@ -25,7 +25,8 @@ public sealed class JobStoreRequestTests
         var requeued = await host.JobAsync(first);
         Assert.Equal((JobStatus.Queued, 1, null, null, null), (requeued.Status, requeued.RescueCount, requeued.LeaseOwner, requeued.LeaseExpiresAt, requeued.Worker));
         Assert.Equal(2, await host.CheckpointEpochAsync(first)); // it resumes from there
-        Assert.Equal((JobStatus.Queued, 3), ((await host.JobAsync(lastRescue)).Status, (await host.JobAsync(lastRescue)).RescueCount));
+        var lastRequeued = await host.JobAsync(lastRescue);
+        Assert.Equal((JobStatus.Queued, 3), (lastRequeued.Status, lastRequeued.RescueCount));
         var failed = await host.JobAsync(usedUp);
         Assert.Equal((JobStatus.Failed, 3, null), (failed.Status, failed.RescueCount, failed.LeaseOwner));
         Assert.StartsWith("The job's worker stopped renewing its lease 4 times (Worker:MaxRescues = 3)", failed.Error);

@@ -88,7 +88,8 @@ public sealed class JobStoreRunTests
             (paused.Status, paused.PauseRequested, paused.CurrentEpoch, paused.EtaSeconds, paused.LeaseOwner, paused.LeaseExpiresAt));
         Assert.Equal(3, await host.CheckpointEpochAsync(withEpochs));
         Assert.Equal([1, 2, 3], await host.EpochsAsync(withEpochs));
-        Assert.Equal((JobStatus.Paused, 2), ((await host.JobAsync(withoutEpochs)).Status, (await host.JobAsync(withoutEpochs)).CurrentEpoch));
+        var pausedWithoutEpochs = await host.JobAsync(withoutEpochs);
+        Assert.Equal((JobStatus.Paused, 2), (pausedWithoutEpochs.Status, pausedWithoutEpochs.CurrentEpoch));
     }
 
     [Theory]

@@ -15,7 +15,7 @@
 # reaches the whole job store).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
-side=${1:?usage: run-mutation.sh engine|api FOLDER [minutes]}
+side=${1:?usage: run-mutation.sh engine|api FOLDER[/FILE-GLOB] [minutes]}
 scope=${2:?usage: run-mutation.sh engine|api FOLDER[/FILE-GLOB] [minutes]}
 minutes=${3:-60}
 # A folder too big for one run (Layers, Kernels) is measured a file at a time: FOLDER/FILE-GLOB keeps the folder's tests.
