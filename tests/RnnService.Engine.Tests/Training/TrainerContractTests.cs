@@ -89,4 +89,40 @@ public class TrainerContractTests
         Assert.Null(classifier[0].Perplexity);
         Assert.NotNull(classifier[0].TrainAccuracy);
     }
+
+    [Theory]
+    [InlineData(OptimizerKind.Sgd, 1)]    // the momentum buffer
+    [InlineData(OptimizerKind.Adam, 2)]   // first and second moments
+    public void TheCheckpointHoldsTheChosenOptimizersStateForTheTrainableParametersAndNoBestWeightsWithoutEarlyStopping(
+        OptimizerKind optimizer, int buffers)
+    {
+        TrainingCheckpoint? saved = null;
+        var model = Trainer.Train(TaskKind.Sentiment, Architecture.Rnn, Tiny with { Epochs = 1, Optimizer = optimizer }, Toy,
+            new TrainingCallbacks { OnCheckpoint = c => saved = c }).Model;
+
+        Assert.Equal(buffers, saved!.OptimizerState.Count);
+        Assert.All(saved.OptimizerState, b => Assert.Equal(model.ParameterCount, b.Length));
+        Assert.Null(saved.BestWeights);
+    }
+
+    [Fact]
+    public void RunningOutOfMemorySaysWhichSequenceSettingToReduceAndTheEstimatedPeak()
+    {
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { Epochs = 1, HiddenSize = 8, SequenceLength = 8 };
+        var corpus = new TextCorpus("the quick brown fox jumps over the lazy dog. the end.", LineMode: false);
+        var callbacks = new TrainingCallbacks { OnEpoch = _ => throw new OutOfMemoryException() };
+
+        var e = Assert.Throws<InsufficientMemoryException>(() => Trainer.Train(TaskKind.CharLm, Architecture.Rnn, hp, corpus, callbacks));
+
+        long mebibytes = hp.EstimateTrainingMemoryBytes(TaskKind.CharLm, Architecture.Rnn) / (1024 * 1024);
+        Assert.StartsWith($"Training ran out of memory (estimated peak about {mebibytes:N0} MiB). ", e.Message);
+        Assert.Contains("Reduce batchSize, sequenceLength, hiddenSize", e.Message);
+        Assert.True(mebibytes > 0, $"{mebibytes} MiB");
+    }
+
+    [Fact]
+    public void TrainingWithoutDataIsRefusedNamingIt()
+    {
+        Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => Trainer.Train(TaskKind.Sentiment, Architecture.Rnn, Tiny, null!)).ParamName);
+    }
 }
