@@ -6,39 +6,48 @@
 #
 #   tests/tools/mutation/run-mutation.sh engine Optimizers [minutes]   # Layers, Optimizers, Training, Kernels, Models
 #   tests/tools/mutation/run-mutation.sh api Training [minutes]        # the API's Training folder (JobStore), Inference
+#   tests/tools/mutation/run-mutation.sh engine Layers/LstmLayer.cs    # one file (or glob) of a folder, same tests
 #
 # Writes artifacts/mutation/<side>-<folder>/ (Stryker's HTML and JSON reports and summary.md: the score and every
 # surviving mutant with its file, line and replacement, to triage into docs/testing.md). Each run is stopped after
-# [minutes] (default 60); STRYKER_CONCURRENCY sets the test processes (default 2).
+# [minutes] (default 60); STRYKER_CONCURRENCY sets the test processes (default 2); MUTATION_TESTS replaces the folder's
+# test filter (a narrower one measures a lower bound, in far less time: every API test starts a host whose worker loop
+# reaches the whole job store).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
-side=${1:?usage: run-mutation.sh engine|api FOLDER [minutes]}
-folder=${2:?usage: run-mutation.sh engine|api FOLDER [minutes]}
+side=${1:?usage: run-mutation.sh engine|api FOLDER[/FILE-GLOB] [minutes]}
+scope=${2:?usage: run-mutation.sh engine|api FOLDER[/FILE-GLOB] [minutes]}
 minutes=${3:-60}
+# A folder too big for one run (Layers, Kernels) is measured a file at a time: FOLDER/FILE-GLOB keeps the folder's tests.
+folder=${scope%%/*}
+files=${scope#"$folder"}
 case "$side/$folder" in
   engine/Optimizers) filter="FullyQualifiedName~.Optimizers.|FullyQualifiedName~.Golden." ;;
   engine/Kernels)    filter="FullyQualifiedName~.Kernels." ;;
   engine/Layers)     filter="FullyQualifiedName~.Layers." ;;
   engine/Models)     filter="FullyQualifiedName~.Models.|FullyQualifiedName~.Golden.|FullyQualifiedName~.Layers.|FullyQualifiedName~.Serialization." ;;
   engine/Training)   filter="FullyQualifiedName~.Training.&FullyQualifiedName!~DefaultModelQuality&FullyQualifiedName!~HamletTraining&FullyQualifiedName!~NamesTraining" ;;
-  api/Training)      filter="FullyQualifiedName~JobStoreFencing|FullyQualifiedName~JobClaim|FullyQualifiedName~JobControl|FullyQualifiedName~JobPause|FullyQualifiedName~Recovery|FullyQualifiedName~Idempotency|FullyQualifiedName~TrainingThreads" ;;
+  api/Training)      filter="FullyQualifiedName~JobStore|FullyQualifiedName~JobClaim|FullyQualifiedName~JobControl|FullyQualifiedName~JobPause|FullyQualifiedName~Recovery|FullyQualifiedName~Idempotency|FullyQualifiedName~TrainingThreads" ;;
   api/Inference)     filter="FullyQualifiedName~InferenceLimits|FullyQualifiedName~Score|FullyQualifiedName~GenerationControls|FullyQualifiedName~ModelCache" ;;
   *) echo "no test filter for $side/$folder: add one to this script" >&2; exit 2 ;;
 esac
+filter=${MUTATION_TESTS:-$filter}
 case "$side" in
   engine) project=RnnService.Engine.csproj; tests="$root/tests/RnnService.Engine.Tests" ;;
   api)    project=RnnService.Api.csproj;    tests="$root/tests/RnnService.Api.Tests" ;;
 esac
-out="$root/artifacts/mutation/$side-$folder"
+glob=${files#/}; glob=${glob:-**/*.cs}
+name=${files#/}; name=${name//\*/}; name=${name%.cs}
+out="$root/artifacts/mutation/$side-$folder${name:+-$name}"
 rm -rf "$out" && mkdir -p "$out"
 cd "$root" && dotnet tool restore >/dev/null
 cd "$tests"
 status=0
 timeout --signal=INT --kill-after=60 "${minutes}m" dotnet stryker --config-file "$root/tests/tools/mutation/stryker-config.json" \
-  --project "$project" --mutate "**/$folder/**/*.cs" --test-case-filter "$filter" \
+  --project "$project" --mutate "**/$folder/$glob" --test-case-filter "$filter" \
   --concurrency "${STRYKER_CONCURRENCY:-2}" --output "$out" --skip-version-check || status=$?
 report=$(find "$out" -name mutation-report.json | head -n 1)
 if [ -z "$report" ]; then echo "no report (stopped after ${minutes} min, or failed: status $status)" >&2; exit 1; fi
-python3 "$root/tests/tools/mutation/summarize.py" "$report" "$side/$folder" > "$out/summary.md"
+python3 "$root/tests/tools/mutation/summarize.py" "$report" "$side/$scope" > "$out/summary.md"
 cat "$out/summary.md"
 exit "$status"
