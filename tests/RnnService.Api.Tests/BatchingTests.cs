@@ -134,29 +134,30 @@ public sealed class BatchingTests
     [Fact]
     public async Task AClientThatLeavesTakesOnlyItsTextsOutOfABatchedRead()
     {
-        await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:00.200", ["Inference:RequestTimeout"] = "00:01:00" });
+        await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:02", ["Inference:RequestTimeout"] = "00:01:00" });
         using var client = factory.CreateClient();
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
-        var big = new { modelId, texts = Enumerable.Range(0, 16).Select(i => string.Concat(Enumerable.Repeat("anna maria ", 300)) + i).ToArray() };
+        var widths = factory.Services.GetRequiredService<InferenceRunner>().Widths;
+        // 256 texts of 5,000 characters: four engine batches of 5,000 steps, a read that lasts well past the cancel below.
+        var big = new { modelId, texts = Enumerable.Range(0, 256).Select(i => string.Concat(Enumerable.Repeat("anna maria ", 455)) + i).ToArray() };
         var small = new { modelId, text = "annabel", top = 3 };
-        await (await client.PostJsonAsync("/score", big)).OkJsonAsync();
-        var alone = (await (await client.PostJsonAsync("/score", small)).OkJsonAsync()).GetProperty("scores").ToString();
 
-        // Both arrive within the window, so they are one read; the big one's client leaves once it has started.
+        // The model's first spell waits the window, so both requests are one read; the big one's client leaves once that
+        // read has begun.
         using var leave = new CancellationTokenSource();
         var leaving = client.PostAsync("/score", Json(big), leave.Token);
         var shared = client.PostJsonAsync("/score", small);
-        await Task.Delay(TimeSpan.FromMilliseconds(400));
+        await Poll.UntilAsync(() => widths.ReadsStarted >= 1, TimeSpan.FromSeconds(30), "the shared read to begin");
         leave.Cancel();
         var answer = (await (await shared).OkJsonAsync()).GetProperty("scores").ToString();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
+        Assert.Equal(1, widths.ReadsStarted);
+        var alone = (await (await client.PostJsonAsync("/score", small)).OkJsonAsync()).GetProperty("scores").ToString();
         Assert.Equal(alone, answer);
-        var widths = factory.Services.GetRequiredService<InferenceRunner>().Widths;
-        Assert.True(widths.WidestRead >= 17, "the two requests never shared a read");
-        // The big texts left the shared read unfinished (each is 3,300 characters, many of the engine's 256-step windows),
-        // so the small answer did not wait for them to be scored.
-        Assert.Equal(16, widths.TextsLeft);
+        Assert.Equal(257, widths.WidestRead);
+        // Every big text left the read unfinished, so the small answer did not wait for them to be scored.
+        Assert.Equal(256, widths.TextsLeft);
     }
 
     [Fact]

@@ -49,7 +49,7 @@ public sealed class InferenceRunner(IOptions<InferenceOptions> options)
 /// shared a batch), texts that left a read early, spells that waited the window.</summary>
 public sealed class BatchWidths
 {
-    private int _step, _read, _left, _windows;
+    private int _step, _read, _left, _windows, _reads;
 
     /// <summary>The most samples one batched generation step has run together.</summary>
     public int WidestStep => Volatile.Read(ref _step);
@@ -59,6 +59,9 @@ public sealed class BatchWidths
 
     /// <summary>Texts that left a batched read unfinished because their request was cancelled.</summary>
     public int TextsLeft => Volatile.Read(ref _left);
+
+    /// <summary>Batched reads begun (each kind of read in a spell is one).</summary>
+    public int ReadsStarted => Volatile.Read(ref _reads);
 
     /// <summary>Busy spells that began by waiting Inference:BatchWindow for company.</summary>
     public int WindowsWaited => Volatile.Read(ref _windows);
@@ -70,6 +73,8 @@ public sealed class BatchWidths
         Widen(ref _read, texts);
         Interlocked.Add(ref _left, left);
     }
+
+    internal void ReadStarting() => Interlocked.Increment(ref _reads);
 
     internal void WaitedWindow() => Interlocked.Increment(ref _windows);
 

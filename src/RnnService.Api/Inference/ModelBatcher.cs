@@ -92,6 +92,7 @@ public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchWidths wi
                 }
                 foreach (var kind in reads.GroupBy(r => r.Kind))
                 {
+                    widths.ReadStarting();
                     var (read, left) = kind.Key.ReadTogether(model, [.. kind]);
                     widths.Read(read, left);
                 }
