@@ -24,7 +24,7 @@ files=${scope#"$folder"}
 case "$side/$folder" in
   engine/Optimizers) filter="FullyQualifiedName~.Optimizers.|FullyQualifiedName~.Golden." ;;
   engine/Kernels)    filter="FullyQualifiedName~.Kernels." ;;
-  engine/Layers)     filter="FullyQualifiedName~.Layers." ;;
+  engine/Layers)     filter="FullyQualifiedName~.Layers.|FullyQualifiedName~FusedStepTests|FullyQualifiedName~.Golden." ;;
   engine/Models)     filter="FullyQualifiedName~.Models.|FullyQualifiedName~.Golden.|FullyQualifiedName~.Layers.|FullyQualifiedName~.Serialization." ;;
   engine/Training)   filter="FullyQualifiedName~.Training.&FullyQualifiedName!~DefaultModelQuality&FullyQualifiedName!~HamletTraining&FullyQualifiedName!~NamesTraining" ;;
   api/Training)      filter="FullyQualifiedName~JobStore|FullyQualifiedName~JobClaim|FullyQualifiedName~JobControl|FullyQualifiedName~JobPause|FullyQualifiedName~Recovery|FullyQualifiedName~Idempotency|FullyQualifiedName~TrainingThreads" ;;
