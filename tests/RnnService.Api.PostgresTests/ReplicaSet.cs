@@ -1,3 +1,5 @@
+using System.Net;
+using System.Text.Json;
 using Npgsql;
 
 namespace RnnService.Api.Tests;
@@ -44,6 +46,25 @@ public sealed class ReplicaSet : IDisposable
     /// <summary>The replica whose name a job's worker field carries.</summary>
     public ServiceProcess ByName(string name) =>
         Replicas.SingleOrDefault(r => r.Name == name) ?? throw new InvalidOperationException($"No replica named {name}.");
+
+    /// <summary>Polls <paramref name="path"/> (a job or a sweep) until its status is succeeded, failed or cancelled; fails with
+    /// every replica's log when it has not ended within <paramref name="timeout"/>.</summary>
+    public async Task<JsonElement> WaitForEndAsync(HttpClient client, string path, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var response = await client.GetAsync(path);
+            if (response.StatusCode == HttpStatusCode.OK)
+            {
+                var body = await response.JsonAsync();
+                if (body.Status() is "succeeded" or "failed" or "cancelled") return body;
+                if (DateTime.UtcNow > deadline) Assert.Fail($"{path} did not end in {timeout}: {body}\n{Logs}");
+            }
+            else if (DateTime.UtcNow > deadline) Assert.Fail($"GET {path} kept answering {(int)response.StatusCode}.\n{Logs}");
+            await Task.Delay(100);
+        }
+    }
 
     public string Logs => string.Join("\n", Replicas.Select((r, i) => $"--- replica {i} ({r.Name}):\n{r.Output}"));
 

@@ -157,20 +157,6 @@ public sealed class ReplicaTests
         await (await set[1].Client.PostJsonAsync("/predict", new { modelId, texts = new[] { "good" } })).OkJsonAsync();
     }
 
-    private static async Task<JsonElement> WaitForEndAsync(ReplicaSet set, HttpClient client, Guid id)
-    {
-        var deadline = DateTime.UtcNow + JobTimeout;
-        while (true)
-        {
-            var response = await client.GetAsync($"/jobs/{id}");
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                var job = await response.JsonAsync();
-                if (job.Status() is "succeeded" or "failed" or "cancelled") return job;
-                if (DateTime.UtcNow > deadline) Assert.Fail($"Job {id} did not end in {JobTimeout}: {job}\n{set.Logs}");
-            }
-            else if (DateTime.UtcNow > deadline) Assert.Fail($"GET /jobs/{id} kept answering {(int)response.StatusCode}.\n{set.Logs}");
-            await Task.Delay(100);
-        }
-    }
+    private static Task<JsonElement> WaitForEndAsync(ReplicaSet set, HttpClient client, Guid id) =>
+        set.WaitForEndAsync(client, $"/jobs/{id}", JobTimeout);
 }

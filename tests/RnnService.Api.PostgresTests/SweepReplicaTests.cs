@@ -1,4 +1,3 @@
-using System.Net;
 using System.Text.Json;
 
 namespace RnnService.Api.Tests;
@@ -66,20 +65,6 @@ public sealed class SweepReplicaTests
     private static List<string> Table(JsonElement sweep) =>
         sweep.Trials().Select(t => $"{t.GetProperty("index")} {t.GetProperty("point")} {t.Status()} {t.GetProperty("epoch")} {t.GetProperty("rungMetrics")}").ToList();
 
-    private static async Task<JsonElement> WaitForEndAsync(ReplicaSet set, HttpClient client, Guid id)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(240);
-        while (true)
-        {
-            var response = await client.GetAsync($"/sweeps/{id}");
-            if (response.StatusCode == HttpStatusCode.OK)
-            {
-                var sweep = await response.JsonAsync();
-                if (sweep.Status() is "succeeded" or "failed" or "cancelled") return sweep;
-                if (DateTime.UtcNow > deadline) Assert.Fail($"Sweep {id} did not end: {sweep}\n{set.Logs}");
-            }
-            else if (DateTime.UtcNow > deadline) Assert.Fail($"GET /sweeps/{id} kept answering {(int)response.StatusCode}.\n{set.Logs}");
-            await Task.Delay(200);
-        }
-    }
+    private static Task<JsonElement> WaitForEndAsync(ReplicaSet set, HttpClient client, Guid id) =>
+        set.WaitForEndAsync(client, $"/sweeps/{id}", TimeSpan.FromSeconds(240));
 }
