@@ -15,6 +15,9 @@ namespace RnnService.Engine.Layers;
 //   step (so no step packs its input);
 // - the rows of a batch are independent sequences, so the two cores split the batch, each carrying its rows
 //   through every step with no barrier between steps (StepTeam); the backward time loop is split the same way.
+//   A single step (generation: one character for every sample) carries nothing into another step, so the cores
+//   split its hidden units instead: each reads half of W_hh, where split by rows each would read all of it (4 MB
+//   at H = 512, more than a core's L2).
 // Each gate element is the micro-kernel's FMA chain over k (Kc chunks) added once, exactly as Sgemm computes
 // it, and each row is computed by one thread: the result does not depend on which thread ran what.
 public abstract partial class RecurrentLayer
@@ -34,6 +37,7 @@ public abstract partial class RecurrentLayer
     private int _gatesPackedVersion = -1;
     private float[] _packedH = [];      // [2][B·H]: h_{t-1} as the micro-kernel's packed left operand, by step parity
     private RowRanges? _forwardRanges, _backwardRanges;
+    private BlockRanges? _stepBlocks;
     private unsafe float* _dy;          // the upstream gradient during BackwardStepsSplit (null: none)
 
     private static GemmIsa StepIsa => ForcedStepIsa ?? Sgemm.BestIsa;
@@ -53,10 +57,21 @@ public abstract partial class RecurrentLayer
     private int UnitBlocks => (HiddenSize + SgemmPacking.Nr - 1) / SgemmPacking.Nr;
 
     /// <summary>Steps 0..t−1 of the forward pass for b ≥ 2 rows; Xp holds X·W_ihᵀ (biases not yet added), Hs[0] (Cs[0]) the initial state.</summary>
-    private void ForwardStepsFused(int t, int b)
+    private unsafe void ForwardStepsFused(int t, int b)
     {
         PackGateBlocks();
         if (_packedH.Length < 2 * b * HiddenSize) _packedH = GC.AllocateArray<float>(2 * b * HiddenSize, pinned: true);
+        if (t == 1 && UsePartner(t, b))
+        {
+            _stepBlocks ??= new BlockRanges(this);
+            _stepBlocks.Isa = StepIsa;
+            _stepBlocks.Count = Math.Min(4, UnitBlocks);
+            fixed (float* hs = Hs)
+            fixed (float* packedH = _packedH)
+                SgemmPacking.PackA(false, hs, HiddenSize, b, HiddenSize, Sgemm.MrFor(_stepBlocks.Isa), packedH, 0, b);
+            StepTeam.Shared.Run(_stepBlocks, _stepBlocks.Count, usePartner: true, force: ForcedStepPartner == true);
+            return;
+        }
         _forwardRanges ??= new RowRanges(this, forward: true);
         RunRowRanges(_forwardRanges, t, b);
     }
@@ -76,13 +91,16 @@ public abstract partial class RecurrentLayer
     private void RunRowRanges(RowRanges ranges, int t, int b)
     {
         var isa = StepIsa;
-        bool partner = ForcedStepPartner ?? (EngineThreads.Count >= 2 && 2L * t * b * Gates * HiddenSize * HiddenSize >= PartnerLoopFlops);
+        bool partner = UsePartner(t, b);
         // With the partner: up to 4 ranges of at least one row group each (so a late partner just takes fewer),
         // at least 2; the rows are spread evenly, so 20 rows make 10 + 10, not 8 + 8 + 4.
         ranges.Count = partner ? Math.Clamp(b / Sgemm.MrFor(isa), 2, 4) : 1;
         ranges.Isa = isa;
         StepTeam.Shared.Run(ranges, ranges.Count, partner, force: ForcedStepPartner == true);
     }
+
+    private bool UsePartner(int t, int b) =>
+        ForcedStepPartner ?? (EngineThreads.Count >= 2 && 2L * t * b * Gates * HiddenSize * HiddenSize >= PartnerLoopFlops);
 
     /// <summary>Rows [i0, i1) of the forward pass through every step; their packed h lives at i·H for a group starting at row i.</summary>
     private unsafe void ForwardRows(int i0, int i1, GemmIsa isa, float* tile)
@@ -192,6 +210,23 @@ public abstract partial class RecurrentLayer
         int k = 0;
         for (; k + 8 <= count; k += 8) (Vector256.Load(dst + k) + Vector256.Load(src + k)).Store(dst + k);
         for (; k < count; k++) dst[k] += src[k];
+    }
+
+    /// <summary>A one-step forward pass cut into Count ranges of 32-unit blocks, every row group of each (h_0 already packed);
+    /// Count and Isa are set per pass.</summary>
+    private sealed class BlockRanges(RecurrentLayer layer) : IStepWork
+    {
+        public int Count;
+        public GemmIsa Isa;
+
+        public unsafe void RunItem(int item)
+        {
+            int blocks = layer.UnitBlocks, b = layer.B, mr = Sgemm.MrFor(Isa);
+            float* tile = stackalloc float[SgemmPacking.Mr * SgemmPacking.Nr];
+            for (int block = blocks * item / Count; block < blocks * (item + 1) / Count; block++)
+                for (int g0 = 0; g0 < b; g0 += mr)
+                    layer.RunFusedItem(0, g0, Math.Min(mr, b - g0), block, Isa, tile);
+        }
     }
 
     /// <summary>The forward or backward time loop cut into Count ranges of rows, as StepTeam work; Count and Isa are set per pass.</summary>

@@ -1,7 +1,7 @@
 // The fused recurrent step (RecurrentLayer.FusedStep.cs: gate tiles + cell update per row group × 32
 // hidden units, h written into the next step's packed operand, the batch's rows split between two threads)
 // against a double-precision reference of the equations, forced on every instruction set the machine has, on
-// one and on two threads, at sizes that leave a remainder against every tile (H mod 32, B mod 8 and mod 6),
+// one and on two threads (split by rows, or by hidden units for a single step), at sizes that leave a remainder against every tile (H mod 32, B mod 8 and mod 6),
 // with padded sequences; every instruction set and thread count gives the same bits, forward and backward.
 using RnnService.Engine.Core;
 using RnnService.Engine.Kernels;
@@ -30,9 +30,18 @@ public class FusedStepTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void FusedForwardMatchesTheDoublePrecisionEquationsOnEveryInstructionSetAndThreadCount(string arch, int hidden, int batch)
+    public void FusedForwardMatchesTheDoublePrecisionEquationsOnEveryInstructionSetAndThreadCount(string arch, int hidden, int batch) =>
+        AssertFusedForward(arch, hidden, batch, steps: 4);
+
+    /// <summary>One step (generation's) is split between the threads by hidden units, not rows.</summary>
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void OneFusedStepSplitByHiddenUnitsMatchesTheEquationsOnEveryInstructionSetAndThreadCount(string arch, int hidden, int batch) =>
+        AssertFusedForward(arch, hidden, batch, steps: 1);
+
+    private static void AssertFusedForward(string arch, int hidden, int batch, int steps)
     {
-        const int steps = 4, input = 11;
+        const int input = 11;
         var (layer, p) = Make(arch, input, hidden);
         var rng = new Rng(17);
         var x = new float[steps * batch * input];
