@@ -132,6 +132,28 @@ public sealed class BatchingTests
     }
 
     [Fact]
+    public async Task EchoedPromptsOfACompletionAreReadInOneBatchWithOtherScoresAndScoreAsAlone()
+    {
+        // A window long enough that both requests arrive within it however busy the machine: the model's first spell waits it.
+        await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:01" });
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
+        var widths = factory.Services.GetRequiredService<InferenceRunner>().Widths;
+        var echo = new { model = modelId.ToString(), prompt = new[] { "maria", "jo" }, max_tokens = 0, echo = true, logprobs = 2 };
+
+        var together = client.PostJsonAsync("/v1/completions", echo);
+        var score = client.PostJsonAsync("/score", new { modelId, text = "annabel" });
+        var underLoad = (await (await together).OkJsonAsync()).GetProperty("choices").ToString();
+        await (await score).OkJsonAsync();
+        Assert.Equal((1, 3), (widths.ReadsStarted, widths.WidestRead));   // the two prompts and the scored text, one read
+
+        var alone = (await (await client.PostJsonAsync("/v1/completions", echo)).OkJsonAsync()).GetProperty("choices");
+        Assert.Equal(alone.ToString(), underLoad);
+        Assert.Equal(["m", "a", "r", "i", "a"], alone[0].GetProperty("logprobs").GetProperty("tokens").EnumerateArray().Select(t => t.GetString()));
+        Assert.Equal(2, alone[1].GetProperty("logprobs").GetProperty("top_logprobs")[1].EnumerateObject().Count());
+    }
+
+    [Fact]
     public async Task AClientThatLeavesTakesOnlyItsTextsOutOfABatchedRead()
     {
         await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:02", ["Inference:RequestTimeout"] = "00:01:00" });

@@ -59,16 +59,15 @@ public sealed class ModelCache(IOptions<InferenceOptions> options, RnnMetrics me
         lock (_lock)
         {
             if (_deleted.Contains(id)) return model; // serve this in-flight request, cache nothing
-            if (!_entries.ContainsKey(id))
+            // A concurrent first request loaded it too: serve the cached instance, so the two share one batcher.
+            if (_entries.TryGetValue(id, out var loaded)) return loaded.Value.Model;
+            _entries[id] = _order.AddFirst(new Entry(id, model));
+            while (_entries.Count > Capacity)
             {
-                _entries[id] = _order.AddFirst(new Entry(id, model));
-                while (_entries.Count > Capacity)
-                {
-                    var last = _order.Last!;
-                    _order.RemoveLast();
-                    _entries.Remove(last.Value.Id);
-                    metrics.CacheEvicted("capacity");
-                }
+                var last = _order.Last!;
+                _order.RemoveLast();
+                _entries.Remove(last.Value.Id);
+                metrics.CacheEvicted("capacity");
             }
         }
         return model;

@@ -75,8 +75,9 @@ public static class ScoreApi
             }, ct);
     }
 
-    // Read with the most alternatives any request may ask for, so requests of every top share a batch; each keeps its own top.
-    private static readonly BatchedRead<IReadOnlyList<ScoredCharacter>> Scores = new((model, texts) => ((CharLanguageModel)model).Score(texts, MaxTop));
+    // Read with the most alternatives any request may ask for, so requests of every top share a batch; each keeps its own top
+    // (/v1/completions' echoed prompts too: its logprobs are 0 to 20 as well).
+    internal static readonly BatchedRead<IReadOnlyList<ScoredCharacter>> Scores = new((model, texts) => ((CharLanguageModel)model).Score(texts, MaxTop));
 
     private static TextScore Score(CharLanguageModel lm, string text, IReadOnlyList<ScoredCharacter> positions, int top)
     {

@@ -19,18 +19,19 @@ public sealed class Completion(CharLanguageModel model, string modelReference, C
 
     public async Task<CompletionResponse> RunAsync(InferenceRunner runner, CancellationToken ct)
     {
-        var runs = options.MaxTokens > 0 ? await runner.RunAsync(model, Jobs(onChunk: null), ct) : null;
+        var generating = options.MaxTokens > 0 ? runner.RunAsync(model, Jobs(onChunk: null), ct) : null;
+        var echoed = await PromptLogprobsAsync(runner, ct);
+        var runs = generating is null ? null : await generating;
         var choices = new List<CompletionChoice>();
         int completed = 0;
         for (int p = 0; p < options.Prompts.Count; p++)
         {
             var prompt = options.Prompts[p];
-            var echoed = options.Echo && options.Logprobs is not null ? PromptLogprobs(prompt) : [];
             for (int i = 0; i < options.N; i++)
             {
                 var text = runs is null ? "" : runs[p].Samples[i][prompt.Length..];
                 completed += text.Length;
-                var logprobs = options.Logprobs is { } top ? ToLogprobs([.. echoed, .. runs?[p].Logprobs![i] ?? []], top) : null;
+                var logprobs = options.Logprobs is { } top ? ToLogprobs([.. echoed[p], .. runs?[p].Logprobs![i] ?? []], top) : null;
                 choices.Add(new CompletionChoice(options.Echo ? prompt + text : text, p * options.N + i, logprobs,
                     runs is null ? "length" : Finish(runs[p].Finish[i]!.Value)));
             }
@@ -51,10 +52,11 @@ public sealed class Completion(CharLanguageModel model, string modelReference, C
         _ = running.ContinueWith(_ => chunks.Writer.TryComplete(), TaskScheduler.Default);
         try
         {
+            var echoed = await PromptLogprobsAsync(runner, ct);
             for (int p = 0; p < options.Prompts.Count && (options.Echo || options.MaxTokens == 0); p++)
             {
                 var prompt = options.Prompts[p];
-                var logprobs = options.Logprobs is { } top ? ToLogprobs(options.Echo ? PromptLogprobs(prompt) : [], top) : null;
+                var logprobs = options.Logprobs is { } top ? ToLogprobs(echoed[p], top) : null;
                 for (int i = 0; i < options.N; i++)
                     yield return Chunk(new CompletionChoice(options.Echo ? prompt : "", p * options.N + i, logprobs,
                         options.MaxTokens == 0 ? "length" : null));
@@ -86,15 +88,19 @@ public sealed class Completion(CharLanguageModel model, string modelReference, C
         options.Prompts.Select((prompt, p) => new GenerationJob(options.For(prompt), options.Logprobs is { } top ? Math.Max(1, top) : 0,
             onChunk is null ? null : chunk => onChunk(p, chunk))).ToList();
 
-    /// <summary>The prompt's own characters as the model scores them; the first has no logprob when nothing precedes it (a
-    /// continuous model's first character), and a line model's end marker is left out (the prompt need not end its line).</summary>
-    private List<ScoredCharacter> PromptLogprobs(string prompt)
+    /// <summary>Each prompt's own characters as the model scores them when echo asks for logprobs (else none), all prompts read
+    /// as one batch beside the model's other reads; the first character has no logprob when nothing precedes it (a continuous
+    /// model's first character), and a line model's end marker is left out (the prompt need not end its line).</summary>
+    private async Task<IReadOnlyList<List<ScoredCharacter>>> PromptLogprobsAsync(InferenceRunner runner, CancellationToken ct)
     {
-        var scored = model.TextError(prompt) is null
-            ? model.Score(prompt, Math.Max(1, options.Logprobs ?? 1)).ToDictionary(s => s.Index)
-            : [];
-        return Enumerable.Range(0, prompt.Length)
-            .Select(i => scored.TryGetValue(i, out var s) ? s : new ScoredCharacter(i, prompt[i].ToString(), null, [])).ToList();
+        if (!options.Echo || options.Logprobs is null) return options.Prompts.Select(_ => new List<ScoredCharacter>()).ToList();
+        // A prompt with characters the model cannot read (it may still start a completion) lists them unscored.
+        var readable = options.Prompts.Where(p => model.TextError(p) is null).Distinct().ToList();
+        var scores = readable.Count > 0 ? await runner.ReadAsync(model, ScoreApi.Scores, readable, ct) : [];
+        var byPrompt = readable.Zip(scores).ToDictionary(r => r.First, r => r.Second.ToDictionary(s => s.Index));
+        return options.Prompts.Select(prompt => Enumerable.Range(0, prompt.Length)
+            .Select(i => byPrompt.GetValueOrDefault(prompt)?.GetValueOrDefault(i) ?? new ScoredCharacter(i, prompt[i].ToString(), null, []))
+            .ToList()).ToList();
     }
 
     private static CompletionLogprobs ToLogprobs(IReadOnlyList<ScoredCharacter> characters, int top) => new(

@@ -63,6 +63,7 @@ internal static class BatchingBenchmark
             Console.WriteLine("|---|---|---|---|---|---|---|");
             foreach (var row in rows.OrderBy(r => r, StringComparer.Ordinal)) Console.WriteLine(row);
             Console.WriteLine($"(medians of {rounds} rounds of {seconds} s per row; failed: all rounds together)");
+            GenerationCeiling.Run(seconds, rounds);
         }
         finally
         {
