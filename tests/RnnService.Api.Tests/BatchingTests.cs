@@ -18,7 +18,7 @@ public sealed class BatchingTests
         var mine = new { model = modelId.ToString(), prompt = "ma", n = 3, max_tokens = 12, seed = 9, logprobs = 2, temperature = 1.1 };
         var alone = await (await client.PostJsonAsync("/v1/completions", mine)).OkJsonAsync();
         var aloneGenerate = await (await client.PostJsonAsync("/generate", new { modelId, prompt = "jo", count = 4, maxLength = 15, seed = 2 })).OkJsonAsync();
-        Assert.True(runner.Widths.WidestStep <= 4, $"{runner.Widths.WidestStep} samples shared a step before any concurrency");
+        Assert.True(runner.Counters.WidestStep <= 4, $"{runner.Counters.WidestStep} samples shared a step before any concurrency");
 
         // Twelve others of other shapes (streams among them) arrive with each copy of the two requests.
         var others = Enumerable.Range(0, 12).Select(i => client.PostJsonAsync(i % 3 == 0 ? "/v1/completions" : "/generate", i % 3 == 0
@@ -29,7 +29,7 @@ public sealed class BatchingTests
         foreach (var response in await Task.WhenAll(others)) Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         var underLoad = await (await loaded).OkJsonAsync();
 
-        Assert.True(runner.Widths.WidestStep > 4, $"at most {runner.Widths.WidestStep} samples shared a step: the requests were not batched");
+        Assert.True(runner.Counters.WidestStep > 4, $"at most {runner.Counters.WidestStep} samples shared a step: the requests were not batched");
         Assert.Equal(aloneGenerate.GetProperty("samples").ToString(), (await (await loadedGenerate).OkJsonAsync()).GetProperty("samples").ToString());
         double worst = 0;
         for (int c = 0; c < 3; c++)
@@ -81,7 +81,7 @@ public sealed class BatchingTests
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => endless);
 
         Assert.Equal(alone, texts);
-        Assert.True(factory.Services.GetRequiredService<InferenceRunner>().Widths.WidestStep >= 15, "the two requests never shared a step");
+        Assert.True(factory.Services.GetRequiredService<InferenceRunner>().Counters.WidestStep >= 15, "the two requests never shared a step");
         await Poll.UntilAsync(() => slots.Running == 0, TimeSpan.FromSeconds(20), "the left request's slot to be freed");
     }
 
@@ -92,7 +92,7 @@ public sealed class BatchingTests
         using var client = factory.CreateClient();
         var names = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
         var sentiment = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 5))).Id())).Id("modelId");
-        var widths = factory.Services.GetRequiredService<InferenceRunner>().Widths;
+        var counters = factory.Services.GetRequiredService<InferenceRunner>().Counters;
         (string Path, object Body)[] mine =
         [
             ("/predict", new { modelId = names, texts = new[] { "maria", "jo" } }),
@@ -113,7 +113,7 @@ public sealed class BatchingTests
         foreach (var response in await Task.WhenAll(others)) Assert.True(response.IsSuccessStatusCode, await response.Content.ReadAsStringAsync());
         var underLoad = new List<JsonElement>();
         foreach (var response in together) underLoad.Add(await (await response).OkJsonAsync());
-        int widest = widths.WidestRead;
+        int widest = counters.WidestRead;
         var alone = new List<JsonElement>();
         foreach (var (path, body) in mine) alone.Add(await (await client.PostJsonAsync(path, body)).OkJsonAsync());
 
@@ -138,14 +138,14 @@ public sealed class BatchingTests
         await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:01" });
         using var client = factory.CreateClient();
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
-        var widths = factory.Services.GetRequiredService<InferenceRunner>().Widths;
+        var counters = factory.Services.GetRequiredService<InferenceRunner>().Counters;
         var echo = new { model = modelId.ToString(), prompt = new[] { "maria", "jo" }, max_tokens = 0, echo = true, logprobs = 2 };
 
         var together = client.PostJsonAsync("/v1/completions", echo);
         var score = client.PostJsonAsync("/score", new { modelId, text = "annabel" });
         var underLoad = (await (await together).OkJsonAsync()).GetProperty("choices").ToString();
         await (await score).OkJsonAsync();
-        Assert.Equal((1, 3), (widths.ReadsStarted, widths.WidestRead));   // the two prompts and the scored text, one read
+        Assert.Equal((1, 3), (counters.ReadsStarted, counters.WidestRead));   // the two prompts and the scored text, one read
 
         var alone = (await (await client.PostJsonAsync("/v1/completions", echo)).OkJsonAsync()).GetProperty("choices");
         Assert.Equal(alone.ToString(), underLoad);
@@ -159,7 +159,7 @@ public sealed class BatchingTests
         await using var factory = new RnnServiceFactory(new() { ["Inference:BatchWindow"] = "00:00:02", ["Inference:RequestTimeout"] = "00:01:00" });
         using var client = factory.CreateClient();
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
-        var widths = factory.Services.GetRequiredService<InferenceRunner>().Widths;
+        var counters = factory.Services.GetRequiredService<InferenceRunner>().Counters;
         // 256 texts of 5,000 characters: four engine batches of 5,000 steps, a read that lasts well past the cancel below.
         var big = new { modelId, texts = Enumerable.Range(0, 256).Select(i => string.Concat(Enumerable.Repeat("anna maria ", 455)) + i).ToArray() };
         var small = new { modelId, text = "annabel", top = 3 };
@@ -169,17 +169,17 @@ public sealed class BatchingTests
         using var leave = new CancellationTokenSource();
         var leaving = client.PostAsync("/score", Json(big), leave.Token);
         var shared = client.PostJsonAsync("/score", small);
-        await Poll.UntilAsync(() => widths.ReadsStarted >= 1, TimeSpan.FromSeconds(30), "the shared read to begin");
+        await Poll.UntilAsync(() => counters.ReadsStarted >= 1, TimeSpan.FromSeconds(30), "the shared read to begin");
         leave.Cancel();
         var answer = (await (await shared).OkJsonAsync()).GetProperty("scores").ToString();
 
         await Assert.ThrowsAnyAsync<OperationCanceledException>(() => leaving);
-        Assert.Equal(1, widths.ReadsStarted);
+        Assert.Equal(1, counters.ReadsStarted);
         var alone = (await (await client.PostJsonAsync("/score", small)).OkJsonAsync()).GetProperty("scores").ToString();
         Assert.Equal(alone, answer);
-        Assert.Equal(257, widths.WidestRead);
+        Assert.Equal(257, counters.WidestRead);
         // Every big text left the read unfinished, so the small answer did not wait for them to be scored.
-        Assert.Equal(256, widths.TextsLeft);
+        Assert.Equal(256, counters.TextsLeft);
     }
 
     [Fact]
@@ -190,11 +190,11 @@ public sealed class BatchingTests
         var sentiment = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 3))).Id())).Id("modelId");
 
         // Nothing has run on the model yet: the first request waits for company. Its spell served it alone, so the next does not.
-        var widths = factory.Services.GetRequiredService<InferenceRunner>().Widths;
+        var counters = factory.Services.GetRequiredService<InferenceRunner>().Counters;
         await (await client.PostJsonAsync("/predict", new { modelId = sentiment, text = "good" })).OkJsonAsync();
-        Assert.Equal(1, widths.WindowsWaited);
+        Assert.Equal(1, counters.WindowsWaited);
         await (await client.PostJsonAsync("/predict", new { modelId = sentiment, text = "bad" })).OkJsonAsync();
-        Assert.Equal(1, widths.WindowsWaited);
+        Assert.Equal(1, counters.WindowsWaited);
     }
 
     /// <summary>Every number of an answer with the path to it (perplexities, probabilities, surprisals, influences), and every

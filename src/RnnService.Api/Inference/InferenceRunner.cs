@@ -16,11 +16,11 @@ public sealed class InferenceRunner(IOptions<InferenceOptions> options)
     // Keyed by the loaded model: a model the cache drops takes its batcher with it.
     private readonly ConditionalWeakTable<RnnModel, ModelBatcher> _batchers = [];
 
-    /// <summary>How wide the batches have been since the service started.</summary>
-    public BatchWidths Widths { get; } = new();
+    /// <summary>What the batchers have done since the service started: how wide their batches were, what left them early.</summary>
+    public BatchingCounters Counters { get; } = new();
 
     private ModelBatcher? Batcher(RnnModel model) => options.Value.BatchWindow is var window && window > TimeSpan.Zero
-        ? _batchers.GetValue(model, m => new ModelBatcher(m, window, Widths))
+        ? _batchers.GetValue(model, m => new ModelBatcher(m, window, Counters))
         : null;
 
     /// <summary>The finished runs, in the order of the jobs; OperationCanceledException when <paramref name="ct"/> stopped
@@ -47,7 +47,7 @@ public sealed class InferenceRunner(IOptions<InferenceOptions> options)
 
 /// <summary>What the batchers did since the service started: the widest batches (above one request's own count, requests
 /// shared a batch), texts that left a read early, spells that waited the window.</summary>
-public sealed class BatchWidths
+public sealed class BatchingCounters
 {
     private int _step, _read, _left, _windows, _reads;
 

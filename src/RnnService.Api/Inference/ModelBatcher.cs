@@ -12,7 +12,7 @@ namespace RnnService.Api.Inference;
 /// cancelled: only its samples, or its texts, leave). Each run keeps its own random stream, so a request's text is the same
 /// alone or under load. The thread ends when nothing is left to run; the next request starts another.
 /// </summary>
-public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchWidths widths)
+public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchingCounters counters)
 {
     private sealed record Generation(IReadOnlyList<GenerationJob> Jobs, CancellationToken Cancellation,
         TaskCompletionSource<IReadOnlyList<GenerationRun>> Done)
@@ -64,7 +64,7 @@ public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchWidths wi
         // Let the requests that arrive together start together; a lone client's next request finds nobody to wait for.
         if (window > TimeSpan.Zero && Volatile.Read(ref _lastSpellRequests) > 1)
         {
-            widths.WaitedWindow();
+            counters.WaitedWindow();
             Thread.Sleep(window);
         }
         var running = new List<Generation>();
@@ -92,12 +92,12 @@ public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchWidths wi
                 }
                 foreach (var kind in reads.GroupBy(r => r.Kind))
                 {
-                    widths.ReadStarting();
+                    counters.ReadStarting();
                     var (read, left) = kind.Key.ReadTogether(model, [.. kind]);
-                    widths.Read(read, left);
+                    counters.Read(read, left);
                 }
                 if (running.Count == 0) continue;
-                widths.Step(batch!.WritingSamples);
+                counters.Step(batch!.WritingSamples);
                 batch.Step();
                 running.RemoveAll(Finished);
             }
