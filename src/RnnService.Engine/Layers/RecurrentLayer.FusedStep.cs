@@ -19,7 +19,7 @@ namespace RnnService.Engine.Layers;
 //   split its hidden units instead: each reads half of W_hh, where split by rows each would read all of it (4 MB
 //   at H = 512, more than a core's L2).
 // Each gate element is the micro-kernel's FMA chain over k (Kc chunks) added once, exactly as Sgemm computes
-// it, and each row is computed by one thread: the result does not depend on which thread ran what.
+// it, and each element is computed by one thread: the result does not depend on which thread ran what.
 public abstract partial class RecurrentLayer
 {
     /// <summary>Tests only, per calling thread: the instruction set of the step and cell (default: the best one).</summary>
