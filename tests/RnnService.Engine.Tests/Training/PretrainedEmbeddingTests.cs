@@ -32,15 +32,18 @@ public class PretrainedEmbeddingTests
         Assert.Equal(expected, EmbeddingOf(four).AsSpan(good * 100, 100).ToArray());
     }
 
-    [Fact]
-    public void TheOptimizerKeepsStateOnlyForTheTrainedParameters()
+    [Theory]
+    [InlineData(OptimizerKind.Adam, 2)]
+    [InlineData(OptimizerKind.Sgd, 1)]   // with momentum: one buffer
+    public void TheOptimizerKeepsStateOnlyForTheTrainedParameters(OptimizerKind optimizer, int buffers)
     {
         TrainingCheckpoint? saved = null;
-        var model = Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, WithGlove with { Epochs = 1 }, Toy,
+        var model = Trainer.Train(TaskKind.Sentiment, Architecture.Lstm, WithGlove with { Epochs = 1, Optimizer = optimizer }, Toy,
             new TrainingCallbacks { OnCheckpoint = c => saved = c }).Model;
 
         long embedding = model.Config.VocabularySize * 100L;
-        Assert.All(saved!.OptimizerState, buffer => Assert.Equal(model.ParameterCount - embedding, buffer.Length));
+        Assert.Equal(buffers, saved!.OptimizerState.Count);
+        Assert.All(saved.OptimizerState, buffer => Assert.Equal(model.ParameterCount - embedding, buffer.Length));
     }
 
     [Fact]
