@@ -125,4 +125,19 @@ public class TrainerContractTests
     {
         Assert.Equal("data", Assert.Throws<ArgumentNullException>(() => Trainer.Train(TaskKind.Sentiment, Architecture.Rnn, Tiny, null!)).ParamName);
     }
+
+    [Fact]
+    public void AnEpochThatOnlyTiesTheBestValidationLossDoesNotResetPatience()
+    {
+        // A step of 1e-30 leaves every float weight as it was, so every epoch's validation loss ties the first one's.
+        var result = Trainer.Train(TaskKind.Sentiment, Architecture.Rnn, Tiny with
+        {
+            Epochs = 10, EarlyStoppingPatience = 2, Optimizer = OptimizerKind.Sgd, Momentum = 0, LearningRate = 1e-30f,
+        }, Toy);
+
+        Assert.Equal([1, 2, 3], result.History.Select(m => m.Epoch));
+        Assert.Single(result.History.Select(m => m.ValidationLoss).Distinct());
+        Assert.True(result.StoppedEarly);
+        Assert.Equal(1, result.BestEpoch);
+    }
 }
