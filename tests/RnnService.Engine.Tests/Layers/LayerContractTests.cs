@@ -20,6 +20,36 @@ public class LayerContractTests
     }
 
     [Fact]
+    public void InitializationDrawsEveryTensorFromPyTorchsDistribution()
+    {
+        // Recurrent layers: uniform in ±1/√H; Linear: uniform in ±1/√I; Embedding: N(0, 1).
+        var p = new ParameterSet();
+        var gru = new GruLayer(p, "", 0, 3, 16);
+        var linear = new Linear(p, "head.", 25, 16);
+        var embedding = new Embedding(p, "embedding.weight", 50, 20);
+        p.Allocate();
+        var rng = new Rng(1);
+        gru.Initialize(rng);
+        linear.Initialize(rng);
+        embedding.Initialize(rng);
+
+        foreach (var slice in new[] { gru.WeightIh, gru.WeightHh, gru.BiasIh, gru.BiasHh })
+            AssertSpread(p.Value(slice).ToArray(), 1 / 4f, slice.Name);
+        AssertSpread(p.Value(linear.Weight).ToArray(), 1 / 5f, "head.weight");
+        AssertSpread(p.Value(linear.Bias).ToArray(), 1 / 5f, "head.bias");
+        var normal = p.Value(embedding.Weight).ToArray();
+        double mean = normal.Average(v => (double)v), deviation = Math.Sqrt(normal.Average(v => (v - mean) * (v - mean)));
+        Assert.InRange(mean, -0.1, 0.1);
+        Assert.InRange(deviation, 0.9, 1.1);
+
+        static void AssertSpread(float[] values, float bound, string name)
+        {
+            Assert.All(values, v => Assert.InRange(v, -bound, bound));
+            Assert.True(values.Max() > bound / 2 && values.Min() < -bound / 2, $"{name} does not fill ±{bound}");
+        }
+    }
+
+    [Fact]
     public void SigmoidIsExactAtZeroAndStaysFiniteAndPositiveFarFromIt()
     {
         Assert.Equal(0.5f, Losses.Sigmoid(0f));
