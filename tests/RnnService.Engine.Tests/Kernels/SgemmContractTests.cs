@@ -1,7 +1,7 @@
 // What Sgemm promises about its arguments besides the product (SgemmTests checks the product): negative shapes and a
 // missing packed operand are rejected naming the argument, and a span is long enough exactly when it reaches the
 // last element of its last row, (rows − 1)·ld + cols floats, not rows·ld (a matrix cut out of a bigger one ends
-// there). Found by mutation testing (docs/testing.md).
+// there), and the engine's thread count keeps what it is set to. Found by mutation testing (docs/testing.md).
 using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Tests.Kernels;
@@ -41,5 +41,19 @@ public class SgemmContractTests
         Assert.Equal("b", Assert.Throws<ArgumentException>(() => Sgemm.Multiply(false, false, 2, 2, 3, a, 4, b[..7], 3, c, 3, false)).ParamName);
         Assert.Equal("c", Assert.Throws<ArgumentException>(() => Sgemm.Multiply(false, false, 2, 2, 3, a, 4, b, 3, c[..4], 3, false)).ParamName);
         Assert.Equal("a", Assert.Throws<ArgumentOutOfRangeException>(() => Sgemm.Multiply(false, false, 2, 2, 3, a, 2, b, 3, c, 3, false)).ParamName);
+    }
+
+    [Fact]
+    public void TheEngineThreadCountKeepsTheValueItIsSet()
+    {
+        // One thread changes only the speed of the GEMMs other tests run meanwhile, never their bits.
+        int saved = EngineThreads.Count;
+        try
+        {
+            EngineThreads.Count = 1;
+            Assert.Equal(1, EngineThreads.Count);
+        }
+        finally { EngineThreads.Count = saved; }
+        Assert.Equal(saved, EngineThreads.Count);
     }
 }
