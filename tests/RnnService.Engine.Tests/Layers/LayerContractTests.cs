@@ -59,12 +59,40 @@ public class LayerContractTests
     }
 
     [Fact]
-    public void ABatchOfOnlyPaddingHasNoLossAndClearsItsGradients()
+    public void PaddingHasNoLossAndClearsItsGradientRowsOfWhatTheyHeldBefore()
     {
         float[] logits = [1, 2, 3, 4, 5, 6], gradients = [9, 9, 9, 9, 9, 9];
         Assert.Equal((0f, 0), Losses.SoftmaxCrossEntropy(logits, 3, [-1, -1], gradients));
         Assert.All(gradients, g => Assert.Equal(0f, g));
         Assert.Equal((0f, 0), Losses.SoftmaxCrossEntropy(logits, 3, [-1, -1], default));
+
+        gradients = [9, 9, 9, 9, 9, 9];
+        Assert.Equal(1, Losses.SoftmaxCrossEntropy(logits, 3, [-1, 2], gradients).Count);
+        Assert.Equal([0f, 0, 0], gradients[..3]);
+    }
+
+    [Fact]
+    public void LogitsFarApartGiveAFiniteLossAndGradient()
+    {
+        // log Σ e^z is taken after subtracting the largest logit; e^(400 + 400) would overflow even a double.
+        var gradients = new float[2];
+        var (loss, _) = Losses.SoftmaxCrossEntropy([400, -400], 2, [1], gradients);
+        Assert.Equal(800f, loss);
+        Assert.Equal([1f, -1], gradients);
+    }
+
+    [Fact]
+    public void ALinearLayerAddsItsWeightGradientToWhatIsThere()
+    {
+        var p = new ParameterSet();
+        var linear = new Linear(p, "head.", inputSize: 2, outputSize: 3);
+        p.Allocate();
+        float[] x = [1, -1, 2, 0.5f], dy = [1, 0, 2, -1, 1, 0.5f];   // N = 2 rows
+        linear.Backward(x, dy, 2, default);
+        linear.Backward(x, dy, 2, default);
+        // dW = dYᵀ·X = [[-1, -1.5], [2, 0.5], [3, -1.75]] and db = [0, 1, 2.5], each added twice.
+        Assert.Equal([-2f, -3, 4, 1, 6, -3.5f], p.Grad(linear.Weight).ToArray());
+        Assert.Equal([0f, 2, 5], p.Grad(linear.Bias).ToArray());
     }
 
     [Fact]
@@ -86,6 +114,8 @@ public class LayerContractTests
         float[] dOutput = [1, 2, 3, 4, 5, 6, 7, 8];
         embedding.Backward(tokens, 2, 2, [1, 2], dOutput);       // row 0's second step is padding
         Assert.Equal([0f, 0, 3 + 7, 4 + 8, 1, 2], p.Grad(embedding.Weight).ToArray());
+        embedding.Backward(tokens, 2, 2, default, dOutput);       // no lengths: every step is real
+        Assert.Equal([5f, 6, 20, 24, 2, 4], p.Grad(embedding.Weight).ToArray());
         Assert.Equal("tokens", Assert.Throws<ArgumentOutOfRangeException>(() => embedding.Forward([3], 1, 1, new float[2])).ParamName);
         Assert.Equal("tokens", Assert.Throws<ArgumentOutOfRangeException>(() => embedding.Forward([-1], 1, 1, new float[2])).ParamName);
     }
