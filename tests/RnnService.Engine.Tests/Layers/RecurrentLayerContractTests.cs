@@ -1,6 +1,7 @@
 // What the recurrent layers promise besides their equations (RecurrentLayer.cs): they reject empty shapes, a
 // workspace reused from an earlier call leaks nothing into the next one (empty h0/c0 and dhT/dcT mean zeros, not
-// the last call's states), and a single padded sequence keeps its state past its length like a padded batch row.
+// the last call's states), a single padded sequence keeps its state past its length like a padded batch row, and
+// a GRU or tanh RNN layer leaves the cell-state buffers it is given alone.
 // Found by mutation testing (docs/testing.md): each test kills mutants the golden and gradient tests let live,
 // since those build a fresh layer for every call and pass explicit states.
 using RnnService.Engine.Core;
