@@ -1,7 +1,8 @@
 // What Sgemm promises about its arguments besides the product (SgemmTests checks the product): negative shapes and a
 // missing packed operand are rejected naming the argument, and a span is long enough exactly when it reaches the
 // last element of its last row, (rows − 1)·ld + cols floats, not rows·ld (a matrix cut out of a bigger one ends
-// there), and the engine's thread count keeps what it is set to. Found by mutation testing (docs/testing.md).
+// there), a packed matrix has one panel per 32 columns started and no size that wraps around, and the engine's thread
+// count keeps what it is set to. Found by mutation testing (docs/testing.md).
 using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Tests.Kernels;
@@ -27,6 +28,15 @@ public class SgemmContractTests
         Assert.Equal("b", Assert.Throws<ArgumentNullException>(() => Sgemm.Multiply(1, new float[2], 2, null!, new float[2], 2, false)).ParamName);
         Assert.Equal("k", Assert.Throws<ArgumentOutOfRangeException>(() => new PackedMatrix(0, 2)).ParamName);
         Assert.Equal("n", Assert.Throws<ArgumentOutOfRangeException>(() => new PackedMatrix(2, 0)).ParamName);
+    }
+
+    [Fact]
+    public void APackedMatrixHoldsOnePanelPer32ColumnsStartedAndRejectsASizeBeyondAnArray()
+    {
+        Assert.Equal((1, 3 * 32), (new PackedMatrix(3, 32).Panels, new PackedMatrix(3, 32).Data.Length));
+        Assert.Equal((2, 3 * 64), (new PackedMatrix(3, 33).Panels, new PackedMatrix(3, 33).Data.Length));
+        // 2048 panels of 2^20 × 32 floats: 2^36, which must not wrap around to a small array.
+        Assert.Throws<OverflowException>(() => new PackedMatrix(1 << 20, 1 << 16));
     }
 
     [Fact]
