@@ -7,6 +7,7 @@
 #   tests/tools/mutation/run-mutation.sh engine Optimizers [minutes]   # Layers, Optimizers, Training, Kernels, Models
 #   tests/tools/mutation/run-mutation.sh api Training [minutes]        # the API's Training folder (JobStore), Inference
 #   tests/tools/mutation/run-mutation.sh engine Layers/LstmLayer.cs    # one file (or glob) of a folder, same tests
+#   tests/tools/mutation/run-mutation.sh engine Kernels/StepTeam.cs,SgemmWorker.cs   # several (comma-separated), one run
 #
 # Writes artifacts/mutation/<side>-<folder>/ (Stryker's HTML and JSON reports and summary.md: the score and every
 # surviving mutant with its file, line and replacement, to triage into docs/testing.md). Each run is stopped after
@@ -37,14 +38,17 @@ case "$side" in
   api)    project=RnnService.Api.csproj;    tests="$root/tests/RnnService.Api.Tests" ;;
 esac
 glob=${files#/}; glob=${glob:-**/*.cs}
-name=${files#/}; name=${name//\*/}; name=${name%.cs}
+mutate=()
+IFS=, read -ra globs <<< "$glob"
+for g in "${globs[@]}"; do mutate+=(--mutate "**/$folder/$g"); done
+name=${files#/}; name=${name//\*/}; name=${name//.cs/}; name=${name//,/+}
 out="$root/artifacts/mutation/$side-$folder${name:+-$name}"
 rm -rf "$out" && mkdir -p "$out"
 cd "$root" && dotnet tool restore >/dev/null
 cd "$tests"
 status=0
 timeout --signal=INT --kill-after=60 "${minutes}m" dotnet stryker --config-file "$root/tests/tools/mutation/stryker-config.json" \
-  --project "$project" --mutate "**/$folder/$glob" --test-case-filter "$filter" \
+  --project "$project" "${mutate[@]}" --test-case-filter "$filter" \
   --concurrency "${STRYKER_CONCURRENCY:-2}" --output "$out" --skip-version-check || status=$?
 report=$(find "$out" -name mutation-report.json | head -n 1)
 if [ -z "$report" ]; then echo "no report (stopped after ${minutes} min, or failed: status $status)" >&2; exit 1; fi
