@@ -11,7 +11,8 @@
 #
 # Writes artifacts/mutation/<side>-<folder>/ (Stryker's HTML and JSON reports and summary.md: the score and every
 # surviving mutant with its file, line and replacement, to triage into docs/testing.md). Each run is stopped after
-# [minutes] (default 60); STRYKER_CONCURRENCY sets the test processes (default 2); MUTATION_TESTS replaces the folder's
+# [minutes] (default 60); STRYKER_CONCURRENCY sets the test processes (default 2); STRYKER_COVERAGE=all replaces
+# per-test coverage for code that runs on worker threads (see below); MUTATION_TESTS replaces the folder's
 # test filter (a narrower one measures a lower bound, in far less time: every API test starts a host whose worker loop
 # reaches the whole job store).
 set -euo pipefail
@@ -47,7 +48,14 @@ rm -rf "$out" && mkdir -p "$out"
 cd "$root" && dotnet tool restore >/dev/null
 cd "$tests"
 status=0
-timeout --signal=INT --kill-after=60 "${minutes}m" dotnet stryker --config-file "$root/tests/tools/mutation/stryker-config.json" \
+# STRYKER_COVERAGE=all for code that runs on worker threads (StepTeam, SgemmParallel, SgemmWorker): per-test coverage
+# records only the test's own thread, so a mutant there is run against no test and counted as surviving.
+config="$root/tests/tools/mutation/stryker-config.json"
+if [ -n "${STRYKER_COVERAGE:-}" ]; then
+  sed "s/\"perTest\"/\"$STRYKER_COVERAGE\"/" "$config" > "$out/stryker-config.json"
+  config="$out/stryker-config.json"
+fi
+timeout --signal=INT --kill-after=60 "${minutes}m" dotnet stryker --config-file "$config" \
   --project "$project" "${mutate[@]}" --test-case-filter "$filter" \
   --concurrency "${STRYKER_CONCURRENCY:-2}" --output "$out" --skip-version-check || status=$?
 report=$(find "$out" -name mutation-report.json | head -n 1)
