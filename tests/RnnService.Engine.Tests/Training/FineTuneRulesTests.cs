@@ -61,4 +61,56 @@ public class FineTuneRulesTests
         Assert.Equal("initFrom", refused.ParamName);
         Assert.StartsWith("The base model (initFrom) never saw 2 of this data's characters ('B' 'z')", refused.Message);
     }
+
+    [Fact]
+    public void EachMessageSaysWhatTheBaseHasAndHowToKeepIt()
+    {
+        var errors = FineTuneRules.Errors(Base, TaskKind.Sentiment, Architecture.Gru, Small with { PretrainedEmbeddings = BuiltInWordVectors.Glove6B100d })
+            .ToDictionary(e => e.Key, e => e.Value);
+
+        Assert.Equal("The base model (initFrom) is lstm; fine-tuning keeps the architecture (omit it, or give lstm).", errors["Architecture"]);
+        Assert.Equal("The base model (initFrom) has pretrainedEmbeddings none; fine-tuning keeps it (omit it, or give none).",
+            errors["PretrainedEmbeddings"]);
+    }
+
+    [Fact]
+    public void TheLineModeIsComparedOnlyBetweenTwoCharModels()
+    {
+        var charHp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { Epochs = 1, HiddenSize = 8, EmbeddingSize = 4, SequenceLength = 8, BatchSize = 2 };
+        var lines = Trainer.Train(TaskKind.CharLm, Architecture.Lstm, charHp, new TextCorpus("ann\nbob\ncid\ndee", LineMode: true)).Model.Config;
+
+        Assert.Equal(["Task"], FineTuneRules.Errors(Base, TaskKind.CharLm, Architecture.Lstm, Small, lineMode: true).Select(e => e.Key));
+        Assert.Equal(["Task"], FineTuneRules.Errors(lines, TaskKind.Sentiment, Architecture.Lstm, charHp, lineMode: false).Select(e => e.Key));
+        Assert.Equal("The base model was trained on lines (one sample per line); this data is continuous text. " +
+            "Fine-tune it on lines (one sample per line) (an upload's lineMode says which).",
+            Assert.Single(FineTuneRules.Errors(lines, TaskKind.CharLm, Architecture.Lstm, charHp, lineMode: false)).Value);
+    }
+
+    [Fact]
+    public void OnlyACharModelsDataOfItsOwnKindIsCheckedForNewCharactersAndDataInItsAlphabetTrains()
+    {
+        var charHp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { Epochs = 1, HiddenSize = 8, EmbeddingSize = 4, SequenceLength = 8, BatchSize = 2 };
+        var lines = Trainer.Train(TaskKind.CharLm, Architecture.Lstm, charHp, new TextCorpus("ann\nbob\ncid\ndee", LineMode: true)).Model;
+
+        Assert.Empty(FineTuneRules.NewCharacters(Base, new TextCorpus("xyz\nqrs", LineMode: true)));
+        Assert.Empty(FineTuneRules.NewCharacters(lines.Config, new TextCorpus("xyz qrs", LineMode: false)));
+        var tuned = Trainer.Train(TaskKind.CharLm, Architecture.Lstm, charHp, new TextCorpus("dan\nbea\nabe", LineMode: true), initFrom: lines);
+        Assert.Equal(lines.Config.Vocabulary, tuned.Model.Config.Vocabulary);
+    }
+
+    [Fact]
+    public void TheNewCharactersMessageNamesTheFirstTwentyAndMarksMore()
+    {
+        var twenty = Enumerable.Range(0, 20).Select(i => ((char)('A' + i)).ToString()).ToList();
+
+        var message = FineTuneRules.NewCharactersMessage(twenty);
+        var more = FineTuneRules.NewCharactersMessage([.. twenty, "Z"]);
+
+        Assert.StartsWith("The base model (initFrom) never saw 20 of this data's characters ('A' 'B' 'C'", message);
+        Assert.Contains("'S' 'T'); a fine-tune keeps its alphabet, so it could never write them. Fine-tune on text in its alphabet " +
+            "(lowercased, for example), or train a new model on this data.", message);
+        Assert.StartsWith("The base model (initFrom) never saw 21 of this data's characters ('A'", more);
+        Assert.Contains("'S' 'T' ...); a fine-tune", more);
+        Assert.DoesNotContain("'Z'", more);
+    }
 }

@@ -82,6 +82,7 @@ public class TrainingEstimatorTests
 
         // A test set of its own: exactly 3 batches of 4 training texts.
         Assert.Equal(12, Timed(TaskKind.Sentiment, sentiment, new SentimentData(sentences, sentences[..10]), 3));
+        Assert.Equal(4, Timed(TaskKind.Sentiment, sentiment, new SentimentData(sentences, sentences[..10]), 0)); // at least one batch
         // A tenth held out for validation: 12 / 0.9 = 13.3, so 14 texts.
         Assert.Equal(14, Timed(TaskKind.Sentiment, sentiment, new SentimentData(sentences), 3));
         Assert.Equal(14, Timed(TaskKind.CharLm, charLm, new TextCorpus(lines, LineMode: true), 3));
@@ -89,5 +90,14 @@ public class TrainingEstimatorTests
         Assert.Equal(2, Timed(TaskKind.CharLm, charLm with { BatchSize = 1, ValidationFraction = 0 }, new TextCorpus(lines, LineMode: true), 0));
         // A continuous text: 3 batches of 4 streams of 10 characters and the last target, over 0.9: 135 characters.
         Assert.Equal(135, Timed(TaskKind.CharLm, charLm, new TextCorpus(text, LineMode: false), 3));
+    }
+
+    [Fact]
+    public void DataOfTheOtherTaskIsRefusedNamingIt()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TrainingEstimator.Estimate(TaskKind.Sentiment, Architecture.Rnn,
+            Hyperparameters.DefaultsFor(TaskKind.Sentiment), new TextCorpus("some text", LineMode: false)));
+
+        Assert.Equal(("data", "A Sentiment model cannot train on TextCorpus. (Parameter 'data')"), (e.ParamName, e.Message));
     }
 }
