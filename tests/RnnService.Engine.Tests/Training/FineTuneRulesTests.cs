@@ -18,10 +18,10 @@ public class FineTuneRulesTests
     [Fact]
     public void EachDifferenceIsNamedByItsFieldAndSaysWhatTheBaseHas()
     {
-        var errors = FineTuneRules.Errors(Base, TaskKind.CharLm, Architecture.Gru, Small with { HiddenSize = 24, Layers = 2 })
+        var errors = FineTuneRules.Errors(Base, TaskKind.CharLm, Architecture.Gru, Small with { EmbeddingSize = 16, HiddenSize = 24, Layers = 2 })
             .ToDictionary(e => e.Key, e => e.Value);
 
-        Assert.Equal(["Task", "Architecture", "HiddenSize", "Layers"], errors.Keys);
+        Assert.Equal(["Task", "Architecture", "EmbeddingSize", "HiddenSize", "Layers"], errors.Keys);
         Assert.Equal("The base model is a sentiment model; this job's task is charlm.", errors["Task"]);
         Assert.Contains("is lstm", errors["Architecture"]);
         Assert.Equal("The base model (initFrom) has hiddenSize 8; fine-tuning keeps it (omit it, or give 8).", errors["HiddenSize"]);
@@ -33,6 +33,10 @@ public class FineTuneRulesTests
         var error = Assert.Single(FineTuneRules.Errors(Base, TaskKind.Sentiment, Architecture.Lstm, Small with { PretrainedEmbeddings = BuiltInWordVectors.Glove6B100d }));
         Assert.Equal("PretrainedEmbeddings", error.Key);
         Assert.Contains("has pretrainedEmbeddings none", error.Value);
+        // A base with vectors: a job that leaves them out asks for none, and is refused too.
+        var withVectors = Base with { Hyperparameters = Base.Hyperparameters with { PretrainedEmbeddings = BuiltInWordVectors.Glove6B100d } };
+        Assert.Contains("has pretrainedEmbeddings glove-6b-100d", Assert.Single(FineTuneRules.Errors(withVectors, TaskKind.Sentiment, Architecture.Lstm, Small)).Value);
+        Assert.Empty(FineTuneRules.Errors(withVectors, TaskKind.Sentiment, Architecture.Lstm, Small with { PretrainedEmbeddings = BuiltInWordVectors.Glove6B100d }));
     }
 
     [Fact]
