@@ -100,4 +100,34 @@ public class TrainingEstimatorTests
 
         Assert.Equal(("data", "A Sentiment model cannot train on TextCorpus. (Parameter 'data')"), (e.ParamName, e.Message));
     }
+
+    [Fact]
+    public void WithoutSettingsTheEstimateIsRefusedNamingThem() =>
+        Assert.Equal("hp", Assert.Throws<ArgumentNullException>(() => TrainingEstimator.Estimate(TaskKind.Sentiment, Architecture.Rnn, null!,
+            BuiltInDatasets.Load(BuiltInDatasets.ToySentiment))).ParamName);
+
+    [Fact]
+    public void ADatasetWithoutATestSetSmallerThanTheSliceIsTimedWhole()
+    {
+        var toy = (SentimentData)BuiltInDatasets.Load(BuiltInDatasets.ToySentiment);
+        var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { HiddenSize = 4, EmbeddingSize = 4 };
+
+        var estimate = TrainingEstimator.Estimate(TaskKind.Sentiment, Architecture.Rnn, hp, new SentimentData(toy.Train), timedBatches: 100);
+
+        Assert.Equal(toy.Train.Count, estimate.TimedExamples);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AFineTuneIsTimedOnASliceOfTheSameKindOfTextAsItsBase(bool lineMode)
+    {
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { Epochs = 1, HiddenSize = 8, EmbeddingSize = 4, SequenceLength = 8, BatchSize = 2 };
+        var corpus = new TextCorpus(string.Join(lineMode ? '\n' : ' ', Enumerable.Repeat("ann bob cid dee", 20)), lineMode);
+        var baseModel = Trainer.Train(TaskKind.CharLm, Architecture.Gru, hp, corpus).Model;
+
+        var estimate = TrainingEstimator.Estimate(TaskKind.CharLm, Architecture.Gru, hp, corpus, initFrom: baseModel, timedBatches: 2);
+
+        Assert.Equal(baseModel.ParameterCount, estimate.ParameterCount);
+    }
 }
