@@ -78,7 +78,7 @@ public sealed class JobStoreEndTests
 
         Assert.True(await host.Store.SucceedAsync(new JobLease(second, "replica/1"), [StoreWithoutWorker.Epoch(second, 3)], model,
             Weights(model, 20), finalEpoch: 3, bestEpoch: 2, None));
-        await Assert.ThrowsAsync<StorageLimitException>(() =>
+        var refusal = await Assert.ThrowsAsync<StorageLimitException>(() =>
             host.Store.SucceedAsync(new JobLease(tooBig, "replica/1"), [], big, Weights(big, 80), 2, 2, None));
 
         var job = await host.JobAsync(second);
@@ -88,6 +88,7 @@ public sealed class JobStoreEndTests
         Assert.Null(await host.CheckpointEpochAsync(second));
         Assert.Equal(new byte[20], await host.Store.LoadModelWeightsAsync(model.Id, None));
         Assert.Null(await host.Store.LoadModelWeightsAsync(big.Id, None));
+        Assert.Contains($"The model of job {tooBig}", refusal.Message);
         var refused = await host.JobAsync(tooBig);
         Assert.Equal((JobStatus.Running, (Guid?)null), (refused.Status, refused.ModelId));
         await using var db = host.OpenDatabase();
