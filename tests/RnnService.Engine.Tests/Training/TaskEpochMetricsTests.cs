@@ -39,6 +39,19 @@ public class TaskEpochMetricsTests(ITestOutputHelper output)
     }
 
     [Fact]
+    public void ASentimentEpochVisitsTheTextsInAnOrderTheSeedSets()
+    {
+        // A fine-tune starts every run from the same weights, and without dropout or a split the seed only orders the batches.
+        var toy = (SentimentData)BuiltInDatasets.Load(BuiltInDatasets.ToySentiment);
+        var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { Epochs = 1, HiddenSize = 4, EmbeddingSize = 4, BatchSize = 4, Dropout = 0 };
+        var model = Trainer.Train(TaskKind.Sentiment, Architecture.Rnn, hp, toy).Model;
+        byte[] Tuned(int seed) => Trainer.Train(TaskKind.Sentiment, Architecture.Rnn, hp with { Seed = seed }, toy, initFrom: model).Model.ToSafetensors();
+
+        Assert.Equal(Tuned(1), Tuned(1));
+        Assert.NotEqual(Tuned(1), Tuned(2));
+    }
+
+    [Fact]
     public void ASentimentModelWithAnEmptyTestSetValidatesOnASplitOfItsTrainingTexts()
     {
         var toy = (SentimentData)BuiltInDatasets.Load(BuiltInDatasets.ToySentiment);
