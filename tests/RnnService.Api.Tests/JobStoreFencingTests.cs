@@ -36,7 +36,7 @@ public sealed class JobStoreFencingTests
         Assert.Equal(1, await db.Models.CountAsync(m => m.JobId == jobId));
     }
 
-    public static TheoryData<string> StaleWrites() => ["progress", "checkpoint", "pause", "fail", "release", "begin", "renew"];
+    public static TheoryData<string> StaleWrites() => ["progress", "checkpoint", "pause", "fail", "release", "begin", "renew", "check"];
 
     [Theory]
     [MemberData(nameof(StaleWrites))]
@@ -57,7 +57,8 @@ public sealed class JobStoreFencingTests
             "fail" => await store.FinishAsync(lease, JobStatus.Failed, "stale", [Epoch(jobId, 3)], ct),
             "release" => await store.ReleaseAsync(lease, ct),
             "begin" => await store.BeginRunAsync(lease, 0, resumed: false, ct),
-            _ => await store.RenewAsync(lease, extendLease: true, ct) != StopRequest.LeaseLost,
+            "renew" => await store.RenewAsync(lease, extendLease: true, ct) != StopRequest.LeaseLost,
+            _ => await store.RenewAsync(lease, extendLease: false, ct) != StopRequest.LeaseLost, // a check between renewals
         };
 
         Assert.False(held);

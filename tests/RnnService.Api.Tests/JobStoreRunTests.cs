@@ -1,5 +1,7 @@
 using Microsoft.EntityFrameworkCore;
+using RnnService.Api.Datasets;
 using RnnService.Api.Jobs;
+using RnnService.Api.Registry;
 using RnnService.Api.Training;
 using RnnService.Engine.Models;
 using RnnService.Engine.Training;
@@ -93,18 +95,20 @@ public sealed class JobStoreRunTests
     }
 
     [Theory]
-    [InlineData(JobStatus.Failed, "diverged")]
-    [InlineData(JobStatus.Cancelled, null)]
-    public async Task ARunEndedWithoutAModelDropsItsCheckpointAndKeepsItsLastEpoch(JobStatus status, string? error)
+    [InlineData(JobStatus.Failed, "diverged", 3)]   // with the epoch it finished before failing
+    [InlineData(JobStatus.Cancelled, null, 2)]      // without epochs since the last write
+    public async Task ARunEndedWithoutAModelDropsItsCheckpointAndKeepsItsLastEpoch(JobStatus status, string? error, int lastEpoch)
     {
         await using var host = new StoreWithoutWorker();
         var id = await host.AddJobAsync(JobStatus.Running, j => j.EtaSeconds = 9);
         await host.AddCheckpointAsync(id, 2);
+        var epochs = Enumerable.Range(3, lastEpoch - 2).Select(e => StoreWithoutWorker.Epoch(id, e)).ToList();
 
-        Assert.True(await host.Store.FinishAsync(new JobLease(id, "replica/1"), status, error, [], None));
+        Assert.True(await host.Store.FinishAsync(new JobLease(id, "replica/1"), status, error, epochs, None));
 
         var job = await host.JobAsync(id);
-        Assert.Equal((status, error, 2, (double?)null, (string?)null), (job.Status, job.Error, job.CurrentEpoch, job.EtaSeconds, job.LeaseOwner));
+        Assert.Equal((status, error, lastEpoch, (double?)null, (string?)null), (job.Status, job.Error, job.CurrentEpoch, job.EtaSeconds, job.LeaseOwner));
+        Assert.Equal(Enumerable.Range(1, lastEpoch), await host.EpochsAsync(id));
         Assert.NotNull(job.FinishedAt);
         Assert.Null(await host.CheckpointEpochAsync(id));
     }
@@ -127,26 +131,42 @@ public sealed class JobStoreRunTests
     [Fact]
     public async Task AnEnqueueIsRefusedWhenItsDatasetOrBaseModelIsGoneOrTheQueueIsFullAndAnsweredWithTheJobOfARepeatedKey()
     {
-        await using var host = new StoreWithoutWorker(new() { ["Worker:MaxQueuedJobs"] = "2" });
+        await using var host = new StoreWithoutWorker(new() { ["Worker:MaxQueuedJobs"] = "4" });
         TrainingJob Job(string dataset = "toy-sentiment", Guid? initFrom = null, string? key = null, string hash = "h1") => new()
         {
             Id = Guid.NewGuid(), Status = JobStatus.Queued, Task = TaskKind.Sentiment, Architecture = Architecture.Lstm, Dataset = dataset,
             HyperparametersJson = "{}", TotalEpochs = 1, CreatedAt = DateTime.UtcNow, InitFromModelId = initFrom, IdempotencyKey = key, RequestHash = hash,
         };
         var missingModel = Guid.NewGuid();
+        var existingModel = Guid.NewGuid();
+        var baseJob = await host.AddJobAsync(JobStatus.Succeeded);
+        await using (var setup = host.OpenDatabase())
+        {
+            setup.Datasets.Add(new Dataset { Name = "my-upload", Task = TaskKind.Sentiment, CreatedAt = DateTime.UtcNow });
+            setup.Models.Add(new Model
+            {
+                Id = existingModel, JobId = baseJob, Task = TaskKind.Sentiment, Architecture = Architecture.Lstm, Dataset = "toy-sentiment",
+                VocabularySize = 3, ParameterCount = 3, ConfigJson = "{}", CreatedAt = DateTime.UtcNow,
+            });
+            await setup.SaveChangesAsync();
+        }
 
         var gone = Assert.IsType<EnqueueResult.Gone>(await host.Store.EnqueueAsync(Job(dataset: "deleted-upload"), None));
         var baseGone = Assert.IsType<EnqueueResult.Gone>(await host.Store.EnqueueAsync(Job(initFrom: missingModel), None));
         var created = Assert.IsType<EnqueueResult.Created>(await host.Store.EnqueueAsync(Job(key: "k"), None));
         var again = Assert.IsType<EnqueueResult.Existing>(await host.Store.EnqueueAsync(Job(key: "k"), None));
+        var reused = Assert.IsType<EnqueueResult.KeyReused>(await host.Store.EnqueueAsync(Job(key: "k", hash: "h2"), None));
+        Assert.IsType<EnqueueResult.Created>(await host.Store.EnqueueAsync(Job(dataset: "my-upload"), None));
+        Assert.IsType<EnqueueResult.Created>(await host.Store.EnqueueAsync(Job(initFrom: existingModel), None));
         Assert.IsType<EnqueueResult.Created>(await host.Store.EnqueueAsync(Job(), None));
         var full = Assert.IsType<EnqueueResult.QueueFull>(await host.Store.EnqueueAsync(Job(), None));
 
         Assert.Equal(("dataset", "The dataset 'deleted-upload' was deleted."), (gone.Field, gone.Message));
         Assert.Equal(("initFrom", $"The model {missingModel} was deleted."), (baseGone.Field, baseGone.Message));
         Assert.Equal(created.Job.Id, again.Job.Id);
-        Assert.Equal(2, full.Queued);
+        Assert.Equal(created.Job.Id, reused.Job.Id);
+        Assert.Equal(4, full.Queued);
         await using var db = host.OpenDatabase();
-        Assert.Equal(2, await db.TrainingJobs.CountAsync());
+        Assert.Equal(4, await db.TrainingJobs.CountAsync(j => j.Status == JobStatus.Queued));
     }
 }

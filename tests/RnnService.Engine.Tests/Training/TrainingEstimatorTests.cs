@@ -82,6 +82,7 @@ public class TrainingEstimatorTests
 
         // A test set of its own: exactly 3 batches of 4 training texts.
         Assert.Equal(12, Timed(TaskKind.Sentiment, sentiment, new SentimentData(sentences, sentences[..10]), 3));
+        Assert.Equal(4, Timed(TaskKind.Sentiment, sentiment, new SentimentData(sentences, sentences[..10]), 0)); // at least one batch
         // A tenth held out for validation: 12 / 0.9 = 13.3, so 14 texts.
         Assert.Equal(14, Timed(TaskKind.Sentiment, sentiment, new SentimentData(sentences), 3));
         Assert.Equal(14, Timed(TaskKind.CharLm, charLm, new TextCorpus(lines, LineMode: true), 3));
@@ -89,5 +90,44 @@ public class TrainingEstimatorTests
         Assert.Equal(2, Timed(TaskKind.CharLm, charLm with { BatchSize = 1, ValidationFraction = 0 }, new TextCorpus(lines, LineMode: true), 0));
         // A continuous text: 3 batches of 4 streams of 10 characters and the last target, over 0.9: 135 characters.
         Assert.Equal(135, Timed(TaskKind.CharLm, charLm, new TextCorpus(text, LineMode: false), 3));
+    }
+
+    [Fact]
+    public void DataOfTheOtherTaskIsRefusedNamingIt()
+    {
+        var e = Assert.Throws<ArgumentException>(() => TrainingEstimator.Estimate(TaskKind.Sentiment, Architecture.Rnn,
+            Hyperparameters.DefaultsFor(TaskKind.Sentiment), new TextCorpus("some text", LineMode: false)));
+
+        Assert.Equal(("data", "A Sentiment model cannot train on TextCorpus. (Parameter 'data')"), (e.ParamName, e.Message));
+    }
+
+    [Fact]
+    public void WithoutSettingsTheEstimateIsRefusedNamingThem() =>
+        Assert.Equal("hp", Assert.Throws<ArgumentNullException>(() => TrainingEstimator.Estimate(TaskKind.Sentiment, Architecture.Rnn, null!,
+            BuiltInDatasets.Load(BuiltInDatasets.ToySentiment))).ParamName);
+
+    [Fact]
+    public void ADatasetWithoutATestSetSmallerThanTheSliceIsTimedWhole()
+    {
+        var toy = (SentimentData)BuiltInDatasets.Load(BuiltInDatasets.ToySentiment);
+        var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { HiddenSize = 4, EmbeddingSize = 4 };
+
+        var estimate = TrainingEstimator.Estimate(TaskKind.Sentiment, Architecture.Rnn, hp, new SentimentData(toy.Train), timedBatches: 100);
+
+        Assert.Equal(toy.Train.Count, estimate.TimedExamples);
+    }
+
+    [Theory]
+    [InlineData(true)]
+    [InlineData(false)]
+    public void AFineTuneIsTimedOnASliceOfTheSameKindOfTextAsItsBase(bool lineMode)
+    {
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { Epochs = 1, HiddenSize = 8, EmbeddingSize = 4, SequenceLength = 8, BatchSize = 2 };
+        var corpus = new TextCorpus(string.Join(lineMode ? '\n' : ' ', Enumerable.Repeat("ann bob cid dee", 20)), lineMode);
+        var baseModel = Trainer.Train(TaskKind.CharLm, Architecture.Gru, hp, corpus).Model;
+
+        var estimate = TrainingEstimator.Estimate(TaskKind.CharLm, Architecture.Gru, hp, corpus, initFrom: baseModel, timedBatches: 2);
+
+        Assert.Equal(baseModel.ParameterCount, estimate.ParameterCount);
     }
 }
