@@ -11,8 +11,8 @@
 #
 # Writes artifacts/mutation/<side>-<folder>/ (Stryker's HTML and JSON reports and summary.md: the score and every
 # surviving mutant with its file, line and replacement, to triage into docs/testing.md). Each run is stopped after
-# [minutes] (default 60); STRYKER_CONCURRENCY sets the test processes (default 2); STRYKER_COVERAGE=all replaces
-# per-test coverage for code that runs on worker threads (see below); MUTATION_TESTS replaces the folder's
+# [minutes] (default 60); STRYKER_CONCURRENCY sets the test processes (default 2); STRYKER_COVERAGE replaces
+# the coverage analysis (see below); MUTATION_TESTS replaces the folder's
 # test filter (a narrower one measures a lower bound, in far less time: every API test starts a host whose worker loop
 # reaches the whole job store).
 set -euo pipefail
@@ -48,8 +48,8 @@ rm -rf "$out" && mkdir -p "$out"
 cd "$root" && dotnet tool restore >/dev/null
 cd "$tests"
 status=0
-# STRYKER_COVERAGE=all for code that runs on worker threads (StepTeam, SgemmParallel, SgemmWorker): per-test coverage
-# records only the test's own thread, so a mutant there is run against no test and counted as surviving.
+# STRYKER_COVERAGE (perTest, all or off) replaces the configured coverage analysis. Neither perTest nor all gives true
+# figures for code run on worker threads (StepTeam, SgemmParallel, SgemmWorker): docs/testing.md says what was seen.
 config="$root/tests/tools/mutation/stryker-config.json"
 if [ -n "${STRYKER_COVERAGE:-}" ]; then
   sed "s/\"perTest\"/\"$STRYKER_COVERAGE\"/" "$config" > "$out/stryker-config.json"
