@@ -28,8 +28,6 @@ public static class OnnxRuntimeBenchmark
         yield return Compare("W5b lstm (onnx)", "ms/call", 1e3, Generate(), settings, peak);
     }
 
-    private static readonly TimeSpan QuietPause = TimeSpan.FromMilliseconds(200);
-
     /// <summary>An engine call, a factory for the ONNX Runtime call given a session, and the FLOPs of one call (forward only).</summary>
     private sealed record Pair(Action Engine, byte[] Onnx, Func<InferenceSession, Action> OnnxCall, double Flops);
 
@@ -62,13 +60,7 @@ public static class OnnxRuntimeBenchmark
             var times = ops.Select(_ => new double[rounds]).ToArray();
             var later = settings with { WarmupIterations = 2, WarmupSeconds = 0 };
             for (int round = 0; round < rounds; round++)
-                for (int i = 0; i < ops.Count; i++)
-                {
-                    // ONNX Runtime's intra-op threads spin for a while after a run: let them sleep before the engine's turn, or
-                    // they take the core its step partner needs.
-                    if (i == 0 && round > 0) Thread.Sleep(QuietPause);
-                    times[i][round] = Measure.Run(ops[i], round == 0 ? settings : later);
-                }
+                for (int i = 0; i < ops.Count; i++) times[i][round] = Measure.Run(ops[i], round == 0 ? settings : later);
             var medians = times.Select(t => t.Order().ElementAt(rounds / 2)).ToArray();
             double engine = medians[0];
             int best = medians[1] <= medians[2] ? 1 : 2;
