@@ -47,8 +47,13 @@ public sealed class SweepControlTests : ServiceTest
     [Fact]
     public async Task ARunningSweepCannotBeDeletedAFinishedOneCanAndItsJobsAndModelStay()
     {
+        // The one worker is busy, so the sweep's trial waits in the queue and the delete finds the sweep running: a toy
+        // trial alone ended the sweep before the delete arrived (seen under CI on an idle machine).
+        var blocker = (await _client.TrainAsync(Jobs.Endless())).Id();
+        await _client.WaitUntilAsync(blocker, j => j.Status() == "running");
         var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 1))).Id();
         await (await _client.DeleteAsync($"/sweeps/{id}")).AssertProblemAsync(HttpStatusCode.Conflict, "id");
+        (await _client.PostEmptyJsonAsync($"/jobs/{blocker}/cancel")).EnsureSuccessStatusCode();
         var sweep = await _client.WaitForSweepEndAsync(id);
 
         Assert.Equal(HttpStatusCode.NoContent, (await _client.DeleteAsync($"/sweeps/{id}")).StatusCode);
