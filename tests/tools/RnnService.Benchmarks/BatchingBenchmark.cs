@@ -53,10 +53,10 @@ internal static class BatchingBenchmark
             }
             var rows = figures.Select(f =>
             {
-                double throughput = Median(f.Value.Select(r => r.Done * (f.Key.Unit == "chars/s" ? Characters : 1) / r.Seconds));
+                double throughput = Measure.Median(f.Value.Select(r => r.Done * (f.Key.Unit == "chars/s" ? Characters : 1) / r.Seconds));
                 string digits = f.Key.Unit == "req/s" ? "F2" : "F1";
                 return $"| {f.Key.Workload} | {f.Key.Setting} | {f.Key.Clients} | {throughput:F0} {f.Key.Unit} | " +
-                    $"{Median(f.Value.Select(r => r.P50)).ToString(digits)} | {Median(f.Value.Select(r => r.P99)).ToString(digits)} | {f.Value.Sum(r => r.Errors)} |";
+                    $"{Measure.Median(f.Value.Select(r => r.P50)).ToString(digits)} | {Measure.Median(f.Value.Select(r => r.P99)).ToString(digits)} | {f.Value.Sum(r => r.Errors)} |";
             }).ToList();
             Console.WriteLine();
             Console.WriteLine("| workload | batching | clients | throughput | p50 ms | p99 ms | failed |");
@@ -101,13 +101,6 @@ internal static class BatchingBenchmark
         var ok = latencies.SelectMany(l => l).Order().ToArray();
         return new Figures(ok.Length, elapsed, Percentile(ok, 0.50), Percentile(ok, 0.99), errors);
     }
-
-    private static double Median(IEnumerable<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
-    }
-
     private static double Percentile(double[] sorted, double q) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 }

@@ -35,7 +35,7 @@ internal static class GenerationCeiling
                 for (int w = 0; w < ways.Length; w++) figures[w].Add(ways[w].CharactersPerSecond(seconds));
             for (int w = 0; w < ways.Length; w++)
             {
-                double rate = Median(figures[w]);
+                double rate = Measure.Median(figures[w]);
                 // A step writes one character per row: rows / rate seconds when one thread steps (the threads' steps overlap).
                 string step = w == 1 ? "" : $"{ways[w].Rows / rate * 1e6:F0} µs";
                 Console.WriteLine($"| {label} | {ways[w].How} | {rate:F0} | {step} | {rate * flopsPerCharacter / 1e9:F1} |");
@@ -85,11 +85,5 @@ internal static class GenerationCeiling
         double elapsed = clock.Elapsed.TotalSeconds;
         // The samples still writing at the deadline have their characters so far: each has run one step per character.
         return runs.Sum(r => r.Samples[0].Length - 1) / elapsed;
-    }
-
-    private static double Median(List<double> values)
-    {
-        var sorted = values.Order().ToArray();
-        return sorted.Length % 2 == 1 ? sorted[sorted.Length / 2] : (sorted[sorted.Length / 2 - 1] + sorted[sorted.Length / 2]) / 2;
     }
 }
