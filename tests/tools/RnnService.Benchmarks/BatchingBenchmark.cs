@@ -101,6 +101,7 @@ internal static class BatchingBenchmark
         var ok = latencies.SelectMany(l => l).Order().ToArray();
         return new Figures(ok.Length, elapsed, Percentile(ok, 0.50), Percentile(ok, 0.99), errors);
     }
+
     private static double Percentile(double[] sorted, double q) =>
         sorted.Length == 0 ? double.NaN : sorted[Math.Min(sorted.Length - 1, (int)Math.Ceiling(q * sorted.Length) - 1)];
 }
