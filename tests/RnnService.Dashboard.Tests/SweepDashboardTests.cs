@@ -18,6 +18,14 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
     public async Task ASweepPageFollowsTheSweepLiveAndPlotsEveryTrialOnOneAxisPerSearchedSettingPlusTheObjective()
     {
         var b = _browser;
+        // The one worker is busy, so the sweep's first trial waits in the queue and the pause finds the sweep barely begun:
+        // toy trials alone started seven of nine before the pause on an idle machine.
+        var blocker = (await (await fixture.Http.PostAsJsonAsync("/train", new
+        {
+            task = "charlm", dataset = "hamlet", name = "blocker", hyperparameters = new { epochs = 5000, hiddenSize = 32 },
+        })).Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
+        for (int i = 0; i < 300 && (await fixture.Http.GetFromJsonAsync<JsonElement>($"/jobs/{blocker}")).GetProperty("status").GetString() != "running"; i++)
+            await Task.Delay(100);
         var response = await fixture.Http.PostAsJsonAsync("/sweeps", new
         {
             task = "sentiment", dataset = "toy-sentiment", name = "ui-sweep", seed = 5, hyperparameters = TinyBase,
@@ -33,6 +41,7 @@ public sealed class SweepDashboardTests(DashboardFixture fixture)
         var id = (await response.Content.ReadFromJsonAsync<JsonElement>()).GetProperty("id").GetGuid();
         // Paused at once, so the page opens on a sweep that has barely begun and then watches it run to the end.
         Assert.Equal(HttpStatusCode.OK, (await fixture.Http.PostAsync($"/sweeps/{id}/pause", JsonContent.Create(new { }))).StatusCode);
+        Assert.Equal(HttpStatusCode.OK, (await fixture.Http.PostAsJsonAsync($"/jobs/{blocker}/cancel", new { })).StatusCode);
         try
         {
             b.Go($"#/sweeps/{id}");
