@@ -28,7 +28,7 @@ public sealed class GruLayer(ParameterSet parameters, string prefix, int layerIn
         fixed (float* hs = Hs)
         {
             float* a = xp + (nint)(step * B + row) * gh + u0;      // x-part with b_ih; becomes r, z, n
-            float* hp = hpAll + (nint)(step * B + row) * gh + u0;  // W_hh h; becomes W_hh h + b_hh
+            float* hp = hpAll + (nint)(step * B + row) * gh + u0;  // W_hh h; its n third becomes W_hh h + b_hh
             float* bh0 = bias + u0;
             float* hPrev = hs + (nint)step * bh + row * h + u0;
             float* hNew = hPrev + bh;
@@ -40,7 +40,7 @@ public sealed class GruLayer(ParameterSet parameters, string prefix, int layerIn
                     var hr = Vector512.Load(hp + k) + Vector512.Load(bh0 + k);
                     var hz = Vector512.Load(hp + h + k) + Vector512.Load(bh0 + h + k);
                     var hn = Vector512.Load(hp + 2 * h + k) + Vector512.Load(bh0 + 2 * h + k);
-                    hr.Store(hp + k); hz.Store(hp + h + k); hn.Store(hp + 2 * h + k);
+                    hn.Store(hp + 2 * h + k);   // the backward reads only hn (the reset gate's input)
                     var r = FastActivations.Sigmoid(Vector512.Load(a + k) + hr);
                     var z = FastActivations.Sigmoid(Vector512.Load(a + h + k) + hz);
                     var n = FastActivations.Tanh(Vector512.FusedMultiplyAdd(r, hn, Vector512.Load(a + 2 * h + k)));
@@ -55,7 +55,7 @@ public sealed class GruLayer(ParameterSet parameters, string prefix, int layerIn
                     var hr = Vector256.Load(hp + k) + Vector256.Load(bh0 + k);
                     var hz = Vector256.Load(hp + h + k) + Vector256.Load(bh0 + h + k);
                     var hn = Vector256.Load(hp + 2 * h + k) + Vector256.Load(bh0 + 2 * h + k);
-                    hr.Store(hp + k); hz.Store(hp + h + k); hn.Store(hp + 2 * h + k);
+                    hn.Store(hp + 2 * h + k);   // the backward reads only hn (the reset gate's input)
                     var r = FastActivations.Sigmoid(Vector256.Load(a + k) + hr);
                     var z = FastActivations.Sigmoid(Vector256.Load(a + h + k) + hz);
                     var n = FastActivations.Tanh(Vector256.FusedMultiplyAdd(r, hn, Vector256.Load(a + 2 * h + k)));
@@ -66,7 +66,7 @@ public sealed class GruLayer(ParameterSet parameters, string prefix, int layerIn
             for (; k < count; k++)
             {
                 float hr = hp[k] + bh0[k], hz = hp[h + k] + bh0[h + k], hn = hp[2 * h + k] + bh0[2 * h + k];
-                hp[k] = hr; hp[h + k] = hz; hp[2 * h + k] = hn;
+                hp[2 * h + k] = hn;
                 float r = FastActivations.Sigmoid(a[k] + hr), z = FastActivations.Sigmoid(a[h + k] + hz);
                 float n = FastActivations.Tanh(MathF.FusedMultiplyAdd(r, hn, a[2 * h + k]));
                 a[k] = r; a[h + k] = z; a[2 * h + k] = n;
