@@ -44,11 +44,11 @@ def parse_args():
 
 
 def relative_path(path, project_root):
-    """The report's absolute path (in the clone Stryker ran in) as a path under the repository root."""
-    marker = path.find("/src/")
-    if marker >= 0:
-        return path[marker + 1:]
-    return os.path.relpath(path, os.path.dirname(os.path.dirname(project_root)))
+    """The report's absolute path (in the clone Stryker ran in) as a path under the repository root: the mutated
+    project's folder (projectRoot) is src/<project>."""
+    if project_root:
+        return os.path.relpath(path, os.path.dirname(os.path.dirname(project_root.rstrip("/"))))
+    return path[path.rfind("/src/") + 1:]
 
 
 def matches(rel, globs):
@@ -135,9 +135,10 @@ def markdown(title, rows, summary):
              "|---|---|---|---|---|---|---|---|"]
     for rel, s in summary.items():
         testable = s["killed"] + s["left"]
-        hand = sum(1 for r in rows if r["file"] == rel and r["outcome"].startswith("killed"))
-        alive = sum(1 for r in rows if r["file"] == rel and r["outcome"] == "survived")
-        broken = sum(1 for r in rows if r["file"] == rel and r["outcome"] == "compile error")
+        planted = [r for r in rows if r["file"] == rel and r["status"] in ("Survived", "NoCoverage")]
+        hand = sum(1 for r in planted if r["outcome"].startswith("killed"))
+        alive = sum(1 for r in planted if r["outcome"] == "survived")
+        broken = sum(1 for r in planted if r["outcome"] == "compile error")
         tested = testable - broken
         lines.append("| %s | %d | %d | %d | %d | %d | %.1f %% | %.1f %% (%d of %d) |" % (
             rel, s["killed"], s["left"], hand, alive, broken, 100.0 * s["killed"] / max(testable, 1),
