@@ -219,7 +219,7 @@ def main():
                         f.write(original)
                 rows.append(row)
                 print("[%d/%d] %s %s:%d %s -> %s: %s (%.0f s) %s" % (
-                    n, len(plan), m["id"], rel.split("/")[-1], row["line"], row["original"][:40].strip(),
+                    n, len(plan), m["id"], rel.split("/")[-1], row["line"], " ".join(row["original"].split())[:40],
                     row["replacement"][:40], row["outcome"], seconds, "; ".join(row["tests"][:2])), file=sys.stderr)
                 if args.out:
                     with open(args.out, "w", encoding="utf-8") as f:
