@@ -3,7 +3,8 @@
 // last element of its last row, (rows − 1)·ld + cols floats, not rows·ld (a matrix cut out of a bigger one ends
 // there), on both entry points, a packed matrix has one panel per 32 columns started and no size that wraps around,
 // a thread's packing scratch is allocated once per size and again after a release, a product of Sgemm.ParallelFlops or
-// more goes to the thread pool through either entry point, and the engine's thread count keeps what it is set to.
+// more goes to the thread pool through either entry point, or runs alone when the pool is busy, and the engine's
+// thread count keeps what it is set to.
 // Found by mutation testing (docs/testing.md).
 using System.Diagnostics;
 using System.Runtime.ExceptionServices;
@@ -109,6 +110,44 @@ public class SgemmContractTests
             Assert.True(ReachesThePool(120, 64, 1050, packed: false), "general 120 × 64 × 1050 stayed on the calling thread");
         }
         finally { EngineThreads.Count = saved; }
+    }
+
+    [Fact]
+    public void AProductThatFindsThePoolBusyWithAnotherCallerRunsAloneAndIsComputed()
+    {
+        // Another thread keeps the pool busy with forced two-thread products; this thread's products of ParallelFlops
+        // find it taken and must run on the calling thread, not be skipped.
+        const int n = 200;
+        float[] a = Enumerable.Range(0, n * n).Select(i => (float)Math.Sin(i)).ToArray();
+        float[] b = Enumerable.Range(0, n * n).Select(i => (float)Math.Cos(i)).ToArray(), expected = new float[n * n];
+        Sgemm.MultiplyCore(false, false, n, n, n, a, n, b, n, expected, n, false, Sgemm.BestIsa, allowParallel: false);
+        int saved = EngineThreads.Count, alone = 0;
+        bool stop = false;
+        var other = new Thread(() =>
+        {
+            float[] x = new float[256 * 300], y = new float[300 * 512], z = new float[256 * 512];
+            while (!Volatile.Read(ref stop))
+                Sgemm.MultiplyCore(false, false, 256, 512, 300, x, 300, y, 512, z, 512, false, Sgemm.BestIsa, allowParallel: true, forceThreads: 2);
+        });
+        try
+        {
+            EngineThreads.Count = 2;
+            other.Start();
+            for (int call = 0; call < 50; call++)
+            {
+                var c = new float[n * n];
+                Sgemm.Multiply(false, false, n, n, n, a, n, b, n, c, n, accumulate: false);
+                Assert.True(expected.AsSpan().SequenceEqual(c), $"call {call} (on {Sgemm.LastCallThreads} threads) differs");
+                if (Sgemm.LastCallThreads == 1) alone++;
+            }
+        }
+        finally
+        {
+            Volatile.Write(ref stop, true);
+            other.Join();
+            EngineThreads.Count = saved;
+        }
+        Assert.True(alone > 0, "the pool was never busy: the test did not test what it says");
     }
 
     /// <summary>Whether the product runs on two threads within 20 s of tries: a call that finds the pool busy with

@@ -157,21 +157,22 @@ public class SgemmTests
     [InlineData(4)]
     public void PooledPackedMultiplyOnEachThreadCountMatchesNaiveAndIsBitIdenticalToSingleThreaded(int threads)
     {
+        // Accumulating, so a block computed twice (or not at all) shows.
         const int m = 128, hidden = 256, gh = 1024;
         var rng = new Random(12);
-        float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden);
+        float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden), c0 = Random(rng, m * gh);
         var packed = new PackedMatrix(hidden, gh);
         packed.Pack(transB: true, w, hidden);
-        var single = new float[m * gh];
-        Sgemm.MultiplyCore(m, h, hidden, packed, single, gh, false, Sgemm.BestIsa, allowParallel: false);
+        float[] single = (float[])c0.Clone();
+        Sgemm.MultiplyCore(m, h, hidden, packed, single, gh, true, Sgemm.BestIsa, allowParallel: false);
         Assert.Equal(1, Sgemm.LastCallThreads);
 
-        var multi = new float[m * gh];
-        Sgemm.MultiplyCore(m, h, hidden, packed, multi, gh, false, Sgemm.BestIsa, allowParallel: true, forceThreads: threads);
+        float[] multi = (float[])c0.Clone();
+        Sgemm.MultiplyCore(m, h, hidden, packed, multi, gh, true, Sgemm.BestIsa, allowParallel: true, forceThreads: threads);
         Assert.Equal(threads, Sgemm.LastCallThreads);
         Assert.Equal(single, multi);
 
-        AssertMatchesNaive(false, true, m, gh, hidden, h, hidden, w, hidden, new float[m * gh], single, gh, accumulate: false);
+        AssertMatchesNaive(false, true, m, gh, hidden, h, hidden, w, hidden, c0, single, gh, accumulate: true);
     }
 
     [Fact]

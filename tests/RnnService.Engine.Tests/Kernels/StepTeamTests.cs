@@ -106,6 +106,19 @@ public class StepTeamTests
         }
     }
 
+    [Fact]
+    public void ALoopOnAnotherThreadGetsThePartnerAfterThisThreadsLoopEnded()
+    {
+        // A team is shared by the threads of a process (training, /predict): a loop must give the team back when it ends.
+        var team = new StepTeam();
+        team.Run(new RecordingWork(items: 2, itemMs: 0), 2, usePartner: true, force: true);
+        var work = new RecordingWork(items: 2, itemMs: 0);
+        var other = new Thread(() => team.Run(work, 2, usePartner: true, force: true)) { IsBackground = true };
+        other.Start();
+        Assert.True(other.Join(TimeSpan.FromSeconds(20)), "the other thread's loop still waits for the team after 20 s");
+        Assert.All(work.Runs, runs => Assert.Equal(1, runs));
+    }
+
     /// <summary>Items that take itemMs each (a busy wait, as a time step's arithmetic) and record how often and where they ran.</summary>
     private sealed class RecordingWork(int items, double itemMs) : IStepWork
     {
