@@ -1,9 +1,11 @@
 // Every instruction-set path of Sgemm forced (Scalar, Vector256, Vector512: .NET runs the wider vectors in software
 // where the CPU lacks them), with M, N and K on each side of every tile edge: M mod 6 (AVX2 row tiles) and mod 8
 // (AVX-512 row tiles) from 0 to 7 plus a last row block of one row (the matrix-vector path), N mod 32 (panels) and
-// mod 16 (AVX2 half panels) with 1 to 5 full panels (the row path takes 3 or 4 at a time), K around 8 (the packing's
-// register transpose) and Kc (the K chunk). Each result is compared with the double-precision SgemmNaive and must be
-// bit-identical across the three paths. An AVX2 kernel that ran its 4-row tile for a 5-row remainder fails here.
+// mod 16 (AVX2 half panels) with 1 to 7 full panels (the row path takes 3 or 4 at a time, then the 1 to 3 left, at
+// an offset only from 4 panels on), K around 8 (the packing's register transpose) and Kc (the K chunk). Each result
+// is compared with the double-precision SgemmNaive and must be bit-identical across the three paths, and the columns
+// past N must keep their bits: they hold -0, which a kernel adding an edge tile's zero padding into them makes +0.
+// An AVX2 kernel that ran its 4-row tile for a 5-row remainder fails here.
 using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Tests.Kernels;
@@ -46,9 +48,12 @@ public class SgemmIsaEdgeTests
     [InlineData(129)]
     [InlineData(160)]
     [InlineData(175)]
+    [InlineData(223)]
+    [InlineData(225)]
     public void EveryPathMatchesNaiveForEachColumnRemainder(int n)
     {
-        // One row (the row path over 1-5 panels), a full AVX2 and AVX-512 tile plus remainders.
+        // One row (the row path over 1-7 panels: 225 columns are 4 + 3 full panels and a tail), a full AVX2 and
+        // AVX-512 tile plus remainders.
         foreach (int m in new[] { 1, 5, 7, 14 })
             foreach (bool transB in new[] { false, true })
                 CheckAllPaths(transA: false, transB, m, n, k: 13, seed: n * 31 + m);
@@ -108,6 +113,8 @@ public class SgemmIsaEdgeTests
         var rng = new Random(seed);
         int lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 2, ldc = n + 3;
         float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, (transB ? n : k) * ldb), c0 = Random(rng, m * ldc);
+        for (int i = 0; i < m; i++)
+            for (int j = n; j < ldc; j++) c0[i * ldc + j] = -0f;
         float[]? first = null;
         foreach (var isa in AllIsas)
         {
@@ -116,7 +123,8 @@ public class SgemmIsaEdgeTests
             AssertMatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, c, ldc, accumulate: true, isa);
             for (int i = 0; i < m; i++)
                 for (int j = n; j < ldc; j++)
-                    Assert.True(c[i * ldc + j] == c0[i * ldc + j], $"{isa}: C[{i},{j}] beyond N was written (m={m} n={n} k={k})");
+                    Assert.True(BitConverter.SingleToInt32Bits(c[i * ldc + j]) == BitConverter.SingleToInt32Bits(-0f),
+                        $"{isa}: C[{i},{j}] beyond N was written: {c[i * ldc + j]} (m={m} n={n} k={k})");
             if (first is null) first = c;
             else Assert.True(first.AsSpan().SequenceEqual(c), $"{isa} is not bit-identical to {AllIsas[0]} (m={m} n={n} k={k})");
         }

@@ -131,16 +131,21 @@ public class SgemmTests
     {
         // More threads than this machine has cores still has to give the same bits: every output block
         // is computed whole by one thread. Forced round-robin gives each thread at least one block.
+        // A product of other operands first leaves other values in this thread's packing scratch, so a thread that
+        // multiplied a block before the blocks it reads were packed would read those (the single-threaded
+        // product comes after, or its packing would be there to read).
         const int m = 256, n = 512, k = 300;
         var rng = new Random(11);
+        Sgemm.MultiplyCore(false, false, m, n, k, Random(rng, m * k), k, Random(rng, k * n), n, new float[m * n], n, false,
+            Sgemm.BestIsa, allowParallel: false);
         float[] a = Random(rng, m * k), b = Random(rng, k * n), c0 = Random(rng, m * n);
-        float[] single = (float[])c0.Clone();
-        Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, single, n, true, Sgemm.BestIsa, allowParallel: false);
-        Assert.Equal(1, Sgemm.LastCallThreads);
-
         float[] multi = (float[])c0.Clone();
         Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, multi, n, true, Sgemm.BestIsa, allowParallel: true, forceThreads: threads);
         Assert.Equal(threads, Sgemm.LastCallThreads);
+
+        float[] single = (float[])c0.Clone();
+        Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, single, n, true, Sgemm.BestIsa, allowParallel: false);
+        Assert.Equal(1, Sgemm.LastCallThreads);
         Assert.Equal(single, multi);
 
         AssertMatchesNaive(false, false, m, n, k, a, k, b, n, c0, single, n, accumulate: true);
@@ -152,21 +157,37 @@ public class SgemmTests
     [InlineData(4)]
     public void PooledPackedMultiplyOnEachThreadCountMatchesNaiveAndIsBitIdenticalToSingleThreaded(int threads)
     {
+        // Accumulating, so a block computed twice (or not at all) shows.
         const int m = 128, hidden = 256, gh = 1024;
         var rng = new Random(12);
-        float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden);
+        float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden), c0 = Random(rng, m * gh);
         var packed = new PackedMatrix(hidden, gh);
         packed.Pack(transB: true, w, hidden);
-        var single = new float[m * gh];
-        Sgemm.MultiplyCore(m, h, hidden, packed, single, gh, false, Sgemm.BestIsa, allowParallel: false);
+        float[] single = (float[])c0.Clone();
+        Sgemm.MultiplyCore(m, h, hidden, packed, single, gh, true, Sgemm.BestIsa, allowParallel: false);
         Assert.Equal(1, Sgemm.LastCallThreads);
 
-        var multi = new float[m * gh];
-        Sgemm.MultiplyCore(m, h, hidden, packed, multi, gh, false, Sgemm.BestIsa, allowParallel: true, forceThreads: threads);
+        float[] multi = (float[])c0.Clone();
+        Sgemm.MultiplyCore(m, h, hidden, packed, multi, gh, true, Sgemm.BestIsa, allowParallel: true, forceThreads: threads);
         Assert.Equal(threads, Sgemm.LastCallThreads);
         Assert.Equal(single, multi);
 
-        AssertMatchesNaive(false, true, m, gh, hidden, h, hidden, w, hidden, new float[m * gh], single, gh, accumulate: false);
+        AssertMatchesNaive(false, true, m, gh, hidden, h, hidden, w, hidden, c0, single, gh, accumulate: true);
+    }
+
+    [Fact]
+    public void AForcedPooledProductOfOneBlockRunsOnTheCallerAloneAndIsComputed()
+    {
+        // 3 rows by one 32-column panel: a single output block, nothing to hand to a second thread.
+        const int m = 3, hidden = 8, gh = 32;
+        var rng = new Random(15);
+        float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden);
+        var packed = new PackedMatrix(hidden, gh);
+        packed.Pack(transB: true, w, hidden);
+        var c = new float[m * gh];
+        Sgemm.MultiplyCore(m, h, hidden, packed, c, gh, false, Sgemm.BestIsa, allowParallel: true, forceThreads: 2);
+        Assert.Equal(1, Sgemm.LastCallThreads);
+        AssertMatchesNaive(false, true, m, gh, hidden, h, hidden, w, hidden, new float[m * gh], c, gh, accumulate: false);
     }
 
     [Fact]

@@ -15,6 +15,8 @@
 # the coverage analysis (see below); MUTATION_TESTS replaces the folder's
 # test filter (a narrower one measures a lower bound, in far less time: every API test starts a host whose worker loop
 # reaches the whole job store).
+# Stryker misses what tests do on worker threads: plant-survivors.py plants a report's survivors by hand, one at a
+# time (build, run the tests, restore), and tables which the tests actually kill (docs/testing.md says how to run it).
 set -euo pipefail
 root="$(cd "$(dirname "$0")/../../.." && pwd)"
 side=${1:?usage: run-mutation.sh engine|api FOLDER[/FILE-GLOB] [minutes]}
