@@ -56,8 +56,6 @@ public static unsafe class Sgemm
     /// (<see cref="EngineThreads.Count"/> threads).
     /// </summary>
     internal const long ParallelFlops = 16_000_000;
-    /// <summary>Jobs above ParallelFlops run ≥ 0.3 ms, so waking a sleeping worker (tens of µs) is worth waiting for.</summary>
-    internal const long WakeFlops = ParallelFlops;
 
     internal static int MrFor(GemmIsa isa) => isa == GemmIsa.Vector256 ? SgemmPacking.Mr256 : SgemmPacking.Mr;
 
@@ -193,7 +191,7 @@ public static unsafe class Sgemm
             job.PackUnitsB = (job.Panels + PackPanels - 1) / PackPanels;
             job.PackUnits = job.PackUnitsB + unitsM;
         }
-        if (parallel && SgemmParallel.TryRun(in job, threads, wakeAndWait: flops >= WakeFlops, force: forceThreads > 1)) return;
+        if (parallel && SgemmParallel.TryRun(in job, threads, force: forceThreads > 1)) return;
         SgemmParallel.t_lastThreads = 1;
         for (int u = 0; u < job.PackUnits; u++) RunPackUnit(in job, u);
         for (int u = 0; u < job.Units; u++) RunUnit(in job, u);

@@ -42,13 +42,13 @@ internal static unsafe class SgemmParallel
 
     /// <summary>
     /// Runs all units of the job on the calling thread and up to threads − 1 workers. Returns false (and
-    /// does nothing) when the pool is busy with another caller or backing off, or its workers are asleep
-    /// and !wakeAndWait; the caller then runs single-threaded. Asleep workers are woken either way, so
-    /// the next call finds them spinning; only big jobs wait for the wake-up (tens of µs).
+    /// does nothing) when the pool is busy with another caller or backing off; the caller then runs
+    /// single-threaded. Asleep workers are woken and waited for (tens of µs): only jobs above
+    /// Sgemm.ParallelFlops (≥ 0.3 ms of one core) come here.
     /// force: wait for the pool, ignore the back-off and hand out blocks round-robin, so every one of
     /// the threads runs at least one block (tests use it to check a given thread count).
     /// </summary>
-    public static bool TryRun(in GemmJob job, int threads, bool wakeAndWait, bool force = false)
+    public static bool TryRun(in GemmJob job, int threads, bool force = false)
     {
         int helpers = Math.Min(threads, job.PackUnits + job.Units) - 1;
         if (helpers < 1) return false;
@@ -58,11 +58,6 @@ internal static unsafe class SgemmParallel
         try
         {
             EnsureWorkers(helpers);
-            if (!force && !wakeAndWait && AnyAsleep(helpers))
-            {
-                for (int w = 0; w < helpers; w++) s_workers[w].Wake();
-                return false;
-            }
 
             s_job = job;
             s_next = 0;
@@ -99,13 +94,6 @@ internal static unsafe class SgemmParallel
         Array.Copy(s_workers, grown, s_workers.Length);
         for (int w = s_workers.Length; w < count; w++) grown[w] = new SgemmWorker(w + 1, s_spinTicks, RunPosted);
         s_workers = grown;
-    }
-
-    private static bool AnyAsleep(int helpers)
-    {
-        for (int w = 0; w < helpers; w++)
-            if (s_workers[w].IsAsleep) return true;
-        return false;
     }
 
     /// <summary>Called on worker `slot` (1-based) for a posted sequence number.</summary>

@@ -26,11 +26,6 @@ internal sealed class SgemmWorker
 
     public bool IsDone(int seq) => Volatile.Read(ref _done) == seq;
 
-    public void Wake()
-    {
-        if (IsAsleep) _wake.Release();
-    }
-
     /// <summary>Publishes a job (already written by the caller) under sequence number seq.</summary>
     public void Post(int seq)
     {

@@ -1,6 +1,6 @@
 // SgemmWorker, the persistent thread under the GEMM pool and StepTeam's partner: it runs each posted job once, on one
-// background thread named after its slot (or the name given), is awake while it works and asleep after its idle spin,
-// and Wake starts a sleeping worker spinning again. The workers made here sleep on their semaphores until the test
+// background thread named after its slot (or the name given), and is awake while it works and asleep after its idle
+// spin. The workers made here sleep on their semaphores until the test
 // process ends (background threads, as the pool's).
 using System.Collections.Concurrent;
 using System.Diagnostics;
@@ -49,19 +49,6 @@ public class SgemmWorkerTests
         release.Set();
         WaitUntil(() => worker.IsDone(1), "done with job 1");
         WaitUntil(() => worker.IsAsleep, "asleep after the job");
-    }
-
-    [Fact]
-    public void WakeStartsASleepingWorkerSpinningAgainWithoutRunningAJob()
-    {
-        // A 200 ms idle spin: long enough for this thread to see the worker awake between two sleeps.
-        int jobs = 0;
-        var worker = new SgemmWorker(1, Stopwatch.Frequency / 5, _ => Interlocked.Increment(ref jobs));
-        WaitUntil(() => worker.IsAsleep, "asleep after its first idle spin");
-        worker.Wake();
-        WaitUntil(() => !worker.IsAsleep, "awake after Wake");
-        WaitUntil(() => worker.IsAsleep, "asleep again after another idle spin");
-        Assert.Equal(0, jobs);
     }
 
     /// <summary>Bounded only so that a worker that never gets there fails the test instead of hanging it.</summary>
