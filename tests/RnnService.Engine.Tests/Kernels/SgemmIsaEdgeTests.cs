@@ -3,7 +3,8 @@
 // (AVX-512 row tiles) from 0 to 7 plus a last row block of one row (the matrix-vector path), N mod 32 (panels) and
 // mod 16 (AVX2 half panels) with 1 to 5 full panels (the row path takes 3 or 4 at a time), K around 8 (the packing's
 // register transpose) and Kc (the K chunk). Each result is compared with the double-precision SgemmNaive and must be
-// bit-identical across the three paths. An AVX2 kernel that ran its 4-row tile for a 5-row remainder fails here.
+// bit-identical across the three paths, and nothing outside the product (past column N, or the row after M) may change,
+// whether C is overwritten or accumulated. An AVX2 kernel that ran its 4-row tile for a 5-row remainder fails here.
 using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Tests.Kernels;
@@ -107,18 +108,24 @@ public class SgemmIsaEdgeTests
     {
         var rng = new Random(seed);
         int lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 2, ldc = n + 3;
-        float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, (transB ? n : k) * ldb), c0 = Random(rng, m * ldc);
-        float[]? first = null;
-        foreach (var isa in AllIsas)
+        // C gets one row more than the product's: a tile must write neither past column N nor past row M, also when it
+        // overwrites (a stray store of zeros would vanish into an accumulated C).
+        float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, (transB ? n : k) * ldb), c0 = Random(rng, (m + 1) * ldc);
+        foreach (bool accumulate in new[] { false, true })
         {
-            float[] c = (float[])c0.Clone();
-            Sgemm.MultiplyCore(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: true, isa, allowParallel: false);
-            AssertMatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, c, ldc, accumulate: true, isa);
-            for (int i = 0; i < m; i++)
-                for (int j = n; j < ldc; j++)
-                    Assert.True(c[i * ldc + j] == c0[i * ldc + j], $"{isa}: C[{i},{j}] beyond N was written (m={m} n={n} k={k})");
-            if (first is null) first = c;
-            else Assert.True(first.AsSpan().SequenceEqual(c), $"{isa} is not bit-identical to {AllIsas[0]} (m={m} n={n} k={k})");
+            float[]? first = null;
+            foreach (var isa in AllIsas)
+            {
+                float[] c = (float[])c0.Clone();
+                Sgemm.MultiplyCore(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, isa, allowParallel: false);
+                AssertMatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, c, ldc, accumulate, isa);
+                for (int i = 0; i <= m; i++)
+                    for (int j = i < m ? n : 0; j < ldc; j++)
+                        Assert.True(c[i * ldc + j] == c0[i * ldc + j],
+                            $"{isa}: C[{i},{j}] outside the product was written (m={m} n={n} k={k} accumulate={accumulate})");
+                if (first is null) first = c;
+                else Assert.True(first.AsSpan().SequenceEqual(c), $"{isa} is not bit-identical to {AllIsas[0]} (m={m} n={n} k={k})");
+            }
         }
     }
 
