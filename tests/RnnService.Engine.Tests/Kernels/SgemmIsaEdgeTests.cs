@@ -3,8 +3,9 @@
 // (AVX-512 row tiles) from 0 to 7 plus a last row block of one row (the matrix-vector path), N mod 32 (panels) and
 // mod 16 (AVX2 half panels) with 1 to 7 full panels (the row path takes 3 or 4 at a time, then the 1 to 3 left, at
 // an offset only from 4 panels on), K around 8 (the packing's register transpose) and Kc (the K chunk). Each result
-// is compared with the double-precision SgemmNaive and must be bit-identical across the three paths, and the columns
-// past N must keep their bits: they hold -0, which a kernel adding an edge tile's zero padding into them makes +0.
+// is compared with the double-precision SgemmNaive and must be bit-identical across the three paths, and nothing
+// outside the product (past column N, or the row after M) may change, bit for bit, whether C is overwritten or
+// accumulated: the columns past N hold -0, which a kernel adding an edge tile's zero padding into them makes +0.
 // An AVX2 kernel that ran its 4-row tile for a 5-row remainder fails here.
 using RnnService.Engine.Kernels;
 
@@ -112,21 +113,26 @@ public class SgemmIsaEdgeTests
     {
         var rng = new Random(seed);
         int lda = (transA ? m : k) + 1, ldb = (transB ? k : n) + 2, ldc = n + 3;
-        float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, (transB ? n : k) * ldb), c0 = Random(rng, m * ldc);
+        // C gets one row more than the product's: a tile must write neither past column N nor past row M, also when it
+        // overwrites (a stray store of zeros would vanish into an accumulated C).
+        float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, (transB ? n : k) * ldb), c0 = Random(rng, (m + 1) * ldc);
         for (int i = 0; i < m; i++)
             for (int j = n; j < ldc; j++) c0[i * ldc + j] = -0f;
-        float[]? first = null;
-        foreach (var isa in AllIsas)
+        foreach (bool accumulate in new[] { false, true })
         {
-            float[] c = (float[])c0.Clone();
-            Sgemm.MultiplyCore(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate: true, isa, allowParallel: false);
-            AssertMatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, c, ldc, accumulate: true, isa);
-            for (int i = 0; i < m; i++)
-                for (int j = n; j < ldc; j++)
-                    Assert.True(BitConverter.SingleToInt32Bits(c[i * ldc + j]) == BitConverter.SingleToInt32Bits(-0f),
-                        $"{isa}: C[{i},{j}] beyond N was written: {c[i * ldc + j]} (m={m} n={n} k={k})");
-            if (first is null) first = c;
-            else Assert.True(first.AsSpan().SequenceEqual(c), $"{isa} is not bit-identical to {AllIsas[0]} (m={m} n={n} k={k})");
+            float[]? first = null;
+            foreach (var isa in AllIsas)
+            {
+                float[] c = (float[])c0.Clone();
+                Sgemm.MultiplyCore(transA, transB, m, n, k, a, lda, b, ldb, c, ldc, accumulate, isa, allowParallel: false);
+                AssertMatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, c, ldc, accumulate, isa);
+                for (int i = 0; i <= m; i++)
+                    for (int j = i < m ? n : 0; j < ldc; j++)
+                        Assert.True(BitConverter.SingleToInt32Bits(c[i * ldc + j]) == BitConverter.SingleToInt32Bits(c0[i * ldc + j]),
+                            $"{isa}: C[{i},{j}] outside the product was written: {c[i * ldc + j]} (m={m} n={n} k={k} accumulate={accumulate})");
+                if (first is null) first = c;
+                else Assert.True(first.AsSpan().SequenceEqual(c), $"{isa} is not bit-identical to {AllIsas[0]} (m={m} n={n} k={k})");
+            }
         }
     }
 

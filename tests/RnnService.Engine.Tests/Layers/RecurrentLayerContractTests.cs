@@ -1,7 +1,8 @@
 // What the recurrent layers promise besides their equations (RecurrentLayer.cs): they reject empty shapes, a
 // workspace reused from an earlier call leaks nothing into the next one (empty h0/c0 and dhT/dcT mean zeros, not
-// the last call's states), a single padded sequence keeps its state past its length like a padded batch row, and
-// a GRU or tanh RNN layer leaves the cell-state buffers it is given alone.
+// the last call's states, and a padded step adds no gradient an earlier batch left there), a single padded sequence
+// keeps its state past its length like a padded batch row, and a GRU or tanh RNN layer leaves the cell-state buffers
+// it is given alone.
 // Found by mutation testing (docs/testing.md): each test kills mutants the golden and gradient tests let live,
 // since those build a fresh layer for every call and pass explicit states.
 using RnnService.Engine.Core;
@@ -79,6 +80,36 @@ public class RecurrentLayerContractTests
         fresh.Backward(dy, zeros, zeros, dxFresh, default, default);
         Assert.Equal(dxFresh, dx);
         Assert.Equal(q.Grads, p.Grads);
+    }
+
+    [Theory]
+    [MemberData(nameof(ArchitecturesAndBatches))]
+    public void PaddedStepsAddNoGradientLeftFromAnEarlierBatchWithoutPadding(string arch, int batch)
+    {
+        // Training reuses one layer for batches of other lengths: the gate gradients of a padded step are zeros, not
+        // the gradients an earlier unpadded batch left at that step (they would enter dW, db and dx through every row).
+        const int steps = 5;
+        var x = Uniform(steps * batch * Input, 11);
+        var dy = Uniform(steps * batch * Hidden, 12);
+        int[] lengths = [.. Enumerable.Range(0, batch).Select(row => 2 + row)];   // 2, 3, 4 of 5 steps
+        var (layer, p) = Initialized(arch);
+        Forward(layer, x, steps, batch, default, default, default);
+        layer.Backward(dy, default, default, default, default, default);   // every step real: gradients everywhere
+
+        p.ZeroGrads();
+        var dx = new float[x.Length];
+        Forward(layer, x, steps, batch, lengths, default, default);
+        layer.Backward(dy, default, default, dx, default, default);
+
+        var (fresh, q) = Initialized(arch);
+        var dxFresh = new float[x.Length];
+        Forward(fresh, x, steps, batch, lengths, default, default);
+        fresh.Backward(dy, default, default, dxFresh, default, default);
+        Assert.Equal(dxFresh, dx);
+        Assert.Equal(q.Grads, p.Grads);
+        for (int row = 0; row < batch; row++)
+            for (int step = lengths[row]; step < steps; step++)
+                Assert.All(dx.AsSpan((step * batch + row) * Input, Input).ToArray(), v => Assert.Equal(0f, v));
     }
 
     [Theory]

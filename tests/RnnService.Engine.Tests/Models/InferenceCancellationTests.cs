@@ -23,8 +23,9 @@ public class InferenceCancellationTests
         var watcher = Task.Factory.StartNew(() =>
         {
             SpinWait.SpinUntil(() => model.GenerationSteps >= 50);
-            atCancel = model.GenerationSteps;
             cancel.Cancel();
+            // Read once Cancel has returned: steps taken while it ran (a tiny model's step is a microsecond) are before it.
+            atCancel = model.GenerationSteps;
         }, CancellationToken.None, TaskCreationOptions.LongRunning, TaskScheduler.Default);
 
         Assert.ThrowsAny<OperationCanceledException>(() => model.Generate(options, cancel.Token));
