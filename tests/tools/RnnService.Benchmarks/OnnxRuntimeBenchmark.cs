@@ -48,7 +48,7 @@ public static class OnnxRuntimeBenchmark
         var later = settings with { WarmupIterations = 2, WarmupSeconds = 0 };
         for (int round = 0; round < rounds; round++)
             for (int i = 0; i < ops.Count; i++) times[i][round] = ops[i](round == 0 ? settings : later);
-        var medians = times.Select(t => t.Order().ElementAt(rounds / 2)).ToArray();
+        var medians = times.Select(Measure.Median).ToArray();
         double engine = medians[0];
         int best = medians[1] <= medians[2] ? 1 : 2;
         int bestThreads = threadCounts[best - 1];

@@ -65,6 +65,12 @@ def offset(text, line_starts, position):
     return i
 
 
+def span(text, mutant):
+    """The [begin, end) indexes in text of the code the mutant replaces."""
+    line_starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
+    return offset(text, line_starts, mutant["location"]["start"]), offset(text, line_starts, mutant["location"]["end"])
+
+
 def run(cmd, cwd, timeout=None):
     """Runs cmd in its own process group; on timeout kills that group (the test host included). Returns (rc, output)."""
     proc = subprocess.Popen(cmd, cwd=cwd, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True,
@@ -181,8 +187,7 @@ def main():
         sys.exit("no mutant with status %s in %s" % (args.status, args.report))
     if args.list:
         for rel, _, text, m in plan:
-            starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-            begin, end = offset(text, starts, m["location"]["start"]), offset(text, starts, m["location"]["end"])
+            begin, end = span(text, m)
             print("%s %s:%d %s: %s -> %s" % (m["id"], rel, m["location"]["start"]["line"], m["mutatorName"],
                                              " ".join(text[begin:end].split()), m.get("replacement", "")))
         return
@@ -201,8 +206,7 @@ def main():
         print("baseline: tests pass in %.0f s; %d mutants to plant" % (seconds, len(plan)), file=sys.stderr)
         try:
             for n, (rel, original, text, m) in enumerate(plan, 1):
-                starts = [0] + [i + 1 for i, c in enumerate(text) if c == "\n"]
-                begin, end = offset(text, starts, m["location"]["start"]), offset(text, starts, m["location"]["end"])
+                begin, end = span(text, m)
                 row = {"id": m["id"], "file": rel, "line": m["location"]["start"]["line"], "mutator": m["mutatorName"],
                        "status": m["status"], "original": text[begin:end], "replacement": m.get("replacement", ""),
                        "tests": []}
@@ -225,7 +229,7 @@ def main():
                     with open(args.out, "w", encoding="utf-8") as f:
                         f.write(markdown(title, rows, summary))
         finally:
-            for rel, original, _, _ in plan:
+            for rel, original in {rel: original for rel, original, _, _ in plan}.items():
                 with open(os.path.join(args.root, rel), "wb") as f:
                     f.write(original)
             build(args)   # the test project's bin/ holds the restored sources again
