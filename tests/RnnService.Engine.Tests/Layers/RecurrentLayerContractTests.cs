@@ -1,12 +1,14 @@
 // What the recurrent layers promise besides their equations (RecurrentLayer.cs): they reject empty shapes, a
 // workspace reused from an earlier call leaks nothing into the next one (empty h0/c0 and dhT/dcT mean zeros, not
-// the last call's states, and a padded step adds no gradient an earlier batch left there), a single padded sequence
-// keeps its state past its length like a padded batch row, and a GRU or tanh RNN layer leaves the cell-state buffers
-// it is given alone.
+// the last call's states, a padded step adds no gradient an earlier batch left there, and a long batch's transposed
+// weight gradients add nothing the last long batch left in their workspace), a single padded sequence
+// keeps its state past its length like a padded batch row, a batch of one (the matrix-vector loop) agrees row by row
+// with a batch of three (the fused loop), and a GRU or tanh RNN layer leaves the cell-state buffers it is given alone.
 // Found by mutation testing (docs/testing.md): each test kills mutants the golden and gradient tests let live,
 // since those build a fresh layer for every call and pass explicit states.
 using RnnService.Engine.Core;
 using RnnService.Engine.Layers;
+using RnnService.Engine.Tests.Golden;
 
 namespace RnnService.Engine.Tests.Layers;
 
@@ -116,6 +118,31 @@ public class RecurrentLayerContractTests
     [InlineData("lstm")]
     [InlineData("gru")]
     [InlineData("rnn")]
+    public void EveryLongBackwardAddsTheSameWeightGradientsForTheSameBatch(string arch)
+    {
+        // From TransposedWeightGradientRows rows on, dW is formed transposed in a workspace kept between calls and then
+        // added in: the second backward over the same batch adds exactly what the first did, nothing the first left.
+        const int steps = 32, batch = 8;
+        Assert.True(steps * batch >= RecurrentLayer.TransposedWeightGradientRows);
+        var x = Uniform(steps * batch * Input, 17);
+        var dy = Uniform(steps * batch * Hidden, 18);
+        var (layer, p) = Initialized(arch);
+        var grads = new List<float[]>();
+        for (int pass = 0; pass < 2; pass++)
+        {
+            p.ZeroGrads();
+            Forward(layer, x, steps, batch, default, default, default);
+            layer.Backward(dy, default, default, default, default, default);
+            grads.Add((float[])p.Grads.Clone());
+        }
+        Assert.Contains(grads[0], g => g != 0);
+        Assert.Equal(grads[0], grads[1]);
+    }
+
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    [InlineData("rnn")]
     public void ASinglePaddedSequenceKeepsItsStatePastItsLength(string arch)
     {
         // Batch 1 runs the matrix-vector loop, not the fused one: a text of 3 tokens padded to 5 steps ends in the
@@ -130,6 +157,51 @@ public class RecurrentLayerContractTests
         Assert.All(yPadded[(3 * Hidden)..], v => Assert.Equal(0f, v));
         Assert.Equal(hShort, hPadded);
         Assert.Equal(cShort, cPadded);
+    }
+
+    [Theory]
+    [InlineData("lstm")]
+    [InlineData("gru")]
+    [InlineData("rnn")]
+    public void EachRowOfABatchRunAloneGivesItsOutputsStatesAndGradientsInTheBatch(string arch)
+    {
+        // A batch of one runs the matrix-vector time loop, a batch of three the fused tiles: the two are different code
+        // for the same equations (inference and generation run the first, training the second). Row by row, padding
+        // included, they agree to the golden files' tolerance; the batch's weight gradients are the rows' summed. The rows
+        // alone write into an output buffer of stale values: a padded step's output is zeros, whatever the buffer held.
+        const int steps = 5, batch = 3;
+        int[] lengths = [5, 3, 4];
+        var x = Uniform(steps * batch * Input, 13);
+        var h0 = Uniform(batch * Hidden, 14);
+        var c0 = Uniform(batch * Hidden, 15);
+        var dy = Uniform(steps * batch * Hidden, 16);
+        var (layer, p) = Initialized(arch);
+        var (y, hT, cT) = Forward(layer, x, steps, batch, lengths, h0, c0);
+        var dx = new float[x.Length];
+        var dh0 = new float[batch * Hidden];
+        layer.Backward(dy, default, default, dx, dh0, default);
+
+        var (alone, q) = Initialized(arch);
+        var rowGrads = new float[q.Grads.Length];
+        for (int row = 0; row < batch; row++)
+        {
+            float[] Row(float[] stepMajor, int width) =>
+                [.. Enumerable.Range(0, steps).SelectMany(step => stepMajor.AsSpan((step * batch + row) * width, width).ToArray())];
+            float[] State(float[] rows) => rows.AsSpan(row * Hidden, Hidden).ToArray();
+            q.ZeroGrads();
+            var (yRow, hRow, cRow) = Forward(alone, Row(x, Input), steps, 1, [lengths[row]], State(h0), State(c0), staleOutput: 7);
+            var dxRow = new float[steps * Input];
+            var dh0Row = new float[Hidden];
+            alone.Backward(Row(dy, Hidden), default, default, dxRow, dh0Row, default);
+            for (int i = 0; i < rowGrads.Length; i++) rowGrads[i] += q.Grads[i];
+
+            GoldenFile.AssertClose(Row(y, Hidden), yRow, $"row {row}: y");
+            GoldenFile.AssertClose(State(hT), hRow, $"row {row}: hT");
+            if (layer.HasCellState) GoldenFile.AssertClose(State(cT), cRow, $"row {row}: cT");
+            GoldenFile.AssertClose(Row(dx, Input), dxRow, $"row {row}: dx");
+            GoldenFile.AssertClose(State(dh0), dh0Row, $"row {row}: dh0");
+        }
+        GoldenFile.AssertClose(p.Grads, rowGrads, "weight gradients");
     }
 
     [Theory]
@@ -150,10 +222,11 @@ public class RecurrentLayerContractTests
         Assert.All(dc0, v => Assert.Equal(7f, v));
     }
 
+    /// <summary>Forward into new buffers; y starts as <paramref name="staleOutput"/> everywhere, as a reused buffer would.</summary>
     private static (float[] Y, float[] HT, float[] CT) Forward(RecurrentLayer layer, float[] x, int steps, int batch, int[]? lengths,
-        float[]? h0, float[]? c0)
+        float[]? h0, float[]? c0, float staleOutput = 0)
     {
-        var y = new float[steps * batch * Hidden];
+        var y = Enumerable.Repeat(staleOutput, steps * batch * Hidden).ToArray();
         var hT = new float[batch * Hidden];
         var cT = new float[layer.HasCellState ? batch * Hidden : 0];
         layer.Forward(x, steps, batch, lengths, h0, layer.HasCellState ? c0 : default, y, hT, cT);
