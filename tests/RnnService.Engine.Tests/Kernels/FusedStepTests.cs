@@ -55,12 +55,15 @@ public class FusedStepTests
         foreach (var isa in Isas())
         foreach (bool partner in new[] { false, true })
         {
+            // A new layer (the same weights) each time: one reused would still hold the last call's identical states, and
+            // a path that computed nothing would pass.
+            var (fresh, _) = Make(arch, input, hidden);
             var y = new float[steps * batch * hidden];
             var hT = new float[batch * hidden];
             var cT = new float[batch * hidden];
             RecurrentLayer.ForcedStepIsa = isa;
             RecurrentLayer.ForcedStepPartner = partner;
-            try { layer.Forward(x, steps, batch, lengths, h0, h0, y, hT, cT); }
+            try { fresh.Forward(x, steps, batch, lengths, h0, h0, y, hT, cT); }
             finally { RecurrentLayer.ForcedStepIsa = null; RecurrentLayer.ForcedStepPartner = null; }
 
             AssertClose(yRef, y, $"{isa} partner {partner}: y");
@@ -76,7 +79,6 @@ public class FusedStepTests
     public void BackwardGivesTheSameBitsOnEveryInstructionSetAndThreadCount(string arch, int hidden, int batch)
     {
         const int steps = 4, input = 11;
-        var (layer, p) = Make(arch, input, hidden);
         var rng = new Rng(23);
         var x = new float[steps * batch * input];
         rng.FillUniform(x, -1.5f, 1.5f);
@@ -89,13 +91,13 @@ public class FusedStepTests
         foreach (var isa in Isas())
         foreach (bool partner in new[] { false, true })
         {
+            var (layer, p) = Make(arch, input, hidden);   // new each time, as in the forward test
             RecurrentLayer.ForcedStepIsa = isa;
             RecurrentLayer.ForcedStepPartner = partner;
             var dx = new float[steps * batch * input];
             var dh0 = new float[batch * hidden];
             try
             {
-                p.ZeroGrads();
                 layer.Forward(x, steps, batch, lengths, default, default, new float[steps * batch * hidden], new float[batch * hidden], new float[batch * hidden]);
                 layer.Backward(dy, dhT, default, dx, dh0, default);
             }
