@@ -7,8 +7,6 @@ namespace RnnService.Api.Tests;
 /// lost or trained twice, and every answer is a result or a 503.</summary>
 public sealed class ReplicaFailureTests
 {
-    private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(180);
-
     [Fact]
     public async Task KillingTheReplicaThatTrainsAJobMakesAnotherResumeItFromItsCheckpoint()
     {
@@ -23,7 +21,7 @@ public sealed class ReplicaFailureTests
         victim.Kill();
         var survivor = set.Replicas.First(r => r != victim);
 
-        var job = await WaitForEndAsync(set, survivor.Client, id);
+        var job = await set.WaitForJobEndAsync(survivor.Client, id);
 
         Assert.True(job.Status() == "succeeded", $"{job}\n{set.Logs}");
         Assert.NotEqual(victim.Name, job.GetProperty("worker").GetString());
@@ -40,7 +38,7 @@ public sealed class ReplicaFailureTests
         // Its own server: stopping the shared one would break the tests running beside this one.
         using var cluster = new PostgresCluster();
         using var set = await ReplicaSet.StartAsync(2, cluster);
-        var modelId = (await WaitForEndAsync(set, set[0].Client, (await set[0].Client.TrainAsync(Jobs.Sentiment(epochs: 5))).Id())).Id("modelId");
+        var modelId = (await set.WaitForJobEndAsync(set[0].Client, (await set[0].Client.TrainAsync(Jobs.Sentiment(epochs: 5))).Id())).Id("modelId");
         var ids = new List<Guid>();
         for (var i = 0; i < 3; i++)
             ids.Add((await set[i % 2].Client.TrainAsync(new
@@ -79,7 +77,7 @@ public sealed class ReplicaFailureTests
 
         foreach (var id in ids)
         {
-            var job = await WaitForEndAsync(set, set[1].Client, id);
+            var job = await set.WaitForJobEndAsync(set[1].Client, id);
             Assert.True(job.Status() == "succeeded", $"{job}\n{set.Logs}");
             var metrics = await (await set[0].Client.GetAsync($"/jobs/{id}/metrics")).OkJsonAsync();
             Assert.Equal(Enumerable.Range(1, 12), metrics.EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()));
@@ -87,7 +85,4 @@ public sealed class ReplicaFailureTests
         foreach (var replica in set.Replicas) (await replica.Client.GetAsync("/health")).EnsureSuccessStatusCode();
         await (await set[1].Client.PostJsonAsync("/predict", new { modelId, texts = new[] { "good" } })).OkJsonAsync();
     }
-
-    private static Task<JsonElement> WaitForEndAsync(ReplicaSet set, HttpClient client, Guid id) =>
-        set.WaitForEndAsync(client, $"/jobs/{id}", JobTimeout);
 }

@@ -66,6 +66,9 @@ public sealed class ReplicaSet : IDisposable
         }
     }
 
+    /// <summary><see cref="WaitForEndAsync"/> for a job, within 180 s.</summary>
+    public Task<JsonElement> WaitForJobEndAsync(HttpClient client, Guid id) => WaitForEndAsync(client, $"/jobs/{id}", TimeSpan.FromSeconds(180));
+
     public string Logs => string.Join("\n", Replicas.Select((r, i) => $"--- replica {i} ({r.Name}):\n{r.Output}"));
 
     public void Dispose()

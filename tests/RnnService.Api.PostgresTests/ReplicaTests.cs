@@ -8,8 +8,6 @@ namespace RnnService.Api.Tests;
 /// three: each process costs seconds of start-up CPU in a CI run with a time limit, and two show every hand-over.)</summary>
 public sealed class ReplicaTests
 {
-    private static readonly TimeSpan JobTimeout = TimeSpan.FromSeconds(180);
-
     [Fact]
     public async Task TwelveQueuedJobsAreEachTrainedExactlyOnceSpreadOverTheReplicas()
     {
@@ -19,7 +17,7 @@ public sealed class ReplicaTests
             ids.Add((await set[i % 2].Client.TrainAsync(Jobs.Sentiment(epochs: 3))).Id());
 
         var jobs = new List<JsonElement>();
-        foreach (var id in ids) jobs.Add(await WaitForEndAsync(set, set[0].Client, id));
+        foreach (var id in ids) jobs.Add(await set.WaitForJobEndAsync(set[0].Client, id));
 
         Assert.All(jobs, j => Assert.True(j.Status() == "succeeded", $"{j}\n{set.Logs}"));
         Assert.All(jobs, j => Assert.Equal(0, j.GetProperty("rescues").GetInt32()));
@@ -69,7 +67,7 @@ public sealed class ReplicaTests
         Assert.Equal(("cancelled", cancelled.Epoch()), (after.Status(), after.Epoch()));
 
         // A delete on one replica is seen by /predict on every replica.
-        var modelJob = await WaitForEndAsync(set, set[1].Client, (await set[1].Client.TrainAsync(Jobs.Sentiment(epochs: 5))).Id());
+        var modelJob = await set.WaitForJobEndAsync(set[1].Client, (await set[1].Client.TrainAsync(Jobs.Sentiment(epochs: 5))).Id());
         var modelId = modelJob.Id("modelId");
         foreach (var replica in set.Replicas)
             await (await replica.Client.PostJsonAsync("/predict", new { modelId, texts = new[] { "good" } })).OkJsonAsync();
@@ -78,7 +76,4 @@ public sealed class ReplicaTests
             await Poll.UntilAsync(async () => (await replica.Client.PostJsonAsync("/predict", new { modelId, texts = new[] { "good" } })).StatusCode,
                 status => status == HttpStatusCode.NotFound, TimeSpan.FromSeconds(60), $"/predict on {replica.Name} to answer 404");
     }
-
-    private static Task<JsonElement> WaitForEndAsync(ReplicaSet set, HttpClient client, Guid id) =>
-        set.WaitForEndAsync(client, $"/jobs/{id}", JobTimeout);
 }
