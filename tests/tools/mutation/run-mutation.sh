@@ -29,7 +29,7 @@ case "$side/$folder" in
   engine/Optimizers) filter="FullyQualifiedName~.Optimizers.|FullyQualifiedName~.Golden." ;;
   engine/Kernels)    filter="FullyQualifiedName~.Kernels." ;;
   engine/Layers)     filter="FullyQualifiedName~.Layers.|FullyQualifiedName~FusedStepTests|FullyQualifiedName~.Golden." ;;
-  engine/Models)     filter="FullyQualifiedName~.Models.|FullyQualifiedName~.Golden.|FullyQualifiedName~.Layers.|FullyQualifiedName~.Serialization." ;;
+  engine/Models)     filter="FullyQualifiedName~.Models.|FullyQualifiedName~.Golden.|FullyQualifiedName~.Layers.|FullyQualifiedName~.Serialization.|FullyQualifiedName~.Sampling.|FullyQualifiedName~HyperparameterEstimate" ;;
   engine/Training)   filter="FullyQualifiedName~.Training.&FullyQualifiedName!~DefaultModelQuality&FullyQualifiedName!~HamletTraining&FullyQualifiedName!~NamesTraining" ;;
   api/Training)      filter="FullyQualifiedName~JobStore|FullyQualifiedName~JobClaim|FullyQualifiedName~JobControl|FullyQualifiedName~JobPause|FullyQualifiedName~Recovery|FullyQualifiedName~Idempotency|FullyQualifiedName~TrainingThreads" ;;
   api/Inference)     filter="FullyQualifiedName~InferenceLimits|FullyQualifiedName~Score|FullyQualifiedName~GenerationControls|FullyQualifiedName~ModelCache" ;;
