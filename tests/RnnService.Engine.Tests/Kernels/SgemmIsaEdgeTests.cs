@@ -8,6 +8,7 @@
 // accumulated: the columns past N hold -0, which a kernel adding an edge tile's zero padding into them makes +0.
 // An AVX2 kernel that ran its 4-row tile for a 5-row remainder fails here.
 using RnnService.Engine.Kernels;
+using static RnnService.Engine.Tests.Kernels.KernelTestValues;
 
 namespace RnnService.Engine.Tests.Kernels;
 
@@ -149,12 +150,5 @@ public class SgemmIsaEdgeTests
                 Assert.True(Math.Abs((double)e - x) <= tol * (1 + Math.Abs(e)),
                     $"{isa}: C[{i},{j}] = {x}, naive {e} (m={m} n={n} k={k} transA={transA} transB={transB} accumulate={accumulate})");
             }
-    }
-
-    private static float[] Random(Random rng, int length)
-    {
-        var x = new float[length];
-        for (int i = 0; i < length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
-        return x;
     }
 }

@@ -21,7 +21,7 @@ public unsafe class SgemmPackingTests
         foreach (bool transA in new[] { false, true })
         {
             int lda = (transA ? m : k) + 2;
-            float[] a = Values((transA ? k : m) * lda, 1);
+            float[] a = KernelTestValues.Random(new Random(1), (transA ? k : m) * lda);
             float[] packed = Enumerable.Repeat(float.NaN, m * k + 2 * SgemmPacking.Nr).ToArray();
             fixed (float* ap = a)
             fixed (float* dst = packed)
@@ -52,7 +52,7 @@ public unsafe class SgemmPackingTests
         foreach (bool transB in new[] { false, true })
         {
             int ldb = (transB ? k : n) + 3;
-            float[] b = Values((transB ? n : k) * ldb, 2);
+            float[] b = KernelTestValues.Random(new Random(2), (transB ? n : k) * ldb);
             float[] packed = Enumerable.Repeat(float.NaN, (panels + 1) * k * SgemmPacking.Nr).ToArray();
             fixed (float* bp = b)
             fixed (float* dst = packed)
@@ -67,11 +67,5 @@ public unsafe class SgemmPackingTests
                     }
             Assert.All(packed[(panels * k * SgemmPacking.Nr)..], v => Assert.True(float.IsNaN(v), $"transB {transB}: written past the last panel"));
         }
-    }
-
-    private static float[] Values(int length, int seed)
-    {
-        var rng = new Random(seed);
-        return [.. Enumerable.Range(0, length).Select(_ => (float)(rng.NextDouble() * 2 - 1))];
     }
 }

@@ -3,6 +3,7 @@
 // never change a single bit of the result (thread counts 1-4 forced, with a counter
 // proving how many threads ran).
 using RnnService.Engine.Kernels;
+using static RnnService.Engine.Tests.Kernels.KernelTestValues;
 
 namespace RnnService.Engine.Tests.Kernels;
 
@@ -326,13 +327,6 @@ public class SgemmTests
             AssertMatchesNaive(false, transB, m, n, k, a, lda, b, ldb, c0, actual, ldc, accumulate);
             AssertPaddingUntouched(actual, m, n, ldc);
         }
-    }
-
-    private static float[] Random(Random rng, int length)
-    {
-        var x = new float[length];
-        for (int i = 0; i < length; i++) x[i] = (float)(rng.NextDouble() * 2 - 1);
-        return x;
     }
 
     private static float[] WithPadding(float[] c, int m, int n, int ldc)
