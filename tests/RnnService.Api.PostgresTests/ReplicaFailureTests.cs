@@ -10,7 +10,7 @@ public sealed class ReplicaFailureTests
     [Fact]
     public async Task KillingTheReplicaThatTrainsAJobMakesAnotherResumeItFromItsCheckpoint()
     {
-        using var set = await ReplicaSet.StartAsync(2);
+        using var set = await ReplicaSet.StartAsync(3);
         const int epochs = 30;
         var id = (await set[0].Client.TrainAsync(new
         {

@@ -2,7 +2,7 @@ using System.Text.Json;
 
 namespace RnnService.Api.Tests;
 
-/// <summary>A sweep on two service processes sharing one PostgreSQL database, one of them killed (SIGKILL) mid-sweep.</summary>
+/// <summary>A sweep on three service processes sharing one PostgreSQL database, one of them killed (SIGKILL) mid-sweep.</summary>
 public sealed class SweepReplicaTests
 {
     /// <summary>Four trials of a tiny us-names model (epochs of about half a second), one at a time, so that the undisturbed
@@ -19,7 +19,7 @@ public sealed class SweepReplicaTests
     [Fact]
     public async Task KillingAReplicaMidSweepLosesNoTrialPromotesNothingTwiceAndEndsWithTheTrialsOfAnUndisturbedRun()
     {
-        using var set = await ReplicaSet.StartAsync(2);
+        using var set = await ReplicaSet.StartAsync(3);
         var disturbedId = (await set[0].Client.StartSweepAsync(Names("names-disturbed"))).Id();
         // Kill the replica that trains a trial with at least two epochs to go before its next stop.
         var job = await Poll.UntilAsync(async () =>
