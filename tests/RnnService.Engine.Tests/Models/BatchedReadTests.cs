@@ -72,14 +72,7 @@ public class BatchedReadTests
     [Fact]
     public void AClassifiersCancelledTextReadsAsNullAndTheOthersAsAlone()
     {
-        var net = new RecurrentNetwork(Architecture.Lstm, Letters.Length, embeddingSize: 8, hiddenSize: 16, layers: 1, outputSize: 1);
-        net.Initialize(new Rng(3));
-        var classifier = (SentimentClassifier)RnnModel.Create(new ModelConfig
-        {
-            Task = TaskKind.Sentiment, Architecture = Architecture.Lstm, VocabularySize = Letters.Length, EmbeddingSize = 8, HiddenSize = 16,
-            Layers = 1, OutputSize = 1, Vocabulary = Letters,
-            Hyperparameters = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { EmbeddingSize = 8, HiddenSize = 16 },
-        }, net);
+        var classifier = WordClassifier(Architecture.Lstm, seed: 3);
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
         string[] texts = ["a b c", "d e", "b a d e a"];

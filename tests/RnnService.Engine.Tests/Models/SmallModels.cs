@@ -23,4 +23,20 @@ public static class SmallModels
         };
         return (CharLanguageModel)RnnModel.Create(config, net);
     }
+
+    /// <summary>A one-layer word classifier over <see cref="Letters"/> (each letter a word), randomly initialised.</summary>
+    public static SentimentClassifier WordClassifier(Architecture architecture, int seed)
+    {
+        var net = new RecurrentNetwork(architecture, Letters.Length, embeddingSize: 8, hiddenSize: 16, layers: 1, outputSize: 1);
+        net.Initialize(new Rng(seed));
+        return (SentimentClassifier)RnnModel.Create(WordClassifierConfig(architecture), net);
+    }
+
+    /// <summary>The config <see cref="WordClassifier"/> gives its model.</summary>
+    public static ModelConfig WordClassifierConfig(Architecture architecture) => new()
+    {
+        Task = TaskKind.Sentiment, Architecture = architecture, VocabularySize = Letters.Length, EmbeddingSize = 8, HiddenSize = 16,
+        Layers = 1, OutputSize = 1, Vocabulary = Letters,
+        Hyperparameters = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { EmbeddingSize = 8, HiddenSize = 16 },
+    };
 }
