@@ -58,6 +58,59 @@ public class ModelSizeTests(ITestOutputHelper output)
         Assert.True((hp with { HiddenSize = 256 }).EstimateTrainingMemoryBytes(TaskKind.Sentiment, Architecture.Lstm) > baseline);
     }
 
+    // The memory estimate counted by hand from its doc comment, one configuration per branch: G gates, R = B·T rows.
+    [Fact]
+    public void ABidirectionalLstmClassifiersTrainingBytesAreEveryTensorItsDocCommentNames()
+    {
+        // LSTM (G 4), vocabulary 10, E 3, H 2, one layer, both directions (input E for each), batch 2 × 3 steps (R 6), SGD.
+        const long perDirection = 6 * 3      // saved input X [R, E]
+            + 2 * 6 * 4 * 2                   // gate pre-activations and their gradient [R, G·H]
+            + (6 + 2) * 2 * 2                 // hidden and cell states, initial ones included [(R + B), H] × 2
+            + 6 * 2                           // the cell's cache [R, H]
+            + 3 * (3 + 2) * 4 * 2             // packed W_ihᵀ, W_hhᵀ, W_hh and the dWᵀ block, 3 × (E + H) · G·H
+            + 3 * 6 * 2;                      // output, its gradient, its dropout mask [R, H]
+        const long embedding = 2 * 6 * 3;     // output and gradient [R, E]
+        const long parameters = 10 * 3 + 2 * (4 * 2 * (3 + 2) + 2 * 4 * 2) + 2 * 2 * 1 + 1;   // 147
+        const long perParameter = 1 + 1 + 1 + 1 + 1 + 1;   // value, gradient, momentum, best weights, checkpoint of value and momentum
+
+        Assert.Equal(147, ModelSize.Parameters(Architecture.Lstm, 10, 3, 2, 1, 1, bidirectional: true));
+        Assert.Equal(4 * (2 * perDirection + embedding + parameters * perParameter),
+            ModelSize.TrainingBytes(Architecture.Lstm, TaskKind.Sentiment, 10, 3, 2, 1, 1, batch: 2, steps: 3, OptimizerKind.Sgd, bidirectional: true));
+    }
+
+    [Fact]
+    public void ATwoLayerGruLanguageModelsTrainingBytesAreEveryTensorItsDocCommentNamesWithAdamsTwoStates()
+    {
+        // GRU (G 3), vocabulary and output 5, E 3, H 2, two layers (inputs E, then H), batch 1 × 4 steps (R 4), Adam.
+        static long Layer(long input) => 4 * input   // X [R, I]
+            + 2 * 4 * 3 * 2                          // gate pre-activations and their gradient [R, G·H]
+            + 2 * 4 * 3 * 2                          // the GRU's separate hidden projection and its gradient [R, G·H]
+            + (4 + 1) * 2                            // hidden states, the initial one included [(R + B), H]
+            + 4 * 2                                  // cache [R, H]
+            + 3 * (input + 2) * 3 * 2                // packed weights and the dWᵀ block
+            + 3 * 4 * 2;                             // output, its gradient, dropout mask [R, H]
+        const long embedding = 2 * 4 * 3;
+        const long head = 2 * 4 * 5 + 4 * 2;         // logits and their gradient [R, V], the top layer's output gradient [R, H]
+        const long parameters = 5 * 3 + (3 * 2 * (3 + 2) + 2 * 3 * 2) + (3 * 2 * (2 + 2) + 2 * 3 * 2) + 2 * 5 + 5;   // 108
+        const long perParameter = 1 + 1 + 2 + 1 + 1 + 2;   // value, gradient, Adam's m and v, best weights, checkpoint of value, m and v
+
+        Assert.Equal(108, ModelSize.Parameters(Architecture.Gru, 5, 3, 2, 2, 5));
+        Assert.Equal(4 * (Layer(3) + Layer(2) + embedding + head + parameters * perParameter),
+            ModelSize.TrainingBytes(Architecture.Gru, TaskKind.CharLm, 5, 3, 2, 2, 5, batch: 1, steps: 4, OptimizerKind.Adam));
+    }
+
+    [Fact]
+    public void ATanhRnnKeepsOneStatePerRowAndAnOptimizerStateOfOneForSgd()
+    {
+        // Against the LSTM's two: one more batch row adds (T + 1)·H states for the RNN (R grows by T, plus one initial state).
+        long Bytes(Architecture a, int batch, OptimizerKind o) => ModelSize.TrainingBytes(a, TaskKind.Sentiment, 10, 3, 2, 1, 1, batch, steps: 3, o);
+        long parameters = ModelSize.Parameters(Architecture.Rnn, 10, 3, 2, 1, 1);
+
+        Assert.Equal(4 * 2 * parameters, Bytes(Architecture.Rnn, 2, OptimizerKind.Adam) - Bytes(Architecture.Rnn, 2, OptimizerKind.Sgd));
+        long perRow = 3 * 3 + 2 * 3 * 1 * 2 + (3 + 1) * 2 + 3 * 2 + 3 * 3 * 2 + 2 * 3 * 3;   // X, gates, states, cache, outputs, embedding
+        Assert.Equal(4 * perRow, Bytes(Architecture.Rnn, 3, OptimizerKind.Sgd) - Bytes(Architecture.Rnn, 2, OptimizerKind.Sgd));
+    }
+
     [Fact]
     public void TheIssuesOversizedSentimentJobNeedsTensOfGigabytes()
     {

@@ -39,4 +39,18 @@ public static class SmallModels
         Layers = 1, OutputSize = 1, Vocabulary = Letters,
         Hyperparameters = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { EmbeddingSize = 8, HiddenSize = 16 },
     };
+
+    /// <summary>A one-layer continuous char model (no line markers) over a, b, c, d, e and space, randomly initialised.</summary>
+    public static CharLanguageModel ContinuousCharModel(string? defaultPrompt)
+    {
+        string[] alphabet = ["<pad>", "<unk>", "a", "b", "c", "d", "e", " "];
+        var net = new RecurrentNetwork(Architecture.Lstm, alphabet.Length, embeddingSize: 8, hiddenSize: 16, layers: 1, alphabet.Length);
+        net.Initialize(new Rng(17));
+        return (CharLanguageModel)RnnModel.Create(new ModelConfig
+        {
+            Task = TaskKind.CharLm, Architecture = Architecture.Lstm, VocabularySize = alphabet.Length, EmbeddingSize = 8, HiddenSize = 16,
+            Layers = 1, OutputSize = alphabet.Length, Vocabulary = alphabet, DefaultPrompt = defaultPrompt,
+            Hyperparameters = Hyperparameters.DefaultsFor(TaskKind.CharLm) with { EmbeddingSize = 8, HiddenSize = 16, Layers = 1 },
+        }, net);
+    }
 }
