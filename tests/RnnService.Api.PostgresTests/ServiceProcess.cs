@@ -32,6 +32,7 @@ public sealed class ServiceProcess : IDisposable
         var address = new Uri($"http://127.0.0.1:{port}");
         var start = new ProcessStartInfo("dotnet")
         {
+            // Its own empty folder, so nothing the service writes lands in the test's; removed by Dispose.
             WorkingDirectory = Directory.CreateTempSubdirectory("rnnservice-replica-").FullName,
             RedirectStandardOutput = true,
             RedirectStandardError = true,
@@ -107,7 +108,9 @@ public sealed class ServiceProcess : IDisposable
             _process.Kill(entireProcessTree: true);
             _process.WaitForExit(10_000);
         }
+        var folder = _process.StartInfo.WorkingDirectory;
         _process.Dispose();
+        try { Directory.Delete(folder, recursive: true); } catch (Exception e) when (e is IOException or UnauthorizedAccessException) { }
     }
 
     private static int FreePort()
