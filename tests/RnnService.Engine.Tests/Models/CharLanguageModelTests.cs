@@ -1,3 +1,4 @@
+using RnnService.Engine.Core;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
 
@@ -76,5 +77,42 @@ public class CharLanguageModelTests
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Generate(new GenerationOptions { Count = 0 }));
         var config = WordClassifierConfig(Architecture.Lstm);
         Assert.Equal("config", Assert.Throws<ArgumentException>(() => new CharLanguageModel(config, model.Network)).ParamName);
+    }
+
+    [Fact]
+    public void AContinuousModelsPerplexityAndScoresAreOverEveryCharacterAfterTheFirst()
+    {
+        var model = ContinuousCharModel("a");
+        const string text = "abcde edcba bad cab";
+
+        var perplexity = model.Perplexity(text);
+        var scores = model.Score(text, top: 2);
+
+        Assert.True(Math.Abs(perplexity / CharReference.Perplexity(model, text) - 1) <= 1e-6, $"{perplexity} against {CharReference.Perplexity(model, text)}");
+        Assert.Equal(Enumerable.Range(1, text.Length - 1), scores.Select(s => s.Index));
+        Assert.Equal(text[1..].Select(c => c.ToString()), scores.Select(s => s.Character));
+        Assert.Equal((double)model.NextCharacters(text[..4], 6).Single(n => n.Character == "e").Probability, (double)scores[3].Probability!.Value, 6);   // scores[3] is text[4]
+    }
+
+    /// <summary>Two texts past the first 256-step window read together: the second window has two rows, each carrying the
+    /// state of every layer from its own first window.</summary>
+    [Theory]
+    [InlineData(Architecture.Lstm)]
+    [InlineData(Architecture.Gru)]
+    public void TwoLongTextsReadTogetherCarryEachTheirOwnStateIntoTheNextWindow(Architecture architecture)
+    {
+        var model = LineCharModel(architecture);
+        var rng = new Rng(9);
+        string Text(int length) => new(Enumerable.Range(0, length).Select(_ => "abcde "[rng.NextInt(6)]).ToArray());
+        string[] texts = [Text(300), Text(420)];
+
+        var scores = model.Score(texts.Select(t => new BatchText(t)).ToList(), top: 1);
+
+        foreach (var (text, row) in texts.Select((t, i) => (t, i)))
+            foreach (int index in new[] { 255, 256, 299, text.Length - 1 })
+            {
+                var alone = model.NextCharacters(text[..index], Letters.Length).Single(n => n.Character == text[index].ToString()).Probability;
+                Assert.True(Math.Abs(alone - scores[row]![index].Probability!.Value) <= 1e-6, $"text {row} at {index}: {scores[row]![index].Probability} read together, {alone} alone");
+            }
     }
 }
