@@ -59,6 +59,21 @@ public class CharLanguageModelTests
     }
 
     [Fact]
+    public void CharactersOfEqualProbabilityAreListedInTheAlphabetsOrder()
+    {
+        var model = LineCharModel(Architecture.Gru);
+        var p = model.Network.Parameters;
+        p.Value(p["head.weight"]).Clear();
+        p.Value(p["head.bias"]).Clear();
+        p.MarkChanged();
+
+        var next = model.NextCharacters("ab", 4);
+
+        Assert.Equal(["<eos>", "a", "b", "c"], next.Select(n => n.Character));
+        Assert.All(next, n => Assert.Equal(1f / 7, n.Probability, 6));
+    }
+
+    [Fact]
     public void UnknownCharactersAreEachNamedOnceInTheOrderTheyFirstAppear()
     {
         var model = ContinuousCharModel("a");

@@ -105,26 +105,52 @@ public class RecurrentNetworkContractTests
         Assert.Contains(embedding, g => g != 0);
     }
 
+    /// <summary>With embedding dropout on while training, as a job with pretrained vectors may run.</summary>
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
     public void AFrozenEmbeddingGetsNoGradientAndTheLayersAboveGetTheSameAsOverATrainableOne(bool bidirectional)
     {
-        var frozen = Network(bidirectional: bidirectional, embeddingSize: 100);
+        var frozen = Network(bidirectional: bidirectional, embeddingSize: 100, embeddingDropout: 0.3f);
         frozen.Initialize(new Rng(4));
-        var trainable = Network(bidirectional: bidirectional, embeddingSize: 100);
+        var trainable = Network(bidirectional: bidirectional, embeddingSize: 100, embeddingDropout: 0.3f);
         frozen.Parameters.Values.CopyTo(trainable.Parameters.Values, 0);
         frozen.Embedding.FreezeOver(Glove.Value);
         int[] tokens = [1, 2, 3, 4, 5, 1];
         float[] labels = [1, 0];
 
         foreach (var net in new[] { frozen, trainable })
-            net.ClassifierLoss(tokens, 3, 2, [3, 2], labels, backward: true, default);
+            net.ClassifierLoss(tokens, 3, 2, [3, 2], labels, backward: true, default, dropoutRng: new Rng(6));
 
         var p = frozen.Parameters;
         Assert.All(p.Grad(p["embedding.weight"]).ToArray(), g => Assert.Equal(0f, g));
         Assert.Equal(trainable.Parameters.Grads.AsSpan(p["rnn.weight_ih_l0"].Offset).ToArray(), p.Grads.AsSpan(p["rnn.weight_ih_l0"].Offset).ToArray());
+        Assert.Contains(p.Grad(p["rnn.weight_ih_l0"]).ToArray(), g => g != 0);
         Assert.Same(Glove.Value, frozen.CloneForInference().Embedding.Pretrained);
+    }
+
+    /// <summary>Gradients at the final states [L, B, H] (what a caller carrying state would pass) reach each layer from its own slot.</summary>
+    [Theory]
+    [InlineData(Architecture.Lstm)]
+    [InlineData(Architecture.Gru)]
+    public void EachLayersFinalStateGradientReachesThatLayerAndTheOnesBelowOnly(Architecture architecture)
+    {
+        const int t = 3, b = 2, h = 5;
+        foreach (int slot in new[] { 0, 1 })
+        {
+            var net = Network(architecture, layers: 2, outputSize: 6);
+            net.Initialize(new Rng(12));
+            var rng = new Rng(13);
+            var dState = new float[2 * b * h];
+            for (int i = slot * b * h; i < (slot + 1) * b * h; i++) dState[i] = rng.NextGaussian();
+            net.Forward([1, 2, 3, 4, 5, 1], t, b, default, default, default, null);
+
+            net.Backward(default, dState, architecture == Architecture.Lstm ? dState : default);
+
+            var p = net.Parameters;
+            bool top = p.Grad(p["rnn.weight_hh_l1"]).ToArray().Any(g => g != 0), bottom = p.Grad(p["rnn.weight_hh_l0"]).ToArray().Any(g => g != 0);
+            Assert.Equal((slot == 1, true), (top, bottom));
+        }
     }
 
     [Fact]
@@ -184,8 +210,9 @@ public class RecurrentNetworkContractTests
     }
 
     private static RecurrentNetwork Network(Architecture architecture = Architecture.Lstm, int layers = 1, Pooling pooling = Pooling.Last,
-        bool bidirectional = false, int embeddingSize = 3, int outputSize = 1) =>
-        new(architecture, vocabularySize: 6, embeddingSize, hiddenSize: 5, layers, outputSize, pooling: pooling, bidirectional: bidirectional);
+        bool bidirectional = false, int embeddingSize = 3, int outputSize = 1, float embeddingDropout = 0) =>
+        new(architecture, vocabularySize: 6, embeddingSize, hiddenSize: 5, layers, outputSize, embeddingDropout: embeddingDropout,
+            pooling: pooling, bidirectional: bidirectional);
 
     /// <summary>Copies the embedding, one direction's layer-0 weights (as the unidirectional names) and the head.</summary>
     private static void CopyDirection(RecurrentNetwork from, RecurrentNetwork to, string suffix)
