@@ -90,6 +90,8 @@ public class CharLanguageModelTests
 
         Assert.Throws<ArgumentNullException>(() => model.Generate(null!));
         Assert.Throws<ArgumentOutOfRangeException>(() => model.Generate(new GenerationOptions { Count = 0 }));
+        Assert.Throws<ArgumentNullException>(() => model.GenerateNew(null!, 10));
+        Assert.Throws<ArgumentOutOfRangeException>(() => model.GenerateNew(new GenerationOptions { Count = 0 }, 10));
         var config = WordClassifierConfig(Architecture.Lstm);
         Assert.Equal("config", Assert.Throws<ArgumentException>(() => new CharLanguageModel(config, model.Network)).ParamName);
     }
