@@ -51,6 +51,21 @@ public class TrainingLineSetTests
     }
 
     [Fact]
+    public void AModelThatOnlyWritesTrainingLinesStopsAtMaxCandidatesHavingRejectedEachOfThem()
+    {
+        // Every one-character sample of this alphabet is a training line, and a line model never writes an empty one.
+        var model = (CharLanguageModel)Trainer.Train(TaskKind.CharLm, Architecture.Lstm,
+            Hyperparameters.DefaultsFor(TaskKind.CharLm) with { Epochs = 1, HiddenSize = 4, EmbeddingSize = 2, ValidationFraction = 0 },
+            new TextCorpus("a\nb\nc\n", LineMode: true)).Model;
+
+        // Rounds of 5, 5 and then the 2 the budget has left.
+        var (samples, rejected, candidates) = model.GenerateNew(new GenerationOptions { Count = 5, MaxLength = 1, Seed = 1 }, maxCandidates: 12);
+
+        Assert.Empty(samples);
+        Assert.Equal((12, 12), (rejected, candidates));
+    }
+
+    [Fact]
     public void AMalformedHashListIsInvalidData()
     {
         Assert.Throws<InvalidDataException>(() => TrainingLineSet.FromBase64("not base64!"));
