@@ -117,4 +117,35 @@ public class GenerationBatchTests
         while (!run.IsFinished) batch.Step();
         Assert.Equal(model.Generate(keep), run.Samples);
     }
+
+    [Fact]
+    public void ARunWhosePrefixFillsMaxLengthWritesNothingMoreAndEndsForLength()
+    {
+        var model = LineCharModel(Architecture.Lstm);
+        using var batch = model.StartBatch();
+        var full = batch.Add(new GenerationOptions { Prompt = "a", Prefix = "bcd", MaxLength = 3, Count = 2, Seed = 3 });
+        var other = batch.Add(new GenerationOptions { Prompt = "e", MaxLength = 4, Count = 1, Seed = 3 });
+
+        while (batch.Runs.Count > 0) batch.Step();
+
+        Assert.Equal(["abcd", "abcd"], full.Samples);
+        Assert.Equal([FinishReason.Length, FinishReason.Length], full.Finish);
+        Assert.Equal(model.Generate(other.Options), other.Samples);
+    }
+
+    [Fact]
+    public void ABatchRefusesMissingOrInvalidOptionsNegativeLogprobsAndRunsOnceDisposed()
+    {
+        var model = LineCharModel(Architecture.Gru);
+        var batch = model.StartBatch();
+
+        Assert.Throws<ArgumentNullException>(() => batch.Add(null!));
+        Assert.Equal("MaxLength", Assert.Throws<ArgumentOutOfRangeException>(() => batch.Add(new GenerationOptions { MaxLength = 0 })).ParamName);
+        Assert.Throws<ArgumentOutOfRangeException>(() => batch.Add(new GenerationOptions(), logprobs: -1));
+        Assert.Empty(batch.Runs);
+        batch.Dispose();
+        batch.Dispose();   // a second dispose gives nothing back twice
+        Assert.Throws<ObjectDisposedException>(() => batch.Add(new GenerationOptions()));
+        Assert.Throws<ObjectDisposedException>(batch.Step);
+    }
 }
