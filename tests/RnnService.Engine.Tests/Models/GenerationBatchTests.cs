@@ -50,13 +50,15 @@ public class GenerationBatchTests
         var model = LineCharModel(Architecture.Lstm);
         using var batch = model.StartBatch();
         var other = batch.Add(new GenerationOptions { Prompt = "e", MaxLength = 12, Count = 5, Seed = 4 });
-        var run = batch.Add(new GenerationOptions { Prompt = "ba", MaxLength = 15, Count = 2, Seed = 8 }, logprobs: 3);
+        // MinLength keeps every sample writing past its first character, so the state carried from step to step counts.
+        var run = batch.Add(new GenerationOptions { Prompt = "ba", MaxLength = 15, MinLength = 8, Count = 2, Seed = 8 }, logprobs: 3);
         while (!run.IsFinished) batch.Step();
 
         double worst = 0;
         for (int s = 0; s < run.Count; s++)
         {
             var sample = run.Samples[s];
+            Assert.InRange(sample.Length - 2, 8, 15);
             Assert.Equal(sample.Length - 2, run.Logprobs![s].Count);
             foreach (var scored in run.Logprobs[s])
             {
@@ -147,5 +149,25 @@ public class GenerationBatchTests
         batch.Dispose();   // a second dispose gives nothing back twice
         Assert.Throws<ObjectDisposedException>(() => batch.Add(new GenerationOptions()));
         Assert.Throws<ObjectDisposedException>(batch.Step);
+    }
+
+    /// <summary>A sample's draws sit at fixed places in its run's random stream, so a sibling that stops early (here at a
+    /// stop string only it writes) changes nothing in the others.</summary>
+    [Fact]
+    public void ASampleThatStopsEarlyLeavesItsSiblingsSamplesAsTheyWere()
+    {
+        var model = ContinuousCharModel("a");
+        var options = new GenerationOptions { Prompt = "a", MaxLength = 40, Count = 3, Seed = 5 };
+        var plain = model.Generate(options);
+        string stop = Enumerable.Range(1, 30).Select(k => plain[0].Substring(k, 3)).First(p => !plain[1].Contains(p) && !plain[2].Contains(p));
+
+        using var batch = model.StartBatch();
+        var run = batch.Add(options with { Stop = [stop] });
+        while (!run.IsFinished) batch.Step();
+
+        Assert.True(run.Samples[0].Length < plain[0].Length, $"'{stop}' did not end the first sample early");
+        Assert.Equal(FinishReason.Stop, run.Finish[0]);
+        Assert.Equal(plain.Skip(1), run.Samples.Skip(1));
+        Assert.Equal(40, run.Steps);
     }
 }
