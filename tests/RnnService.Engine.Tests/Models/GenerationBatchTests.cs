@@ -170,4 +170,20 @@ public class GenerationBatchTests
         Assert.Equal(plain.Skip(1), run.Samples.Skip(1));
         Assert.Equal(40, run.Steps);
     }
+
+    /// <summary>A head that all but always picks the end marker: a sample ends the first time the marker is allowed.</summary>
+    [Theory]
+    [InlineData(1)]
+    [InlineData(3)]
+    public void ALineModelEndsASampleAsSoonAsItHasMinLengthCharacters(int minLength)
+    {
+        var model = LineCharModel(Architecture.Lstm);
+        var p = model.Network.Parameters;
+        p.Value(p["head.bias"])[Array.IndexOf(Letters, "<eos>")] = 30;
+        p.MarkChanged();
+
+        var samples = model.Generate(new GenerationOptions { Prompt = "a", MinLength = minLength, MaxLength = 10, Count = 4, Seed = 2 });
+
+        Assert.All(samples, s => Assert.Equal(1 + minLength, s.Length));
+    }
 }
