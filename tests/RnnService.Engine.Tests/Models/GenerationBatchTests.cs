@@ -186,4 +186,22 @@ public class GenerationBatchTests
 
         Assert.All(samples, s => Assert.Equal(1 + minLength, s.Length));
     }
+
+    [Fact]
+    public void EachCharacterReachesOnChunkAtTheStepThatWroteItNotWhenTheSampleEnds()
+    {
+        var model = ContinuousCharModel("a");
+        var chunks = new List<SampleChunk>();
+        using var batch = model.StartBatch();
+        var run = batch.Add(new GenerationOptions { Prompt = "a", MaxLength = 10, Count = 2, Seed = 1 }, onChunk: chunks.Add);
+
+        for (int step = 1; step <= 3; step++)
+        {
+            batch.Step();
+            for (int sample = 0; sample < 2; sample++)
+                Assert.Equal(run.Samples[sample][1..], string.Concat(chunks.Where(c => c.Sample == sample).Select(c => c.Text)));
+            Assert.Equal(1 + step, run.Samples[0].Length);
+        }
+        Assert.All(chunks, c => Assert.Null(c.Finish));
+    }
 }
