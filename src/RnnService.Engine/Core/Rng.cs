@@ -1,3 +1,5 @@
+using System.Runtime.CompilerServices;
+
 namespace RnnService.Engine.Core;
 
 /// <summary>
@@ -75,6 +77,7 @@ public sealed class Rng
         return (float)(Math.Sqrt(-2.0 * Math.Log(u1)) * Math.Cos(2 * Math.PI * u2));
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void FillUniform(Span<float> destination, float low, float high)
     {
         for (int i = 0; i < destination.Length; i++) destination[i] = low + (high - low) * NextFloat();

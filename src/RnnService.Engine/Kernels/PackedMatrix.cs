@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 // Packed right operand:  P[j][p][c] = op(B)[p, 32·j + c]   (0 ≤ p < K, 0 ≤ c < 32, zero past N)
 // The micro-kernel streams one 32-column panel row (two Vector512 loads) per step of k, so the
 // panel layout makes every B load contiguous and aligned to the panel width.
@@ -27,6 +28,7 @@ public sealed class PackedMatrix
     }
 
     /// <summary>Packs op(B): B is [K,N] (transB false) or [N,K] (transB true), row stride ldb.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public unsafe void Pack(bool transB, ReadOnlySpan<float> b, int ldb)
     {
         SgemmPacking.CheckOperand(b.Length, transB ? N : K, transB ? K : N, ldb, nameof(b));

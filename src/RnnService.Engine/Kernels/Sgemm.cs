@@ -203,6 +203,7 @@ public static unsafe class Sgemm
     private const int PackPanels = 4;
 
     /// <summary>Packing block q: panels of B, or one row block of A. Blocks write disjoint parts of the scratch.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal static void RunPackUnit(in GemmJob job, int q)
     {
         if (q < job.PackUnitsB)

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 // One persistent helper thread (of the GEMM pool, or StepTeam's partner): spins on its own posted sequence
 // number, runs the posted job, reports the sequence done, and sleeps on its own semaphore after a short idle spin.
 using System.Diagnostics;
@@ -34,6 +35,7 @@ internal sealed class SgemmWorker
             _wake.Release();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Loop()
     {
         int last = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 // A recurrent time loop shared by the calling thread and one persistent partner thread.
 // The rows of a batch are independent sequences: row r's step t needs only row r's step t − 1. So the loop is
 // cut by rows, not by steps: each work item is a range of rows carried through every step (forward or
@@ -55,6 +56,7 @@ internal sealed class StepTeam
     /// Runs items work items. usePartner false, the team busy with another caller, or backing off: everything
     /// on the calling thread. force (tests): wait for the team, ignore the back-off, and leave item 0 to the partner.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Run(IStepWork work, int items, bool usePartner, bool force = false)
     {
         t_partnerItems = 0;

@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RnnService.Engine.Core;
 using RnnService.Engine.Embeddings;
 
@@ -58,6 +59,7 @@ public sealed class Embedding
         _p.MarkChanged();
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<int> tokens, int t, int b, Span<float> output)
     {
         int e = EmbeddingSize;
@@ -73,6 +75,7 @@ public sealed class Embedding
             }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<int> lengths, ReadOnlySpan<float> dOutput)
     {
         if (Frozen) return;

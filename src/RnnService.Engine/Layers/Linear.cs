@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using RnnService.Engine.Core;
 using RnnService.Engine.Kernels;
 
@@ -39,6 +40,7 @@ public sealed class Linear
         rng.FillUniform(_p.Value(Bias), -k, k);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<float> x, int n, Span<float> y)
     {
         if (_packedVersion != _p.Version)
@@ -56,6 +58,7 @@ public sealed class Linear
     }
 
     /// <summary>Adds parameter gradients; writes dx [N, I] unless it is empty.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(ReadOnlySpan<float> x, ReadOnlySpan<float> dy, int n, Span<float> dx)
     {
         Sgemm.Multiply(true, false, OutputSize, InputSize, n, dy, OutputSize, x, InputSize, _p.Grad(Weight), InputSize, accumulate: true);

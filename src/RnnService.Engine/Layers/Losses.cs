@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace RnnService.Engine.Layers;
 
@@ -30,6 +31,7 @@ public static class Losses
     ///   ℓ_n = logsumexp(z_n) − z_n[y_n];   dℓ/dz_n = (softmax(z_n) − onehot(y_n)) / count
     /// Returns (mean loss, counted rows). dLogits may be empty (evaluation only).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static (float Loss, int Count) SoftmaxCrossEntropy(ReadOnlySpan<float> logits, int vocabulary,
         ReadOnlySpan<int> targets, Span<float> dLogits)
     {

@@ -88,6 +88,7 @@ public abstract partial class RecurrentLayer
         }
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void RunRowRanges(RowRanges ranges, int t, int b)
     {
         var isa = StepIsa;

@@ -1,5 +1,5 @@
-using System.Runtime.CompilerServices;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using RnnService.Engine.Core;
 using RnnService.Engine.Kernels;
 
@@ -104,6 +104,7 @@ public abstract partial class RecurrentLayer
         if (!SeparateHiddenProjection) DHp = DXp;
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackWeights()
     {
         if (_packedVersion == P.Version) return;
@@ -114,6 +115,7 @@ public abstract partial class RecurrentLayer
 
     /// <summary>Inference never needs W_hh untransposed, so it is made and packed on the first Backward of a weight version.</summary>
     [System.Diagnostics.CodeAnalysis.MemberNotNull(nameof(_whh))]
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PackBackwardWeights()
     {
         _whh ??= new PackedMatrix(Gates * HiddenSize, HiddenSize);
@@ -180,6 +182,7 @@ public abstract partial class RecurrentLayer
     internal const int TransposedWeightGradientRows = 256;
 
     /// <summary>dst[c, r] += src[r, c] for src [rows, cols] (dst [cols, rows]).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void AddTransposed(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)
     {
         for (int c = 0; c < cols; c++)
@@ -190,6 +193,7 @@ public abstract partial class RecurrentLayer
     }
 
     /// <summary>sum[c] = Σ_r m[r, c] over the first rows rows of m [*, cols], rows added in order.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumRows(ReadOnlySpan<float> m, int rows, int cols, Span<float> sum)
     {
         sum.Clear();
@@ -197,6 +201,7 @@ public abstract partial class RecurrentLayer
     }
 
     /// <summary>The biases added to Xp: b_ih + b_hh, or b_ih alone when the cell adds b_hh itself (GRU).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void SumInputBiases()
     {
         var bias = _biasSum.AsSpan();
@@ -204,6 +209,7 @@ public abstract partial class RecurrentLayer
         else TensorPrimitives.Add(P.Value(BiasIh), P.Value(BiasHh), bias);
     }
 
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void AddInputBiases(int rows)
     {
         int gh = Gates * HiddenSize;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using RnnService.Engine.Core;
 using RnnService.Engine.Layers;
 
@@ -14,6 +15,7 @@ public sealed partial class RecurrentNetwork
     /// <see cref="Pooling"/> says (Last = h_T at its last real token); mean BCE-with-logits against labels [B].
     /// Writes σ(logit) into probabilities [B] when given. backward: adds gradients into Parameters.Grads.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public float ClassifierLoss(ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<int> lengths,
         ReadOnlySpan<float> labels, bool backward, Span<float> probabilities, Rng? dropoutRng = null)
     {
@@ -63,6 +65,7 @@ public sealed partial class RecurrentNetwork
     }
 
     /// <summary>pooled[b] from the top outputs y [T, B, D·H] over steps 0..len_b − 1 (past its length a sequence emits zeros).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Pool(ReadOnlySpan<float> y, Span<float> pooled)
     {
         int h = FeatureSize, b = _b;
@@ -97,6 +100,7 @@ public sealed partial class RecurrentNetwork
     }
 
     /// <summary>dTop [T, B, D·H] from dPooled [B, D·H]: spread evenly over the real steps (mean) or to the arg max (max).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void Unpool(ReadOnlySpan<float> dPooled, Span<float> dTop)
     {
         int h = FeatureSize, b = _b;
@@ -120,6 +124,7 @@ public sealed partial class RecurrentNetwork
     /// positions whose target (batch-first [B, T]) is not negative. h0/c0 carry state between windows
     /// ([L, B, H], empty = zeros); final states are in FinalHidden/FinalCell. Returns (mean loss, counted).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public (float Loss, int Count) LanguageModelLoss(ReadOnlySpan<int> tokens, ReadOnlySpan<int> targets, int t, int b,
         ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, bool backward, Rng? dropoutRng = null)
     {

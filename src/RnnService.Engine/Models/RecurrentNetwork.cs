@@ -1,3 +1,4 @@
+using System.Runtime.CompilerServices;
 using RnnService.Engine.Core;
 using RnnService.Engine.Layers;
 using RnnService.Engine.Optimizers;
@@ -151,6 +152,7 @@ public sealed partial class RecurrentNetwork
     /// head's. Returns the top layer's output [T, B, D·H]; final states are in <see cref="FinalHidden"/>/<see cref="FinalCell"/>
     /// [L·D, B, H] as PyTorch's h_n (a backward direction's final state is its state at the first token).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<int> lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Rng? dropoutRng)
     {
@@ -206,6 +208,7 @@ public sealed partial class RecurrentNetwork
     /// dhT/dcT [L·D, B, H] (may be empty). Adds into Parameters.Grads. States entering the sequence are
     /// treated as constants (truncated BPTT).
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Backward(ReadOnlySpan<float> dTop, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT)
     {
         int t = _t, b = _b, h = HiddenSize, bh = b * h, e = EmbeddingSize, f = FeatureSize;

@@ -1,4 +1,5 @@
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 
 namespace RnnService.Engine.Optimizers;
 
@@ -6,6 +7,7 @@ namespace RnnService.Engine.Optimizers;
 public static class GradientClipping
 {
     /// <summary>Returns the norm before clipping; maxNorm ≤ 0 disables clipping.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float ClipByGlobalNorm(Span<float> gradients, float maxNorm)
     {
         float norm = TensorPrimitives.Norm(gradients);

@@ -45,6 +45,7 @@ public sealed class Sgd : Optimizer
     }
 
     /// <summary>p[i] −= lr · d[i]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void Descend(Span<float> p, ReadOnlySpan<float> d, float lr, bool vector)
     {
         ref float pr = ref MemoryMarshal.GetReference(p);
@@ -63,6 +64,7 @@ public sealed class Sgd : Optimizer
     }
 
     /// <summary>v[i] = m · v[i] + g[i]</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void UpdateVelocity(Span<float> v, ReadOnlySpan<float> g, float m, bool vector)
     {
         ref float vr = ref MemoryMarshal.GetReference(v);
