@@ -1,7 +1,8 @@
-using System.Runtime.CompilerServices;
 // Packed right operand:  P[j][p][c] = op(B)[p, 32·j + c]   (0 ≤ p < K, 0 ≤ c < 32, zero past N)
 // The micro-kernel streams one 32-column panel row (two Vector512 loads) per step of k, so the
 // panel layout makes every B load contiguous and aligned to the panel width.
+using System.Runtime.CompilerServices;
+
 namespace RnnService.Engine.Kernels;
 
 /// <summary>

@@ -1,7 +1,7 @@
-using System.Runtime.CompilerServices;
 // One persistent helper thread (of the GEMM pool, or StepTeam's partner): spins on its own posted sequence
 // number, runs the posted job, reports the sequence done, and sleeps on its own semaphore after a short idle spin.
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace RnnService.Engine.Kernels;
 

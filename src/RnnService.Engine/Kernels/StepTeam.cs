@@ -1,4 +1,3 @@
-using System.Runtime.CompilerServices;
 // A recurrent time loop shared by the calling thread and one persistent partner thread.
 // The rows of a batch are independent sequences: row r's step t needs only row r's step t − 1. So the loop is
 // cut by rows, not by steps: each work item is a range of rows carried through every step (forward or
@@ -10,6 +9,7 @@ using System.Runtime.CompilerServices;
 // Each item is computed entirely by one thread with the same operations, so the result is the same
 // whichever thread ran it.
 using System.Diagnostics;
+using System.Runtime.CompilerServices;
 
 namespace RnnService.Engine.Kernels;
 

@@ -1,19 +1,17 @@
-using RnnService.Engine.Core;
 using RnnService.Engine.Models;
 using RnnService.Engine.Sampling;
-using RnnService.Engine.Training;
+
+using static RnnService.Engine.Tests.Models.SmallModels;
 
 namespace RnnService.Engine.Tests.Models;
 
 /// <summary>Generation and classification observe their CancellationToken between steps and batches.</summary>
 public class InferenceCancellationTests
 {
-    private static readonly string[] Letters = ["<pad>", "<unk>", "a", "b", "c", "d", " "];
-
     [Fact]
     public async Task GenerationCancelledMidwayThrowsAndRunsAtMostOneStepAfterTheCancel()
     {
-        var model = (CharLanguageModel)Create(TaskKind.CharLm, Letters.Length);
+        var model = ContinuousCharModel(defaultPrompt: "a");
         // Long enough (several seconds) that only the token can end it before the assertions below.
         var options = new GenerationOptions { Prompt = "ab", Count = 8, MaxLength = 1_000_000, Seed = 3 };
         using var cancel = new CancellationTokenSource();
@@ -36,8 +34,8 @@ public class InferenceCancellationTests
     [Fact]
     public void AnAlreadyCancelledTokenStopsGenerationAndClassificationBeforeAnyWork()
     {
-        var lm = (CharLanguageModel)Create(TaskKind.CharLm, Letters.Length);
-        var classifier = (SentimentClassifier)Create(TaskKind.Sentiment, 1);
+        var lm = ContinuousCharModel(defaultPrompt: "a");
+        var classifier = WordClassifier(Architecture.Lstm, seed: 7);
         using var cancel = new CancellationTokenSource();
         cancel.Cancel();
 
@@ -48,19 +46,5 @@ public class InferenceCancellationTests
         Assert.Equal(2, classifier.Classify(["a b", "c d"], CancellationToken.None).Count);
         Assert.Single(lm.Generate(new GenerationOptions { Prompt = "a", MaxLength = 5 }));
         Assert.Equal(5, lm.GenerationSteps);
-    }
-
-    /// <summary>A randomly initialised small LSTM: continuous char model (no end marker) or word classifier.</summary>
-    private static RnnModel Create(TaskKind task, int outputSize)
-    {
-        var net = new RecurrentNetwork(Architecture.Lstm, Letters.Length, embeddingSize: 8, hiddenSize: 16, layers: 1, outputSize);
-        net.Initialize(new Rng(7));
-        var config = new ModelConfig
-        {
-            Task = task, Architecture = Architecture.Lstm, VocabularySize = Letters.Length, EmbeddingSize = 8, HiddenSize = 16,
-            Layers = 1, OutputSize = outputSize, Vocabulary = Letters, DefaultPrompt = task == TaskKind.CharLm ? "a" : null,
-            Hyperparameters = Hyperparameters.DefaultsFor(task) with { EmbeddingSize = 8, HiddenSize = 16 },
-        };
-        return RnnModel.Create(config, net);
     }
 }
