@@ -19,6 +19,18 @@ public sealed class InferenceLimitsTests
     // Far past the heavy request's 6 × 10¹¹ multiply-adds, for the tests that need it admitted.
     private const string Unbounded = "1000000000000000";
 
+    [Theory]
+    [InlineData(999, "999")]
+    [InlineData(1_000, "1 k")]
+    [InlineData(999_999, "1000 k")]
+    [InlineData(1_000_000, "1 M")]
+    [InlineData(1_234_567, "1.23 M")]
+    [InlineData(999_999_999, "1000 M")]
+    [InlineData(1_000_000_000, "1 G")]
+    [InlineData(20_000_000_000, "20 G")]
+    public void QuantitiesAreWrittenInTheLargestUnitTheyReachWithAtMostTwoDecimals(long n, string written) =>
+        Assert.Equal(written, InferenceLimits.Quantity(n));
+
     [Fact]
     public async Task AnAbandonedGenerateStopsSteppingWithinOneStepOfTheCancel()
     {

@@ -1,4 +1,7 @@
 using System.Net;
+using Microsoft.Extensions.DependencyInjection;
+using RnnService.Api.Data;
+using RnnService.Api.Inference;
 
 namespace RnnService.Api.Tests;
 
@@ -23,5 +26,31 @@ public sealed class ModelCacheTests
         await (await firstClient.PostJsonAsync("/predict", predict)).AssertProblemAsync(HttpStatusCode.NotFound);
         await Poll.UntilAsync(async () => (await secondClient.PostJsonAsync("/predict", predict)).StatusCode,
             status => status == HttpStatusCode.NotFound, TimeSpan.FromSeconds(30), "/predict on the second host to answer 404");
+    }
+
+    [Fact]
+    public async Task TheCacheKeepsTheMostRecentlyUsedModelsUpToItsSizeAndLoadsAnEvictedOneAgain()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Inference:ModelCacheSize"] = "2" });
+        using var client = factory.CreateClient();
+        var ids = new List<Guid>();
+        for (int i = 0; i < 3; i++)
+            ids.Add((await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 1))).Id())).Id("modelId"));
+        var cache = factory.Services.GetRequiredService<ModelCache>();
+        using var scope = factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<RnnDbContext>();
+        Task<Engine.Models.RnnModel?> Get(int i) => cache.GetAsync(ids[i], db, default);
+
+        var (a, b) = (await Get(0), await Get(1));
+        Assert.Same(a, await Get(0));   // a hit makes model 0 the most recently used
+        var c = await Get(2);           // so loading model 2 evicts model 1
+        Assert.Equal(2, cache.Count);
+        Assert.Same(a, await Get(0));
+        Assert.Same(c, await Get(2));
+        var bAgain = await Get(1);      // read from the database again; model 0 is now the least recently used
+        Assert.NotNull(bAgain);
+        Assert.NotSame(b, bAgain);
+        Assert.NotSame(a, await Get(0));
+        Assert.Equal(2, cache.Count);
     }
 }
