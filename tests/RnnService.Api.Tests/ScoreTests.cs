@@ -71,6 +71,25 @@ public sealed class ScoreTests
     }
 
     [Fact]
+    public async Task AContinuousModelRefusesAOneCharacterTextWith400NamingThatText()
+    {
+        // A continuous model predicts every character after the first, so a text needs two (a line model scores the end marker).
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(new
+        {
+            task = "charlm", dataset = "hamlet", hyperparameters = new { hiddenSize = 8, embeddingSize = 4, epochs = 1 },
+        })).Id())).Id("modelId");
+
+        await (await client.PostJsonAsync("/score", new { modelId, texts = new[] { "To", "T", "be" } })).AssertProblemAsync(HttpStatusCode.BadRequest, "texts[1]");
+        await (await client.PostJsonAsync("/score", new { modelId, text = "T" })).AssertProblemAsync(HttpStatusCode.BadRequest, "text");
+        await (await client.PostJsonAsync("/predict", new { modelId, texts = new[] { "To", "T" } })).AssertProblemAsync(HttpStatusCode.BadRequest, "texts");
+        await (await client.PostJsonAsync("/predict", new { modelId, text = "T" })).AssertProblemAsync(HttpStatusCode.BadRequest, "text");
+        Assert.Equal(2, (await (await client.PostJsonAsync("/score", new { modelId, texts = new[] { "To", "be" } })).OkJsonAsync())
+            .GetProperty("scores").GetArrayLength());
+    }
+
+    [Fact]
     public async Task CharactersOutsideTheAlphabetAreListedAndLeftOutOfTheTotal()
     {
         await using var factory = new RnnServiceFactory();
