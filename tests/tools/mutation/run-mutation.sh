@@ -32,7 +32,7 @@ case "$side/$folder" in
   engine/Models)     filter="FullyQualifiedName~.Models.|FullyQualifiedName~.Golden.|FullyQualifiedName~.Layers.|FullyQualifiedName~.Serialization.|FullyQualifiedName~.Sampling.|FullyQualifiedName~HyperparameterEstimate" ;;
   engine/Training)   filter="FullyQualifiedName~.Training.&FullyQualifiedName!~DefaultModelQuality&FullyQualifiedName!~HamletTraining&FullyQualifiedName!~NamesTraining" ;;
   api/Training)      filter="FullyQualifiedName~JobStore|FullyQualifiedName~JobClaim|FullyQualifiedName~JobControl|FullyQualifiedName~JobPause|FullyQualifiedName~Recovery|FullyQualifiedName~Idempotency|FullyQualifiedName~TrainingThreads" ;;
-  api/Inference)     filter="FullyQualifiedName~InferenceLimits|FullyQualifiedName~Score|FullyQualifiedName~GenerationControls|FullyQualifiedName~ModelCache|FullyQualifiedName~Batching|FullyQualifiedName~Explain|FullyQualifiedName~GenerateStream|FullyQualifiedName~ServiceBasics|FullyQualifiedName~Completions|FullyQualifiedName~DeleteInUse" ;;
+  api/Inference)     filter="FullyQualifiedName~InferenceLimits|FullyQualifiedName~Score|FullyQualifiedName~GenerationControls|FullyQualifiedName~ModelCache|FullyQualifiedName~Batching|FullyQualifiedName~Explain|FullyQualifiedName~GenerateStream|FullyQualifiedName~ServiceBasics|FullyQualifiedName~Completions|FullyQualifiedName~DeleteInUse|FullyQualifiedName~ModelBatcher|FullyQualifiedName~InferenceSlots|FullyQualifiedName~BadInput|FullyQualifiedName~RateLimit|FullyQualifiedName~WorkBudget|FullyQualifiedName~OpenApiDocument" ;;
   *) echo "no test filter for $side/$folder: add one to this script" >&2; exit 2 ;;
 esac
 filter=${MUTATION_TESTS:-$filter}
