@@ -27,6 +27,23 @@ public sealed class ModelBatcherTests
         Assert.Equal(["ONE"], await first.WaitAsync(Deadline));
         Assert.Equal(["TWO", "THREE"], await second.WaitAsync(Deadline));
         Assert.Equal((1, 1, 3), (counters.WindowsWaited, counters.ReadsStarted, counters.WidestRead));
+
+        // That spell served two requests, so the next one waits for company too; a spell that served one does not.
+        Assert.Equal(["FOUR"], await batcher.ReadAsync(Shout, ["four"], default).WaitAsync(Deadline));
+        Assert.Equal(2, counters.WindowsWaited);
+        Assert.Equal(["FIVE"], await batcher.ReadAsync(Shout, ["five"], default).WaitAsync(Deadline));
+        Assert.Equal(2, counters.WindowsWaited);
+    }
+
+    [Fact]
+    public async Task AGenerationOfSeveralRunsAnswersOnlyWhenTheLongestHasEnded()
+    {
+        var batcher = new ModelBatcher(SmallModels.ContinuousCharModel(defaultPrompt: "a"), TimeSpan.FromMilliseconds(20), new BatchingCounters());
+        var runs = await batcher.RunAsync([new GenerationJob(new GenerationOptions { MaxLength = 3, Seed = 1 }),
+            new GenerationJob(new GenerationOptions { MaxLength = 40, Seed = 2 })], default).WaitAsync(Deadline);
+
+        Assert.Equal([3, 40], runs.Select(r => Assert.Single(r.Samples).Length));
+        Assert.All(runs, r => Assert.True(r.IsFinished));
     }
 
     [Fact]
