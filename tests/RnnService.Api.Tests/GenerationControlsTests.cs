@@ -32,6 +32,21 @@ public sealed class GenerationControlsTests
     }
 
     [Fact]
+    public async Task TopKOfOneAndATinyTopPEachWriteTheMostLikelyNameWhateverTheSeed()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
+        async Task<List<string>> Generate(object body) => Samples(await (await client.PostJsonAsync("/generate", body)).OkJsonAsync());
+
+        Assert.True((await Generate(new { modelId, count = 20, maxLength = 12, seed = 1 })).Distinct().Count() > 1);   // unrestricted, names vary
+        var topK = await Generate(new { modelId, topK = 1, count = 20, maxLength = 12, seed = 1 });
+        var topP = await Generate(new { modelId, topP = 0.01, count = 20, maxLength = 12, seed = 2 });
+        Assert.Equal(topK[0], Assert.Single(topK.Distinct()));
+        Assert.Equal(topK[0], Assert.Single(topP.Distinct()));
+    }
+
+    [Fact]
     public async Task WithoutMaxLengthALineModelWritesUpToItsLongestNamePlusAMarginAndSaysSo()
     {
         await using var factory = new RnnServiceFactory();
