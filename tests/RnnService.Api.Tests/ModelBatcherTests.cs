@@ -20,7 +20,7 @@ public sealed class ModelBatcherTests
     public async Task RequestsArrivingInOneWindowShareOneSpellAndOneRead()
     {
         var counters = new BatchingCounters();
-        var batcher = new ModelBatcher(SmallModels.WordClassifier(Architecture.Lstm, seed: 3), TimeSpan.FromMilliseconds(200), counters);
+        var batcher = new ModelBatcher(SmallModels.WordClassifier(Architecture.Lstm, seed: 3), TimeSpan.FromMilliseconds(500), counters);
         var first = batcher.ReadAsync(Shout, ["one"], default);
         var second = batcher.ReadAsync(Shout, ["two", "three"], default);
 
@@ -28,9 +28,12 @@ public sealed class ModelBatcherTests
         Assert.Equal(["TWO", "THREE"], await second.WaitAsync(Deadline));
         Assert.Equal((1, 1, 3), (counters.WindowsWaited, counters.ReadsStarted, counters.WidestRead));
 
-        // That spell served two requests, so the next one waits for company too; a spell that served one does not.
+        // That spell served two requests, so the next one waits for company too; a spell that served one does not. (A spell
+        // ends microseconds after its last answer; the pauses keep the next request from joining the spell before.)
+        await Task.Delay(200);
         Assert.Equal(["FOUR"], await batcher.ReadAsync(Shout, ["four"], default).WaitAsync(Deadline));
         Assert.Equal(2, counters.WindowsWaited);
+        await Task.Delay(200);
         Assert.Equal(["FIVE"], await batcher.ReadAsync(Shout, ["five"], default).WaitAsync(Deadline));
         Assert.Equal(2, counters.WindowsWaited);
     }
@@ -63,7 +66,7 @@ public sealed class ModelBatcherTests
     {
         // A classifier cannot generate: starting the batch throws while the read that arrived in the same window waits.
         var counters = new BatchingCounters();
-        var batcher = new ModelBatcher(SmallModels.WordClassifier(Architecture.Gru, seed: 4), TimeSpan.FromMilliseconds(300), counters);
+        var batcher = new ModelBatcher(SmallModels.WordClassifier(Architecture.Gru, seed: 4), TimeSpan.FromMilliseconds(500), counters);
         var generation = batcher.RunAsync([new GenerationJob(new GenerationOptions { MaxLength = 5 })], default);
         var read = batcher.ReadAsync(Shout, ["waiting"], default);
 
@@ -81,7 +84,7 @@ public sealed class ModelBatcherTests
     {
         var counters = new BatchingCounters();
         // A continuous model with no default prompt refuses an empty prompt when the run is added to the batch.
-        var batcher = new ModelBatcher(SmallModels.ContinuousCharModel(defaultPrompt: null), TimeSpan.FromMilliseconds(300), counters);
+        var batcher = new ModelBatcher(SmallModels.ContinuousCharModel(defaultPrompt: null), TimeSpan.FromMilliseconds(500), counters);
         var refused = batcher.RunAsync([new GenerationJob(new GenerationOptions { Prompt = "ab", MaxLength = 30, Seed = 1 }),
             new GenerationJob(new GenerationOptions { Prompt = "", MaxLength = 30 })], default);
         var accepted = batcher.RunAsync([new GenerationJob(new GenerationOptions { Prompt = "ab", MaxLength = 30, Seed = 2 })], default);
