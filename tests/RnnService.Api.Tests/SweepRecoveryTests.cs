@@ -11,28 +11,33 @@ public sealed class SweepRecoveryTests
         var folder = Directory.CreateTempSubdirectory("rnnservice-sweep-crash-").FullName;
         try
         {
-            Guid sweepId, firstJob, blocker;
-            // One worker slot, and an endless job queued after trial 0 but before trial 1 (which is made when trial 0
-            // reaches its rung): the worker takes the older endless job next, so trial 0 stays paused at its rung
-            // however slowly this test polls (it used to race the sweep to its end on a loaded machine).
+            Guid sweepId, firstJob;
+            List<Guid> blockers;
+            // One worker slot, held by an endless job while the sweep queues trial 0 and a second endless job is queued
+            // behind it; then the first is cancelled. Trial 1 is made only when trial 0 reaches its rung, after the
+            // second endless job, and the worker takes the oldest queued job: so trial 0 stays paused at its rung however
+            // slowly this test polls (it used to race the sweep to its end on a loaded machine).
             await using (var first = new RnnServiceFactory(new() { ["Worker:MaxConcurrentJobs"] = "1" }, folder))
             {
                 using var client = first.CreateClient();
+                blockers = [(await client.TrainAsync(Jobs.Endless())).Id()];
+                await client.WaitForJobAsync(blockers[0], TimeSpan.FromSeconds(120), "running");
                 sweepId = (await client.StartSweepAsync(Sweeps.Toy(maxTrials: 5, maxConcurrent: 1, name: "crashed"))).Id();
-                blocker = (await client.TrainAsync(Jobs.Endless())).Id();
+                blockers.Add((await client.TrainAsync(Jobs.Endless())).Id());
+                (await client.PostEmptyJsonAsync($"/jobs/{blockers[0]}/cancel")).EnsureSuccessStatusCode();
                 var reported = await client.WaitForSweepAsync(sweepId, s => s.Trials().First().Status() == "paused");
                 firstJob = reported.Trials().First().Id("jobId");
-                await client.WaitForJobAsync(blocker, TimeSpan.FromSeconds(120), "running");
+                await client.WaitForJobAsync(blockers[1], TimeSpan.FromSeconds(120), "running");
                 Assert.Equal("paused", (await (await client.GetAsync($"/sweeps/{sweepId}")).OkJsonAsync()).Trials().First().Status());
             }
 
             // Roll the database back to the moment the only host died inside trial 0's rung transaction: the rung's
             // checkpoint is written, the pause and every decision after it are not (trial 0 still "running" under a
-            // dead lease, no rung metric, no trial 1, no endless job).
+            // dead lease, no rung metric, no trial 1, no endless jobs).
             await using (var db = TestDatabase.Open(folder))
             {
                 var later = await db.SweepTrials.Where(t => t.SweepId == sweepId && t.Index > 0).Select(t => t.JobId).ToListAsync();
-                later.Add(blocker);
+                later.AddRange(blockers);
                 await db.SweepTrials.Where(t => t.SweepId == sweepId && t.Index > 0).ExecuteDeleteAsync();
                 await db.Checkpoints.Where(c => later.Contains(c.JobId)).ExecuteDeleteAsync();
                 await db.EpochMetrics.Where(m => later.Contains(m.JobId)).ExecuteDeleteAsync();
