@@ -39,11 +39,14 @@ public sealed class ReplicaFailureTests
         using var cluster = new PostgresCluster();
         using var set = await ReplicaSet.StartAsync(2, cluster);
         var modelId = (await set.WaitForJobEndAsync(set[0].Client, (await set[0].Client.TrainAsync(Jobs.Sentiment(epochs: 5))).Id())).Id("modelId");
+        // Long enough (about 0.2 s an epoch) that the first job is still running when the poll below looks: with 12 epochs
+        // it once ended before a slow poll saw it running.
+        const int jobEpochs = 40;
         var ids = new List<Guid>();
         for (var i = 0; i < 3; i++)
             ids.Add((await set[i % 2].Client.TrainAsync(new
             {
-                task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 12, earlyStoppingPatience = 12, seed = i },
+                task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = jobEpochs, earlyStoppingPatience = jobEpochs, seed = i },
             })).Id());
         await set[0].Client.WaitUntilAsync(ids[0], j => j.Status() == "running" && j.Epoch() >= 1, seconds: 120);
 
@@ -80,7 +83,7 @@ public sealed class ReplicaFailureTests
             var job = await set.WaitForJobEndAsync(set[1].Client, id);
             Assert.True(job.Status() == "succeeded", $"{job}\n{set.Logs}");
             var metrics = await (await set[0].Client.GetAsync($"/jobs/{id}/metrics")).OkJsonAsync();
-            Assert.Equal(Enumerable.Range(1, 12), metrics.EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()));
+            Assert.Equal(Enumerable.Range(1, jobEpochs), metrics.EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()));
         }
         foreach (var replica in set.Replicas) (await replica.Client.GetAsync("/health")).EnsureSuccessStatusCode();
         await (await set[1].Client.PostJsonAsync("/predict", new { modelId, texts = new[] { "good" } })).OkJsonAsync();
