@@ -42,8 +42,9 @@ public sealed class EventStreamLimitTests
         var problem = await third.AssertProblemAsync(refused);
         Assert.Equal(TimeSpan.FromSeconds(7), third.Headers.RetryAfter?.Delta);
         Assert.Contains(setting, problem.GetProperty("detail").GetString());
-        // Other requests are not counted.
+        // Other requests are not counted, nor is /generate, which may stream but holds an inference slot instead.
         Assert.Equal(HttpStatusCode.OK, (await client.GetAsync($"/jobs/{job}")).StatusCode);
+        await (await client.PostJsonAsync("/generate", new { modelId = Guid.NewGuid(), stream = true })).AssertProblemAsync(HttpStatusCode.NotFound);
 
         first.Dispose();
         await Poll.UntilAsync(async () =>

@@ -40,6 +40,8 @@ public sealed class GenerateStreamTests
             Assert.DoesNotContain(events.SkipWhile(e => e != end), e => e.Type == "text" && e.Data.GetProperty("sample").GetInt32() == s);
         }
         Assert.Contains(events, e => e.Type == "end" && e.Data.GetProperty("finish").GetString() == "stop");
+        // A step that wrote nothing (a stop string held back, then cut) sends no text event.
+        Assert.All(events.Where(e => e.Type == "text"), e => Assert.NotEqual("", e.Data.GetProperty("text").GetString()));
         var usage = events[^1];
         Assert.Equal("usage", usage.Type);
         Assert.Equal(4, usage.Data.GetProperty("seed").GetInt32());

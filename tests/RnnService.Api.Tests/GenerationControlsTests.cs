@@ -17,8 +17,10 @@ public sealed class GenerationControlsTests
         using var client = factory.CreateClient();
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names())).Id())).Id("modelId");
 
-        var free = Samples(await (await client.PostJsonAsync("/generate", new { modelId, count = 40, maxLength = 20, seed = 5 })).OkJsonAsync());
+        var freeAnswer = await (await client.PostJsonAsync("/generate", new { modelId, count = 40, maxLength = 20, seed = 5 })).OkJsonAsync();
+        var free = Samples(freeAnswer);
         Assert.Contains(free, s => s.Length < 6);   // without minLength, short names happen: the check below can fail
+        Assert.False(freeAnswer.TryGetProperty("rejected", out _), "training lines were excluded without excludeTrainingSamples");
 
         var answer = await (await client.PostJsonAsync("/generate", new { modelId, prefix = "jo", minLength = 6, maxLength = 8, count = 40, seed = 5 })).OkJsonAsync();
         var samples = Samples(answer);
@@ -145,9 +147,13 @@ public sealed class GenerationControlsTests
     }
 
     [Fact]
-    public async Task ExcludingTrainingSamplesNeedsALineModelThatKeptItsLines()
+    public async Task ExcludingTrainingSamplesNeedsALineModelThatKeptItsLinesAndTheRefusalFreesItsSlot()
     {
-        await using var factory = new RnnServiceFactory();
+        // One inference slot and no light requests: a refusal that kept its slot would leave the next request waiting, then 503.
+        await using var factory = new RnnServiceFactory(new()
+        {
+            ["Inference:MaxConcurrentRequests"] = "1", ["Inference:LightRequestCharacters"] = "0", ["Inference:QueueWait"] = "00:00:00.200",
+        });
         using var client = factory.CreateClient();
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(new
         {
@@ -156,9 +162,27 @@ public sealed class GenerationControlsTests
         var problem = await (await client.PostJsonAsync("/generate", new { modelId, maxLength = 5, excludeTrainingSamples = true }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
         Assert.Contains("line models", problem.GetProperty("errors").GetProperty("excludeTrainingSamples")[0].GetString());
+        await (await client.PostJsonAsync("/generate", new { modelId, maxLength = 5, excludeTrainingSamples = true }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
+        Assert.Single(Samples(await (await client.PostJsonAsync("/generate", new { modelId, maxLength = 5, seed = 1 })).OkJsonAsync()));
         // Five candidates per sample count against the work budget.
         await (await client.PostJsonAsync("/generate", new { modelId, count = 10, maxLength = 100, excludeTrainingSamples = true }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
+    }
+
+    [Fact]
+    public async Task ALineModelStoredWithoutItsTrainingLinesIsToldToRetrainToExcludeThem()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 1))).Id())).Id("modelId");
+        // As a model trained before the lines were kept was stored.
+        await ScoreTests.RewriteStoredModelAsync(factory, modelId, model => ModelSerializer.Write(model.Config, model.Network, trainingLines: null));
+
+        var problem = await (await client.PostJsonAsync("/generate", new { modelId, maxLength = 5, excludeTrainingSamples = true }))
+            .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
+        Assert.Contains("retrain it", problem.GetProperty("errors").GetProperty("excludeTrainingSamples")[0].GetString());
+        Assert.Equal(3, Samples(await (await client.PostJsonAsync("/generate", new { modelId, count = 3, maxLength = 5 })).OkJsonAsync()).Count);
     }
 
     private static HashSet<string> TrainingNames()

@@ -155,6 +155,17 @@ public sealed class InferenceLimitsTests
         Assert.True(stepsAtAnswer - before < 5000, "the generation ran to its end");
     }
 
+    [Fact]
+    public async Task ARequestTimeoutOfZeroLeavesInferenceUntimed()
+    {
+        await using var factory = new RnnServiceFactory(new() { ["Inference:RequestTimeout"] = "00:00:00" });
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 1))).Id())).Id("modelId");
+
+        var answer = await (await client.PostAsync("/generate", Json(new { modelId, count = 2, maxLength = 10, seed = 1 }))).OkJsonAsync();
+        Assert.Equal(2, answer.GetProperty("samples").GetArrayLength());
+    }
+
     private static StringContent Json(object body) => new(JsonSerializer.Serialize(body), Encoding.UTF8, "application/json");
 
     /// <summary>Trains a one-epoch hidden-512 LSTM on Hamlet (continuous text: no end marker stops a sample),

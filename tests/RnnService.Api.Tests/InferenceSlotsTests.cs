@@ -6,9 +6,9 @@ namespace RnnService.Api.Tests;
 /// <summary>The slots that cap concurrent inference, driven directly (no host).</summary>
 public sealed class InferenceSlotsTests
 {
-    private static InferenceSlots Slots(int limit) => new(Options.Create(new InferenceOptions
+    private static InferenceSlots Slots(int limit, TimeSpan? queueWait = null) => new(Options.Create(new InferenceOptions
     {
-        MaxConcurrentRequests = limit, QueueWait = TimeSpan.FromMilliseconds(50), LightRequestCharacters = 10,
+        MaxConcurrentRequests = limit, QueueWait = queueWait ?? TimeSpan.FromMilliseconds(50), LightRequestCharacters = 10,
     }));
 
     [Fact]
@@ -42,6 +42,30 @@ public sealed class InferenceSlotsTests
         var light = await slots.TryEnterAsync(10, default);
         Assert.NotNull(light);
         light!.Dispose();
+        Assert.Equal(1, slots.Running);
+    }
+
+    [Fact]
+    public async Task ARequestQueuedWithinTheQueueWaitTakesTheSlotThatFreesMeanwhile()
+    {
+        using var slots = Slots(limit: 1, queueWait: TimeSpan.FromMinutes(2));
+        var holder = await slots.TryEnterAsync(100, default);
+        var waiting = slots.TryEnterAsync(100, default);
+        Assert.False(waiting.IsCompleted);
+
+        holder!.Dispose();
+        using var next = await waiting.WaitAsync(TimeSpan.FromSeconds(30));
+        Assert.NotNull(next);
+        Assert.Equal(1, slots.Running);
+    }
+
+    [Fact]
+    public async Task ANegativeQueueWaitMeansNoWaitNotAnError()
+    {
+        using var slots = Slots(limit: 1, queueWait: TimeSpan.FromSeconds(-5));
+        using var holder = await slots.TryEnterAsync(100, default);
+
+        Assert.Null(await slots.TryEnterAsync(100, default).WaitAsync(TimeSpan.FromSeconds(30)));
         Assert.Equal(1, slots.Running);
     }
 }

@@ -96,4 +96,22 @@ public sealed class ModelBatcherTests
         // The refused request's first run, added before its second was refused, was taken out again: one sample per step.
         Assert.Equal(1, counters.WidestStep);
     }
+
+    [Fact]
+    public async Task FinishedGenerationsLeaveTheBatchSoTheSpellEndsAndTheNextRequestWaitsForCompanyAgain()
+    {
+        var counters = new BatchingCounters();
+        var batcher = new ModelBatcher(SmallModels.ContinuousCharModel(defaultPrompt: "a"), TimeSpan.FromMilliseconds(500), counters);
+        var first = batcher.RunAsync([new GenerationJob(new GenerationOptions { MaxLength = 5, Seed = 1 })], default);
+        var second = batcher.RunAsync([new GenerationJob(new GenerationOptions { MaxLength = 8, Seed = 2 })], default);
+        await Task.WhenAll(first, second).WaitAsync(Deadline);
+        Assert.Equal((1, 2), (counters.WindowsWaited, counters.WidestStep));
+
+        // The spell served two requests and ended with its last sample, so the next request starts a spell of its own and
+        // waits for company; a spell still stepping its finished runs would take it in at once.
+        await Task.Delay(200);
+        var third = await batcher.RunAsync([new GenerationJob(new GenerationOptions { MaxLength = 3, Seed = 3 })], default).WaitAsync(Deadline);
+        Assert.Equal(3, Assert.Single(Assert.Single(third).Samples).Length);
+        Assert.Equal(2, counters.WindowsWaited);
+    }
 }

@@ -1,7 +1,9 @@
 using System.Net;
 using Microsoft.Extensions.DependencyInjection;
+using Microsoft.Extensions.Options;
 using RnnService.Api.Data;
 using RnnService.Api.Inference;
+using RnnService.Api.Monitoring;
 
 namespace RnnService.Api.Tests;
 
@@ -52,5 +54,31 @@ public sealed class ModelCacheTests
         Assert.NotSame(b, bAgain);
         Assert.NotSame(a, await Get(0));
         Assert.Equal(2, cache.Count);
+        // Three models made way for others (1, then 0, then 2 for 0 again), and each eviction was counted.
+        var scrape = await PrometheusScrape.GetAsync(client);
+        Assert.Equal(3, scrape.Value("rnnservice_model_cache_evictions_total", ("reason", "capacity")));
+    }
+
+    [Fact]
+    public async Task ACachedModelYoungerThanTheRevalidateIntervalIsServedWithoutAskingTheDatabaseAndAnOlderOneIsChecked()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 1))).Id())).Id("modelId");
+        // Two caches beside the host's, as two replicas would hold: neither hears of the delete below, each finds out only by asking.
+        var metrics = factory.Services.GetRequiredService<RnnMetrics>();
+        var patient = new ModelCache(Options.Create(new InferenceOptions { ModelRevalidateInterval = TimeSpan.FromHours(1) }), metrics);
+        var eager = new ModelCache(Options.Create(new InferenceOptions { ModelRevalidateInterval = TimeSpan.Zero }), metrics);
+        using var scope = factory.Services.CreateScope();
+        var db = scope.ServiceProvider.GetRequiredService<RnnDbContext>();
+        var kept = await patient.GetAsync(modelId, db, default);
+        Assert.NotNull(kept);
+        Assert.NotNull(await eager.GetAsync(modelId, db, default));
+
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/models/{modelId}")).StatusCode);
+
+        Assert.Same(kept, await patient.GetAsync(modelId, db, default));
+        Assert.Null(await eager.GetAsync(modelId, db, default));
+        Assert.Equal(0, eager.Count);
     }
 }

@@ -127,6 +127,60 @@ public sealed class ScoreTests
         await (await client.PostJsonAsync("/score", new { modelId = sentiment, text = "good" })).AssertProblemAsync(HttpStatusCode.BadRequest, "modelId");
     }
 
+    [Fact]
+    public async Task TopIsInclusiveAtOneAndTwentyAndATextWithNoCharacterScoredHasNoBitsPerCharacter()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(new
+        {
+            task = "charlm", dataset = "hamlet", hyperparameters = new { hiddenSize = 8, embeddingSize = 4, epochs = 1 },
+        })).Id())).Id("modelId");
+
+        foreach (var top in new[] { 1, 20 })
+        {
+            var position = (await (await client.PostJsonAsync("/score", new { modelId, text = "To", top })).OkJsonAsync())
+                .GetProperty("scores")[0].GetProperty("characters")[0];
+            Assert.Equal(top, position.GetProperty("alternatives").GetArrayLength());
+        }
+
+        // A continuous model scores every character after the first; here none is in its alphabet, so there is no mean.
+        var score = (await (await client.PostJsonAsync("/score", new { modelId, text = "ëë" })).OkJsonAsync()).GetProperty("scores")[0];
+        Assert.Equal(JsonValueKind.Null, score.GetProperty("characters")[0].GetProperty("surprisal").ValueKind);
+        Assert.Equal(0, score.GetProperty("totalSurprisal").GetDouble());
+        Assert.Equal(JsonValueKind.Null, score.GetProperty("bitsPerCharacter").ValueKind);
+    }
+
+    [Fact]
+    public async Task APerplexityPastTheLargestDoubleIsLeftOutOfTheAnswerNotAnError()
+    {
+        await using var factory = new RnnServiceFactory();
+        using var client = factory.CreateClient();
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 1))).Id())).Id("modelId");
+        // Before anything loads it: the end marker's bias so high that every letter's probability underflows to zero.
+        await RewriteStoredModelAsync(factory, modelId, model =>
+        {
+            var parameters = model.Network.Parameters;
+            var bias = parameters.Slices.Single(p => p.Name == "head.bias");
+            parameters.Values[bias.Offset + model.Config.Vocabulary.ToList().IndexOf("<eos>")] = 1e4f;
+            return model.ToSafetensors();
+        });
+
+        // JSON has no Infinity: the field is left out, as for a sentiment model, and the rest is answered.
+        var prediction = (await (await client.PostJsonAsync("/predict", new { modelId, text = "abc" })).OkJsonAsync()).GetProperty("predictions")[0];
+        Assert.False(prediction.TryGetProperty("perplexity", out _));
+        Assert.Equal("<eos>", prediction.GetProperty("nextCharacters")[0].GetProperty("character").GetString());
+    }
+
+    /// <summary>Replaces a stored model's weights; call it before any request loads the model (the cache reads them once).</summary>
+    internal static async Task RewriteStoredModelAsync(RnnServiceFactory factory, Guid modelId, Func<RnnModel, byte[]> rewrite)
+    {
+        await using var db = factory.OpenDatabase();
+        var weights = db.ModelWeights.Single(w => w.ModelId == modelId);
+        weights.Bytes = rewrite(RnnModel.FromSafetensors(weights.Bytes));
+        await db.SaveChangesAsync();
+    }
+
     /// <summary>The engine model the endpoints use (loaded through the same cache).</summary>
     internal static async Task<TModel> CachedModelAsync<TModel>(RnnServiceFactory factory, Guid modelId) where TModel : RnnModel
     {
