@@ -36,7 +36,7 @@ public sealed class ModelCacheTests
         await using var factory = new RnnServiceFactory(new() { ["Inference:ModelCacheSize"] = "2" });
         using var client = factory.CreateClient();
         var ids = new List<Guid>();
-        for (int i = 0; i < 3; i++)
+        for (int i = 0; i < 4; i++)
             ids.Add((await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Sentiment(epochs: 1))).Id())).Id("modelId"));
         var cache = factory.Services.GetRequiredService<ModelCache>();
         using var scope = factory.Services.CreateScope();
@@ -57,6 +57,16 @@ public sealed class ModelCacheTests
         // Three models made way for others (1, then 0, then 2 for 0 again), and each eviction was counted.
         var scrape = await PrometheusScrape.GetAsync(client);
         Assert.Equal(3, scrape.Value("rnnservice_model_cache_evictions_total", ("reason", "capacity")));
+
+        // A deleted model leaves the cache whole: it takes no place in the order, so the next eviction is a model's.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/models/{ids[0]}")).StatusCode);
+        Assert.Equal(1, cache.Count);
+        Assert.NotNull(await Get(2));
+        Assert.NotNull(await Get(3));   // evicts model 1, the least recently used of the three
+        Assert.Equal(2, cache.Count);
+        var after = await PrometheusScrape.GetAsync(client);
+        Assert.Equal(4, after.Value("rnnservice_model_cache_evictions_total", ("reason", "capacity")));
+        Assert.Equal(1, after.Value("rnnservice_model_cache_evictions_total", ("reason", "deleted")));
     }
 
     [Fact]
