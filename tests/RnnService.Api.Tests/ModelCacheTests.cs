@@ -58,11 +58,12 @@ public sealed class ModelCacheTests
         var scrape = await PrometheusScrape.GetAsync(client);
         Assert.Equal(3, scrape.Value("rnnservice_model_cache_evictions_total", ("reason", "capacity")));
 
-        // A deleted model leaves the cache whole: it takes no place in the order, so the next eviction is a model's.
-        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/models/{ids[0]}")).StatusCode);
+        // A deleted model leaves the cache whole: deleting the least recently used (1) leaves it no place in the order,
+        // so the next eviction is a cached model's, counted once.
+        Assert.Equal(HttpStatusCode.NoContent, (await client.DeleteAsync($"/models/{ids[1]}")).StatusCode);
         Assert.Equal(1, cache.Count);
         Assert.NotNull(await Get(2));
-        Assert.NotNull(await Get(3));   // evicts model 1, the least recently used of the three
+        Assert.NotNull(await Get(3));   // evicts model 0, the least recently used of the three
         Assert.Equal(2, cache.Count);
         var after = await PrometheusScrape.GetAsync(client);
         Assert.Equal(4, after.Value("rnnservice_model_cache_evictions_total", ("reason", "capacity")));
