@@ -155,10 +155,7 @@ public sealed class GenerationControlsTests
             ["Inference:MaxConcurrentRequests"] = "1", ["Inference:LightRequestCharacters"] = "0", ["Inference:QueueWait"] = "00:00:00.200",
         });
         using var client = factory.CreateClient();
-        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(new
-        {
-            task = "charlm", dataset = "hamlet", hyperparameters = new { hiddenSize = 8, embeddingSize = 4, epochs = 1 },
-        })).Id())).Id("modelId");
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.TinyHamlet())).Id())).Id("modelId");
         var problem = await (await client.PostJsonAsync("/generate", new { modelId, maxLength = 5, excludeTrainingSamples = true }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");
         Assert.Contains("line models", problem.GetProperty("errors").GetProperty("excludeTrainingSamples")[0].GetString());
@@ -177,7 +174,7 @@ public sealed class GenerationControlsTests
         using var client = factory.CreateClient();
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 1))).Id())).Id("modelId");
         // As a model trained before the lines were kept was stored.
-        await ScoreTests.RewriteStoredModelAsync(factory, modelId, model => ModelSerializer.Write(model.Config, model.Network, trainingLines: null));
+        await factory.RewriteStoredModelAsync(modelId, model => ModelSerializer.Write(model.Config, model.Network, trainingLines: null));
 
         var problem = await (await client.PostJsonAsync("/generate", new { modelId, maxLength = 5, excludeTrainingSamples = true }))
             .AssertProblemAsync(HttpStatusCode.BadRequest, "excludeTrainingSamples");

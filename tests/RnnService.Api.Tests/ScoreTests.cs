@@ -76,10 +76,7 @@ public sealed class ScoreTests
         // A continuous model predicts every character after the first, so a text needs two (a line model scores the end marker).
         await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
-        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(new
-        {
-            task = "charlm", dataset = "hamlet", hyperparameters = new { hiddenSize = 8, embeddingSize = 4, epochs = 1 },
-        })).Id())).Id("modelId");
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.TinyHamlet())).Id())).Id("modelId");
 
         await (await client.PostJsonAsync("/score", new { modelId, texts = new[] { "To", "T", "be" } })).AssertProblemAsync(HttpStatusCode.BadRequest, "texts[1]");
         await (await client.PostJsonAsync("/score", new { modelId, text = "T" })).AssertProblemAsync(HttpStatusCode.BadRequest, "text");
@@ -132,10 +129,7 @@ public sealed class ScoreTests
     {
         await using var factory = new RnnServiceFactory();
         using var client = factory.CreateClient();
-        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(new
-        {
-            task = "charlm", dataset = "hamlet", hyperparameters = new { hiddenSize = 8, embeddingSize = 4, epochs = 1 },
-        })).Id())).Id("modelId");
+        var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.TinyHamlet())).Id())).Id("modelId");
 
         foreach (var top in new[] { 1, 20 })
         {
@@ -158,7 +152,7 @@ public sealed class ScoreTests
         using var client = factory.CreateClient();
         var modelId = (await client.WaitForSuccessAsync((await client.TrainAsync(Jobs.Names(epochs: 1))).Id())).Id("modelId");
         // Before anything loads it: the end marker's bias so high that every letter's probability underflows to zero.
-        await RewriteStoredModelAsync(factory, modelId, model =>
+        await factory.RewriteStoredModelAsync(modelId, model =>
         {
             var parameters = model.Network.Parameters;
             var bias = parameters.Slices.Single(p => p.Name == "head.bias");
@@ -170,15 +164,6 @@ public sealed class ScoreTests
         var prediction = (await (await client.PostJsonAsync("/predict", new { modelId, text = "abc" })).OkJsonAsync()).GetProperty("predictions")[0];
         Assert.False(prediction.TryGetProperty("perplexity", out _));
         Assert.Equal("<eos>", prediction.GetProperty("nextCharacters")[0].GetProperty("character").GetString());
-    }
-
-    /// <summary>Replaces a stored model's weights; call it before any request loads the model (the cache reads them once).</summary>
-    internal static async Task RewriteStoredModelAsync(RnnServiceFactory factory, Guid modelId, Func<RnnModel, byte[]> rewrite)
-    {
-        await using var db = factory.OpenDatabase();
-        var weights = db.ModelWeights.Single(w => w.ModelId == modelId);
-        weights.Bytes = rewrite(RnnModel.FromSafetensors(weights.Bytes));
-        await db.SaveChangesAsync();
     }
 
     /// <summary>The engine model the endpoints use (loaded through the same cache).</summary>

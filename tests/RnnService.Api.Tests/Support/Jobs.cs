@@ -11,6 +11,10 @@ public static class Jobs
     public static object Names(int epochs = 2) =>
         new { task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 32, embeddingSize = 16, epochs, seed = 3 } };
 
+    /// <summary>A one-epoch continuous char model (no end marker): the smallest model a test of /score or /generate on continuous text needs.</summary>
+    public static object TinyHamlet() =>
+        new { task = "charlm", dataset = "hamlet", hyperparameters = new { hiddenSize = 8, embeddingSize = 4, epochs = 1 } };
+
     /// <summary>A job that runs until cancelled (each epoch is short, so it checkpoints often).</summary>
     public static object Endless() =>
         new { task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 10000, earlyStoppingPatience = 0 } };

@@ -3,6 +3,7 @@ using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.Data.Sqlite;
 using Microsoft.EntityFrameworkCore;
 using RnnService.Api.Data;
+using RnnService.Engine.Models;
 
 namespace RnnService.Api.Tests;
 
@@ -36,6 +37,15 @@ public sealed class RnnServiceFactory : WebApplicationFactory<Program>
 
     /// <summary>A context on this service's database, for looking behind the API.</summary>
     public RnnDbContext OpenDatabase() => TestDatabase.Open(Folder);
+
+    /// <summary>Replaces a stored model's weights; call it before any request loads the model (the cache reads them once).</summary>
+    public async Task RewriteStoredModelAsync(Guid modelId, Func<RnnModel, byte[]> rewrite)
+    {
+        await using var db = OpenDatabase();
+        var weights = db.ModelWeights.Single(w => w.ModelId == modelId);
+        weights.Bytes = rewrite(RnnModel.FromSafetensors(weights.Bytes));
+        await db.SaveChangesAsync();
+    }
 
     public override async ValueTask DisposeAsync()
     {
