@@ -136,26 +136,20 @@ public sealed partial class JobRunner(
             run.Stop();
             run.Token.ThrowIfCancellationRequested();
         }
-        var sinceCheckpoint = Stopwatch.StartNew();
-        double secondsSum = 0;
-        var epochsTimed = 0;
+        var clock = new RunClock(job.TotalEpochs, Options.CheckpointInterval, TimeProvider.System);
         var callbacks = new TrainingCallbacks
         {
             OnEpoch = m =>
             {
-                if (!double.IsFinite(m.TrainLoss)) return; // the engine throws TrainingDivergedException next
-                secondsSum += m.Seconds;
                 metrics.EpochTrained(job.Task, job.Architecture, m.Seconds);
-                epochsTimed++;
-                var eta = Math.Round(secondsSum / epochsTimed * Math.Max(0, job.TotalEpochs - m.Epoch), 1);
-                run.Epochs.Add(JobEpoch.From(job.Id, m, DateTime.UtcNow), eta);
+                run.Epochs.Add(JobEpoch.From(job.Id, m, DateTime.UtcNow), clock.EpochFinished(m.Epoch, m.Seconds));
                 if (m.Epoch == job.PauseAtEpoch) run.PauseAtRung(); // a sweep trial's rung: checkpoint now, and pause
             },
-            CheckpointDue = _ => run.StopRequested || sinceCheckpoint.Elapsed >= Options.CheckpointInterval,
+            CheckpointDue = _ => clock.CheckpointDue(run.StopRequested),
             OnCheckpoint = checkpoint =>
             {
                 run.Epochs.SetCheckpoint(checkpoint);
-                sinceCheckpoint.Restart();
+                clock.CheckpointTaken();
                 if (run.StopRequested)
                 {
                     run.Stop();
