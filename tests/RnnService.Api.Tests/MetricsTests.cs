@@ -2,8 +2,10 @@ using System.Net;
 using System.Net.Http.Headers;
 using System.Text.Json;
 using Microsoft.EntityFrameworkCore;
+using Microsoft.Extensions.DependencyInjection;
 using RnnService.Api.Data;
 using RnnService.Api.Jobs;
+using RnnService.Api.Training;
 
 namespace RnnService.Api.Tests;
 
@@ -123,6 +125,26 @@ public sealed class MetricsTests
         Assert.Equal(1, scrape.Value("rnnservice_job_duration_seconds_count", ("task", "charlm"), ("status", "failed")));
         Assert.True(scrape.Value("rnnservice_job_duration_seconds_sum", ("task", "charlm"), ("status", "failed")) >= 1);
         Assert.Equal(1, scrape.Value("rnnservice_jobs", ("status", "failed")));
+    }
+
+    [Fact]
+    public async Task APausedRunIsNoEndYetAndACancelledOneCountsAsACancelledJob()
+    {
+        await using var factory = Factory();
+        using var client = factory.CreateClient();
+        var running = factory.Services.GetRequiredService<RunningJobs>();
+
+        foreach (var (action, endsCounted) in new[] { ("pause", 0), ("cancel", 1) })
+        {
+            var id = (await client.TrainAsync(Jobs.Endless())).Id();
+            await client.WaitUntilAsync(id, j => j.Status() == "running" && j.Epoch() >= 1);
+            await (await client.PostEmptyJsonAsync($"/jobs/{id}/{action}")).OkJsonAsync();
+            await Poll.UntilAsync(() => !running.IsRunning(id), TimeSpan.FromSeconds(30), $"the run to end after its {action}");
+
+            var scrape = await PrometheusScrape.GetAsync(client);
+            Assert.Equal(endsCounted, scrape.Find("rnnservice_job_duration_seconds_count").Sum(s => s.Value));
+            Assert.Equal(endsCounted, scrape.Value("rnnservice_job_duration_seconds_count", ("task", "charlm"), ("status", "cancelled")));
+        }
     }
 
     [Fact]

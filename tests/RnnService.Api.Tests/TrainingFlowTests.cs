@@ -1,3 +1,4 @@
+using Microsoft.EntityFrameworkCore;
 using System.Buffers.Binary;
 using System.Net;
 using System.Text;
@@ -25,6 +26,8 @@ public sealed class TrainingFlowTests
         Assert.Equal(100, job.GetProperty("progress").GetProperty("percent").GetDouble());
         Assert.NotEqual(JsonValueKind.Null, job.GetProperty("startedAt").ValueKind);
         Assert.NotEqual(JsonValueKind.Null, job.GetProperty("finishedAt").ValueKind);
+        var host = Environment.MachineName;
+        Assert.Equal($"{host[..Math.Min(40, host.Length)]}/{Environment.ProcessId}", job.GetProperty("worker").GetString());
 
         var metrics = await (await client.GetAsync($"/jobs/{queued.Id()}/metrics")).OkJsonAsync();
         Assert.Equal(Enumerable.Range(1, 40), metrics.EnumerateArray().Select(m => m.GetProperty("epoch").GetInt32()));
@@ -70,6 +73,27 @@ public sealed class TrainingFlowTests
         Assert.Equal(40, listed.GetProperty("latestMetrics").GetProperty("epoch").GetInt32());
         Assert.Equal(modelId, listed.Id("modelId"));
         Assert.Equal(0, (await (await client.GetAsync("/jobs?status=queued")).OkJsonAsync()).GetProperty("total").GetInt32());
+    }
+
+    [Fact]
+    public async Task EpochsAndTheTimeLeftAreWrittenAsEachEpochEndsWhileTheCheckpointWaitsForItsInterval()
+    {
+        // Checkpoints are made by time (Worker:CheckpointInterval); an epoch's row must not wait for one.
+        await using var factory = new RnnServiceFactory(new() { ["Worker:CheckpointInterval"] = "01:00:00" });
+        using var client = factory.CreateClient();
+        var id = (await client.TrainAsync(Jobs.Endless())).Id();
+
+        var running = await client.WaitUntilAsync(id, j => j.Epoch() >= 2);
+
+        Assert.Equal("running", running.Status());
+        Assert.True(running.GetProperty("progress").GetProperty("etaSeconds").GetDouble() > 0);
+        await using (var db = factory.OpenDatabase())
+        {
+            Assert.True(await db.EpochMetrics.CountAsync(m => m.JobId == id) >= 2);
+            Assert.False(await db.Checkpoints.AnyAsync(c => c.JobId == id));
+        }
+        await (await client.PostEmptyJsonAsync($"/jobs/{id}/cancel")).OkJsonAsync();
+        await client.WaitForJobAsync(id, TimeSpan.FromSeconds(60), "cancelled");
     }
 
     [Fact]

@@ -75,7 +75,8 @@ public sealed partial class JobRunner
     private static ModelToStore BuildModel(TrainingJob job, TrainingResult result, JobRun run)
     {
         var model = result.Model;
-        var last = result.History.Count > 0 ? result.History[^1] : null;
+        // Never empty: epochs are positive, and a resumed run's history starts with its checkpoint's.
+        var lastEpoch = result.History[^1].Epoch;
         // The model's metrics are those of the weights it stores (the best epoch's under early stopping), not the last epoch's.
         var stored = result.ModelMetrics;
         var entity = new Model
@@ -98,7 +99,7 @@ public sealed partial class JobRunner
             CreatedAt = DateTime.UtcNow,
         };
         var weights = new ModelWeights { ModelId = entity.Id, Bytes = model.ToSafetensors() };
-        return new ModelToStore(entity, weights, last?.Epoch ?? job.CurrentEpoch, stored?.Epoch);
+        return new ModelToStore(entity, weights, lastEpoch, stored?.Epoch);
     }
 
     private sealed record ModelToStore(Model Model, ModelWeights Weights, int FinalEpoch, int? BestEpoch);
