@@ -16,9 +16,10 @@ public class TrainingThreadsTests
     }
 
     [Fact]
-    public async Task Jobs_running_at_the_same_time_get_a_thread_each()
+    public async Task Jobs_running_at_the_same_time_get_a_thread_each_also_beside_a_thread_that_is_reused()
     {
         using var threads = new TrainingThreads();
+        await threads.RunAsync(() => 0); // its thread waits, idle, for the first of the two
         using var bothStarted = new CountdownEvent(2);
         int Work()
         {
