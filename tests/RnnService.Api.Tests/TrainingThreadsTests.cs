@@ -1,4 +1,5 @@
 using RnnService.Api.Training;
+using RnnService.Engine.Kernels;
 using RnnService.Engine.Training;
 
 namespace RnnService.Api.Tests;
@@ -6,13 +7,14 @@ namespace RnnService.Api.Tests;
 public class TrainingThreadsTests
 {
     [Fact]
-    public async Task A_job_started_after_another_ends_runs_on_the_same_thread()
+    public async Task Jobs_one_after_another_run_on_one_thread_and_start_no_other()
     {
         using var threads = new TrainingThreads();
         var first = await threads.RunAsync(() => Environment.CurrentManagedThreadId);
         var second = await threads.RunAsync(() => Environment.CurrentManagedThreadId);
         Assert.Equal(first, second);
         Assert.StartsWith("training-", await threads.RunAsync(() => Thread.CurrentThread.Name));
+        Assert.Equal(1, threads.ThreadsStarted);
     }
 
     [Fact]
@@ -48,5 +50,28 @@ public class TrainingThreadsTests
             return 0;
         }));
         Assert.Equal(42, await threads.RunAsync(() => 42));
+    }
+
+    [Fact]
+    public async Task A_reused_thread_starts_without_the_GEMM_scratch_of_the_job_before()
+    {
+        // The scratch grows to a job's largest product and would stay with the thread for the next, smaller job.
+        const int n = 256;
+        const long scratchBytes = 2L * n * n * sizeof(float); // packed A and packed B
+        float[] a = new float[n * n], b = new float[n * n], c = new float[n * n];
+        long Multiply()
+        {
+            var before = GC.GetAllocatedBytesForCurrentThread();
+            Sgemm.Multiply(false, false, n, n, n, a, n, b, n, c, n, accumulate: false);
+            return GC.GetAllocatedBytesForCurrentThread() - before;
+        }
+        using var threads = new TrainingThreads();
+
+        var withinOneJob = await threads.RunAsync(() => (Multiply(), Multiply()));
+        var nextJob = await threads.RunAsync(Multiply);
+
+        Assert.True(withinOneJob.Item1 >= scratchBytes, $"first product allocated {withinOneJob.Item1} bytes");
+        Assert.True(withinOneJob.Item2 < scratchBytes / 8, $"the same job's second product allocated {withinOneJob.Item2} bytes");
+        Assert.True(nextJob >= scratchBytes, $"the next job's product allocated {nextJob} bytes: the scratch was kept");
     }
 }

@@ -17,6 +17,9 @@ public sealed class TrainingThreads : IDisposable
     private int _idle;
     private int _started;
 
+    /// <summary>Threads started so far: one per job running at once at the busiest moment, not one per job.</summary>
+    internal int ThreadsStarted => Volatile.Read(ref _started);
+
     /// <summary>Runs <paramref name="work"/> on a training thread; the task ends with its result or its exception.</summary>
     public Task<T> RunAsync<T>(Func<T> work)
     {
