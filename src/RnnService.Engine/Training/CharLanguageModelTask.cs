@@ -54,7 +54,6 @@ internal sealed class CharLanguageModelTask : TrainingTask
 
     private bool LineMode => _tokenizer.LineMode;
     public override bool HasValidation => LineMode ? _validationLines.Length > 0 : _validationStream.Length > 0;
-    public override bool ReportsAccuracy => false;
 
     public override ModelConfig CreateConfig(Architecture architecture) => new()
     {

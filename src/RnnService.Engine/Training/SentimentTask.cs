@@ -41,7 +41,6 @@ internal sealed class SentimentTask : TrainingTask
     }
 
     public override bool HasValidation => _validation.Length > 0;
-    public override bool ReportsAccuracy => true;
 
     public override ModelConfig CreateConfig(Architecture architecture) => new()
     {

@@ -11,7 +11,6 @@ internal abstract class TrainingTask(Hyperparameters hyperparameters)
 
     public abstract ModelConfig CreateConfig(Architecture architecture);
     public abstract bool HasValidation { get; }
-    public abstract bool ReportsAccuracy { get; }
 
     /// <summary>One pass over the training data in seeded mini-batches; returns mean loss and accuracy (if any).</summary>
     public abstract (double Loss, double? Accuracy) TrainEpoch(RecurrentNetwork network, Optimizer optimizer, Rng rng, CancellationToken cancellationToken);
