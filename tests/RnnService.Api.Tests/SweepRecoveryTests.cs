@@ -69,6 +69,52 @@ public sealed class SweepRecoveryTests
         }
     }
 
+    [Fact]
+    public async Task ASweepWhoseOnlyTrialEndsInARescuePassGoesOnToItsNextTrial()
+    {
+        var folder = Directory.CreateTempSubdirectory("rnnservice-sweep-rescue-").FullName;
+        try
+        {
+            Guid sweepId, trial0, blocker;
+            // One worker slot, held by an endless job to the end of this host, so the sweep's first trial stays queued
+            // and no second trial is made.
+            await using (var first = new RnnServiceFactory(new() { ["Worker:MaxConcurrentJobs"] = "1" }, folder))
+            {
+                using var client = first.CreateClient();
+                blocker = (await client.TrainAsync(Jobs.Endless())).Id();
+                await client.WaitForJobAsync(blocker, TimeSpan.FromSeconds(120), "running");
+                sweepId = (await client.StartSweepAsync(Sweeps.Toy(maxTrials: 2, maxConcurrent: 1, name: "rescued"))).Id();
+                trial0 = (await client.WaitForSweepAsync(sweepId, s => s.Trials().Count() == 1)).Trials().Single().Id("jobId");
+            }
+
+            // The sweep's only trial as a crashed replica left it: running under a dead lease, its cancel pending. The
+            // blocker goes, so that the next host's worker is free.
+            await using (var db = TestDatabase.Open(folder))
+            {
+                Assert.Equal(1, await db.SweepTrials.CountAsync(t => t.SweepId == sweepId));
+                await db.Checkpoints.Where(c => c.JobId == blocker).ExecuteDeleteAsync();
+                await db.EpochMetrics.Where(m => m.JobId == blocker).ExecuteDeleteAsync();
+                await db.TrainingJobs.Where(j => j.Id == blocker).ExecuteDeleteAsync();
+                await db.TrainingJobs.Where(j => j.Id == trial0).ExecuteUpdateAsync(s => s
+                    .SetProperty(j => j.Status, JobStatus.Running).SetProperty(j => j.CancelRequested, true)
+                    .SetProperty(j => j.LeaseOwner, "killed-host").SetProperty(j => j.LeaseExpiresAt, DateTime.UtcNow.AddMinutes(-1)));
+            }
+            TestDatabase.ReleaseConnections();
+
+            // The rescue pass cancels the trial and steps its sweep in the same transaction: nothing else would.
+            await using var second = new RnnServiceFactory(folder: folder);
+            using var survivor = second.CreateClient();
+            var ended = await survivor.WaitForSweepEndAsync(sweepId, seconds: 60);
+
+            Assert.Equal(["cancelled", "succeeded"], ended.Trials().Select(t => t.Status()));
+            Assert.Equal("succeeded", ended.Status());
+        }
+        finally
+        {
+            TestDatabase.Delete(folder);
+        }
+    }
+
     private static List<string> Table(System.Text.Json.JsonElement sweep) =>
         sweep.Trials().Select(t => $"{t.GetProperty("index")} {t.GetProperty("point")} {t.Status()} {t.GetProperty("epoch")} {t.GetProperty("rungMetrics")}")
             .Append($"best {sweep.GetProperty("best").GetProperty("index")}").ToList();
