@@ -17,7 +17,7 @@ public sealed class TrainingThreads : IDisposable
     private int _idle;
     private int _started;
 
-    /// <summary>Threads started so far: one per job running at once at the busiest moment, not one per job.</summary>
+    /// <summary>Threads started so far: as many as jobs ran at once at the busiest moment, not one per job.</summary>
     internal int ThreadsStarted => Volatile.Read(ref _started);
 
     /// <summary>Runs <paramref name="work"/> on a training thread; the task ends with its result or its exception.</summary>
