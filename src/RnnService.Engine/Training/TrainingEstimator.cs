@@ -26,7 +26,8 @@ public static class TrainingEstimator
         long parameters = config.CreateNetwork().Parameters.Count;
 
         var (slice, examples, scale) = Slice(data, hp, Math.Max(1, timedBatches));
-        var seconds = WarmEpochSeconds(task, architecture, hp, slice, initFrom, cancellationToken) * scale;
+        var seconds = WarmEpochSeconds((callbacks, token) => Trainer.Train(task, architecture, hp with { Epochs = 1000, EarlyStoppingPatience = 0 },
+            slice, callbacks, cancellationToken: token, initFrom: initFrom), cancellationToken) * scale;
         return new TrainingEstimate(parameters, MemoryBytes(config, hp, parameters), seconds, examples);
     }
 
@@ -35,8 +36,8 @@ public static class TrainingEstimator
     /// tiered compiler replaces hot methods after about 100 ms), so a few epochs are not enough: it goes on for
     /// <see cref="WarmUp"/>, or stops after the epoch that passes <see cref="Slow"/> (a slow epoch is mostly warm code,
     /// and the largest models would otherwise cost tens of seconds here).</summary>
-    private static double WarmEpochSeconds(TaskKind task, Architecture architecture, Hyperparameters hp, TrainingData slice,
-        RnnModel? initFrom, CancellationToken cancellationToken)
+    /// <param name="train">Trains the slice for up to 1000 epochs with these callbacks, until the token is cancelled.</param>
+    internal static double WarmEpochSeconds(Action<TrainingCallbacks, CancellationToken> train, CancellationToken cancellationToken)
     {
         var times = new List<double>();
         var clock = Stopwatch.StartNew();
@@ -51,8 +52,7 @@ public static class TrainingEstimator
         };
         try
         {
-            Trainer.Train(task, architecture, hp with { Epochs = 1000, EarlyStoppingPatience = 0 }, slice, callbacks,
-                cancellationToken: enough.Token, initFrom: initFrom);
+            train(callbacks, enough.Token);
         }
         catch (OperationCanceledException) when (!cancellationToken.IsCancellationRequested)
         {

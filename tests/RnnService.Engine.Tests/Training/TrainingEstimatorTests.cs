@@ -130,4 +130,27 @@ public class TrainingEstimatorTests
 
         Assert.Equal(baseModel.ParameterCount, estimate.ParameterCount);
     }
+
+    private static Action<TrainingCallbacks, CancellationToken> EpochsThenDivergence(params double[] seconds) => (callbacks, _) =>
+    {
+        for (int i = 0; i < seconds.Length; i++) callbacks.OnEpoch!(new EpochMetrics(i + 1, 1.0, null, null, null, null, seconds[i]));
+        throw new TrainingDivergedException("The training loss became NaN.");
+    };
+
+    [Fact]
+    public void TheEpochTimeIsTheFastestAfterTheFirstAndASliceThatDivergesAfterTwoTimedEpochsIsTimedOnThem()
+    {
+        // Many epochs on a small slice may diverge where the real job would not: two timed epochs are enough to answer.
+        Assert.Equal(0.3, TrainingEstimator.WarmEpochSeconds(EpochsThenDivergence(0.9, 0.3), default));
+        Assert.Equal(0.2, TrainingEstimator.WarmEpochSeconds(EpochsThenDivergence(0.9, 0.4, 0.2, 0.5), default));
+        Assert.Equal(0.9, TrainingEstimator.WarmEpochSeconds((callbacks, _) =>
+            callbacks.OnEpoch!(new EpochMetrics(1, 1.0, null, null, null, null, 0.9)), default)); // a slice trained once
+    }
+
+    [Fact]
+    public void ASliceThatDivergesBeforeItsSecondEpochIsRefusedAsTheJobWouldBe()
+    {
+        Assert.Throws<TrainingDivergedException>(() => TrainingEstimator.WarmEpochSeconds(EpochsThenDivergence(0.9), default));
+        Assert.Throws<TrainingDivergedException>(() => TrainingEstimator.WarmEpochSeconds(EpochsThenDivergence(), default));
+    }
 }
