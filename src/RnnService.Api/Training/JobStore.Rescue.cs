@@ -23,7 +23,9 @@ public sealed partial class JobStore
             .ExecuteUpdateAsync(s => Ended(s, JobStatus.Cancelled, null, now), ct);
         var error = $"The job's worker stopped renewing its lease {max + 1} times (Worker:MaxRescues = {max}); it is not retried again. " +
             "Look for a replica that crashes on it (out of memory?).";
-        var failed = await db.TrainingJobs.Where(expired).Where(j => j.RescueCount >= max)
+        // A pending cancel wins over the rescue limit, also for a row committed after the statement above saw the table
+        // (PostgreSQL's read committed): that job waits for the next pass, which cancels it.
+        var failed = await db.TrainingJobs.Where(expired).Where(j => j.RescueCount >= max && !j.CancelRequested)
             .ExecuteUpdateAsync(s => Ended(s, JobStatus.Failed, error, now), ct);
         if (cancelled + failed > 0) await WebhookOutbox.JobsEndedAtAsync(db, now, ct);
         // Each statement sees rows committed since the one before it: a job whose cancel is pending, or that used up
