@@ -1,13 +1,8 @@
-using System.Data.Common;
 using Microsoft.AspNetCore.Hosting;
 using Microsoft.AspNetCore.Mvc.Testing;
 using Microsoft.AspNetCore.TestHost;
 using Microsoft.EntityFrameworkCore;
-using Microsoft.EntityFrameworkCore.ChangeTracking;
-using Microsoft.EntityFrameworkCore.Diagnostics;
-using Microsoft.Extensions.DependencyInjection;
 using Microsoft.Extensions.Logging;
-using RnnService.Api.Data;
 using RnnService.Api.Jobs;
 using RnnService.Api.Registry;
 
@@ -18,35 +13,6 @@ namespace RnnService.Api.Tests;
 /// lease would have expired, then left to the lease, so that another run takes the job over.</summary>
 public sealed class JobWriteRetryTests
 {
-    /// <summary>Fails the commits it is told to, as a database that breaks at the last moment would; other commits
-    /// (renewals, the worker's rescue pass) go through.</summary>
-    private sealed class RefusingCommits(Func<ChangeTracker, bool> refuses) : DbTransactionInterceptor
-    {
-        private int _left;
-        private int _refused;
-        public int Refused => Volatile.Read(ref _refused);
-        public int Left => Volatile.Read(ref _left);
-        public void Refuse(int commits) => Volatile.Write(ref _left, commits);
-
-        public override ValueTask<InterceptionResult> TransactionCommittingAsync(DbTransaction transaction, TransactionEventData eventData,
-            InterceptionResult result, CancellationToken ct = default)
-        {
-            if (eventData.Context is { } context && refuses(context.ChangeTracker) && TakeOne())
-            {
-                Interlocked.Increment(ref _refused);
-                throw new InvalidOperationException("Commit refused by the test.");
-            }
-            return ValueTask.FromResult(result);
-        }
-
-        private bool TakeOne()
-        {
-            for (var left = Volatile.Read(ref _left); left > 0; left = Volatile.Read(ref _left))
-                if (Interlocked.CompareExchange(ref _left, left - 1, left) == left) return true;
-            return false;
-        }
-    }
-
     private static RefusingCommits ModelCommits() => new(tracker => tracker.Entries<Model>().Any());
 
     private const string Retrying = "could not record that it succeeded (";
@@ -143,10 +109,6 @@ public sealed class JobWriteRetryTests
         service.WithWebHostBuilder(builder =>
         {
             builder.ConfigureLogging(logging => logging.AddProvider(log));
-            builder.ConfigureTestServices(services =>
-            {
-                services.ConfigureDbContext<SqliteRnnDbContext>(options => options.AddInterceptors(commit));
-                services.ConfigureDbContext<PostgresRnnDbContext>(options => options.AddInterceptors(commit));
-            });
+            builder.ConfigureTestServices(commit.AddTo);
         });
 }
