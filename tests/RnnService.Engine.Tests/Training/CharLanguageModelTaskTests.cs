@@ -4,8 +4,8 @@ using RnnService.Engine.Training;
 namespace RnnService.Engine.Tests.Training;
 
 /// <summary>What a character model's task makes of its text: the smallest text it trains on, the continuous split's
-/// edges (a validation share, or what it leaves to train, under two characters is no split), whether it validates,
-/// the prompt a model keeps for generation, and the seeded order of its lines.</summary>
+/// edges (a validation share, or what it leaves to train, under two characters is no split), whether it validates, and
+/// the prompt a model keeps for generation. How an epoch reads its lines and streams is in <see cref="TaskEpochMetricsTests"/>.</summary>
 public class CharLanguageModelTaskTests
 {
     private static readonly Hyperparameters Tiny = Hyperparameters.DefaultsFor(TaskKind.CharLm) with
@@ -57,35 +57,5 @@ public class CharLanguageModelTaskTests
 
         Assert.Equal("T", continuous.Config.DefaultPrompt);
         Assert.Null(lines.Config.DefaultPrompt);
-    }
-
-    [Fact]
-    public void ALineModelsEpochVisitsItsLinesInAnOrderTheSeedSets()
-    {
-        // A fine-tune starts every run from the same weights, and without dropout or a split the seed only orders the batches.
-        var corpus = new TextCorpus("ann\nbob\ncarol\ndee\neve\nfay\ngus\nhal", LineMode: true);
-        var hp = Tiny with { ValidationFraction = 0, Dropout = 0, BatchSize = 2 };
-        var model = Trainer.Train(TaskKind.CharLm, Architecture.Rnn, hp, corpus).Model;
-        float[] Tuned(int seed) => Trainer.Train(TaskKind.CharLm, Architecture.Rnn, hp with { Seed = seed }, corpus, initFrom: model)
-            .Model.Network.Parameters.Values.ToArray();
-
-        Assert.Equal(Tuned(1), Tuned(1));
-        Assert.NotEqual(Tuned(1), Tuned(2));
-    }
-
-    [Fact]
-    public void AContinuousTextIsCutIntoNoMoreStreamsThanItHasWholeWindowsFor()
-    {
-        // 9 characters give 8 inputs: one whole window of 5, so one stream (read in windows of 5 and 3) although the
-        // batch allows 4. A frozen fine-tune's epoch loss is then the base model's over the whole text from a fresh state.
-        const string text = "abcdefghi";
-        var corpus = new TextCorpus(text, LineMode: false);
-        var hp = Tiny with { ValidationFraction = 0, SequenceLength = 5, BatchSize = 4, Epochs = 2 };
-        var model = (CharLanguageModel)Trainer.Train(TaskKind.CharLm, Architecture.Lstm, hp, corpus).Model;
-        var frozen = hp with { Epochs = 1, LearningRate = 1e-30f, Optimizer = OptimizerKind.Sgd, Momentum = 0 };
-
-        var epoch = Trainer.Train(TaskKind.CharLm, Architecture.Lstm, frozen, corpus, initFrom: model).History[0];
-
-        Assert.Equal(Math.Log(model.Perplexity(text)), epoch.TrainLoss, 5);
     }
 }

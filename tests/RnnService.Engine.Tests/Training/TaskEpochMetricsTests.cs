@@ -38,18 +38,34 @@ public class TaskEpochMetricsTests(ITestOutputHelper output)
         Assert.Equal(testAccuracy, epoch.ValidationAccuracy!.Value, 12);
     }
 
+    /// <summary>The weights of a fine-tune with <paramref name="seed"/>: every run starts from <paramref name="model"/>'s
+    /// weights, so without dropout or a split the seed only orders the batches.</summary>
+    private static float[] FineTuned(TaskKind task, Hyperparameters hp, TrainingData data, RnnModel model, int seed) =>
+        Trainer.Train(task, Architecture.Rnn, hp with { Seed = seed }, data, initFrom: model).Model.Network.Parameters.Values.ToArray();
+
     [Fact]
     public void ASentimentEpochVisitsTheTextsInAnOrderTheSeedSets()
     {
-        // A fine-tune starts every run from the same weights, and without dropout or a split the seed only orders the batches.
         var toy = (SentimentData)BuiltInDatasets.Load(BuiltInDatasets.ToySentiment);
         var hp = Hyperparameters.DefaultsFor(TaskKind.Sentiment) with { Epochs = 1, HiddenSize = 4, EmbeddingSize = 4, BatchSize = 4, Dropout = 0 };
         var model = Trainer.Train(TaskKind.Sentiment, Architecture.Rnn, hp, toy).Model;
-        float[] Tuned(int seed) => Trainer.Train(TaskKind.Sentiment, Architecture.Rnn, hp with { Seed = seed }, toy, initFrom: model)
-            .Model.Network.Parameters.Values.ToArray();
 
-        Assert.Equal(Tuned(1), Tuned(1));
-        Assert.NotEqual(Tuned(1), Tuned(2));
+        Assert.Equal(FineTuned(TaskKind.Sentiment, hp, toy, model, 1), FineTuned(TaskKind.Sentiment, hp, toy, model, 1));
+        Assert.NotEqual(FineTuned(TaskKind.Sentiment, hp, toy, model, 1), FineTuned(TaskKind.Sentiment, hp, toy, model, 2));
+    }
+
+    [Fact]
+    public void ALineModelsEpochVisitsItsLinesInAnOrderTheSeedSets()
+    {
+        var corpus = new TextCorpus("ann\nbob\ncarol\ndee\neve\nfay\ngus\nhal", LineMode: true);
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with
+        {
+            Epochs = 1, HiddenSize = 4, EmbeddingSize = 4, SequenceLength = 4, BatchSize = 2, ValidationFraction = 0, Dropout = 0, EarlyStoppingPatience = 0,
+        };
+        var model = Trainer.Train(TaskKind.CharLm, Architecture.Rnn, hp, corpus).Model;
+
+        Assert.Equal(FineTuned(TaskKind.CharLm, hp, corpus, model, 1), FineTuned(TaskKind.CharLm, hp, corpus, model, 1));
+        Assert.NotEqual(FineTuned(TaskKind.CharLm, hp, corpus, model, 1), FineTuned(TaskKind.CharLm, hp, corpus, model, 2));
     }
 
     [Fact]
@@ -111,6 +127,24 @@ public class TaskEpochMetricsTests(ITestOutputHelper output)
         double trainLoss = Enumerable.Range(0, streams).Average(s => Math.Log(model.Perplexity(training.Substring(s * length, length + 1))));
         Assert.Equal(trainLoss, epoch.TrainLoss, 5);
         Assert.Equal(Math.Log(model.Perplexity(validation)), epoch.ValidationLoss!.Value, 5);
+    }
+
+    [Fact]
+    public void AContinuousTextIsCutIntoNoMoreStreamsThanItHasWholeWindowsFor()
+    {
+        // 9 characters give 8 inputs: one whole window of 5, so one stream (read in windows of 5 and 3) although the
+        // batch allows 4; the epoch's loss is the model's over the whole text from a fresh state.
+        const string text = "abcdefghi";
+        var corpus = new TextCorpus(text, LineMode: false);
+        var hp = Hyperparameters.DefaultsFor(TaskKind.CharLm) with
+        {
+            Epochs = 2, HiddenSize = 4, EmbeddingSize = 4, SequenceLength = 5, BatchSize = 4, ValidationFraction = 0, EarlyStoppingPatience = 0,
+        };
+        var model = (CharLanguageModel)Trainer.Train(TaskKind.CharLm, Architecture.Lstm, hp, corpus).Model;
+
+        var epoch = Trainer.Train(TaskKind.CharLm, Architecture.Lstm, Frozen(hp), corpus, initFrom: model).History[0];
+
+        Assert.Equal(Math.Log(model.Perplexity(text)), epoch.TrainLoss, 5);
     }
 
     private static (double Loss, double Accuracy) Score(SentimentClassifier model, IReadOnlyList<SentimentExample> examples)
