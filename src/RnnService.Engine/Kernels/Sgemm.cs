@@ -2,6 +2,10 @@
 // Goto-style blocking: op(B) packed into 32-column panels, op(A) into 8-row groups, then for each
 // K chunk of Kc, each panel, each row group, one register-blocked FMA micro-kernel
 // (8 × 32 tile with Vector512, 6 × 16 with Vector256).
+// An operand is packed up front, once for all output blocks, unless only one block row (for B) or one block
+// column (for A) reads it: then each output block packs its own part one K chunk at a time, right before the
+// tiles read it, so the packed chunk is still in L2. That is the shape of the weight gradients (M, N small, K = T·B
+// long: B would otherwise be packed to megabytes of scratch, written out to memory and read back) and of dX.
 // Work is cut into independent output blocks (rows × panels) that a pool of threads claims dynamically;
 // every output element is computed by the same FMA chain whoever computes it, so results are
 // bit-identical for any thread count.
@@ -31,6 +35,7 @@ internal unsafe struct GemmJob
     public bool Accumulate;
     public GemmIsa Isa;
     public int RowBlock, PanelBlock, UnitsN, Units;
+    public bool PackAInUnit, PackBInUnit;   // packed by each output block, one K chunk at a time (see the file comment)
 }
 
 /// <summary>
@@ -66,6 +71,13 @@ public static unsafe class Sgemm
     // Per-thread packing scratch, grown on demand and then reused: no allocation per call in steady state.
     [ThreadStatic] private static float[]? t_packA;
     [ThreadStatic] private static float[]? t_packB;
+    /// <summary>Tests only, per calling thread: true packs both operands up front, as before chunk packing existed.</summary>
+    [ThreadStatic] internal static bool ForcedUpFrontPacking;
+
+    // Per-thread chunk scratch of the output blocks that pack their own operands: one K chunk of a row block of A
+    // and of a panel block of B (128 KB and 256 KB, pinned, allocated on the thread's first such block).
+    [ThreadStatic] private static float[]? t_chunkA;
+    [ThreadStatic] private static float[]? t_chunkB;
 
     /// <summary>Frees the calling thread's packing scratch (it grows to the largest product the thread has run and
     /// is otherwise kept for the thread's life): for a long-lived thread that has finished a big job.</summary>
@@ -73,6 +85,8 @@ public static unsafe class Sgemm
     {
         t_packA = null;
         t_packB = null;
+        t_chunkA = null;
+        t_chunkB = null;
     }
 
     /// <summary>General entry point: packs A and B for this call and runs the packed kernel.</summary>
@@ -106,22 +120,23 @@ public static unsafe class Sgemm
         SgemmPacking.CheckOperand(b.Length, transB ? n : k, transB ? k : n, ldb, nameof(b));
 
         int panels = (n + SgemmPacking.Nr - 1) / SgemmPacking.Nr;
-        float[] pa = Scratch(ref t_packA, (long)m * k);
-        float[] pb = Scratch(ref t_packB, (long)panels * SgemmPacking.Nr * k);
+        var job = new GemmJob
+        {
+            Lda = lda, Ldb = ldb, TransA = transA, TransB = transB, Ldc = ldc,
+            M = m, N = n, K = k, Panels = panels, Mr = MrFor(isa), Accumulate = accumulate, Isa = isa,
+        };
+        bool parallel = Plan(ref job, allowParallel, pack: true, forceThreads);
+        float[] pa = job.PackAInUnit ? [] : Scratch(ref t_packA, (long)m * k);
+        float[] pb = job.PackBInUnit ? [] : Scratch(ref t_packB, (long)panels * SgemmPacking.Nr * k);
         fixed (float* ap = a)
         fixed (float* bp = b)
         fixed (float* cp = c)
         fixed (float* pap = pa)
         fixed (float* pbp = pb)
         {
-            int mr = MrFor(isa);
-            var job = new GemmJob
-            {
-                A = ap, B = bp, Lda = lda, Ldb = ldb, TransA = transA, TransB = transB,
-                PackedA = pap, PackedB = pbp, C = cp, Ldc = ldc,
-                M = m, N = n, K = k, Panels = panels, Mr = mr, Accumulate = accumulate, Isa = isa,
-            };
-            Run(ref job, allowParallel, pack: true, forceThreads);
+            job.A = ap; job.B = bp; job.C = cp;
+            job.PackedA = pap; job.PackedB = pbp;
+            Execute(in job, parallel, forceThreads);
         }
     }
 
@@ -152,7 +167,7 @@ public static unsafe class Sgemm
                 PackedA = m == 1 ? ap : pap, PackedB = pbp, C = cp, Ldc = ldc,
                 M = m, N = n, K = k, Panels = b.Panels, Mr = mr, Accumulate = accumulate, Isa = isa,
             };
-            Run(ref job, allowParallel, pack: false, forceThreads);
+            Execute(in job, Plan(ref job, allowParallel, pack: false, forceThreads), forceThreads);
         }
     }
 
@@ -164,10 +179,11 @@ public static unsafe class Sgemm
     }
 
     /// <summary>
-    /// Cuts the job into packing and output blocks and runs them on the calling thread or the pool.
-    /// forceThreads &gt; 0 (tests only): use exactly that many threads whatever the size, waiting for the pool.
+    /// Cuts the job into packing and output blocks, decides which operands the output blocks pack themselves, and
+    /// returns whether it runs on the pool. forceThreads &gt; 0 (tests only): use exactly that many threads whatever
+    /// the size, waiting for the pool.
     /// </summary>
-    private static void Run(ref GemmJob job, bool allowParallel, bool pack, int forceThreads)
+    private static bool Plan(ref GemmJob job, bool allowParallel, bool pack, int forceThreads)
     {
         int rowBlock = Mc / job.Mr * job.Mr;
         int unitsM = (job.M + rowBlock - 1) / rowBlock;
@@ -187,11 +203,22 @@ public static unsafe class Sgemm
         job.Units = unitsM * job.UnitsN;
         if (pack)
         {
+            // More than one K chunk, and a single block row (column) reading B (A): its blocks pack it themselves.
+            // A single row keeps the up-front packing, which its matrix-vector kernel reads (RowPanels).
+            bool chunked = job.K > Kc && job.M > 1 && !ForcedUpFrontPacking;
+            job.PackBInUnit = chunked && unitsM == 1;
+            job.PackAInUnit = chunked && job.UnitsN == 1;
             // Packing blocks: B in runs of PackPanels panels, then A in the same row blocks as the output.
-            job.PackUnitsB = (job.Panels + PackPanels - 1) / PackPanels;
-            job.PackUnits = job.PackUnitsB + unitsM;
+            job.PackUnitsB = job.PackBInUnit ? 0 : (job.Panels + PackPanels - 1) / PackPanels;
+            job.PackUnits = job.PackUnitsB + (job.PackAInUnit ? 0 : unitsM);
         }
-        if (parallel && SgemmParallel.TryRun(in job, threads, force: forceThreads > 1)) return;
+        return parallel;
+    }
+
+    /// <summary>Runs the planned job's blocks on the pool (when planned and free) or on the calling thread.</summary>
+    private static void Execute(in GemmJob job, bool parallel, int forceThreads)
+    {
+        if (parallel && SgemmParallel.TryRun(in job, forceThreads > 0 ? forceThreads : EngineThreads.Count, force: forceThreads > 1)) return;
         SgemmParallel.t_lastThreads = 1;
         for (int u = 0; u < job.PackUnits; u++) RunPackUnit(in job, u);
         for (int u = 0; u < job.Units; u++) RunUnit(in job, u);
@@ -228,28 +255,48 @@ public static unsafe class Sgemm
         int i0 = um * job.RowBlock, i1 = Math.Min(job.M, i0 + job.RowBlock);
         int j0 = un * job.PanelBlock, j1 = Math.Min(job.Panels, j0 + job.PanelBlock);
         int k = job.K, n = job.N;
-        nint ldc = job.Ldc, ps = (nint)k * Nr;
+        nint ldc = job.Ldc;
         GemmIsa isa = job.Isa;
         float* tmp = stackalloc float[SgemmPacking.Mr * Nr];
+        float[] chunkA = job.PackAInUnit ? ChunkScratch(ref t_chunkA, Mc * Kc) : [];
+        float[] chunkB = job.PackBInUnit ? ChunkScratch(ref t_chunkB, MaxPanelBlock * Kc * Nr) : [];
 
+        fixed (float* ca = chunkA)
+        fixed (float* cb = chunkB)
         for (int k0 = 0; k0 < k; k0 += Kc)
         {
             int kc = Math.Min(Kc, k - k0);
             bool add = job.Accumulate || k0 > 0;
+            // Where row group i's chunk starts (aBase + i·aStride + aOffset) and panel j's (bBase + j·bStride + bOffset):
+            // in the up-front packing (all of K) or in this block's chunk scratch, packed here (this chunk only).
+            float* aBase = job.PackedA, bBase = job.PackedB;
+            nint aStride = k, bStride = (nint)k * Nr, aOffset = (nint)k0, bOffset = (nint)k0 * Nr;
+            if (job.PackAInUnit)
+            {
+                aBase = ca - (nint)i0 * kc; aStride = kc; aOffset = 0;
+                float* src = job.TransA ? job.A + k0 * job.Lda : job.A + k0;
+                SgemmPacking.PackA(job.TransA, src, job.Lda, job.M, kc, mr, aBase, i0, i1);
+            }
+            if (job.PackBInUnit)
+            {
+                bBase = cb - (nint)j0 * kc * Nr; bStride = (nint)kc * Nr; bOffset = 0;
+                float* src = job.TransB ? job.B + k0 : job.B + k0 * job.Ldb;
+                SgemmPacking.PackB(job.TransB, src, job.Ldb, kc, n, bBase, j0, j1);
+            }
             if (i1 - i0 == 1 && isa != GemmIsa.Scalar)
             {
-                RowPanels(isa, job.PackedA + (nint)i0 * k + k0, job.PackedB + k0 * Nr, ps, kc,
+                RowPanels(isa, aBase + (nint)i0 * aStride + aOffset, bBase + bOffset, bStride, kc,
                     job.C + i0 * ldc, n, j0, j1, add, tmp);
                 continue;
             }
             for (int j = j0; j < j1; j++)
             {
-                float* bp = job.PackedB + j * ps + k0 * Nr;
+                float* bp = bBase + j * bStride + bOffset;
                 int c0 = j * Nr, w = Math.Min(Nr, n - c0);
                 for (int i = i0; i < i1; i += mr)
                 {
                     int r = Math.Min(mr, job.M - i);
-                    float* ap = job.PackedA + (nint)i * k + (nint)k0 * r;
+                    float* ap = aBase + (nint)i * aStride + aOffset * r;
                     float* cp = job.C + i * ldc + c0;
                     if (w == Nr)
                     {
@@ -265,6 +312,9 @@ public static unsafe class Sgemm
             }
         }
     }
+
+    private static float[] ChunkScratch(ref float[]? buffer, int length) =>
+        buffer ??= GC.AllocateUninitializedArray<float>(length, pinned: true);
 
     /// <summary>A single output row (matrix-vector product): several panels at a time for enough independent FMA chains.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

@@ -249,7 +249,8 @@ public static class Workloads
             M = m, N = n, K = k, TransA = ta, TransB = tb, Accumulate = acc, PackedOnce = packedOnce,
         };
         // W4 LSTM (B 32, T 80, E 64, H 128, 4H 512): the input projection of all steps, one recurrent
-        // step h·W_hhᵀ, and the weight gradient dW_hh = dGatesᵀ·H over all T·B rows.
+        // step h·W_hhᵀ, the weight gradient dW_hh = dGatesᵀ·H over all T·B rows, that gradient as the layer forms it
+        // (transposed, dW_hhᵀ = Hᵀ·dGates: see RecurrentLayer.Backward), and the input gradient dX = dGates·W_ih.
         return
         [
             G("1024^3", 1024, 1024, 1024, false, false, false, target: 0.7),
@@ -257,6 +258,8 @@ public static class Workloads
             G("W4 h*Whh^T", 32, 512, 128, false, true, true),
             G("W4 h*Whh^T, W_hh packed once", 32, 512, 128, false, true, true, packedOnce: true),
             G("W4 dWhh", 512, 128, 80 * 32, true, false, true),
+            G("W4 dWhh^T (the layer's form)", 128, 512, 80 * 32, true, false, false),
+            G("W4 dX", 80 * 32, 64, 512, false, false, false),
         ];
     }
 
