@@ -8,7 +8,9 @@ namespace RnnService.Engine.Layers;
 // The forward time loop for a batch (B ≥ 2) as one tuned unit, after the input projection of all steps:
 // - W_hhᵀ is packed once per weight version by gate blocks: panel (g, u) holds the 32 columns of gate g
 //   for hidden units 32u..32u+31 (zero past H), in the micro-kernel's [K][32] layout;
-// - per step, for each row group (the micro-kernel's Mr rows) and block of 32 hidden units, the G gate tiles
+// - per step and row group (the micro-kernel's Mr rows), first that group's input projection x_t·W_ihᵀ into Xp (so the
+//   tiles below read it from L1, not from a T·B·G·H projection written out to memory before the loop);
+// - then for each block of 32 hidden units, the G gate tiles
 //   (h_{t-1}·W_hhᵀ added onto the input projection, or into Hp for GRU) and at once the cell update for those
 //   rows and units, while the tiles are still in L1 (the input biases are added to the same tiles first, in the
 //   order a separate pass would); h_t goes both to Hs and, transposed, into the packed left operand of the next
@@ -36,6 +38,7 @@ public abstract partial class RecurrentLayer
     private float[] _whhGates = [];     // [G][ceil(H/32)] panels of [H][32]: W_hhᵀ by gate blocks (pinned)
     private int _gatesPackedVersion = -1;
     private float[] _packedH = [];      // [2][B·H]: h_{t-1} as the micro-kernel's packed left operand, by step parity
+    private float[] _packedX = [];      // [B·I]: x_t of each row group as the micro-kernel's packed left operand (group at i·I)
     private RowRanges? _forwardRanges, _backwardRanges;
     private BlockRanges? _stepBlocks;
     private unsafe float* _dy;          // the upstream gradient during BackwardStepsSplit (null: none)
@@ -56,12 +59,19 @@ public abstract partial class RecurrentLayer
 
     private int UnitBlocks => (HiddenSize + SgemmPacking.Nr - 1) / SgemmPacking.Nr;
 
-    /// <summary>Steps 0..t−1 of the forward pass for b ≥ 2 rows; Xp holds X·W_ihᵀ (biases not yet added), Hs[0] (Cs[0]) the initial state.</summary>
-    private unsafe void ForwardStepsFused(int t, int b)
+    /// <summary>Whether a fused forward pass splits its one step between the threads by hidden units (then Xp is projected
+    /// before it, by Sgemm), rather than carrying row ranges through the steps.</summary>
+    private bool SplitsByUnits(int t, int b) => t == 1 && UsePartner(t, b);
+
+    /// <summary>
+    /// Steps 0..t−1 of the forward pass for b ≥ 2 rows; Hs[0] (Cs[0]) hold the initial state. Split by units, Xp already
+    /// holds X·W_ihᵀ (biases not yet added); split by rows, each row group projects its own x_t.
+    /// </summary>
+    private unsafe void ForwardStepsFused(int t, int b, bool byUnits)
     {
         PackGateBlocks();
         if (_packedH.Length < 2 * b * HiddenSize) _packedH = GC.AllocateArray<float>(2 * b * HiddenSize, pinned: true);
-        if (t == 1 && UsePartner(t, b))
+        if (byUnits)
         {
             _stepBlocks ??= new BlockRanges(this);
             _stepBlocks.Isa = StepIsa;
@@ -72,6 +82,7 @@ public abstract partial class RecurrentLayer
             StepTeam.Shared.Run(_stepBlocks, _stepBlocks.Count, usePartner: true, force: ForcedStepPartner == true);
             return;
         }
+        if (_packedX.Length < b * InputSize) _packedX = GC.AllocateArray<float>(b * InputSize, pinned: true);
         _forwardRanges ??= new RowRanges(this, forward: true);
         RunRowRanges(_forwardRanges, t, b);
     }
@@ -112,8 +123,51 @@ public abstract partial class RecurrentLayer
             SgemmPacking.PackA(false, hs + (nint)i0 * h, h, i1 - i0, h, mr, packedH + (nint)i0 * h, 0, i1 - i0);
         for (int step = 0; step < T; step++)
             for (int g0 = i0; g0 < i1; g0 += mr)
+            {
+                int r = Math.Min(mr, i1 - g0);
+                ProjectInput(step, g0, r, isa, tile);
                 for (int block = 0; block < UnitBlocks; block++)
-                    RunFusedItem(step, g0, Math.Min(mr, i1 - g0), block, isa, tile);
+                    RunFusedItem(step, g0, r, block, isa, tile);
+            }
+    }
+
+    /// <summary>
+    /// Xp rows [g0, g0 + r) of one step = x_t · W_ihᵀ, each element the chain Sgemm.Multiply computes for it (one FMA chain
+    /// per K chunk, the chunks added in order, edge panels through a scratch tile), so the bits are those of the
+    /// all-steps projection.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void ProjectInput(int step, int g0, int r, GemmIsa isa, float* tile)
+    {
+        const int Nr = SgemmPacking.Nr;
+        int inp = InputSize, gh = Gates * HiddenSize;
+        fixed (float* xs = X)
+        fixed (float* packedX = _packedX)
+        fixed (float* weights = _wihT.Data)
+        fixed (float* xp = Xp)
+        {
+            float* a = packedX + (nint)g0 * inp;
+            SgemmPacking.PackA(false, xs + ((nint)step * B + g0) * inp, inp, r, inp, Sgemm.MrFor(isa), a, 0, r);
+            float* c = xp + ((nint)step * B + g0) * gh;
+            for (int j = 0; j < _wihT.Panels; j++)
+            {
+                int c0 = j * Nr, w = Math.Min(Nr, gh - c0);
+                float* panel = weights + (nint)j * inp * Nr;
+                for (int k0 = 0; k0 < inp; k0 += Sgemm.Kc)
+                {
+                    int kc = Math.Min(Sgemm.Kc, inp - k0);
+                    if (w == Nr)
+                    {
+                        Sgemm.Tile(isa, r, a + (nint)k0 * r, panel + k0 * Nr, kc, c + c0, gh, k0 > 0);
+                    }
+                    else
+                    {
+                        Sgemm.Tile(isa, r, a + (nint)k0 * r, panel + k0 * Nr, kc, tile, Nr, false);
+                        Sgemm.Merge(tile, r, w, c + c0, gh, k0 > 0);
+                    }
+                }
+            }
+        }
     }
 
     /// <summary>

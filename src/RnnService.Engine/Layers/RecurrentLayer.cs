@@ -140,15 +140,17 @@ public abstract partial class RecurrentLayer
         for (int i = 0; i < b; i++) Lengths[i] = lengths.IsEmpty ? t : lengths[i];
 
         x[..(t * b * InputSize)].CopyTo(X);
-        // Xp = X · W_ihᵀ (+ biases), all steps at once.
-        Sgemm.Multiply(t * b, X, InputSize, _wihT, Xp, gh, accumulate: false);
+        // Xp = X · W_ihᵀ (+ biases), all steps at once; the fused loop over the batch's rows instead projects each row
+        // group's x_t right before its gate tiles read it (FusedStep.cs), with the same chains.
+        bool fused = b >= 2, byUnits = fused && SplitsByUnits(t, b);
+        if (!fused || byUnits) Sgemm.Multiply(t * b, X, InputSize, _wihT, Xp, gh, accumulate: false);
         SumInputBiases();
         if (b < 2) AddInputBiases(t * b);   // the fused loop adds them tile by tile, while each tile is in L1
 
         if (h0.IsEmpty) Hs.AsSpan(0, bh).Clear(); else h0[..bh].CopyTo(Hs);
         if (HasCellState) { if (c0.IsEmpty) Cs.AsSpan(0, bh).Clear(); else c0[..bh].CopyTo(Cs); }
 
-        if (b >= 2) ForwardStepsFused(t, b);
+        if (fused) ForwardStepsFused(t, b, byUnits);
         else
         {
             // One row: the matrix-vector kernels (several panels side by side) beat a one-row tile.
