@@ -15,8 +15,9 @@ public class FusedStepTests
     public static TheoryData<string, int, int> Shapes() => new()
     {
         // arch, hidden, batch: H 5 and 45 leave 5 and 13 units in the last block, 64 none, 300 crosses Kc = 256;
-        // B 2, 7, 9, 13 leave 2, 7, 1, 5 rows against Mr 8 and 2, 1, 3, 1 against Mr256 6.
-        { "lstm", 5, 7 }, { "lstm", 45, 9 }, { "lstm", 64, 13 }, { "lstm", 300, 2 },
+        // B 2, 7, 9, 13 leave 2, 7, 1, 5 rows against Mr 8 and 2, 1, 3, 1 against Mr256 6; B 26 makes 3 row ranges on
+        // two threads with Mr 8 and 4 with Mr256 6 (the ranges are taken in the order 0, 2, 1 and 0, 2, 1, 3).
+        { "lstm", 5, 7 }, { "lstm", 45, 9 }, { "lstm", 64, 13 }, { "lstm", 300, 2 }, { "lstm", 45, 26 },
         { "gru", 5, 9 }, { "gru", 45, 13 }, { "gru", 64, 7 }, { "gru", 300, 2 },
         { "rnn", 5, 13 }, { "rnn", 45, 2 }, { "rnn", 64, 9 },
     };
