@@ -77,45 +77,67 @@ public sealed class GruLayer(ParameterSet parameters, string prefix, int layerIn
 
     // dn = dh ⊙ (1−z); dz = dh ⊙ (h_{t-1} − n); da_n = dn ⊙ (1−n²); da_r = da_n ⊙ hn ⊙ r(1−r)
     // input-side gradient [da_r, da_z, da_n]; hidden-side [da_r, da_z, da_n ⊙ r]; bypass dh ⊙ z.
-    // 8 lanes at a time, then a scalar tail with the same operations in the same order.
+    // 16, 8 or 1 lanes at a time as isa allows, the same operations in the same order (no fused multiply-add), so the
+    // bits do not depend on isa.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void BackwardCell(int step, int row)
+    private protected override unsafe void BackwardCell(int step, int row, GemmIsa isa)
     {
         int h = HiddenSize, bh = B * h, gh = 3 * h;
-        var a = Xp.AsSpan((step * B + row) * gh, gh);
-        var hn = Hp.AsSpan((step * B + row) * gh + 2 * h, h);
-        var dxp = DXp.AsSpan((step * B + row) * gh, gh);
-        var dhp = DHp.AsSpan((step * B + row) * gh, gh);
-        var ar = a[..h]; var az = a.Slice(h, h); var an = a.Slice(2 * h, h);
-        var dxr = dxp[..h]; var dxz = dxp.Slice(h, h); var dxn = dxp.Slice(2 * h, h);
-        var dhr = dhp[..h]; var dhz = dhp.Slice(h, h); var dhn = dhp.Slice(2 * h, h);
-        var hPrev = Hs.AsSpan(step * bh + row * h, h);
-        var dh = Dh.AsSpan(row * h, h);
-        int k = 0;
-        if (Vector256.IsHardwareAccelerated)
+        fixed (float* xp = Xp)
+        fixed (float* hp = Hp)
+        fixed (float* dxp = DXp)
+        fixed (float* dhp = DHp)
+        fixed (float* hs = Hs)
+        fixed (float* dhs = Dh)
         {
-            var one = Vector256<float>.One;
-            for (; k + 8 <= h; k += 8)
+            nint at = (nint)(step * B + row) * gh;
+            float* a = xp + at;              // r, z, n at a, a + h, a + 2h
+            float* hn = hp + at + 2 * h;
+            float* dx = dxp + at;
+            float* dhid = dhp + at;
+            float* hPrev = hs + (nint)step * bh + row * h;
+            float* dh = dhs + (nint)row * h;
+            int k = 0;
+            if (isa == GemmIsa.Vector512)
             {
-                var r = Vector256.Create(ar[k..]); var z = Vector256.Create(az[k..]); var n = Vector256.Create(an[k..]);
-                var dhk = Vector256.Create(dh[k..]);
-                var dan = dhk * (one - z) * (one - n * n);
-                var dar = dan * Vector256.Create(hn[k..]) * r * (one - r);
-                var daz = dhk * (Vector256.Create(hPrev[k..]) - n) * z * (one - z);
-                dar.CopyTo(dxr[k..]); daz.CopyTo(dxz[k..]); dan.CopyTo(dxn[k..]);
-                dar.CopyTo(dhr[k..]); daz.CopyTo(dhz[k..]); (dan * r).CopyTo(dhn[k..]);
-                (dhk * z).CopyTo(dh[k..]);
+                var one = Vector512<float>.One;
+                for (; k + 16 <= h; k += 16)
+                {
+                    var r = Vector512.Load(a + k); var z = Vector512.Load(a + h + k); var n = Vector512.Load(a + 2 * h + k);
+                    var dhk = Vector512.Load(dh + k);
+                    var dan = dhk * (one - z) * (one - n * n);
+                    var dar = dan * Vector512.Load(hn + k) * r * (one - r);
+                    var daz = dhk * (Vector512.Load(hPrev + k) - n) * z * (one - z);
+                    dar.Store(dx + k); daz.Store(dx + h + k); dan.Store(dx + 2 * h + k);
+                    dar.Store(dhid + k); daz.Store(dhid + h + k); (dan * r).Store(dhid + 2 * h + k);
+                    (dhk * z).Store(dh + k);
+                }
             }
-        }
-        for (; k < h; k++)
-        {
-            float r = ar[k], z = az[k], n = an[k], dhk = dh[k];
-            float dan = dhk * (1 - z) * (1 - n * n);
-            float dar = dan * hn[k] * r * (1 - r);
-            float daz = dhk * (hPrev[k] - n) * z * (1 - z);
-            dxr[k] = dar; dxz[k] = daz; dxn[k] = dan;
-            dhr[k] = dar; dhz[k] = daz; dhn[k] = dan * r;
-            dh[k] = dhk * z;
+            if (isa != GemmIsa.Scalar)
+            {
+                var one = Vector256<float>.One;
+                for (; k + 8 <= h; k += 8)
+                {
+                    var r = Vector256.Load(a + k); var z = Vector256.Load(a + h + k); var n = Vector256.Load(a + 2 * h + k);
+                    var dhk = Vector256.Load(dh + k);
+                    var dan = dhk * (one - z) * (one - n * n);
+                    var dar = dan * Vector256.Load(hn + k) * r * (one - r);
+                    var daz = dhk * (Vector256.Load(hPrev + k) - n) * z * (one - z);
+                    dar.Store(dx + k); daz.Store(dx + h + k); dan.Store(dx + 2 * h + k);
+                    dar.Store(dhid + k); daz.Store(dhid + h + k); (dan * r).Store(dhid + 2 * h + k);
+                    (dhk * z).Store(dh + k);
+                }
+            }
+            for (; k < h; k++)
+            {
+                float r = a[k], z = a[h + k], n = a[2 * h + k], dhk = dh[k];
+                float dan = dhk * (1 - z) * (1 - n * n);
+                float dar = dan * hn[k] * r * (1 - r);
+                float daz = dhk * (hPrev[k] - n) * z * (1 - z);
+                dx[k] = dar; dx[h + k] = daz; dx[2 * h + k] = dan;
+                dhid[k] = dar; dhid[h + k] = daz; dhid[2 * h + k] = dan * r;
+                dh[k] = dhk * z;
+            }
         }
     }
 }

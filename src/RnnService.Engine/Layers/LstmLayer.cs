@@ -75,49 +75,74 @@ public sealed class LstmLayer(ParameterSet parameters, string prefix, int layerI
 
     // dc += dh ⊙ o ⊙ (1 − tanh²c);  da_o = dh ⊙ tanh c ⊙ o(1−o);  da_i = dc ⊙ g ⊙ i(1−i)
     // da_f = dc ⊙ c_{t-1} ⊙ f(1−f);  da_g = dc ⊙ i ⊙ (1−g²);      dc_{t-1} = dc ⊙ f
-    // 8 lanes at a time, then a scalar tail with the same operations in the same order.
+    // 16, 8 or 1 lanes at a time as isa allows, the same operations in the same order (no fused multiply-add), so the
+    // bits do not depend on isa.
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    protected override void BackwardCell(int step, int row)
+    private protected override unsafe void BackwardCell(int step, int row, GemmIsa isa)
     {
         int h = HiddenSize, bh = B * h, gh = 4 * h;
-        var a = Xp.AsSpan((step * B + row) * gh, gh);
-        var da = DXp.AsSpan((step * B + row) * gh, gh);
-        var ai = a[..h]; var af = a.Slice(h, h); var ag = a.Slice(2 * h, h); var ao = a.Slice(3 * h, h);
-        var dai = da[..h]; var daf = da.Slice(h, h); var dag = da.Slice(2 * h, h); var dao = da.Slice(3 * h, h);
-        var cPrev = Cs.AsSpan(step * bh + row * h, h);
-        var tc = Aux.AsSpan((step * B + row) * h, h);
-        var dh = Dh.AsSpan(row * h, h);
-        var dc = Dc.AsSpan(row * h, h);
-        int k = 0;
-        if (Vector256.IsHardwareAccelerated)
+        fixed (float* xp = Xp)
+        fixed (float* dxp = DXp)
+        fixed (float* cs = Cs)
+        fixed (float* aux = Aux)
+        fixed (float* dhs = Dh)
+        fixed (float* dcs = Dc)
         {
-            var one = Vector256<float>.One;
-            for (; k + 8 <= h; k += 8)
+            float* a = xp + (nint)(step * B + row) * gh;      // i, f, g, o at a, a + h, a + 2h, a + 3h
+            float* da = dxp + (nint)(step * B + row) * gh;
+            float* cPrev = cs + (nint)step * bh + row * h;
+            float* tc = aux + (nint)(step * B + row) * h;
+            float* dh = dhs + (nint)row * h;
+            float* dc = dcs + (nint)row * h;
+            int k = 0;
+            if (isa == GemmIsa.Vector512)
             {
-                var i = Vector256.Create(ai[k..]); var f = Vector256.Create(af[k..]);
-                var g = Vector256.Create(ag[k..]); var o = Vector256.Create(ao[k..]);
-                var t = Vector256.Create(tc[k..]);
-                var dhk = Vector256.Create(dh[k..]);
-                var dck = Vector256.Create(dc[k..]) + dhk * o * (one - t * t);
-                (dck * g * i * (one - i)).CopyTo(dai[k..]);
-                (dck * Vector256.Create(cPrev[k..]) * f * (one - f)).CopyTo(daf[k..]);
-                (dck * i * (one - g * g)).CopyTo(dag[k..]);
-                (dhk * t * o * (one - o)).CopyTo(dao[k..]);
-                (dck * f).CopyTo(dc[k..]);
-                Vector256<float>.Zero.CopyTo(dh[k..]);
+                var one = Vector512<float>.One;
+                for (; k + 16 <= h; k += 16)
+                {
+                    var i = Vector512.Load(a + k); var f = Vector512.Load(a + h + k);
+                    var g = Vector512.Load(a + 2 * h + k); var o = Vector512.Load(a + 3 * h + k);
+                    var t = Vector512.Load(tc + k);
+                    var dhk = Vector512.Load(dh + k);
+                    var dck = Vector512.Load(dc + k) + dhk * o * (one - t * t);
+                    (dck * g * i * (one - i)).Store(da + k);
+                    (dck * Vector512.Load(cPrev + k) * f * (one - f)).Store(da + h + k);
+                    (dck * i * (one - g * g)).Store(da + 2 * h + k);
+                    (dhk * t * o * (one - o)).Store(da + 3 * h + k);
+                    (dck * f).Store(dc + k);
+                    Vector512<float>.Zero.Store(dh + k);
+                }
             }
-        }
-        for (; k < h; k++)
-        {
-            float i = ai[k], f = af[k], g = ag[k], o = ao[k], t = tc[k];
-            float dhk = dh[k];
-            float dck = dc[k] + dhk * o * (1 - t * t);
-            dai[k] = dck * g * i * (1 - i);
-            daf[k] = dck * cPrev[k] * f * (1 - f);
-            dag[k] = dck * i * (1 - g * g);
-            dao[k] = dhk * t * o * (1 - o);
-            dc[k] = dck * f;
-            dh[k] = 0;
+            if (isa != GemmIsa.Scalar)
+            {
+                var one = Vector256<float>.One;
+                for (; k + 8 <= h; k += 8)
+                {
+                    var i = Vector256.Load(a + k); var f = Vector256.Load(a + h + k);
+                    var g = Vector256.Load(a + 2 * h + k); var o = Vector256.Load(a + 3 * h + k);
+                    var t = Vector256.Load(tc + k);
+                    var dhk = Vector256.Load(dh + k);
+                    var dck = Vector256.Load(dc + k) + dhk * o * (one - t * t);
+                    (dck * g * i * (one - i)).Store(da + k);
+                    (dck * Vector256.Load(cPrev + k) * f * (one - f)).Store(da + h + k);
+                    (dck * i * (one - g * g)).Store(da + 2 * h + k);
+                    (dhk * t * o * (one - o)).Store(da + 3 * h + k);
+                    (dck * f).Store(dc + k);
+                    Vector256<float>.Zero.Store(dh + k);
+                }
+            }
+            for (; k < h; k++)
+            {
+                float i = a[k], f = a[h + k], g = a[2 * h + k], o = a[3 * h + k], t = tc[k];
+                float dhk = dh[k];
+                float dck = dc[k] + dhk * o * (1 - t * t);
+                da[k] = dck * g * i * (1 - i);
+                da[h + k] = dck * cPrev[k] * f * (1 - f);
+                da[2 * h + k] = dck * i * (1 - g * g);
+                da[3 * h + k] = dhk * t * o * (1 - o);
+                dc[k] = dck * f;
+                dh[k] = 0;
+            }
         }
     }
 }

@@ -189,7 +189,7 @@ public abstract partial class RecurrentLayer
                         var dhRow = dh.Slice(row * h, h);
                         TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(_dy + (step * b + row) * h, h), dhRow);
                     }
-                    BackwardCell(step, row);
+                    BackwardCell(step, row, isa);
                 }
                 else
                 {

@@ -241,8 +241,9 @@ public abstract partial class RecurrentLayer
     /// <summary>
     /// From Dh (and Dc) = dL/dh_t (dL/dc_t) for one row, writes DXp (and DHp) for that step and row,
     /// leaves in Dh the part of dL/dh_{t-1} that bypasses W_hh (GRU's z·dh, zero otherwise) and in Dc dL/dc_{t-1}.
+    /// isa picks the lanes (16, 8 or 1); the result is the same for each.
     /// </summary>
-    protected abstract void BackwardCell(int step, int row);
+    private protected abstract void BackwardCell(int step, int row, GemmIsa isa);
 
     /// <summary>
     /// Backward over the last Forward. dy [T, B, H] (may be empty), dhT/dcT [B, H] (may be empty).
