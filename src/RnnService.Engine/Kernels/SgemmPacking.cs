@@ -90,7 +90,7 @@ internal static unsafe class SgemmPacking
 
     /// <summary>dst[q·lds + r] = src[r·ld + q] for an 8 × 8 block (unpack / shuffle / lane-permute transpose).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose8x8(float* src, nint ld, float* dst, nint lds)
+    internal static void Transpose8x8(float* src, nint ld, float* dst, nint lds)
     {
         var r0 = Avx.LoadVector256(src);
         var r1 = Avx.LoadVector256(src + ld);
