@@ -171,8 +171,8 @@ public abstract partial class RecurrentLayer
     }
 
     /// <summary>
-    /// Rows [i0, i1) of the backward time loop: per step (last first) the cell gradients of each row, then
-    /// dh_{t-1} = (bypass part) + dHp_t · W_hh for those rows.
+    /// Rows [i0, i1) of the backward time loop: per step (last first) the cell gradients of each row (and their sum over
+    /// the steps, the row's bias gradient), then dh_{t-1} = (bypass part) + dHp_t · W_hh for those rows.
     /// </summary>
     private unsafe void BackwardRows(int i0, int i1, GemmIsa isa)
     {
@@ -190,6 +190,14 @@ public abstract partial class RecurrentLayer
                         TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(_dy + (step * b + row) * h, h), dhRow);
                     }
                     BackwardCell(step, row, isa);
+                    // The row's bias gradient, while its gate gradients are in L1 (a padded step's are zero).
+                    var biasRow = _dbRows.AsSpan(row * gh, gh);
+                    TensorPrimitives.Add(biasRow, DXp.AsSpan((step * b + row) * gh, gh), biasRow);
+                    if (SeparateHiddenProjection)
+                    {
+                        biasRow = _dbRows.AsSpan((b + row) * gh, gh);
+                        TensorPrimitives.Add(biasRow, DHp.AsSpan((step * b + row) * gh, gh), biasRow);
+                    }
                 }
                 else
                 {
