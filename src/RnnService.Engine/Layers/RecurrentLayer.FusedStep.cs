@@ -5,7 +5,7 @@ using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Layers;
 
-// The forward time loop for a batch (B ≥ 2) as one tuned unit, after the input projection of all steps:
+// The forward time loop for a batch (B ≥ 2) as one tuned unit:
 // - W_hhᵀ is packed once per weight version by gate blocks: panel (g, u) holds the 32 columns of gate g
 //   for hidden units 32u..32u+31 (zero past H), in the micro-kernel's [K][32] layout;
 // - per step and row group (the micro-kernel's Mr rows), first that group's input projection x_t·W_ihᵀ into Xp (so the
