@@ -1,7 +1,5 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
-using System.Runtime.Intrinsics;
-using System.Runtime.Intrinsics.X86;
 using RnnService.Engine.Core;
 using RnnService.Engine.Kernels;
 
@@ -186,45 +184,6 @@ public abstract partial class RecurrentLayer
     /// <summary>From this many rows (T·B) on, weight gradients are formed transposed (see Backward).</summary>
     internal const int TransposedWeightGradientRows = 256;
 
-    /// <summary>
-    /// dst[c, r] += src[r, c] for src [rows, cols] (dst [cols, rows]), one add per element. With AVX, 8 × 8 blocks are
-    /// transposed in registers, so both sides are read 8 floats at a time (read column by column, each float of src is
-    /// a whole row from the last: 0.15 ms a W4 LSTM backward pass).
-    /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal static unsafe void AddTransposed(ReadOnlySpan<float> src, int rows, int cols, Span<float> dst)
-    {
-        SgemmPacking.CheckOperand(src.Length, rows, cols, cols, nameof(src));
-        SgemmPacking.CheckOperand(dst.Length, cols, rows, rows, nameof(dst));
-        int r0 = 0;
-        if (Avx.IsSupported)
-        {
-            float* block = stackalloc float[64];
-            fixed (float* s = src)
-            fixed (float* d = dst)
-                for (; r0 + 8 <= rows; r0 += 8)
-                {
-                    int c = 0;
-                    for (; c + 8 <= cols; c += 8)
-                    {
-                        SgemmPacking.Transpose8x8(s + (nint)r0 * cols + c, cols, block, 8);   // block[q·8 + r] = src[r0 + r, c + q]
-                        for (int q = 0; q < 8; q++)
-                        {
-                            float* row = d + (nint)(c + q) * rows + r0;
-                            Vector256.Store(Vector256.Load(row) + Vector256.Load(block + q * 8), row);
-                        }
-                    }
-                    for (; c < cols; c++)
-                        for (int r = r0; r < r0 + 8; r++) d[(nint)c * rows + r] += s[(nint)r * cols + c];
-                }
-        }
-        for (int c = 0; c < cols; c++)
-        {
-            var d = dst.Slice(c * rows, rows);
-            for (int r = r0; r < rows; r++) d[r] += src[r * cols + c];
-        }
-    }
-
     /// <summary>sum[c] = Σ_r m[r, c] over the first rows rows of m [*, cols], rows added in order.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private static void SumRows(ReadOnlySpan<float> m, int rows, int cols, Span<float> sum)
@@ -311,8 +270,8 @@ public abstract partial class RecurrentLayer
             var dWt = _dWt.AsSpan(0, (inp + h) * gh);
             Sgemm.Multiply(true, false, inp, gh, rows, X, inp, DXp, gh, dWt, gh, accumulate: false);
             Sgemm.Multiply(true, false, h, gh, rows, Hs, h, DHp, gh, dWt[(inp * gh)..], gh, accumulate: false);
-            AddTransposed(dWt, inp, gh, P.Grad(WeightIh));
-            AddTransposed(dWt[(inp * gh)..], h, gh, P.Grad(WeightHh));
+            MatrixTranspose.AddTransposed(dWt, inp, gh, P.Grad(WeightIh));
+            MatrixTranspose.AddTransposed(dWt[(inp * gh)..], h, gh, P.Grad(WeightHh));
         }
         else
         {

@@ -1,11 +1,11 @@
-// The weight gradients of a long batch are formed transposed and added into the gradients by AddTransposed
-// (RecurrentLayer.Backward): 8 × 8 blocks transposed in registers where the machine has AVX, element by element for the
-// rows and columns left over. Each element must get exactly one add, dst + src, with the bits of the plain loop, and
+// The weight gradients of a long batch are formed transposed and added into the gradients by
+// MatrixTranspose.AddTransposed (RecurrentLayer.Backward): 8 × 8 blocks transposed in registers where the machine has
+// AVX, element by element for the rows and columns left over. Each element must get exactly one add, dst + src, with the bits of the plain loop, and
 // nothing outside dst may change.
-using RnnService.Engine.Layers;
+using RnnService.Engine.Kernels;
 using static RnnService.Engine.Tests.Kernels.KernelTestValues;
 
-namespace RnnService.Engine.Tests.Layers;
+namespace RnnService.Engine.Tests.Kernels;
 
 public class AddTransposedTests
 {
@@ -24,7 +24,7 @@ public class AddTransposedTests
         for (int c = 0; c < cols; c++)
             for (int r = 0; r < rows; r++) expected[c * rows + r] = dst[c * rows + r] + src[r * cols + c];
 
-        RecurrentLayer.AddTransposed(src, rows, cols, dst.AsSpan(0, rows * cols));
+        MatrixTranspose.AddTransposed(src, rows, cols, dst.AsSpan(0, rows * cols));
 
         Assert.Equal(expected, dst);
     }
@@ -32,7 +32,7 @@ public class AddTransposedTests
     [Fact]
     public void ShortSpansAreRefused()
     {
-        Assert.ThrowsAny<ArgumentException>(() => RecurrentLayer.AddTransposed(new float[63], 8, 8, new float[64]));
-        Assert.ThrowsAny<ArgumentException>(() => RecurrentLayer.AddTransposed(new float[64], 8, 8, new float[63]));
+        Assert.ThrowsAny<ArgumentException>(() => MatrixTranspose.AddTransposed(new float[63], 8, 8, new float[64]));
+        Assert.ThrowsAny<ArgumentException>(() => MatrixTranspose.AddTransposed(new float[64], 8, 8, new float[63]));
     }
 }
