@@ -24,20 +24,11 @@ internal sealed class ServiceHost : IDisposable
 
     /// <summary>Builds and starts the service with extra environment settings, and waits until /health answers.
     /// With <paramref name="sharedFolder"/>, a second start reuses the build and the database of the first (and leaves the folder).
-    /// readyToRun: published with PublishReadyToRun (as the Dockerfile does) instead of built.</summary>
+    /// readyToRun: published with PublishReadyToRun (as the Dockerfile publishes the image) instead of built.</summary>
     public static ServiceHost Start(string label, IReadOnlyDictionary<string, string> environment, string? sharedFolder = null, bool readyToRun = false)
     {
-        string root = RepositoryRoot();
         string work = sharedFolder ?? Directory.CreateTempSubdirectory($"rnnservice-{label}-bench").FullName;
-        string output = Path.Combine(work, readyToRun ? "api-r2r" : "api");
-        if (!File.Exists(Path.Combine(output, "RnnService.Api.dll")))
-        {
-            Console.WriteLine($"{label}: {(readyToRun ? "publishing (ReadyToRun)" : "building")} the service (Release)...");
-            string project = Path.Combine(root, "src", "RnnService.Api");
-            RunToEnd("dotnet", readyToRun
-                ? $"publish \"{project}\" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o \"{output}\" -nologo -v q"
-                : $"build \"{project}\" -c Release -o \"{output}\" -nologo -v q", root);
-        }
+        string output = Build(work, readyToRun, label);
 
         int port = FreePort();
         var start = new ProcessStartInfo("dotnet", $"\"{Path.Combine(output, "RnnService.Api.dll")}\" --urls http://127.0.0.1:{port}")
@@ -67,6 +58,23 @@ internal sealed class ServiceHost : IDisposable
             host.Dispose();
             throw;
         }
+    }
+
+    /// <summary>Builds the service into <paramref name="work"/> (published ReadyToRun when asked) unless it is already
+    /// there; returns the folder of RnnService.Api.dll.</summary>
+    public static string Build(string work, bool readyToRun, string label = "service")
+    {
+        string output = Path.Combine(work, readyToRun ? "api-r2r" : "api");
+        if (!File.Exists(Path.Combine(output, "RnnService.Api.dll")))
+        {
+            Console.WriteLine($"{label}: {(readyToRun ? "publishing (ReadyToRun)" : "building")} the service (Release)...");
+            string root = RepositoryRoot();
+            string project = Path.Combine(root, "src", "RnnService.Api");
+            RunToEnd("dotnet", readyToRun
+                ? $"publish \"{project}\" -c Release -r linux-x64 --self-contained false -p:PublishReadyToRun=true -o \"{output}\" -nologo -v q"
+                : $"build \"{project}\" -c Release -o \"{output}\" -nologo -v q", root);
+        }
+        return output;
     }
 
     public string PostTrain(string json)
