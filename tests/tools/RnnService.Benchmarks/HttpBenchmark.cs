@@ -16,11 +16,14 @@ internal static class HttpBenchmark
 {
     private const string Sentence = "i am very happy today";
 
-    /// <summary>Starts the service, trains a toy model, measures, stops everything it started.</summary>
-    public static IReadOnlyList<HttpFigures> Run(bool quick)
+    /// <summary>Starts the service (as built, or published ReadyToRun into <paramref name="folder"/>, with extra
+    /// environment settings), trains a toy model, measures, stops everything it started.</summary>
+    public static IReadOnlyList<HttpFigures> Run(bool quick, IReadOnlyDictionary<string, string>? environment = null,
+        string? folder = null, bool readyToRun = false)
     {
         // The default rate limit (per client address) would answer a load test with 429s.
-        using var host = ServiceHost.Start("http", new Dictionary<string, string> { ["Inference__PermitLimit"] = "100000000" });
+        var settings = new Dictionary<string, string>(environment ?? new Dictionary<string, string>()) { ["Inference__PermitLimit"] = "100000000" };
+        using var host = ServiceHost.Start("http", settings, folder, readyToRun);
         var client = host.Client;
         var job0 = host.WaitForStatus(host.PostTrain("""{"task":"sentiment","dataset":"toy-sentiment"}"""), "succeeded");
         string modelId = job0.GetProperty("modelId").GetString()!;
@@ -39,6 +42,35 @@ internal static class HttpBenchmark
         figures.Add(Load(client, body, connections: 16, seconds) with { Name = "http predict throughput while training" });
         client.PostAsJsonAsync($"/jobs/{job}/cancel", new { }).GetAwaiter().GetResult();
         return figures;
+    }
+
+    /// <summary>The "http-image" workload: the same measurements for the service as built, published ReadyToRun (as the
+    /// Dockerfile publishes the image), and published ReadyToRun with DOTNET_TieredCompilation=0, in alternating rounds;
+    /// one line per setting and figure, requests/s of each round.</summary>
+    public static IReadOnlyList<string> RunImageSettings(MeasureSettings measure)
+    {
+        (string Name, Dictionary<string, string> Environment, bool ReadyToRun)[] settings =
+        [
+            ("as built", [], false),
+            ("ReadyToRun", [], true),
+            ("ReadyToRun and DOTNET_TieredCompilation=0", new() { ["DOTNET_TieredCompilation"] = "0" }, true),
+        ];
+        bool quick = measure.MinRuns == MeasureSettings.Quick.MinRuns;
+        var perSetting = settings.ToDictionary(s => s.Name, _ => new List<HttpFigures>());
+        string folder = Directory.CreateTempSubdirectory("rnnservice-http-image-bench").FullName;
+        try
+        {
+            for (int round = 0; round < Math.Clamp(measure.Rounds, 1, 5); round++)
+                foreach (var (name, environment, readyToRun) in settings)
+                    perSetting[name].AddRange(Run(quick, environment, folder, readyToRun).Select(f => f with { Name = $"{name}: {f.Name}" }));
+        }
+        finally
+        {
+            try { Directory.Delete(folder, recursive: true); } catch (IOException) { }
+        }
+        return perSetting.Values.SelectMany(figures => figures.GroupBy(f => f.Name).Select(g =>
+            $"{g.Key}: {string.Join(", ", g.Select(f => f.RequestsPerSecond.ToString("F0")))} req/s, " +
+            $"p50 {string.Join(", ", g.Select(f => f.P50Ms.ToString("F2")))} ms, {g.Sum(f => f.Errors)} failed")).ToList();
     }
 
     /// <summary>`connections` clients post back to back for `seconds`; latency per successful request, successful requests/s.</summary>

@@ -1,5 +1,5 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
-//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--rounds N]
+//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching http-image onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--rounds N]
 // onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
 // sweep: the auto sweep's ASHA against random search over the same trials, engine only (SweepBenchmark.cs);
 // --sweep-max-epochs N: the sweeps' maxEpochs instead of the auto sweep's; --sweep-seed N: their seed; --held-out: imdb-sentences
@@ -22,6 +22,7 @@ bool runHttp = false;
 bool runOnnx = false;
 bool runInferenceLimits = false;   // "http-limits": only the issue-14 lines (InferenceLoadBenchmark)
 bool runBatching = false;          // "http-batching": only the issue-25 batching table (BatchingBenchmark)
+bool runHttpImage = false;         // "http-image": the http lines for the service as built, ReadyToRun, and ReadyToRun with TieredCompilation=0
 bool runService = false;
 bool runThreads = false;
 bool runReplicas = false;   // "replicas": 50 tiny jobs on one PostgreSQL, 1 vs 3 replicas (ReplicaBenchmark)
@@ -46,12 +47,13 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--rounds" && i + 1 < args.Length) rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N] [--sweep-max-epochs N] [--sweep-seed N] [--held-out]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching http-image onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N] [--sweep-max-epochs N] [--sweep-seed N] [--held-out]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
     else if (a.Equals("http-limits", StringComparison.OrdinalIgnoreCase)) runInferenceLimits = true;
     else if (a.Equals("http-batching", StringComparison.OrdinalIgnoreCase)) runBatching = true;
+    else if (a.Equals("http-image", StringComparison.OrdinalIgnoreCase)) runHttpImage = true;
     else if (a.Equals("onnx", StringComparison.OrdinalIgnoreCase)) runOnnx = true;
     else if (a.Equals("service", StringComparison.OrdinalIgnoreCase)) runService = true;
     else if (a.Equals("threads", StringComparison.OrdinalIgnoreCase)) runThreads = true;
@@ -68,7 +70,7 @@ for (int i = 0; i < args.Length; i++)
 }
 if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
 if (rounds is int n) settings = settings with { Rounds = n };
-if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runBatching && !runService && !runThreads && !runReplicas && !runCold && !runSweep)
+if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runBatching && !runHttpImage && !runService && !runThreads && !runReplicas && !runCold && !runSweep)
 {
     selected.AddRange(Workloads.Groups);
     runHttp = true;
@@ -146,6 +148,8 @@ if (runHttp)
     httpFigures.AddRange(HttpBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns));
     foreach (var f in httpFigures) Console.WriteLine(HttpBenchmark.Line(f));
 }
+if (runHttpImage)
+    foreach (var line in HttpBenchmark.RunImageSettings(settings)) Console.WriteLine(line);
 if (runHttp || runInferenceLimits)
 {
     var limits = InferenceLoadBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns);
