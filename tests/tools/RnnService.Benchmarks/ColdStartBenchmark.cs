@@ -10,12 +10,9 @@ internal static class ColdStartBenchmark
         "| JIT setting of the service | start (to /health) | first job (cold) | third job (warm) | cold / warm (median, range) |\n" +
         "|---|---:|---:|---:|---:|";
 
-    /// <summary>A setting: the service's environment, and whether it is published ReadyToRun.</summary>
-    private sealed record Setting(string Name, Dictionary<string, string> Environment, bool ReadyToRun = false);
-
-    private static readonly Setting[] Settings =
+    private static readonly ServiceSetting[] Settings =
     [
-        new("as built (runtimeconfig of the project)", []),
+        ServiceSetting.AsBuilt,
         new("DOTNET_TieredPGO=0", new() { ["DOTNET_TieredPGO"] = "0" }),
         new("DOTNET_TC_QuickJitForLoops=0 (loops fully optimised at once, no OSR)", new() { ["DOTNET_TC_QuickJitForLoops"] = "0" }),
         new("DOTNET_TC_OnStackReplacement=0", new() { ["DOTNET_TC_OnStackReplacement"] = "0" }),
@@ -24,10 +21,8 @@ internal static class ColdStartBenchmark
         new("DOTNET_TC_CallCountingDelayMs=0", new() { ["DOTNET_TC_CallCountingDelayMs"] = "0" }),
         new("DOTNET_TieredPGO=0 and DOTNET_TC_CallCountingDelayMs=0", new() { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0" }),
         new("DOTNET_TieredCompilation=0", new() { ["DOTNET_TieredCompilation"] = "0" }),
-        new("ReadyToRun publish", [], ReadyToRun: true),
-        // Precompiled code where the image has it, and every other method compiled once, fully optimised, on its first
-        // call: no tier-0 code, no instrumented code and no tier-1 recompiles during a job.
-        new("ReadyToRun publish and DOTNET_TieredCompilation=0", new() { ["DOTNET_TieredCompilation"] = "0" }, ReadyToRun: true),
+        ServiceSetting.ReadyToRunImage,
+        ServiceSetting.ReadyToRunWithoutTiering,
     ];
 
     public static IReadOnlyList<string> Run(MeasureSettings settings)

@@ -49,20 +49,16 @@ internal static class HttpBenchmark
     /// one line per setting and figure, requests/s of each round.</summary>
     public static IReadOnlyList<string> RunImageSettings(MeasureSettings measure)
     {
-        (string Name, Dictionary<string, string> Environment, bool ReadyToRun)[] settings =
-        [
-            ("as built", [], false),
-            ("ReadyToRun", [], true),
-            ("ReadyToRun and DOTNET_TieredCompilation=0", new() { ["DOTNET_TieredCompilation"] = "0" }, true),
-        ];
+        ServiceSetting[] settings = [ServiceSetting.AsBuilt, ServiceSetting.ReadyToRunImage, ServiceSetting.ReadyToRunWithoutTiering];
         bool quick = measure.MinRuns == MeasureSettings.Quick.MinRuns;
         var perSetting = settings.ToDictionary(s => s.Name, _ => new List<HttpFigures>());
         string folder = Directory.CreateTempSubdirectory("rnnservice-http-image-bench").FullName;
         try
         {
             for (int round = 0; round < Math.Clamp(measure.Rounds, 1, 5); round++)
-                foreach (var (name, environment, readyToRun) in settings)
-                    perSetting[name].AddRange(Run(quick, environment, folder, readyToRun).Select(f => f with { Name = $"{name}: {f.Name}" }));
+                foreach (var setting in settings)
+                    perSetting[setting.Name].AddRange(Run(quick, setting.Environment, folder, setting.ReadyToRun)
+                        .Select(f => f with { Name = $"{setting.Name}: {f.Name}" }));
         }
         finally
         {

@@ -6,6 +6,18 @@ using System.Text.Json;
 
 namespace RnnService.Benchmarks;
 
+/// <summary>How a benchmark starts the service: its environment, and whether it is published ReadyToRun.</summary>
+internal sealed record ServiceSetting(string Name, Dictionary<string, string> Environment, bool ReadyToRun = false)
+{
+    public static readonly ServiceSetting AsBuilt = new("as built (runtimeconfig of the project)", []);
+    /// <summary>As the Dockerfile publishes the image.</summary>
+    public static readonly ServiceSetting ReadyToRunImage = new("ReadyToRun publish", [], ReadyToRun: true);
+    /// <summary>Precompiled code where the image has it, and every other method compiled once, fully optimised, on its
+    /// first call: no tier-0 code, no instrumented code and no tier-1 recompiles during a job.</summary>
+    public static readonly ServiceSetting ReadyToRunWithoutTiering =
+        new("ReadyToRun publish and DOTNET_TieredCompilation=0", new() { ["DOTNET_TieredCompilation"] = "0" }, ReadyToRun: true);
+}
+
 internal sealed class ServiceHost : IDisposable
 {
     private readonly Process _process;
