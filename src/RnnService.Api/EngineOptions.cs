@@ -1,4 +1,5 @@
 using RnnService.Engine.Kernels;
+using RnnService.Engine.Models;
 
 namespace RnnService.Api;
 
@@ -13,6 +14,15 @@ public sealed class EngineOptions
     /// jobs share one pool, and a job that finds it busy runs its GEMM on one thread.
     /// </summary>
     public int Threads { get; set; }
+
+    /// <summary>
+    /// Memory, in MiB, that each loaded model (with its inference clones) may use to keep its first layer's input
+    /// projection by token, so inference copies a token's row instead of computing it; 0 turns it off.
+    /// </summary>
+    public int TokenCacheMegabytes { get; set; } = DefaultTokenCacheMegabytes;
+
+    public const int DefaultTokenCacheMegabytes = 16;
+    public const int MaxTokenCacheMegabytes = 4096;
 }
 
 public static class EngineOptionsExtensions
@@ -26,6 +36,10 @@ public static class EngineOptionsExtensions
             throw new InvalidOperationException(
                 $"{EngineOptions.Section}:{nameof(EngineOptions.Threads)} must be between 0 (the core count) and {EngineThreads.Max}; it is {options.Threads}.");
         if (options.Threads > 0) EngineThreads.Count = options.Threads;
+        if (options.TokenCacheMegabytes < 0 || options.TokenCacheMegabytes > EngineOptions.MaxTokenCacheMegabytes)
+            throw new InvalidOperationException(
+                $"{EngineOptions.Section}:{nameof(EngineOptions.TokenCacheMegabytes)} must be between 0 (off) and {EngineOptions.MaxTokenCacheMegabytes}; it is {options.TokenCacheMegabytes}.");
+        RecurrentNetwork.TokenProjectionCacheBytes = (long)options.TokenCacheMegabytes << 20;
         services.AddOptions<EngineOptions>().Bind(section);
         return services;
     }

@@ -146,9 +146,10 @@ public abstract partial class RecurrentLayer
         fixed (float* weights = _wihT.Data)
         fixed (float* xp = Xp)
         {
+            float* c = xp + ((nint)step * B + g0) * gh;
+            if (_readTokenCache && CopyCachedProjections(step * B + g0, r, c)) return;
             float* a = packedX + (nint)g0 * inp;
             SgemmPacking.PackA(false, xs + ((nint)step * B + g0) * inp, inp, r, inp, Sgemm.MrFor(isa), a, 0, r);
-            float* c = xp + ((nint)step * B + g0) * gh;
             for (int j = 0; j < _wihT.Panels; j++)
             {
                 int c0 = j * Nr, w = Math.Min(Nr, gh - c0);
@@ -167,6 +168,7 @@ public abstract partial class RecurrentLayer
                     }
                 }
             }
+            if (_fillTokenCache) StoreProjections(step * B + g0, r, c);
         }
     }
 

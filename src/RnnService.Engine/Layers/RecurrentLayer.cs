@@ -129,8 +129,17 @@ public abstract partial class RecurrentLayer
     /// Runs the layer over x [T, B, I]. lengths[b] in 1..T (empty: all T). h0/c0 [B, H] (empty: zeros).
     /// Writes y [T, B, H] (zeros past each length) and the final states hT/cT [B, H].
     /// </summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public void Forward(ReadOnlySpan<float> x, int t, int b, ReadOnlySpan<int> lengths,
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hT, Span<float> cT) =>
+        Forward(x, default, t, b, lengths, h0, c0, y, hT, cT);
+
+    /// <summary>
+    /// <see cref="Forward(ReadOnlySpan{float}, int, int, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/>
+    /// where x [T, B, I] is the embedding of tokens [B, T] (batch-first; empty: x is anything else), so that the
+    /// input projection may be read from <see cref="InputTokenCache"/>.
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    internal void Forward(ReadOnlySpan<float> x, ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<int> lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hT, Span<float> cT)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(t);
@@ -142,9 +151,15 @@ public abstract partial class RecurrentLayer
 
         x[..(t * b * InputSize)].CopyTo(X);
         // Xp = X · W_ihᵀ (+ biases), all steps at once; the fused loop over the batch's rows instead projects each row
-        // group's x_t right before its gate tiles read it (FusedStep.cs), with the same chains.
+        // group's x_t right before its gate tiles read it (FusedStep.cs), with the same chains. Either copies the rows
+        // of tokens whose projections it has cached instead (RecurrentLayer.TokenCache.cs).
         bool fused = b >= 2, byUnits = fused && SplitsByUnits(t, b);
-        if (!fused || byUnits) Sgemm.Multiply(t * b, X, InputSize, _wihT, Xp, gh, accumulate: false);
+        PrepareTokenCache(tokens, t, b);
+        if ((!fused || byUnits) && !CopyCachedProjections(0, t * b))
+        {
+            Sgemm.Multiply(t * b, X, InputSize, _wihT, Xp, gh, accumulate: false);
+            StoreProjections(0, t * b);
+        }
         SumInputBiases();
         if (b < 2) AddInputBiases(t * b);   // the fused loop adds them tile by tile, while each tile is in L1
 

@@ -13,8 +13,10 @@ public sealed partial class RecurrentNetwork
     private float[] _topFinal = [];
     private float[][]? _reversedInput, _forwardY, _reversedY, _dForward, _dReversed, _dxForward, _dxReversed;
 
-    /// <summary>Layer l over input [T, B, width] into y [T, B, 2H]; final states into slots 2l and 2l + 1.</summary>
-    private void ForwardBothDirections(int l, ReadOnlySpan<float> input, int width, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y)
+    /// <summary>Layer l over input [T, B, width] into y [T, B, 2H]; final states into slots 2l and 2l + 1. tokens [B, T]: those
+    /// input embeds (empty: input is another layer's output); only the forward direction reads their cached projections,
+    /// as the backward one runs over the reversed input.</summary>
+    private void ForwardBothDirections(int l, ReadOnlySpan<float> input, ReadOnlySpan<int> tokens, int width, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y)
     {
         int t = _t, b = _b, h = HiddenSize, bh = b * h;
         AllocateDirectionBuffers();
@@ -29,7 +31,7 @@ public sealed partial class RecurrentNetwork
         for (int d = 0; d < 2; d++)
         {
             int slot = l * 2 + d;
-            Layers[slot].Forward(d == 0 ? input : reversedInput, t, b, lengths,
+            Layers[slot].Forward(d == 0 ? input : reversedInput, d == 0 ? tokens : default, t, b, lengths,
                 h0.IsEmpty ? default : h0.Slice(slot * bh, bh),
                 c0.IsEmpty || !HasCellState ? default : c0.Slice(slot * bh, bh),
                 d == 0 ? forwardY : reversedY, _hT.AsSpan(slot * bh, bh), HasCellState ? _cT.AsSpan(slot * bh, bh) : default);

@@ -90,6 +90,9 @@ public sealed partial class RecurrentNetwork
                 };
             }
         Head = new Linear(Parameters, "head.", FeatureSize, outputSize);
+        int projectionWidth = Layers[0].Gates * hiddenSize;
+        Layers[0].InputTokenCache = new TokenProjectionCache(
+            (int)Math.Min(vocabularySize, TokenProjectionCacheBytes / (projectionWidth * sizeof(float))), projectionWidth);
         // FirstTrainable skips a frozen embedding by starting after it: that needs it to be the first slice.
         if (Embedding.Weight.Offset != 0) throw new InvalidOperationException("The embedding must be the first parameter.");
         if (shareValuesWith is null) Parameters.Allocate();
@@ -118,8 +121,26 @@ public sealed partial class RecurrentNetwork
         var clone = new RecurrentNetwork(Architecture, VocabularySize, EmbeddingSize, HiddenSize, LayerCount, OutputSize, DropoutProbability,
             EmbeddingDropoutProbability, Pooling, Bidirectional, shareValuesWith: Parameters);
         if (Embedding.Pretrained is { } vectors) clone.Embedding.FreezeOver(vectors);
+        clone.Layers[0].InputTokenCache = Layers[0].InputTokenCache;   // same weights, same projections
         return clone;
     }
+
+    /// <summary>
+    /// Memory for the first layer's input projection by token (shared with the network's inference clones): up to
+    /// this many bytes of rows of G·H floats, for the lowest token ids (the most frequent words: WordTokenizer
+    /// numbers them by frequency). 16 MiB holds 8192 tokens at h128 LSTM, 4096 at h256. Set before networks are made; 0 turns the cache off.
+    /// </summary>
+    public static long TokenProjectionCacheBytes
+    {
+        get => Volatile.Read(ref s_tokenProjectionCacheBytes);
+        set
+        {
+            ArgumentOutOfRangeException.ThrowIfNegative(value);
+            Volatile.Write(ref s_tokenProjectionCacheBytes, value);
+        }
+    }
+
+    private static long s_tokenProjectionCacheBytes = 16L << 20;
 
     /// <summary>
     /// Where the trained parameters start in the flat buffers: after the embedding (the first slice) when it is
@@ -179,8 +200,9 @@ public sealed partial class RecurrentNetwork
         {
             Ensure(ref _outputs[l], t * b * FeatureSize);
             var y = _outputs[l].AsSpan(0, t * b * FeatureSize);
-            if (Bidirectional) ForwardBothDirections(l, input, width, h0, c0, y);
-            else Layers[l].Forward(input, t, b, _lengths.AsSpan(0, b),
+            var inputTokens = l == 0 && !_embeddingDropoutActive ? tokens : default;
+            if (Bidirectional) ForwardBothDirections(l, input, inputTokens, width, h0, c0, y);
+            else Layers[l].Forward(input, inputTokens, t, b, _lengths.AsSpan(0, b),
                 h0.IsEmpty ? default : h0.Slice(l * bh, bh),
                 c0.IsEmpty || !HasCellState ? default : c0.Slice(l * bh, bh),
                 y, _hT.AsSpan(l * bh, bh), HasCellState ? _cT.AsSpan(l * bh, bh) : default);

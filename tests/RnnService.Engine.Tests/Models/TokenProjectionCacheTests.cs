@@ -1,0 +1,183 @@
+// The first layer's input projection read by token (RecurrentLayer.TokenCache.cs): the same bits as projecting, on
+// every path of the forward pass (the fused loop by row groups, one step split by hidden units, one row), instruction
+// set and thread count; only a second pass at one weight version fills it; a changed weight version never reads old
+// rows; clones share it; tokens past its rows are projected.
+using System.Runtime.Intrinsics;
+using RnnService.Engine.Core;
+using RnnService.Engine.Kernels;
+using RnnService.Engine.Layers;
+using RnnService.Engine.Models;
+using RnnService.Engine.Optimizers;
+
+namespace RnnService.Engine.Tests.Models;
+
+public class TokenProjectionCacheTests
+{
+    private const int Vocabulary = 23, Embedding = 11, Hidden = 45;
+
+    public static TheoryData<Architecture, int, int> Passes() => new()
+    {
+        // steps, batch: the fused loop by row groups (9 rows: a group of 8 and one of 1, or 6 and 3); one step split by
+        // hidden units; one row (Sgemm's projection, then matrix-vector steps).
+        { Architecture.Lstm, 4, 9 }, { Architecture.Lstm, 1, 9 }, { Architecture.Lstm, 5, 1 },
+        { Architecture.Gru, 4, 9 }, { Architecture.Gru, 1, 9 }, { Architecture.Gru, 5, 1 },
+        { Architecture.Rnn, 4, 9 }, { Architecture.Rnn, 1, 9 }, { Architecture.Rnn, 5, 1 },
+    };
+
+    private static IEnumerable<GemmIsa> Isas()
+    {
+        if (Vector512.IsHardwareAccelerated) yield return GemmIsa.Vector512;
+        if (Vector256.IsHardwareAccelerated) yield return GemmIsa.Vector256;
+        yield return GemmIsa.Scalar;
+    }
+
+    private static RecurrentNetwork Make(Architecture architecture, bool cached, bool bidirectional = false)
+    {
+        var network = new RecurrentNetwork(architecture, Vocabulary, Embedding, Hidden, layers: 2, outputSize: 1, bidirectional: bidirectional);
+        network.Initialize(new Rng(41));
+        if (!cached) foreach (var layer in network.Layers) layer.InputTokenCache = null;
+        return network;
+    }
+
+    private static (int[] Tokens, int[] Lengths) Batch(int steps, int batch, int seed)
+    {
+        var rng = new Rng(seed);
+        var tokens = new int[batch * steps];
+        for (int i = 0; i < tokens.Length; i++) tokens[i] = rng.NextInt(Vocabulary);
+        return (tokens, Enumerable.Range(0, batch).Select(i => steps - i % steps).ToArray());
+    }
+
+    private static float[] Run(RecurrentNetwork network, int[] tokens, int steps, int batch, int[] lengths, GemmIsa? isa = null, bool? partner = null)
+    {
+        RecurrentLayer.ForcedStepIsa = isa;
+        RecurrentLayer.ForcedStepPartner = partner;
+        try { return network.Forward(tokens, steps, batch, lengths, default, default, dropoutRng: null).ToArray(); }
+        finally { RecurrentLayer.ForcedStepIsa = null; RecurrentLayer.ForcedStepPartner = null; }
+    }
+
+    private static TokenProjectionCache Cache(RecurrentNetwork network) => network.Layers[0].InputTokenCache!;
+
+    [Theory]
+    [MemberData(nameof(Passes))]
+    public void CachedProjectionsGiveTheBitsOfProjectingOnEveryPathInstructionSetAndThreadCount(Architecture architecture, int steps, int batch)
+    {
+        var (tokens, lengths) = Batch(steps, batch, seed: 3);
+        foreach (var isa in Isas())
+        foreach (bool partner in new[] { false, true })
+        {
+            var expected = Run(Make(architecture, cached: false), tokens, steps, batch, lengths, isa, partner);
+            var network = Make(architecture, cached: true);
+            // Pass 1 projects, pass 2 projects and fills, passes 3 and 4 read (4: with a batch of other tokens first).
+            for (int pass = 1; pass <= 4; pass++)
+            {
+                if (pass == 4) Run(network, Batch(steps, batch, seed: 8).Tokens, steps, batch, lengths, isa, partner);
+                var actual = Run(network, tokens, steps, batch, lengths, isa, partner);
+                Assert.True(expected.AsSpan().SequenceEqual(actual), $"{isa} partner {partner} pass {pass}: the output differs");
+                Assert.Equal(pass >= 2, Cache(network).Allocated);
+            }
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Passes))]
+    public void AFilledRowIsReadInsteadOfProjected(Architecture architecture, int steps, int batch)
+    {
+        var (tokens, lengths) = Batch(steps, batch, seed: 5);
+        var network = Make(architecture, cached: true);
+        var expected = Run(network, tokens, steps, batch, lengths);
+        Run(network, tokens, steps, batch, lengths);
+        Poison(network, tokens[0]);
+
+        var actual = Run(network, tokens, steps, batch, lengths);
+
+        // The first row's first step reads the poisoned row, so its output changes; a path that projected would not see it.
+        Assert.NotEqual(expected[..Hidden], actual[..Hidden]);
+    }
+
+    /// <summary>Overwrites the cached row of token with 1000s at the network's current weight version.</summary>
+    private static unsafe void Poison(RecurrentNetwork network, int token)
+    {
+        var garbage = Enumerable.Repeat(1000f, Cache(network).Width).ToArray();
+        fixed (float* row = garbage) Cache(network).Store(token, network.Parameters.Version, row);
+    }
+
+    [Fact]
+    public void TrainingStepsNeitherFillTheCacheNorReadRowsOfEarlierWeights()
+    {
+        const int steps = 4, batch = 9;
+        var (tokens, lengths) = Batch(steps, batch, seed: 7);
+        var network = Make(Architecture.Lstm, cached: true);
+        var optimizer = new Adam(network.Parameters.Count - network.FirstTrainable, learningRate: 0.05f);
+        float[] labels = [0, 1, 1, 0, 1, 0, 0, 1, 1];
+        for (int step = 0; step < 3; step++)
+        {
+            network.ClassifierLoss(tokens, steps, batch, lengths, labels, backward: true, new float[batch]);
+            network.Step(optimizer, clipNorm: 5);
+        }
+        Assert.False(Cache(network).Allocated);
+
+        Run(network, tokens, steps, batch, lengths);
+        Run(network, tokens, steps, batch, lengths);   // fills at these weights
+        Assert.True(Cache(network).Allocated);
+        network.ClassifierLoss(tokens, steps, batch, lengths, labels, backward: true, new float[batch]);
+        network.Step(optimizer, clipNorm: 5);
+
+        var reference = Make(Architecture.Lstm, cached: false);
+        network.Parameters.Values.CopyTo(reference.Parameters.Values, 0);
+        reference.Parameters.MarkChanged();
+        Assert.Equal(Run(reference, tokens, steps, batch, lengths), Run(network, tokens, steps, batch, lengths));
+    }
+
+    [Fact]
+    public void AnInferenceCloneSharesTheRowsItsOriginalFilled()
+    {
+        const int steps = 4, batch = 9;
+        var (tokens, lengths) = Batch(steps, batch, seed: 9);
+        var network = Make(Architecture.Gru, cached: true);
+        var clone = network.CloneForInference();
+        Assert.Same(Cache(network), Cache(clone));
+        var expected = Run(network, tokens, steps, batch, lengths);
+        Run(network, tokens, steps, batch, lengths);
+        Poison(network, tokens[0]);
+
+        // The clone's first pass fills nothing, but reads what the original filled.
+        Assert.NotEqual(expected[..Hidden], Run(clone, tokens, steps, batch, lengths)[..Hidden]);
+    }
+
+    [Fact]
+    public void TokensPastTheCachedRowsAreProjected()
+    {
+        const int steps = 4, batch = 9;
+        var (tokens, lengths) = Batch(steps, batch, seed: 11);
+        var expected = Run(Make(Architecture.Lstm, cached: false), tokens, steps, batch, lengths);
+        var network = Make(Architecture.Lstm, cached: true);
+        network.Layers[0].InputTokenCache = new TokenProjectionCache(rows: 4, Cache(network).Width);
+        for (int pass = 1; pass <= 3; pass++)
+            Assert.Equal(expected, Run(network, tokens, steps, batch, lengths));
+        Assert.Equal(4, Cache(network).Rows);
+    }
+
+    [Fact]
+    public void ABidirectionalNetworkGivesTheBitsOfProjecting()
+    {
+        const int steps = 4, batch = 9;
+        var (tokens, lengths) = Batch(steps, batch, seed: 13);
+        var expected = Run(Make(Architecture.Lstm, cached: false, bidirectional: true), tokens, steps, batch, lengths);
+        var network = Make(Architecture.Lstm, cached: true, bidirectional: true);
+        for (int pass = 1; pass <= 3; pass++)
+            Assert.True(expected.AsSpan().SequenceEqual(Run(network, tokens, steps, batch, lengths)), $"pass {pass}");
+        Assert.True(Cache(network).Allocated);
+        Assert.Null(network.Layers[1].InputTokenCache);   // the backward direction reads reversed input
+    }
+
+    [Fact]
+    public void EmbeddingDropoutKeepsTheCacheOff()
+    {
+        const int steps = 4, batch = 9;
+        var (tokens, lengths) = Batch(steps, batch, seed: 15);
+        var network = new RecurrentNetwork(Architecture.Lstm, Vocabulary, Embedding, Hidden, layers: 1, outputSize: 1, embeddingDropout: 0.5f);
+        network.Initialize(new Rng(41));
+        for (int pass = 1; pass <= 3; pass++) network.Forward(tokens, steps, batch, lengths, default, default, new Rng(pass));
+        Assert.False(Cache(network).Allocated);
+    }
+}
