@@ -123,7 +123,7 @@ internal static unsafe class SgemmPacking
     /// eight overlapping 8-float rows in increasing q: dst[48], dst[49] also get written (zeros).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void Transpose6x8(float* src, nint ld, float* dst)
+    internal static void Transpose6x8(float* src, nint ld, float* dst)
     {
         var r0 = Avx.LoadVector256(src);
         var r1 = Avx.LoadVector256(src + ld);
