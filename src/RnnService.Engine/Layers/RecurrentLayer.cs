@@ -38,13 +38,13 @@ public abstract partial class RecurrentLayer
 
     // Weights packed once per weight version (ParameterSet.Version), not once per call.
     private readonly PackedMatrix _wihT;    // op(B) = W_ihᵀ [I, GH], for the input projection
-    private readonly PackedMatrix _whhT;    // op(B) = W_hhᵀ [H, GH], for the forward step
+    private readonly PackedMatrix _whhT;    // op(B) = W_hhᵀ [H, GH], for the one-row forward step
     private PackedMatrix? _whh;             // op(B) = W_hh [GH, H], for the backward step (made and packed by Backward)
     private readonly float[] _biasSum;       // [GH] biases added to Xp
     private readonly float[] _dbSum;         // [GH] bias gradient summed over rows
     private float[] _dbRows = [];            // [B, GH] (GRU: two of them, for DXp and DHp) bias gradient of each row, summed over its steps by the backward loop
     private float[] _dWt = [];               // [I+H, GH] dW_ihᵀ stacked on dW_hhᵀ (long batches), before they are added into the gradients
-    private int _packedVersion = -1, _packedBackwardVersion = -1;
+    private int _packedVersion = -1, _packedOneRowVersion = -1, _packedBackwardVersion = -1;
 
     // Workspaces sized for the largest (T, B) seen; reused across calls.
     protected int T, B;
@@ -110,8 +110,17 @@ public abstract partial class RecurrentLayer
     {
         if (_packedVersion == P.Version) return;
         _wihT.Pack(transB: true, P.Value(WeightIh), InputSize);
-        _whhT.Pack(transB: true, P.Value(WeightHh), HiddenSize);
         _packedVersion = P.Version;
+    }
+
+    /// <summary>W_hhᵀ for the one-row steps; a batch's fused loop reads its own gate-block packing instead (W3: 2 % of a
+    /// training step went to packing this one for nothing).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private void PackOneRowWeights()
+    {
+        if (_packedOneRowVersion == P.Version) return;
+        _whhT.Pack(transB: true, P.Value(WeightHh), HiddenSize);
+        _packedOneRowVersion = P.Version;
     }
 
     /// <summary>Inference never needs W_hh untransposed, so it is made and packed on the first Backward of a weight version.</summary>
@@ -171,6 +180,7 @@ public abstract partial class RecurrentLayer
         {
             // One row: the matrix-vector kernels (several panels side by side) beat a one-row tile.
             var isa = StepIsa;
+            PackOneRowWeights();
             for (int step = 0; step < t; step++)
             {
                 var hPrev = Hs.AsSpan(step * bh, bh);
