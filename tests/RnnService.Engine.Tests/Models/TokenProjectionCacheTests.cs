@@ -128,6 +128,59 @@ public class TokenProjectionCacheTests
         Assert.Equal(Run(reference, tokens, steps, batch, lengths), Run(network, tokens, steps, batch, lengths));
     }
 
+    /// <summary>Tokens 0..5 at 12 steps × 9 rows: 6 distinct tokens in 108 positions, few enough to be projected ahead.</summary>
+    private static (int[] Tokens, int[] Lengths) FewTokens(int steps, int batch, int seed)
+    {
+        var (tokens, lengths) = Batch(steps, batch, seed);
+        return (Array.ConvertAll(tokens, id => id % 6), lengths);
+    }
+
+    [Theory]
+    [MemberData(nameof(Passes))]
+    public void AFirstPassOverFewDistinctTokensProjectsThemAheadWithTheBitsOfProjecting(Architecture architecture, int steps, int batch)
+    {
+        steps *= 12;   // enough positions for 6 tokens: 48 × 9, 12 × 9, 60 × 1
+        var (tokens, lengths) = FewTokens(steps, batch, seed: 17);
+        foreach (var isa in Isas())
+        foreach (bool partner in new[] { false, true })
+        {
+            var expected = Run(Make(architecture, cached: false), tokens, steps, batch, lengths, isa, partner);
+            var network = Make(architecture, cached: true);
+            var actual = Run(network, tokens, steps, batch, lengths, isa, partner);
+            Assert.True(expected.AsSpan().SequenceEqual(actual), $"{isa} partner {partner}: the output differs");
+            Assert.True(Cache(network).Allocated);
+        }
+        // Read, not projected again: a poisoned row changes the next pass.
+        var poisoned = Make(architecture, cached: true);
+        var first = Run(poisoned, tokens, steps, batch, lengths);
+        Poison(poisoned, tokens[0]);
+        Assert.NotEqual(first[..Hidden], Run(poisoned, tokens, steps, batch, lengths)[..Hidden]);
+    }
+
+    [Fact]
+    public void TrainingOverFewDistinctTokensGivesTheLossesAndGradientsOfProjecting()
+    {
+        const int steps = 12, batch = 9;
+        var (tokens, lengths) = FewTokens(steps, batch, seed: 19);
+        float[] labels = [0, 1, 1, 0, 1, 0, 0, 1, 1];
+        var networks = new[] { Make(Architecture.Lstm, cached: false), Make(Architecture.Lstm, cached: true) };
+        var optimizers = networks.Select(n => new Adam(n.Parameters.Count - n.FirstTrainable, learningRate: 0.05f)).ToArray();
+        for (int step = 0; step < 3; step++)
+        {
+            var losses = new float[2];
+            var grads = new float[2][];
+            for (int i = 0; i < 2; i++)
+            {
+                losses[i] = networks[i].ClassifierLoss(tokens, steps, batch, lengths, labels, backward: true, new float[batch]);
+                grads[i] = networks[i].Parameters.Grads.ToArray();
+                networks[i].Step(optimizers[i], clipNorm: 5);
+            }
+            Assert.Equal(losses[0], losses[1]);
+            Assert.True(grads[0].AsSpan().SequenceEqual(grads[1]), $"step {step}: the gradients differ");
+        }
+        Assert.True(Cache(networks[1]).Allocated);
+    }
+
     [Fact]
     public void AnInferenceCloneSharesTheRowsItsOriginalFilled()
     {
