@@ -23,12 +23,14 @@ public abstract partial class RecurrentLayer
     {
         _readTokenCache = _fillTokenCache = false;
         var cache = InputTokenCache;
+        _passTokens = 0;
         if (cache is null || tokens.IsEmpty || cache.Rows == 0) return;
         if (_forwardVersion != P.Version) (_forwardVersion, _forwardsAtVersion) = (P.Version, 0);
         _forwardsAtVersion++;
         if (_inputTokens.Length < t * b) _inputTokens = new int[t * b];
         for (int step = 0; step < t; step++)
             for (int row = 0; row < b; row++) _inputTokens[step * b + row] = tokens[row * t + step];
+        _passTokens = t * b;
         int distinct = CountDistinctUncached(t * b, DistinctTokenShare);
         _fillTokenCache = _forwardsAtVersion >= 2;
         if (_fillTokenCache || distinct > 0) cache.Allocate();
@@ -117,5 +119,78 @@ public abstract partial class RecurrentLayer
     {
         var cache = InputTokenCache!;
         for (int i = 0; i < count; i++) cache.Store(_inputTokens[first + i], P.Version, c + (nint)i * cache.Width);
+    }
+
+    // The backward pass of a pass over few distinct tokens. dW_ih = DXpᵀ·X and dx = DXp·W_ih are linear in the rows of DXp,
+    // and rows of one token have the same x (its embedding row), so with D[u] = Σ DXp rows of token u:
+    //   dW_ih += Dᵀ · X_U   and   Σ over token u's rows of dx = D[u] · W_ih,
+    // which is all the embedding's backward pass reads of dx (it adds each real row into its token's gradient). So dx gets
+    // D[u]·W_ih in the first real row of each token and zeros in the others: U rows of products instead of T·B. The sums
+    // are rounded in another order than row by row: the gradients match within rounding, not bit for bit.
+    private int _passTokens;                 // T·B when _inputTokens holds this pass's tokens (the embedding fed it), else 0
+    private int[] _slotOfToken = [];         // [Rows] the distinct slot of each token in this backward pass
+    private float[] _groupedDXp = [], _groupedDx = [];   // [U, GH], [U, I]
+
+    /// <summary>Whether a backward pass over tokens sums DXp by token (tests: the row-by-row products instead).</summary>
+    [ThreadStatic] internal static bool? ForcedRowByRowBackward;
+
+    /// <summary>
+    /// Sums DXp by token into _groupedDXp when the last forward pass was fed few distinct tokens (at most an eighth of its
+    /// real rows, every one below the cache's Rows), listing in _distinctRows the first real row of each and gathering its X row
+    /// into _distinctX; returns how many (0: the row-by-row products instead).
+    /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private int GroupGradientsByToken()
+    {
+        var cache = InputTokenCache;
+        if (_passTokens != T * B || cache is null || ForcedRowByRowBackward == true) return 0;
+        int b = B, gh = Gates * HiddenSize, inp = InputSize, realRows = 0;
+        for (int row = 0; row < b; row++) realRows += Lengths[row];
+        int limit = realRows / DistinctTokenShare, distinct = 0;
+        if (_seenPass.Length < cache.Rows) _seenPass = new int[cache.Rows];
+        if (_slotOfToken.Length < cache.Rows) _slotOfToken = new int[cache.Rows];
+        if (_distinctRows.Length < limit) _distinctRows = new int[limit];
+        if (++_pass == int.MaxValue) { Array.Clear(_seenPass); _pass = 1; }
+        for (int i = 0; i < _passTokens; i++)
+        {
+            if (i / b >= Lengths[i % b]) continue;   // a padded step: its DXp row is zero and the embedding skips it
+            int token = _inputTokens[i];
+            if ((uint)token >= (uint)cache.Rows) return 0;
+            if (_seenPass[token] == _pass) continue;
+            if (distinct == limit) return 0;
+            _seenPass[token] = _pass;
+            _slotOfToken[token] = distinct;
+            _distinctRows[distinct++] = i;
+        }
+        if (distinct == 0) return 0;
+        if (_groupedDXp.Length < distinct * gh) _groupedDXp = new float[distinct * gh];
+        if (_distinctX.Length < distinct * inp) _distinctX = new float[distinct * inp];
+        var grouped = _groupedDXp.AsSpan(0, distinct * gh);
+        grouped.Clear();
+        for (int i = 0; i < _passTokens; i++)
+        {
+            if (i / b >= Lengths[i % b]) continue;
+            var sum = grouped.Slice(_slotOfToken[_inputTokens[i]] * gh, gh);
+            System.Numerics.Tensors.TensorPrimitives.Add(sum, DXp.AsSpan(i * gh, gh), sum);
+        }
+        for (int u = 0; u < distinct; u++) X.AsSpan(_distinctRows[u] * inp, inp).CopyTo(_distinctX.AsSpan(u * inp));
+        return distinct;
+    }
+
+    /// <summary>dW_ih += Dᵀ · X_U over the distinct tokens GroupGradientsByToken listed.</summary>
+    private void AddGroupedInputWeightGradient(int distinct)
+    {
+        int gh = Gates * HiddenSize, inp = InputSize;
+        Sgemm.Multiply(true, false, gh, inp, distinct, _groupedDXp, gh, _distinctX, inp, P.Grad(WeightIh), inp, accumulate: true);
+    }
+
+    /// <summary>dx: D[u]·W_ih in the first real row of each distinct token, zeros in every other row.</summary>
+    private void WriteGroupedInputGradient(int distinct, Span<float> dx)
+    {
+        int gh = Gates * HiddenSize, inp = InputSize;
+        if (_groupedDx.Length < distinct * inp) _groupedDx = new float[distinct * inp];
+        Sgemm.Multiply(false, false, distinct, inp, gh, _groupedDXp, gh, P.Value(WeightIh), inp, _groupedDx, inp, accumulate: false);
+        dx[..(T * B * inp)].Clear();
+        for (int u = 0; u < distinct; u++) _groupedDx.AsSpan(u * inp, inp).CopyTo(dx.Slice(_distinctRows[u] * inp, inp));
     }
 }

@@ -283,6 +283,8 @@ public abstract partial class RecurrentLayer
         if (HasCellState && !dc0.IsEmpty) dc.CopyTo(dc0);
 
         int rows = t * b, inp = InputSize;
+        // A pass over few distinct tokens sums DXp by token first (RecurrentLayer.TokenCache.cs): dW_ih and dx from U rows, not T·B.
+        int distinct = GroupGradientsByToken();
         // dW_ih += DXpᵀ · X and dW_hh += DHpᵀ · H_{t-1}. With many rows they are formed transposed:
         //   dW_ihᵀ [I, GH] = Xᵀ · DXp,   dW_hhᵀ [H, GH] = H_{t-1}ᵀ · DHp
         // so that the big operand DXp [T·B, GH] is the right-hand one, whose packing is a plain
@@ -293,16 +295,17 @@ public abstract partial class RecurrentLayer
         {
             if (_dWt.Length < (inp + h) * gh) _dWt = new float[(inp + h) * gh];
             var dWt = _dWt.AsSpan(0, (inp + h) * gh);
-            Sgemm.Multiply(true, false, inp, gh, rows, X, inp, DXp, gh, dWt, gh, accumulate: false);
+            if (distinct == 0) Sgemm.Multiply(true, false, inp, gh, rows, X, inp, DXp, gh, dWt, gh, accumulate: false);
             Sgemm.Multiply(true, false, h, gh, rows, Hs, h, DHp, gh, dWt[(inp * gh)..], gh, accumulate: false);
-            MatrixTranspose.AddTransposed(dWt, inp, gh, P.Grad(WeightIh));
+            if (distinct == 0) MatrixTranspose.AddTransposed(dWt, inp, gh, P.Grad(WeightIh));
             MatrixTranspose.AddTransposed(dWt[(inp * gh)..], h, gh, P.Grad(WeightHh));
         }
         else
         {
-            Sgemm.Multiply(true, false, gh, inp, rows, DXp, gh, X, inp, P.Grad(WeightIh), inp, accumulate: true);
+            if (distinct == 0) Sgemm.Multiply(true, false, gh, inp, rows, DXp, gh, X, inp, P.Grad(WeightIh), inp, accumulate: true);
             Sgemm.Multiply(true, false, gh, h, rows, DHp, gh, Hs, h, P.Grad(WeightHh), h, accumulate: true);
         }
+        if (distinct > 0) AddGroupedInputWeightGradient(distinct);
 
         // db_ih += Σ DXp ; db_hh += Σ DHp (the same sum when DHp aliases DXp). The backward loop summed each row over its
         // steps while the rows were in L1 (a pass over all of DXp here was 0.23 ms of one thread at W4); the rows' sums
@@ -313,7 +316,8 @@ public abstract partial class RecurrentLayer
         if (SeparateHiddenProjection) SumRows(_dbRows.AsSpan(b * gh), b, gh, dbSum);
         TensorPrimitives.Add(P.Grad(BiasHh), dbSum, P.Grad(BiasHh));
         // dX = DXp · W_ih
-        if (!dx.IsEmpty)
-            Sgemm.Multiply(false, false, rows, InputSize, gh, DXp, gh, P.Value(WeightIh), InputSize, dx, InputSize, accumulate: false);
+        if (dx.IsEmpty) return;
+        if (distinct > 0) WriteGroupedInputGradient(distinct, dx);
+        else Sgemm.Multiply(false, false, rows, InputSize, gh, DXp, gh, P.Value(WeightIh), InputSize, dx, InputSize, accumulate: false);
     }
 }

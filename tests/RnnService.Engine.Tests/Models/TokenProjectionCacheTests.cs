@@ -157,28 +157,71 @@ public class TokenProjectionCacheTests
         Assert.NotEqual(first[..Hidden], Run(poisoned, tokens, steps, batch, lengths)[..Hidden]);
     }
 
-    [Fact]
-    public void TrainingOverFewDistinctTokensGivesTheLossesAndGradientsOfProjecting()
+    [Theory]
+    [InlineData(Architecture.Lstm, false)]
+    [InlineData(Architecture.Gru, false)]
+    [InlineData(Architecture.Rnn, true)]
+    public void TrainingOverFewDistinctTokensGivesTheLossesOfProjectingAndItsGradientsWithinRounding(Architecture architecture, bool frozenEmbedding)
     {
         const int steps = 12, batch = 9;
         var (tokens, lengths) = FewTokens(steps, batch, seed: 19);
         float[] labels = [0, 1, 1, 0, 1, 0, 0, 1, 1];
-        var networks = new[] { Make(Architecture.Lstm, cached: false), Make(Architecture.Lstm, cached: true) };
+        // Projecting, the cache read row by row (the same bits as projecting), the cache with DXp summed by token.
+        var networks = new[] { Make(architecture, cached: false), Make(architecture, cached: true), Make(architecture, cached: true) };
+        if (frozenEmbedding)
+        {
+            var vectors = Embeddings.TinyWordVectors.Create(["w0", "w1"],
+                [.. Enumerable.Range(0, 2).Select(i => Enumerable.Range(0, Embedding).Select(j => (sbyte)(7 * i + j - 20)).ToArray())], [0.1f, 0.2f]);
+            foreach (var n in networks) n.Embedding.FreezeOver(vectors);
+        }
         var optimizers = networks.Select(n => new Adam(n.Parameters.Count - n.FirstTrainable, learningRate: 0.05f)).ToArray();
         for (int step = 0; step < 3; step++)
         {
-            var losses = new float[2];
-            var grads = new float[2][];
-            for (int i = 0; i < 2; i++)
+            var losses = new float[3];
+            var grads = new float[3][];
+            for (int i = 0; i < 3; i++)
             {
-                losses[i] = networks[i].ClassifierLoss(tokens, steps, batch, lengths, labels, backward: true, new float[batch]);
+                RecurrentLayer.ForcedRowByRowBackward = i == 1;
+                try { losses[i] = networks[i].ClassifierLoss(tokens, steps, batch, lengths, labels, backward: true, new float[batch]); }
+                finally { RecurrentLayer.ForcedRowByRowBackward = null; }
                 grads[i] = networks[i].Parameters.Grads.ToArray();
-                networks[i].Step(optimizers[i], clipNorm: 5);
             }
+            // Each step from the same weights, so the three stay comparable.
+            networks[0].Step(optimizers[0], clipNorm: 5);
+            for (int i = 1; i < 3; i++) { networks[0].Parameters.Values.CopyTo(networks[i].Parameters.Values, 0); networks[i].Parameters.MarkChanged(); networks[i].Parameters.ZeroGrads(); }
+
             Assert.Equal(losses[0], losses[1]);
-            Assert.True(grads[0].AsSpan().SequenceEqual(grads[1]), $"step {step}: the gradients differ");
+            Assert.Equal(losses[0], losses[2]);
+            Assert.True(grads[0].AsSpan().SequenceEqual(grads[1]), $"step {step}: row by row, the gradients differ");
+            float scale = grads[0].Max(MathF.Abs);
+            for (int k = 0; k < grads[0].Length; k++)
+                Assert.True(MathF.Abs(grads[0][k] - grads[2][k]) <= 2e-6f * scale, $"step {step}, gradient {k}: {grads[0][k]} against {grads[2][k]}");
+            // Summed by token: dW_ih and the embedding's gradient are rounded in another order, so some bits differ.
+            Assert.False(grads[0].AsSpan().SequenceEqual(grads[2]), $"step {step}: the gradients summed by token have the bits of row by row");
         }
-        Assert.True(Cache(networks[1]).Allocated);
+    }
+
+    [Fact]
+    public void ATokenFirstSeenInAPaddedStepGetsItsEmbeddingGradientFromItsRealSteps()
+    {
+        const int steps = 12, batch = 9;
+        var lengths = Enumerable.Range(0, batch).Select(i => steps - i).ToArray();   // row 3 has 9 real steps
+        var tokens = new int[batch * steps];
+        tokens[3 * steps + 10] = 5;   // step 10 of row 3: padded, and the first position of token 5 in step order
+        tokens[0 * steps + 11] = 5;   // step 11 of row 0: real
+        float[] labels = [0, 1, 1, 0, 1, 0, 0, 1, 1];
+        var grads = new float[2][];
+        for (int i = 0; i < 2; i++)
+        {
+            var network = Make(Architecture.Lstm, cached: true);
+            RecurrentLayer.ForcedRowByRowBackward = i == 0;
+            try { network.ClassifierLoss(tokens, steps, batch, lengths, labels, backward: true, new float[batch]); }
+            finally { RecurrentLayer.ForcedRowByRowBackward = null; }
+            grads[i] = network.Parameters.Grad(network.Embedding.Weight).Slice(5 * Embedding, Embedding).ToArray();
+        }
+        Assert.Contains(grads[0], g => g != 0);
+        float scale = grads[0].Max(MathF.Abs);
+        for (int k = 0; k < Embedding; k++) Assert.True(MathF.Abs(grads[0][k] - grads[1][k]) <= 2e-6f * scale, $"{grads[0][k]} against {grads[1][k]}");
     }
 
     [Fact]
