@@ -9,6 +9,8 @@ public abstract partial class RecurrentLayer
 {
     /// <summary>Set on a first layer fed by an embedding: its input projection by token.</summary>
     internal TokenProjectionCache? InputTokenCache { get; set; }
+    /// <summary>Set on a first layer fed by an embedding: its token ids are below this (the vocabulary size).</summary>
+    internal int InputVocabulary { get; set; }
     private int[] _inputTokens = [];         // [T, B] the token of each input row, while the cache is read
     private bool _readTokenCache, _fillTokenCache;
     private int _forwardVersion = -1, _forwardsAtVersion;
@@ -22,15 +24,16 @@ public abstract partial class RecurrentLayer
     private void PrepareTokenCache(ReadOnlySpan<int> tokens, int t, int b)
     {
         _readTokenCache = _fillTokenCache = false;
-        var cache = InputTokenCache;
         _passTokens = 0;
-        if (cache is null || tokens.IsEmpty || cache.Rows == 0) return;
-        if (_forwardVersion != P.Version) (_forwardVersion, _forwardsAtVersion) = (P.Version, 0);
-        _forwardsAtVersion++;
+        if (tokens.IsEmpty || InputVocabulary == 0) return;
         if (_inputTokens.Length < t * b) _inputTokens = new int[t * b];
         for (int step = 0; step < t; step++)
             for (int row = 0; row < b; row++) _inputTokens[step * b + row] = tokens[row * t + step];
         _passTokens = t * b;
+        var cache = InputTokenCache;
+        if (cache is null || cache.Rows == 0) return;
+        if (_forwardVersion != P.Version) (_forwardVersion, _forwardsAtVersion) = (P.Version, 0);
+        _forwardsAtVersion++;
         int distinct = CountDistinctUncached(t * b, DistinctTokenShare);
         _fillTokenCache = _forwardsAtVersion >= 2;
         if (_fillTokenCache || distinct > 0) cache.Allocate();
@@ -41,7 +44,7 @@ public abstract partial class RecurrentLayer
     /// <summary>A pass projects its distinct tokens ahead when they are at most this share of its positions.</summary>
     private const int DistinctTokenShare = 8;
 
-    private int[] _seenPass = [];            // [Rows] the pass that last counted each token
+    private int[] _seenPass = [];            // [InputVocabulary] the pass that last counted each token
     private int _pass;
     private int[] _distinctRows = [];        // the first row of each distinct uncached token, in order of appearance
     private float[] _distinctX = [], _distinctXp = [];
@@ -53,7 +56,7 @@ public abstract partial class RecurrentLayer
     private int CountDistinctUncached(int count, int share)
     {
         var cache = InputTokenCache!;
-        if (_seenPass.Length < cache.Rows) _seenPass = new int[cache.Rows];
+        if (_seenPass.Length < InputVocabulary) _seenPass = new int[InputVocabulary];
         if (++_pass == int.MaxValue) { Array.Clear(_seenPass); _pass = 1; }
         int limit = count / share, distinct = 0, version = P.Version;
         if (_distinctRows.Length < limit) _distinctRows = new int[limit];
@@ -128,7 +131,7 @@ public abstract partial class RecurrentLayer
     // D[u]·W_ih in the first real row of each token and zeros in the others: U rows of products instead of T·B. The sums
     // are rounded in another order than row by row: the gradients match within rounding, not bit for bit.
     private int _passTokens;                 // T·B when _inputTokens holds this pass's tokens (the embedding fed it), else 0
-    private int[] _slotOfToken = [];         // [Rows] the distinct slot of each token in this backward pass
+    private int[] _slotOfToken = [];         // [InputVocabulary] the distinct slot of each token in this backward pass
     private float[] _groupedDXp = [], _groupedDx = [];   // [U, GH], [U, I]
 
     /// <summary>Whether a backward pass over tokens sums DXp by token (tests: the row-by-row products instead).</summary>
@@ -136,26 +139,27 @@ public abstract partial class RecurrentLayer
 
     /// <summary>
     /// Sums DXp by token into _groupedDXp when the last forward pass was fed few distinct tokens (at most an eighth of its
-    /// real rows, every one below the cache's Rows), listing in _distinctRows the first real row of each and gathering its X row
+    /// real rows, every one in the vocabulary; whatever the cache holds, so that training results do not depend on
+    /// its size), listing in _distinctRows the first real row of each and gathering its X row
     /// into _distinctX; returns how many (0: the row-by-row products instead).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int GroupGradientsByToken()
     {
-        var cache = InputTokenCache;
-        if (_passTokens != T * B || cache is null || ForcedRowByRowBackward == true) return 0;
+        int vocabulary = InputVocabulary;
+        if (_passTokens != T * B || ForcedRowByRowBackward == true) return 0;
         int b = B, gh = Gates * HiddenSize, inp = InputSize, realRows = 0;
         for (int row = 0; row < b; row++) realRows += Lengths[row];
         int limit = realRows / DistinctTokenShare, distinct = 0;
-        if (_seenPass.Length < cache.Rows) _seenPass = new int[cache.Rows];
-        if (_slotOfToken.Length < cache.Rows) _slotOfToken = new int[cache.Rows];
+        if (_seenPass.Length < vocabulary) _seenPass = new int[vocabulary];
+        if (_slotOfToken.Length < vocabulary) _slotOfToken = new int[vocabulary];
         if (_distinctRows.Length < limit) _distinctRows = new int[limit];
         if (++_pass == int.MaxValue) { Array.Clear(_seenPass); _pass = 1; }
         for (int i = 0; i < _passTokens; i++)
         {
             if (i / b >= Lengths[i % b]) continue;   // a padded step: its DXp row is zero and the embedding skips it
             int token = _inputTokens[i];
-            if ((uint)token >= (uint)cache.Rows) return 0;
+            if ((uint)token >= (uint)vocabulary) return 0;   // a frozen table's word past the vocabulary
             if (_seenPass[token] == _pass) continue;
             if (distinct == limit) return 0;
             _seenPass[token] = _pass;

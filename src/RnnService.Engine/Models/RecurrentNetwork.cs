@@ -90,6 +90,7 @@ public sealed partial class RecurrentNetwork
                 };
             }
         Head = new Linear(Parameters, "head.", FeatureSize, outputSize);
+        Layers[0].InputVocabulary = vocabularySize;
         int projectionWidth = Layers[0].Gates * hiddenSize;
         Layers[0].InputTokenCache = new TokenProjectionCache(
             (int)Math.Min(vocabularySize, TokenProjectionCacheBytes / (projectionWidth * sizeof(float))), projectionWidth);
