@@ -1,10 +1,12 @@
+using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Layers;
 
-// The first layer's input projection read by token (TokenProjectionCache.cs): which passes read and fill the cache,
-// and the copies between it and Xp. Rows of Xp are numbered step·B + row, as _inputTokens.
+// The first layer fed by tokens: its input projection read by token (TokenProjectionCache.cs: which passes read and
+// fill the cache, the copies between it and Xp), and the backward pass of a batch of few distinct tokens, which sums
+// DXp by token. Rows of X and Xp are numbered step·B + row, as _inputTokens.
 public abstract partial class RecurrentLayer
 {
     /// <summary>Set on a first layer fed by an embedding: its input projection by token.</summary>
@@ -175,7 +177,7 @@ public abstract partial class RecurrentLayer
         {
             if (i / b >= Lengths[i % b]) continue;
             var sum = grouped.Slice(_slotOfToken[_inputTokens[i]] * gh, gh);
-            System.Numerics.Tensors.TensorPrimitives.Add(sum, DXp.AsSpan(i * gh, gh), sum);
+            TensorPrimitives.Add(sum, DXp.AsSpan(i * gh, gh), sum);
         }
         for (int u = 0; u < distinct; u++) X.AsSpan(_distinctRows[u] * inp, inp).CopyTo(_distinctX.AsSpan(u * inp));
         return distinct;
