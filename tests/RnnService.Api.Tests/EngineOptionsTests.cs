@@ -23,16 +23,16 @@ public sealed class EngineOptionsTests
     }
 
     [Fact]
-    public void TheTokenCacheSettingSizesTheCacheOfNetworksMadeAfterIt()
+    public void TheTokenCacheSettingReachesTheEngineAndItsDefaultIsSixteenMegabytes()
     {
-        // Process-wide, as in the service; other tests' networks only change speed with it (the cache keeps the bits), and
-        // it is set back to the default.
+        // Process-wide, as in the service; other tests' networks only change speed with it (the cache keeps the bits) and
+        // their memory estimates by at most the cache, and it is set back to the default.
         try
         {
             new ServiceCollection().AddEngineOptions(Configuration("Engine:TokenCacheMegabytes", "1"));
             Assert.Equal(1L << 20, RecurrentNetwork.TokenProjectionCacheBytes);
             new ServiceCollection().AddEngineOptions(new ConfigurationBuilder().Build());
-            Assert.Equal((long)EngineOptions.DefaultTokenCacheMegabytes << 20, RecurrentNetwork.TokenProjectionCacheBytes);
+            Assert.Equal(16L << 20, RecurrentNetwork.TokenProjectionCacheBytes);
         }
         finally
         {

@@ -61,7 +61,8 @@ public static class ModelSize
     /// weights and the transposed weight-gradient block; the embedding output and its gradient; each
     /// layer's output and its gradient; dropout masks; a char model's logits and their gradient
     /// [T·B, V]; and per parameter its value, gradient, optimizer state, the best weights kept for
-    /// early stopping and a checkpoint copy of weights and optimizer state. A frozen pretrained embedding is
+    /// early stopping and a checkpoint copy of weights and optimizer state; the first layer's token projection cache
+    /// (min(V, RecurrentNetwork.TokenProjectionCacheBytes / 4·G·H) rows of G·H). A frozen pretrained embedding is
     /// counted as if it were trained (an upper bound), and its shared table (about 11 MB per process) is not.
     /// </summary>
     public static long TrainingBytes(Architecture architecture, TaskKind task, int vocabularySize, int embeddingSize,
@@ -82,6 +83,7 @@ public static class ModelSize
             floats += 2 * rows * h + rows * h;                            // output, its gradient, dropout mask
         }
         floats += 2 * rows * e;                                           // embedding output and gradient
+        floats += Math.Min(vocabularySize, RecurrentNetwork.TokenProjectionCacheBytes / (FloatBytes * g * h)) * g * h;   // token projection cache
         if (task == TaskKind.CharLm) floats += 2 * rows * outputSize + rows * h;   // logits, dLogits, dTop
         long p = Parameters(architecture, vocabularySize, embeddingSize, hiddenSize, layers, outputSize, bidirectional);
         long optimizerState = optimizer == OptimizerKind.Adam ? 2 : 1;

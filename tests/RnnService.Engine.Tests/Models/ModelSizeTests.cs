@@ -69,7 +69,8 @@ public class ModelSizeTests(ITestOutputHelper output)
             + 6 * 2                           // the cell's cache [R, H]
             + 3 * (3 + 2) * 4 * 2             // packed W_ihᵀ, W_hhᵀ, W_hh and the dWᵀ block, 3 × (E + H) · G·H
             + 3 * 6 * 2;                      // output, its gradient, its dropout mask [R, H]
-        const long embedding = 2 * 6 * 3;     // output and gradient [R, E]
+        const long embedding = 2 * 6 * 3      // output and gradient [R, E]
+            + 10 * 4 * 2;                     // the token projection cache: V rows of G·H (16 MiB holds all 10)
         const long parameters = 10 * 3 + 2 * (4 * 2 * (3 + 2) + 2 * 4 * 2) + 2 * 2 * 1 + 1;   // 147
         const long perParameter = 1 + 1 + 1 + 1 + 1 + 1;   // value, gradient, momentum, best weights, checkpoint of value and momentum
 
@@ -89,7 +90,7 @@ public class ModelSizeTests(ITestOutputHelper output)
             + 4 * 2                                  // cache [R, H]
             + 3 * (input + 2) * 3 * 2                // packed weights and the dWᵀ block
             + 3 * 4 * 2;                             // output, its gradient, dropout mask [R, H]
-        const long embedding = 2 * 4 * 3;
+        const long embedding = 2 * 4 * 3 + 5 * 3 * 2;   // output and gradient [R, E], the token projection cache [V, G·H]
         const long head = 2 * 4 * 5 + 4 * 2;         // logits and their gradient [R, V], the top layer's output gradient [R, H]
         const long parameters = 5 * 3 + (3 * 2 * (3 + 2) + 2 * 3 * 2) + (3 * 2 * (2 + 2) + 2 * 3 * 2) + 2 * 5 + 5;   // 108
         const long perParameter = 1 + 1 + 2 + 1 + 1 + 2;   // value, gradient, Adam's m and v, best weights, checkpoint of value, m and v
