@@ -27,10 +27,10 @@ public sealed class LstmLayer(ParameterSet parameters, string prefix, int layerI
         fixed (float* aux = Aux)
         fixed (float* hs = Hs)
         {
-            float* a = xp + (nint)(step * B + row) * 4 * h + u0;   // i, f, g, o at a, a + h, a + 2h, a + 3h
+            float* a = xp + (nint)(StoredStep(step) * B + row) * 4 * h + u0;   // i, f, g, o at a, a + h, a + 2h, a + 3h
             float* cPrev = cs + (nint)step * bh + row * h + u0;
             float* c = cPrev + bh;
-            float* tc = aux + (nint)(step * B + row) * h + u0;
+            float* tc = aux + (nint)(StoredStep(step) * B + row) * h + u0;
             float* hNew = hs + (nint)(step + 1) * bh + row * h + u0;
             int k = 0;
             if (isa == GemmIsa.Vector512)

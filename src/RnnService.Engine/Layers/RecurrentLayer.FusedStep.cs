@@ -147,7 +147,7 @@ public abstract partial class RecurrentLayer
         fixed (float* weights = _wihT.Data)
         fixed (float* xp = Xp)
         {
-            float* c = xp + ((nint)step * B + g0) * gh;
+            float* c = xp + ((nint)StoredStep(step) * B + g0) * gh;
             if (_readTokenCache && CopyCachedProjections(step * B + g0, r, c)) return;
             float* a = packedX + (nint)g0 * inp;
             SgemmPacking.PackA(false, xs + ((nint)step * B + g0) * inp, inp, r, inp, Sgemm.MrFor(isa), a, 0, r);
@@ -230,8 +230,8 @@ public abstract partial class RecurrentLayer
         fixed (float* biasSum = _biasSum)
         {
             float* a = packedH + (nint)(step & 1) * b * h + (nint)i0 * h;
-            float* inputs = xp + ((nint)step * b + i0) * gh + u0;
-            float* gates = separate ? hp + ((nint)step * b + i0) * gh + u0 : inputs;
+            float* inputs = xp + ((nint)StoredStep(step) * b + i0) * gh + u0;
+            float* gates = separate ? hp + ((nint)StoredStep(step) * b + i0) * gh + u0 : inputs;
             for (int g = 0; g < Gates; g++)
             {
                 // The input projection's biases, as Forward would add them to all of Xp, added before h·W_hhᵀ.

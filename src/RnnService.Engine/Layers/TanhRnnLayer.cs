@@ -22,7 +22,7 @@ public sealed class TanhRnnLayer(ParameterSet parameters, string prefix, int lay
         fixed (float* xp = Xp)
         fixed (float* hs = Hs)
         {
-            float* a = xp + (nint)(step * B + row) * h + u0;
+            float* a = xp + (nint)(StoredStep(step) * B + row) * h + u0;
             float* hNew = hs + ((nint)(step + 1) * B + row) * h + u0;
             int k = 0;
             if (isa == GemmIsa.Vector512)

@@ -16,7 +16,8 @@ public sealed partial class RecurrentNetwork
     /// <summary>Layer l over input [T, B, width] into y [T, B, 2H]; final states into slots 2l and 2l + 1. tokens [B, T]: those
     /// input embeds (empty: input is another layer's output); only the forward direction reads their cached projections,
     /// as the backward one runs over the reversed input.</summary>
-    private void ForwardBothDirections(int l, ReadOnlySpan<float> input, ReadOnlySpan<int> tokens, int width, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y)
+    private void ForwardBothDirections(int l, ReadOnlySpan<float> input, ReadOnlySpan<int> tokens, int width, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y,
+        bool keepForBackward)
     {
         int t = _t, b = _b, h = HiddenSize, bh = b * h;
         AllocateDirectionBuffers();
@@ -34,7 +35,7 @@ public sealed partial class RecurrentNetwork
             Layers[slot].Forward(d == 0 ? input : reversedInput, d == 0 ? tokens : default, t, b, lengths,
                 h0.IsEmpty ? default : h0.Slice(slot * bh, bh),
                 c0.IsEmpty || !HasCellState ? default : c0.Slice(slot * bh, bh),
-                d == 0 ? forwardY : reversedY, _hT.AsSpan(slot * bh, bh), HasCellState ? _cT.AsSpan(slot * bh, bh) : default);
+                d == 0 ? forwardY : reversedY, _hT.AsSpan(slot * bh, bh), HasCellState ? _cT.AsSpan(slot * bh, bh) : default, keepForBackward);
         }
         // y[..., 0:H] = forward; y[..., H:2H] = the backward direction's output in forward time order.
         var backwardY = Scratch(t * bh);

@@ -19,7 +19,7 @@ public sealed partial class RecurrentNetwork
     public float ClassifierLoss(ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<int> lengths,
         ReadOnlySpan<float> labels, bool backward, Span<float> probabilities, Rng? dropoutRng = null)
     {
-        var top = Forward(tokens, t, b, lengths, default, default, dropoutRng);
+        var top = Forward(tokens, t, b, lengths, default, default, dropoutRng, keepForBackward: backward);
         int h = HiddenSize, bh = b * h, bf = b * FeatureSize;
         Ensure(ref _pooled, bf);
         var pooled = _pooled.AsSpan(0, bf);
@@ -129,7 +129,7 @@ public sealed partial class RecurrentNetwork
         ReadOnlySpan<int> lengths, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, bool backward, Rng? dropoutRng = null)
     {
         RequireUnidirectional();
-        Forward(tokens, t, b, lengths, h0, c0, dropoutRng);
+        Forward(tokens, t, b, lengths, h0, c0, dropoutRng, keepForBackward: backward);
         int rows = t * b, v = OutputSize;
         // The top output buffer is not read again by the layers' backward, so dropout may scale it in place.
         var top = _outputs[LayerCount - 1].AsSpan(0, rows * HiddenSize);
@@ -166,7 +166,7 @@ public sealed partial class RecurrentNetwork
     public ReadOnlySpan<float> NextTokenLogits(ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<float> h0, ReadOnlySpan<float> c0)
     {
         RequireUnidirectional();
-        var top = Forward(tokens, t, b, default, h0, c0, dropoutRng: null);
+        var top = Forward(tokens, t, b, default, h0, c0, dropoutRng: null, keepForBackward: false);
         Ensure(ref _logits, b * OutputSize);
         var logits = _logits.AsSpan(0, b * OutputSize);
         Head.Forward(top.Slice((t - 1) * b * HiddenSize, b * HiddenSize), b, logits);

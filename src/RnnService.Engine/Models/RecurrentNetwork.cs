@@ -173,10 +173,11 @@ public sealed partial class RecurrentNetwork
     /// dropoutRng non-null turns on embedding dropout and dropout between layers (training); the objectives add the
     /// head's. Returns the top layer's output [T, B, D·H]; final states are in <see cref="FinalHidden"/>/<see cref="FinalCell"/>
     /// [L·D, B, H] as PyTorch's h_n (a backward direction's final state is its state at the first token).
+    /// keepForBackward false: no <see cref="Backward"/> follows (inference), so the layers keep no activations for it.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public ReadOnlySpan<float> Forward(ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<int> lengths,
-        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Rng? dropoutRng)
+        ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Rng? dropoutRng, bool keepForBackward = true)
     {
         _t = t; _b = b;
         int e = EmbeddingSize, h = HiddenSize, bh = b * h;
@@ -202,11 +203,11 @@ public sealed partial class RecurrentNetwork
             Ensure(ref _outputs[l], t * b * FeatureSize);
             var y = _outputs[l].AsSpan(0, t * b * FeatureSize);
             var inputTokens = l == 0 && !_embeddingDropoutActive ? tokens : default;
-            if (Bidirectional) ForwardBothDirections(l, input, inputTokens, width, h0, c0, y);
+            if (Bidirectional) ForwardBothDirections(l, input, inputTokens, width, h0, c0, y, keepForBackward);
             else Layers[l].Forward(input, inputTokens, t, b, _lengths.AsSpan(0, b),
                 h0.IsEmpty ? default : h0.Slice(l * bh, bh),
                 c0.IsEmpty || !HasCellState ? default : c0.Slice(l * bh, bh),
-                y, _hT.AsSpan(l * bh, bh), HasCellState ? _cT.AsSpan(l * bh, bh) : default);
+                y, _hT.AsSpan(l * bh, bh), HasCellState ? _cT.AsSpan(l * bh, bh) : default, keepForBackward);
             if (_dropoutActive && l < LayerCount - 1) _dropouts[l].Forward(y, dropoutRng!);
             input = y;
             width = FeatureSize;
