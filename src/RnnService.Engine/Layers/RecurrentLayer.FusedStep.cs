@@ -43,6 +43,7 @@ public abstract partial class RecurrentLayer
     private RowRanges? _forwardRanges, _backwardRanges;
     private BlockRanges? _stepBlocks;
     private unsafe float* _dy;          // the upstream gradient during BackwardStepsSplit (null: none)
+    private unsafe float* _y;           // the layer's output during the forward loop over row groups (null: written after it)
 
     private static GemmIsa StepIsa => ForcedStepIsa ?? Sgemm.BestIsa;
 
@@ -66,9 +67,10 @@ public abstract partial class RecurrentLayer
 
     /// <summary>
     /// Steps 0..t−1 of the forward pass for b ≥ 2 rows; Hs[0] (Cs[0]) hold the initial state. Split by units, Xp already
-    /// holds X·W_ihᵀ (biases not yet added); split by rows, each row group projects its own x_t.
+    /// holds X·W_ihᵀ (biases not yet added); split by rows, each row group projects its own x_t and, when y is given,
+    /// writes its rows of y [T, B, H] at each step.
     /// </summary>
-    private unsafe void ForwardStepsFused(int t, int b, bool byUnits)
+    private unsafe void ForwardStepsFused(int t, int b, bool byUnits, float* y)
     {
         PackGateBlocks();
         if (_packedH.Length < 2 * b * HiddenSize) _packedH = GC.AllocateArray<float>(2 * b * HiddenSize, pinned: true);
@@ -85,7 +87,9 @@ public abstract partial class RecurrentLayer
         }
         if (_packedX.Length < b * InputSize) _packedX = GC.AllocateArray<float>(b * InputSize, pinned: true);
         _forwardRanges ??= new RowRanges(this, forward: true);
+        _y = y;   // written by both threads while the caller keeps y pinned
         RunRowRanges(_forwardRanges, t, b);
+        _y = null;
     }
 
     /// <summary>The backward time loop (see Backward) split by rows the same way; dy [T, B, H] may be empty.</summary>
@@ -129,6 +133,8 @@ public abstract partial class RecurrentLayer
                 ProjectInput(step, g0, r, isa, tile);
                 for (int block = 0; block < UnitBlocks; block++)
                     RunFusedItem(step, g0, r, block, isa, tile);
+                if (_y != null)
+                    for (int row = g0; row < g0 + r; row++) WriteOutput(step, row, new Span<float>(_y + ((nint)step * B + row) * h, h));
             }
     }
 

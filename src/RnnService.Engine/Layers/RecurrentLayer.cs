@@ -149,7 +149,7 @@ public abstract partial class RecurrentLayer
     /// the fused loop keeps each step's gate rows only until the step is done (<see cref="StoredStep"/>).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    internal void Forward(ReadOnlySpan<float> x, ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<int> lengths,
+    internal unsafe void Forward(ReadOnlySpan<float> x, ReadOnlySpan<int> tokens, int t, int b, ReadOnlySpan<int> lengths,
         ReadOnlySpan<float> h0, ReadOnlySpan<float> c0, Span<float> y, Span<float> hT, Span<float> cT, bool keepForBackward)
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(t);
@@ -177,7 +177,14 @@ public abstract partial class RecurrentLayer
         if (h0.IsEmpty) Hs.AsSpan(0, bh).Clear(); else h0[..bh].CopyTo(Hs);
         if (HasCellState) { if (c0.IsEmpty) Cs.AsSpan(0, bh).Clear(); else c0[..bh].CopyTo(Cs); }
 
-        if (fused) ForwardStepsFused(t, b, byUnits);
+        // The loop over row groups also writes y, each group's rows while they are in L1 and on both threads; after the
+        // other paths y is copied from Hs below.
+        bool rowsWriteY = fused && !byUnits;
+        if (fused)
+            fixed (float* yp = y)
+            {
+                ForwardStepsFused(t, b, byUnits, rowsWriteY ? yp : null);
+            }
         else
         {
             // One row: the matrix-vector kernels (several panels side by side) beat a one-row tile.
@@ -195,15 +202,9 @@ public abstract partial class RecurrentLayer
             }
         }
 
-        for (int step = 0; step < t; step++)
-        {
-            for (int row = 0; row < b; row++)
-            {
-                var dst = y.Slice((step * b + row) * h, h);
-                if (step < Lengths[row]) Hs.AsSpan(((step + 1) * b + row) * h, h).CopyTo(dst);
-                else dst.Clear();
-            }
-        }
+        if (!rowsWriteY)
+            for (int step = 0; step < t; step++)
+                for (int row = 0; row < b; row++) WriteOutput(step, row, y.Slice((step * b + row) * h, h));
         Hs.AsSpan(t * bh, bh).CopyTo(hT);
         if (HasCellState && !cT.IsEmpty) Cs.AsSpan(t * bh, bh).CopyTo(cT);
     }
@@ -245,6 +246,14 @@ public abstract partial class RecurrentLayer
             var row = Xp.AsSpan(r * gh, gh);
             TensorPrimitives.Add(row, bias, row);
         }
+    }
+
+    /// <summary>y of one step and row: h_t, or zeros past the row's length.</summary>
+    private void WriteOutput(int step, int row, Span<float> dst)
+    {
+        int h = HiddenSize;
+        if (step < Lengths[row]) Hs.AsSpan(((step + 1) * B + row) * h, h).CopyTo(dst);
+        else dst.Clear();
     }
 
     /// <summary>A padded step: hidden units [u0, u0 + count) of the row keep their state.</summary>

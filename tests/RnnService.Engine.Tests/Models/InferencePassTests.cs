@@ -63,6 +63,27 @@ public class InferencePassTests
         }
     }
 
+    [Theory]
+    [InlineData(Architecture.Lstm, 9)]
+    [InlineData(Architecture.Gru, 1)]
+    public void PaddedStepsOutputZerosAfterAPassThatFilledThem(Architecture architecture, int batch)
+    {
+        const int steps = 6;
+        int[] tokens = [.. Enumerable.Range(0, steps * batch).Select(i => (7 * i + 3) % 40)];
+        int[] lengths = batch == 1 ? [4] : [.. Enumerable.Range(0, batch).Select(i => steps - i % steps)];
+        var fresh = Make(architecture, bidirectional: false).Forward(tokens, steps, batch, lengths, default, default, dropoutRng: null).ToArray();
+        var reused = Make(architecture, bidirectional: false);
+        reused.Forward(tokens, steps, batch, default, default, default, dropoutRng: null);   // every step real: no zeros left
+
+        var actual = reused.Forward(tokens, steps, batch, lengths, default, default, dropoutRng: null).ToArray();
+
+        Assert.True(fresh.AsSpan().SequenceEqual(actual));
+        int h = 45;
+        for (int step = 0; step < steps; step++)
+            for (int row = 0; row < batch; row++)
+                Assert.Equal(step >= lengths[row], actual.AsSpan((step * batch + row) * h, h).IndexOfAnyExcept(0f) < 0);
+    }
+
     [Fact]
     public void BackwardAfterAnInferencePassIsRefused()
     {
