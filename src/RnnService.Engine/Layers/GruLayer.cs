@@ -30,8 +30,8 @@ public sealed class GruLayer(ParameterSet parameters, string prefix, int layerIn
             float* a = xp + (nint)(StoredStep(step) * B + row) * gh + u0;      // x-part with b_ih; becomes r, z, n
             float* hp = hpAll + (nint)(StoredStep(step) * B + row) * gh + u0;  // W_hh h; its n third becomes W_hh h + b_hh
             float* bh0 = bias + u0;
-            float* hPrev = hs + (nint)step * bh + row * h + u0;
-            float* hNew = hPrev + bh;
+            float* hPrev = hs + (nint)StateSlot(step) * bh + row * h + u0;
+            float* hNew = hs + (nint)StateSlot(step + 1) * bh + row * h + u0;
             int k = 0;
             if (isa == GemmIsa.Vector512)
             {

@@ -28,10 +28,10 @@ public sealed class LstmLayer(ParameterSet parameters, string prefix, int layerI
         fixed (float* hs = Hs)
         {
             float* a = xp + (nint)(StoredStep(step) * B + row) * 4 * h + u0;   // i, f, g, o at a, a + h, a + 2h, a + 3h
-            float* cPrev = cs + (nint)step * bh + row * h + u0;
-            float* c = cPrev + bh;
+            float* cPrev = cs + (nint)StateSlot(step) * bh + row * h + u0;
+            float* c = cs + (nint)StateSlot(step + 1) * bh + row * h + u0;
             float* tc = aux + (nint)(StoredStep(step) * B + row) * h + u0;
-            float* hNew = hs + (nint)(step + 1) * bh + row * h + u0;
+            float* hNew = hs + (nint)StateSlot(step + 1) * bh + row * h + u0;
             int k = 0;
             if (isa == GemmIsa.Vector512)
             {

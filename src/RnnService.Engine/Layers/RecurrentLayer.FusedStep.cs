@@ -268,7 +268,7 @@ public abstract partial class RecurrentLayer
             {
                 // h_t into the next step's packed operand: element (row i0 + rr, unit p) at p·r + rr of the group.
                 float* next = packedH + (nint)((step + 1) & 1) * b * h + (nint)i0 * h;
-                float* hNew = hs + ((nint)(step + 1) * b + i0) * h;
+                float* hNew = hs + ((nint)StateSlot(step + 1) * b + i0) * h;
                 // 8 units at a time in registers where the group has Mr rows (a W4 LSTM forward pass 6 % faster than element by
                 // element with AVX-512, 3 % with AVX2).
                 int p0 = u0;

@@ -23,7 +23,7 @@ public sealed class TanhRnnLayer(ParameterSet parameters, string prefix, int lay
         fixed (float* hs = Hs)
         {
             float* a = xp + (nint)(StoredStep(step) * B + row) * h + u0;
-            float* hNew = hs + ((nint)(step + 1) * B + row) * h + u0;
+            float* hNew = hs + ((nint)StateSlot(step + 1) * B + row) * h + u0;
             int k = 0;
             if (isa == GemmIsa.Vector512)
                 for (; k + 16 <= count; k += 16)
