@@ -11,11 +11,18 @@ public sealed class SweepControlTests : ServiceTest
     [Fact]
     public async Task APausedSweepStartsNothingAndOnceResumedEndsWithItsWholeBudget()
     {
-        var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 6))).Id();
+        // An endless job, queued behind the first trial's job (one trial at a time), takes the one worker as soon as that
+        // trial stops at its rung, so the pause always finds the sweep running: toy trials alone could end the whole sweep
+        // between its first rung and the pause (seen under CI once toy training got faster).
+        var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 6, maxConcurrent: 1))).Id();
+        await _client.WaitForSweepAsync(id, s => s.Trials().Any());
+        var blocker = (await _client.TrainAsync(Jobs.Endless())).Id();
+        await _client.WaitUntilAsync(blocker, j => j.Status() == "running");
         await _client.WaitForSweepAsync(id, s => s.Trials().Any(t => t.GetProperty("rung").GetInt32() >= 0));
 
         var paused = await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/pause")).OkJsonAsync();
         Assert.Equal("paused", paused.Status());
+        (await _client.PostEmptyJsonAsync($"/jobs/{blocker}/cancel")).EnsureSuccessStatusCode();   // the worker is free again
         var settled = await _client.WaitForSweepAsync(id, s => s.Trials().All(t => t.Status() is "paused" or "succeeded" or "cancelled"));
         await Task.Delay(1000);
         var later = await (await _client.GetAsync($"/sweeps/{id}")).OkJsonAsync();
