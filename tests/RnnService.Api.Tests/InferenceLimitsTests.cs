@@ -13,10 +13,13 @@ namespace RnnService.Api.Tests;
 /// are capped and timed out while /health and /jobs stay answerable.</summary>
 public sealed class InferenceLimitsTests
 {
-    // 100 samples × 5000 steps on a hidden-512 LSTM: many seconds of work, far past every wait below.
-    private static StringContent Heavy(Guid modelId) => Json(new { modelId, count = 100, maxLength = 5000, seed = 1 });
+    // 400 samples × 5000 steps on a hidden-512 LSTM: many seconds of work, far past every wait below (100 samples took
+    // under 2 s once generation read its input projection by token). Above the default count limit, so the factories
+    // that send it raise Limits:MaxGenerateCount to HeavyCount.
+    private const int HeavyCount = 400;
+    private static StringContent Heavy(Guid modelId) => Json(new { modelId, count = HeavyCount, maxLength = 5000, seed = 1 });
 
-    // Far past the heavy request's 6 × 10¹¹ multiply-adds, for the tests that need it admitted.
+    // Far past the heavy request's 2.4 × 10¹² multiply-adds, for the tests that need it admitted.
     private const string Unbounded = "1000000000000000";
 
     [Theory]
@@ -34,7 +37,7 @@ public sealed class InferenceLimitsTests
     [Fact]
     public async Task AnAbandonedGenerateStopsSteppingWithinOneStepOfTheCancel()
     {
-        await using var factory = new RnnServiceFactory(new() { ["Inference:MaxRequestWork"] = Unbounded });
+        await using var factory = new RnnServiceFactory(new() { ["Inference:MaxRequestWork"] = Unbounded, ["Limits:MaxGenerateCount"] = $"{HeavyCount}" });
         using var client = factory.CreateClient();
         var (modelId, model) = await LoadHeavyModelAsync(factory, client);
         var slots = factory.Services.GetRequiredService<InferenceSlots>();
@@ -96,7 +99,7 @@ public sealed class InferenceLimitsTests
     {
         await using var factory = new RnnServiceFactory(new()
         {
-            ["Inference:MaxRequestWork"] = Unbounded, ["Inference:MaxConcurrentRequests"] = "1",
+            ["Inference:MaxRequestWork"] = Unbounded, ["Inference:MaxConcurrentRequests"] = "1", ["Limits:MaxGenerateCount"] = $"{HeavyCount}",
             ["Inference:QueueWait"] = "00:00:00.200", ["Inference:BusyRetryAfterSeconds"] = "2",
         });
         using var client = factory.CreateClient();
@@ -137,7 +140,7 @@ public sealed class InferenceLimitsTests
     {
         await using var factory = new RnnServiceFactory(new()
         {
-            ["Inference:MaxRequestWork"] = Unbounded, ["Inference:RequestTimeout"] = "00:00:02",
+            ["Inference:MaxRequestWork"] = Unbounded, ["Inference:RequestTimeout"] = "00:00:02", ["Limits:MaxGenerateCount"] = $"{HeavyCount}",
         });
         using var client = factory.CreateClient();
         var (modelId, model) = await LoadHeavyModelAsync(factory, client);
