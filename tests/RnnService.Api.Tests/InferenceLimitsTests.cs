@@ -101,6 +101,9 @@ public sealed class InferenceLimitsTests
         {
             ["Inference:MaxRequestWork"] = Unbounded, ["Inference:MaxConcurrentRequests"] = "1", ["Limits:MaxGenerateCount"] = $"{HeavyCount}",
             ["Inference:QueueWait"] = "00:00:00.200", ["Inference:BusyRetryAfterSeconds"] = "2",
+            // Untimed, so the heavy request holds its slot until the test abandons it: the default 10 s timeout once ended it
+            // (504) while the light requests below were still being answered beside it on a busy machine.
+            ["Inference:RequestTimeout"] = "00:00:00",
         });
         using var client = factory.CreateClient();
         var (modelId, model) = await LoadHeavyModelAsync(factory, client);
