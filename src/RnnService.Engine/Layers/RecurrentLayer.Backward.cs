@@ -4,10 +4,66 @@ using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Layers;
 
-// The backward pass of a recurrent layer (see RecurrentLayer.cs): the time loop for the data gradients (rows split
-// between the threads, RecurrentLayer.FusedStep.cs), then every weight gradient from one GEMM over all T·B rows.
+// The backward pass of a recurrent layer (see RecurrentLayer.cs): the time loop for the data gradients, its rows split
+// between the threads as the forward loop's are (RowRanges in RecurrentLayer.FusedStep.cs), then every weight gradient
+// from one GEMM over all T·B rows.
 public abstract partial class RecurrentLayer
 {
+    private unsafe float* _dy;          // the upstream gradient during BackwardStepsSplit (null: none)
+
+    /// <summary>The backward time loop (see Backward) split by rows as the forward loop is (RecurrentLayer.FusedStep.cs); dy [T, B, H] may be empty.</summary>
+    private unsafe void BackwardStepsSplit(int t, int b, ReadOnlySpan<float> dy)
+    {
+        _backwardRanges ??= new RowRanges(this, forward: false);
+        fixed (float* dyp = dy)
+        {
+            _dy = dyp;   // read by both threads while this frame keeps dy pinned
+            RunRowRanges(_backwardRanges, t, b);
+            _dy = null;
+        }
+    }
+
+    /// <summary>
+    /// Rows [i0, i1) of the backward time loop: per step (last first) the cell gradients of each row (and their sum over
+    /// the steps, the row's bias gradient), then dh_{t-1} = (bypass part) + dHp_t · W_hh for those rows.
+    /// </summary>
+    private unsafe void BackwardRows(int i0, int i1, GemmIsa isa)
+    {
+        int h = HiddenSize, gh = Gates * h, b = B, rows = i1 - i0;
+        var dh = Dh.AsSpan(0, b * h);
+        for (int step = T - 1; step >= 0; step--)
+        {
+            for (int row = i0; row < i1; row++)
+            {
+                if (step < Lengths[row])
+                {
+                    if (_dy != null)
+                    {
+                        var dhRow = dh.Slice(row * h, h);
+                        TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(_dy + (step * b + row) * h, h), dhRow);
+                    }
+                    BackwardCell(step, row, isa);
+                    // The row's bias gradient, while its gate gradients are in L1 (a padded step's are zero).
+                    var biasRow = _dbRows.AsSpan(row * gh, gh);
+                    TensorPrimitives.Add(biasRow, DXp.AsSpan((step * b + row) * gh, gh), biasRow);
+                    if (SeparateHiddenProjection)
+                    {
+                        biasRow = _dbRows.AsSpan((b + row) * gh, gh);
+                        TensorPrimitives.Add(biasRow, DHp.AsSpan((step * b + row) * gh, gh), biasRow);
+                    }
+                }
+                else
+                {
+                    // Padded step: the state passed through unchanged, so does its gradient.
+                    DXp.AsSpan((step * b + row) * gh, gh).Clear();
+                    if (SeparateHiddenProjection) DHp.AsSpan((step * b + row) * gh, gh).Clear();
+                }
+            }
+            Sgemm.MultiplyCore(rows, DHp.AsSpan((step * b + i0) * gh, rows * gh), gh, _whh!, dh.Slice(i0 * h, rows * h), h,
+                accumulate: true, isa, allowParallel: false);
+        }
+    }
+
     /// <summary>From this many rows (T·B) on, weight gradients are formed transposed (see Backward).</summary>
     internal const int TransposedWeightGradientRows = 256;
 

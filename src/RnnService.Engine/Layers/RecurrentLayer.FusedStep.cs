@@ -42,7 +42,6 @@ public abstract partial class RecurrentLayer
     private float[] _packedX = [];      // [B·I]: x_t of each row group as the micro-kernel's packed left operand (group at i·I)
     private RowRanges? _forwardRanges, _backwardRanges;
     private BlockRanges? _stepBlocks;
-    private unsafe float* _dy;          // the upstream gradient during BackwardStepsSplit (null: none)
     private unsafe float* _y;           // the layer's output during the forward loop over row groups (null: written after it)
 
     private static GemmIsa StepIsa => ForcedStepIsa ?? Sgemm.BestIsa;
@@ -90,18 +89,6 @@ public abstract partial class RecurrentLayer
         _y = y;   // written by both threads while the caller keeps y pinned
         RunRowRanges(_forwardRanges, t, b);
         _y = null;
-    }
-
-    /// <summary>The backward time loop (see Backward) split by rows the same way; dy [T, B, H] may be empty.</summary>
-    private unsafe void BackwardStepsSplit(int t, int b, ReadOnlySpan<float> dy)
-    {
-        _backwardRanges ??= new RowRanges(this, forward: false);
-        fixed (float* dyp = dy)
-        {
-            _dy = dyp;   // read by both threads while this frame keeps dy pinned
-            RunRowRanges(_backwardRanges, t, b);
-            _dy = null;
-        }
     }
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -176,47 +163,6 @@ public abstract partial class RecurrentLayer
                 }
             }
             if (_fillTokenCache) StoreProjections(step * B + g0, r, c);
-        }
-    }
-
-    /// <summary>
-    /// Rows [i0, i1) of the backward time loop: per step (last first) the cell gradients of each row (and their sum over
-    /// the steps, the row's bias gradient), then dh_{t-1} = (bypass part) + dHp_t · W_hh for those rows.
-    /// </summary>
-    private unsafe void BackwardRows(int i0, int i1, GemmIsa isa)
-    {
-        int h = HiddenSize, gh = Gates * h, b = B, rows = i1 - i0;
-        var dh = Dh.AsSpan(0, b * h);
-        for (int step = T - 1; step >= 0; step--)
-        {
-            for (int row = i0; row < i1; row++)
-            {
-                if (step < Lengths[row])
-                {
-                    if (_dy != null)
-                    {
-                        var dhRow = dh.Slice(row * h, h);
-                        TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(_dy + (step * b + row) * h, h), dhRow);
-                    }
-                    BackwardCell(step, row, isa);
-                    // The row's bias gradient, while its gate gradients are in L1 (a padded step's are zero).
-                    var biasRow = _dbRows.AsSpan(row * gh, gh);
-                    TensorPrimitives.Add(biasRow, DXp.AsSpan((step * b + row) * gh, gh), biasRow);
-                    if (SeparateHiddenProjection)
-                    {
-                        biasRow = _dbRows.AsSpan((b + row) * gh, gh);
-                        TensorPrimitives.Add(biasRow, DHp.AsSpan((step * b + row) * gh, gh), biasRow);
-                    }
-                }
-                else
-                {
-                    // Padded step: the state passed through unchanged, so does its gradient.
-                    DXp.AsSpan((step * b + row) * gh, gh).Clear();
-                    if (SeparateHiddenProjection) DHp.AsSpan((step * b + row) * gh, gh).Clear();
-                }
-            }
-            Sgemm.MultiplyCore(rows, DHp.AsSpan((step * b + i0) * gh, rows * gh), gh, _whh!, dh.Slice(i0 * h, rows * h), h,
-                accumulate: true, isa, allowParallel: false);
         }
     }
 
