@@ -16,8 +16,8 @@ public sealed class EngineOptions
     public int Threads { get; set; }
 
     /// <summary>
-    /// Memory, in MiB, that each loaded model (with its inference clones) may use to keep its first layer's input
-    /// projection by token, so inference copies a token's row instead of computing it; 0 turns it off.
+    /// Memory, in MiB, that each network (a loaded model with its inference clones, or a training job's) may use to keep
+    /// its first layer's input projection by token, so inference copies a token's row instead of computing it; 0 turns it off.
     /// </summary>
     public int TokenCacheMegabytes { get; set; } = DefaultTokenCacheMegabytes;
 
