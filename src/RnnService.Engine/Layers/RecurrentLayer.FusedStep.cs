@@ -9,13 +9,12 @@ namespace RnnService.Engine.Layers;
 // The forward time loop for a batch (B ≥ 2) as one tuned unit:
 // - W_hhᵀ is packed once per weight version by gate blocks: panel (g, u) holds the 32 columns of gate g
 //   for hidden units 32u..32u+31 (zero past H), in the micro-kernel's [K][32] layout;
-// - per step and row group (the micro-kernel's Mr rows), first that group's input projection x_t·W_ihᵀ into Xp (so the
-//   tiles below read it from L1, not from a T·B·G·H projection written out to memory before the loop);
+// - per step and row group (the micro-kernel's Mr rows), first that group's input projection x_t·W_ihᵀ + biases into Xp
+//   (so the tiles below read it from L1, not from a T·B·G·H projection written out to memory before the loop);
 // - then for each block of 32 hidden units, the G gate tiles
 //   (h_{t-1}·W_hhᵀ added onto the input projection, or into Hp for GRU) and at once the cell update for those
-//   rows and units, while the tiles are still in L1 (the input biases are added to the same tiles first, in the
-//   order a separate pass would); h_t goes both to Hs and, transposed, into the packed left operand of the next
-//   step (so no step packs its input);
+//   rows and units, while the tiles are still in L1; h_t goes both to Hs and, transposed, into the packed left
+//   operand of the next step (so no step packs its input);
 // - the rows of a batch are independent sequences, so the two cores split the batch, each carrying its rows
 //   through every step with no barrier between steps (StepTeam); the backward time loop is split the same way.
 //   A single step (generation: one character for every sample) carries nothing into another step, so the cores
@@ -66,7 +65,7 @@ public abstract partial class RecurrentLayer
 
     /// <summary>
     /// Steps 0..t−1 of the forward pass for b ≥ 2 rows; Hs[0] (Cs[0]) hold the initial state. Split by units, Xp already
-    /// holds X·W_ihᵀ (biases not yet added); split by rows, each row group projects its own x_t and, when y is given,
+    /// holds X·W_ihᵀ + biases; split by rows, each row group projects its own x_t and, when y is given,
     /// writes its rows of y [T, B, H] at each step.
     /// </summary>
     private unsafe void ForwardStepsFused(int t, int b, bool byUnits, float* y)
@@ -126,9 +125,9 @@ public abstract partial class RecurrentLayer
     }
 
     /// <summary>
-    /// Xp rows [g0, g0 + r) of one step = x_t · W_ihᵀ, each element the chain Sgemm.Multiply computes for it (one FMA chain
-    /// per K chunk, the chunks added in order, edge panels through a scratch tile), so the bits are those of the
-    /// all-steps projection.
+    /// Xp rows [g0, g0 + r) of one step = x_t · W_ihᵀ + biases, each product element the chain Sgemm.Multiply computes for
+    /// it (one FMA chain per K chunk, the chunks added in order, edge panels through a scratch tile), so the bits are those
+    /// of the all-steps projection.
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void ProjectInput(int step, int g0, int r, GemmIsa isa, float* tile)
@@ -162,6 +161,9 @@ public abstract partial class RecurrentLayer
                     }
                 }
             }
+            // The biases, while the rows are in L1, before the cache keeps them (its rows hold them).
+            fixed (float* biasSum = _biasSum)
+                for (int rr = 0; rr < r; rr++) AddInPlace(c + (nint)rr * gh, biasSum, gh);
             if (_fillTokenCache) StoreProjections(step * B + g0, r, c);
         }
     }
@@ -179,15 +181,12 @@ public abstract partial class RecurrentLayer
         fixed (float* xp = Xp)
         fixed (float* hp = Hp)
         fixed (float* hs = Hs)
-        fixed (float* biasSum = _biasSum)
         {
             float* a = packedH + (nint)(step & 1) * b * h + (nint)i0 * h;
             float* inputs = xp + ((nint)StoredStep(step) * b + i0) * gh + u0;
             float* gates = separate ? hp + ((nint)StoredStep(step) * b + i0) * gh + u0 : inputs;
             for (int g = 0; g < Gates; g++)
             {
-                // The input projection's biases, as Forward would add them to all of Xp, added before h·W_hhᵀ.
-                for (int rr = 0; rr < r; rr++) AddInPlace(inputs + (nint)rr * gh + g * h, biasSum + g * h + u0, w);
                 float* panel = weights + ((nint)g * blocks + block) * h * Nr;
                 float* c = gates + g * h;
                 for (int k0 = 0; k0 < h; k0 += Sgemm.Kc)

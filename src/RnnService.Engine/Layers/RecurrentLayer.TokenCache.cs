@@ -84,6 +84,7 @@ public abstract partial class RecurrentLayer
         if (_distinctXp.Length < distinct * gh) _distinctXp = new float[distinct * gh];
         for (int i = 0; i < distinct; i++) X.AsSpan(_distinctRows[i] * inp, inp).CopyTo(_distinctX.AsSpan(i * inp));
         Sgemm.Multiply(distinct, _distinctX, inp, _wihT, _distinctXp, gh, accumulate: false);
+        AddInputBiases(_distinctXp, distinct);
         var cache = InputTokenCache!;
         fixed (float* rows = _distinctXp)
             for (int i = 0; i < distinct; i++) cache.Store(_inputTokens[_distinctRows[i]], P.Version, rows + (nint)i * gh);
@@ -113,7 +114,7 @@ public abstract partial class RecurrentLayer
         return true;
     }
 
-    /// <summary>Stores Xp rows [first, first + count) (projected, biases not added) as their tokens' projections, when this pass fills.</summary>
+    /// <summary>Stores Xp rows [first, first + count) (projected, biases added) as their tokens' projections, when this pass fills.</summary>
     private unsafe void StoreProjections(int first, int count)
     {
         if (!_fillTokenCache) return;

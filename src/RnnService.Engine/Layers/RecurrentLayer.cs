@@ -160,19 +160,19 @@ public abstract partial class RecurrentLayer
         for (int i = 0; i < b; i++) Lengths[i] = lengths.IsEmpty ? t : lengths[i];
 
         x[..(t * b * InputSize)].CopyTo(X);
-        // Xp = X · W_ihᵀ (+ biases), all steps at once; the fused loop over the batch's rows instead projects each row
+        // Xp = X · W_ihᵀ + biases, all steps at once; the fused loop over the batch's rows instead projects each row
         // group's x_t right before its gate tiles read it (FusedStep.cs), with the same chains. Either copies the rows
-        // of tokens whose projections it has cached instead (RecurrentLayer.TokenCache.cs).
+        // of tokens whose projections it has cached instead, biases included (RecurrentLayer.TokenCache.cs).
         bool fused = b >= 2, byUnits = fused && SplitsByUnits(t, b);
         _keepsNoActivations = !keepForBackward && fused && !byUnits;
+        SumInputBiases();
         PrepareTokenCache(tokens, t, b);
         if ((!fused || byUnits) && !CopyCachedProjections(0, t * b))
         {
             Sgemm.Multiply(t * b, X, InputSize, _wihT, Xp, gh, accumulate: false);
+            AddInputBiases(Xp, t * b);
             StoreProjections(0, t * b);
         }
-        SumInputBiases();
-        if (b < 2) AddInputBiases(t * b);   // the fused loop adds them tile by tile, while each tile is in L1
 
         if (h0.IsEmpty) Hs.AsSpan(0, bh).Clear(); else h0[..bh].CopyTo(Hs);
         if (HasCellState) { if (c0.IsEmpty) Cs.AsSpan(0, bh).Clear(); else c0[..bh].CopyTo(Cs); }
@@ -230,14 +230,15 @@ public abstract partial class RecurrentLayer
         else TensorPrimitives.Add(P.Value(BiasIh), P.Value(BiasHh), bias);
     }
 
+    /// <summary>Adds the input biases (<see cref="SumInputBiases"/>) to rows [0, rows) of xp [*, GH].</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private void AddInputBiases(int rows)
+    private void AddInputBiases(Span<float> xp, int rows)
     {
         int gh = Gates * HiddenSize;
         var bias = _biasSum.AsSpan();
         for (int r = 0; r < rows; r++)
         {
-            var row = Xp.AsSpan(r * gh, gh);
+            var row = xp.Slice(r * gh, gh);
             TensorPrimitives.Add(row, bias, row);
         }
     }

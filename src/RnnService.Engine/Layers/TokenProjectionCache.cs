@@ -1,10 +1,10 @@
 namespace RnnService.Engine.Layers;
 
 /// <summary>
-/// The first layer's input projection x_t·W_ihᵀ by token: x_t is the embedding row of the token at t, so while the
-/// weights stay the same (inference, call after call) each token's projected row is the same, and the forward pass can
-/// copy it instead of computing it (W4 LSTM: a quarter of the forward pass's FLOPs). Rows hold the bits the fused
-/// loop's projection gives (biases not added), so reading one changes no result.
+/// The first layer's input projection x_t·W_ihᵀ + biases by token: x_t is the embedding row of the token at t, so while
+/// the weights stay the same (inference, call after call) each token's projected row is the same, and the forward pass
+/// can copy it instead of computing it (W4 LSTM: a quarter of the forward pass's FLOPs). Rows hold the bits the fused
+/// loop's projection gives, biases added, so reading one changes no result.
 /// A row is valid for the weight version (ParameterSet.Version) stamped beside it. One cache is shared by a network and
 /// its inference clones, which read the same weight buffer at the same version; rows are written before their stamp,
 /// and two threads that fill the same row write the same bits.
