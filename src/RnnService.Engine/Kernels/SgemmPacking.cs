@@ -155,33 +155,7 @@ internal static unsafe class SgemmPacking
     {
         if (transA)
         {
-            // A stored [K,M]: walk source rows (p) in the outer loop so each is read once, contiguously,
-            // and hand each group its R adjacent values. (Group-outer order strides through memory by
-            // lda per element and thrashes L1 when lda is a multiple of 4 KB.)
-            // Each (p, group) is one contiguous run of R floats on both sides: a full group is copied
-            // with vector moves (8 = one Vector256, 6 = one Vector128 + one 8-byte move).
-            for (int p = 0; p < k; p++)
-            {
-                float* s = a + (nint)p * lda;
-                for (int i = i0; i < i1; i += mr)
-                {
-                    int r = Math.Min(mr, m - i);
-                    float* d = dst + (nint)i * k + (nint)p * r;
-                    if (r == 8)
-                    {
-                        Vector256.Store(Vector256.Load(s + i), d);
-                    }
-                    else if (r == 6)
-                    {
-                        Vector128.Store(Vector128.Load(s + i), d);
-                        *(ulong*)(d + 4) = *(ulong*)(s + i + 4);
-                    }
-                    else
-                    {
-                        for (int rr = 0; rr < r; rr++) d[rr] = s[i + rr];
-                    }
-                }
-            }
+            PackATransposed(a, lda, m, k, mr, dst, i0, i1, 0, k);
             return;
         }
         for (int i = i0; i < i1; i += mr)
@@ -225,6 +199,39 @@ internal static unsafe class SgemmPacking
                     float* s = a + (nint)(i + rr) * lda;
                     float* dd = d + rr;
                     for (int p = 0; p < k; p++, dd += r) *dd = s[p];
+                }
+            }
+        }
+    }
+
+    /// <summary>Columns [p0, p1) of rows [i0, i1) (i0 a multiple of mr) of op(A) = Aᵀ [M, K], A stored [K, M], into dst
+    /// (layout above, K columns): a range of K, so that threads can pack one row block together.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    public static void PackATransposed(float* a, nint lda, int m, int k, int mr, float* dst, int i0, int i1, int p0, int p1)
+    {
+        // Walk source rows (p) in the outer loop so each is read once, contiguously, and hand each group its R adjacent
+        // values. (Group-outer order strides through memory by lda per element and thrashes L1 when lda is a multiple of
+        // 4 KB.) Each (p, group) is one contiguous run of R floats on both sides: a full group is copied with vector
+        // moves (8 = one Vector256, 6 = one Vector128 + one 8-byte move).
+        for (int p = p0; p < p1; p++)
+        {
+            float* s = a + (nint)p * lda;
+            for (int i = i0; i < i1; i += mr)
+            {
+                int r = Math.Min(mr, m - i);
+                float* d = dst + (nint)i * k + (nint)p * r;
+                if (r == 8)
+                {
+                    Vector256.Store(Vector256.Load(s + i), d);
+                }
+                else if (r == 6)
+                {
+                    Vector128.Store(Vector128.Load(s + i), d);
+                    *(ulong*)(d + 4) = *(ulong*)(s + i + 4);
+                }
+                else
+                {
+                    for (int rr = 0; rr < r; rr++) d[rr] = s[i + rr];
                 }
             }
         }

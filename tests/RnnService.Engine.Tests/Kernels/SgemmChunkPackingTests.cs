@@ -18,6 +18,7 @@ public class SgemmChunkPackingTests
     [InlineData(300, 40, 513)]   // three block rows, two panels (one panel block): A packed by the blocks
     [InlineData(129, 33, 300)]   // A by the blocks, AVX-512's last row block a single row (126 + 3 rows for AVX2)
     [InlineData(127, 70, 511)]   // A by the blocks, AVX2's last row block a single row; a panel of 6 columns
+    [InlineData(20, 70, 1100)]   // transposed A up front in two ranges of K (550 + 550), groups of 8, 8, 4 (6, 6, 6, 2)
     public void ChunkPackingGivesTheBitsOfUpFrontPackingOnEveryPath(int m, int n, int k)
     {
         foreach (bool transA in new[] { false, true })
@@ -41,6 +42,7 @@ public class SgemmChunkPackingTests
     [Theory]
     [InlineData(64, 512, 1000, 2)]    // the weight gradients' shape: B by the blocks
     [InlineData(64, 512, 1000, 3)]
+    [InlineData(64, 512, 1537, 2)]    // A packed up front in three ranges of K, shared by the threads
     [InlineData(1000, 64, 600, 2)]    // dX's shape: A by the blocks
     [InlineData(1000, 64, 600, 3)]
     public void PooledChunkPackingIsBitIdenticalToOneThreadAndToUpFrontPacking(int m, int n, int k, int threads)
