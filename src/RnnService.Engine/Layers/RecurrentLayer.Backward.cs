@@ -82,8 +82,11 @@ public abstract partial class RecurrentLayer
     /// </summary>
     private protected abstract void BackwardCell(int step, int row, GemmIsa isa);
 
+    private bool _backwardDone;      // Backward ran over the last forward pass (set again to false by Forward)
+
     /// <summary>
-    /// Backward over the last Forward. dy [T, B, H] (may be empty), dhT/dcT [B, H] (may be empty).
+    /// Backward over the last Forward, once (as PyTorch frees a graph after its backward pass: the LSTM's and tanh RNN's
+    /// gate gradients replace the gates, <see cref="GateGradientsReplaceGates"/>). dy [T, B, H] (may be empty), dhT/dcT [B, H] (may be empty).
     /// Adds parameter gradients into the ParameterSet; writes dx [T, B, I] (may be empty) and dh0/dc0 [B, H] (may be empty).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
@@ -91,6 +94,8 @@ public abstract partial class RecurrentLayer
         Span<float> dx, Span<float> dh0, Span<float> dc0)
     {
         if (_keepsNoActivations) throw new InvalidOperationException("The last forward pass was run for inference and kept no activations for Backward.");
+        if (_backwardDone) throw new InvalidOperationException("Backward already ran over the last forward pass, and its gate gradients may have replaced the gates it read: run Forward again.");
+        _backwardDone = true;
         int t = T, b = B, h = HiddenSize, gh = Gates * h, bh = b * h;
         PackBackwardWeights();
         var dh = Dh.AsSpan(0, bh);

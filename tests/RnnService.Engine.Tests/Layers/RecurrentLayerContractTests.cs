@@ -73,6 +73,7 @@ public class RecurrentLayerContractTests
 
         p.ZeroGrads();
         var dx = new float[x.Length];
+        Forward(layer, x, steps, batch, default, default, default);   // a Backward runs once per forward pass
         layer.Backward(dy, default, default, dx, default, default);
 
         var (fresh, q) = Initialized(arch);
@@ -82,6 +83,29 @@ public class RecurrentLayerContractTests
         fresh.Backward(dy, zeros, zeros, dxFresh, default, default);
         Assert.Equal(dxFresh, dx);
         Assert.Equal(q.Grads, p.Grads);
+    }
+
+    [Theory]
+    [MemberData(nameof(ArchitecturesAndBatches))]
+    public void ASecondBackwardOverOneForwardPassIsRefusedAndTheNextForwardPassAllowsOneAgain(string arch, int batch)
+    {
+        // The LSTM's and tanh RNN's gate gradients overwrite the gates they are computed from, so a second Backward over
+        // the same pass would read gradients as gates; it is refused (as PyTorch refuses a second backward through a graph).
+        const int steps = 3;
+        var x = Uniform(steps * batch * Input, 21);
+        var dy = Uniform(steps * batch * Hidden, 22);
+        var (layer, p) = Initialized(arch);
+        Forward(layer, x, steps, batch, default, default, default);
+        layer.Backward(dy, default, default, default, default, default);
+        var once = p.Grads.ToArray();
+
+        Assert.Throws<InvalidOperationException>(() => layer.Backward(dy, default, default, default, default, default));
+        Assert.Equal(once, p.Grads.ToArray());
+
+        p.ZeroGrads();
+        Forward(layer, x, steps, batch, default, default, default);
+        layer.Backward(dy, default, default, default, default, default);
+        Assert.Equal(once, p.Grads.ToArray());
     }
 
     [Theory]

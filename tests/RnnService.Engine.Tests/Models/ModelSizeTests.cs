@@ -64,7 +64,7 @@ public class ModelSizeTests(ITestOutputHelper output)
     {
         // LSTM (G 4), vocabulary 10, E 3, H 2, one layer, both directions (input E for each), batch 2 × 3 steps (R 6), SGD.
         const long perDirection = 6 * 3      // saved input X [R, E]
-            + 2 * 6 * 4 * 2                   // gate pre-activations and their gradient [R, G·H]
+            + 6 * 4 * 2                       // gate pre-activations, then their gradient in their place [R, G·H]
             + (6 + 2) * 2 * 2                 // hidden and cell states, initial ones included [(R + B), H] × 2
             + 6 * 2                           // the cell's cache [R, H]
             + 3 * (3 + 2) * 4 * 2             // packed W_ihᵀ, W_hhᵀ, W_hh and the dWᵀ block, 3 × (E + H) · G·H
@@ -108,7 +108,7 @@ public class ModelSizeTests(ITestOutputHelper output)
         long parameters = ModelSize.Parameters(Architecture.Rnn, 10, 3, 2, 1, 1);
 
         Assert.Equal(4 * 2 * parameters, Bytes(Architecture.Rnn, 2, OptimizerKind.Adam) - Bytes(Architecture.Rnn, 2, OptimizerKind.Sgd));
-        long perRow = 3 * 3 + 2 * 3 * 1 * 2 + (3 + 1) * 2 + 3 * 2 + 3 * 3 * 2 + 2 * 3 * 3;   // X, gates, states, cache, outputs, embedding
+        long perRow = 3 * 3 + 3 * 1 * 2 + (3 + 1) * 2 + 3 * 2 + 3 * 3 * 2 + 2 * 3 * 3;   // X, gates (their gradient in their place), states, cache, outputs, embedding
         Assert.Equal(4 * perRow, Bytes(Architecture.Rnn, 3, OptimizerKind.Sgd) - Bytes(Architecture.Rnn, 2, OptimizerKind.Sgd));
     }
 
