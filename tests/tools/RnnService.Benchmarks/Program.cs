@@ -1,10 +1,10 @@
 // The engine side by side with PyTorch on the workloads of issue 4 (see docs/benchmarks.md).
-//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching http-image onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--rounds N]
+//   dotnet run -c Release --project tests/tools/RnnService.Benchmarks -- [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching http-image onnx service cold threads cores replicas sweep] [--quick] [--no-torch] [--python PATH] [--rounds N]
 // onnx: the engine against ONNX Runtime running the engine's ONNX export (W5a, W4 forward, W5b; OnnxRuntimeBenchmark.cs).
 // sweep: the auto sweep's ASHA against random search over the same trials, engine only (SweepBenchmark.cs);
 // --sweep-max-epochs N: the sweeps' maxEpochs instead of the auto sweep's; --sweep-seed N: their seed; --held-out: imdb-sentences
 // only, swept on its training four fifths, the best models' accuracy on the fixed held-out fifth beside the defaults'.
-// No workload named: all of them but service, threads and sweep (engine thread counts 1-4). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
+// No workload named: all of them but service, threads, cores and sweep (engine thread counts 1-4; cores: CrossCoreBenchmark.cs). --quick: a smoke run (one warm-up call, three short timed runs, two rounds).
 // --warmup SECONDS: minimum warm-up of the first round (default 3). --no-torch: engine only.
 // --rounds N: engine and PyTorch measured alternately N times per workload (default 5); the speed-up
 // printed is the median of the per-round ratios, with their range.
@@ -25,6 +25,7 @@ bool runBatching = false;          // "http-batching": only the issue-25 batchin
 bool runHttpImage = false;         // "http-image": the http lines for the service as built, ReadyToRun, and ReadyToRun with TieredCompilation=0
 bool runService = false;
 bool runThreads = false;
+bool runCores = false;      // "cores": 1 MB written or read after the other thread touched it (CrossCoreBenchmark)
 bool runReplicas = false;   // "replicas": 50 tiny jobs on one PostgreSQL, 1 vs 3 replicas (ReplicaBenchmark)
 bool runCold = false;       // "cold": a fresh service's first job against a warm one, per JIT setting (ColdStartBenchmark)
 bool runSweep = false;      // "sweep": ASHA against random search on imdb-sentences and us-names (SweepBenchmark)
@@ -47,7 +48,7 @@ for (int i = 0; i < args.Length; i++)
     else if (a == "--rounds" && i + 1 < args.Length) rounds = Math.Max(1, int.Parse(args[++i], CultureInfo.InvariantCulture));
     else if (a is "-h" or "--help")
     {
-        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching http-image onnx service cold threads replicas sweep] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N] [--sweep-max-epochs N] [--sweep-seed N] [--held-out]");
+        Console.WriteLine("usage: RnnService.Benchmarks [W1 W2 W3 W4 W5a W5b gemm http http-limits http-batching http-image onnx service cold threads cores replicas sweep] [--quick] [--no-torch] [--python PATH] [--warmup SECONDS] [--rounds N] [--sweep-max-epochs N] [--sweep-seed N] [--held-out]");
         return 0;
     }
     else if (a.Equals("http", StringComparison.OrdinalIgnoreCase)) runHttp = true;
@@ -57,6 +58,7 @@ for (int i = 0; i < args.Length; i++)
     else if (a.Equals("onnx", StringComparison.OrdinalIgnoreCase)) runOnnx = true;
     else if (a.Equals("service", StringComparison.OrdinalIgnoreCase)) runService = true;
     else if (a.Equals("threads", StringComparison.OrdinalIgnoreCase)) runThreads = true;
+    else if (a.Equals("cores", StringComparison.OrdinalIgnoreCase)) runCores = true;
     else if (a.Equals("replicas", StringComparison.OrdinalIgnoreCase)) runReplicas = true;
     else if (a.Equals("cold", StringComparison.OrdinalIgnoreCase)) runCold = true;
     else if (a.Equals("sweep", StringComparison.OrdinalIgnoreCase)) runSweep = true;
@@ -70,7 +72,7 @@ for (int i = 0; i < args.Length; i++)
 }
 if (warmup is double seconds) settings = settings with { WarmupSeconds = seconds };
 if (rounds is int n) settings = settings with { Rounds = n };
-if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runBatching && !runHttpImage && !runService && !runThreads && !runReplicas && !runCold && !runSweep)
+if (selected.Count == 0 && !runHttp && !runOnnx && !runInferenceLimits && !runBatching && !runHttpImage && !runService && !runThreads && !runCores && !runReplicas && !runCold && !runSweep)
 {
     selected.AddRange(Workloads.Groups);
     runHttp = true;
@@ -159,6 +161,7 @@ if (runHttp || runInferenceLimits)
 if (runHttp || runBatching) BatchingBenchmark.Run(quick: settings.MinRuns == MeasureSettings.Quick.MinRuns);
 
 var threadRows = runThreads ? ThreadsBenchmark.Run(settings) : [];
+var coreRows = runCores ? CrossCoreBenchmark.Run(settings) : [];
 
 var serviceFigures = new List<ServiceFigures>();
 var replicaLines = runReplicas ? ReplicaBenchmark.Run() : [];
@@ -195,6 +198,12 @@ if (threadRows.Count > 0)
     Console.WriteLine();
     Console.WriteLine(ThreadsBenchmark.TableHeader);
     foreach (var row in threadRows) Console.WriteLine(row);
+}
+if (coreRows.Count > 0)
+{
+    Console.WriteLine();
+    Console.WriteLine(CrossCoreBenchmark.TableHeader);
+    foreach (var row in coreRows) Console.WriteLine(row);
 }
 if (serviceFigures.Count > 0)
 {
