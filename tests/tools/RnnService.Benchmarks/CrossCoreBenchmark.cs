@@ -55,6 +55,7 @@ internal static class CrossCoreBenchmark
         }
         Volatile.Write(ref stop, true);
         go.Release();
+        other.Join();   // before the semaphores are disposed
 
         var medians = samples.Select(Measure.Median).ToArray();
         var rows = new List<string>();
