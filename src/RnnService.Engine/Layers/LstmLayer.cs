@@ -17,8 +17,6 @@ public sealed class LstmLayer(ParameterSet parameters, string prefix, int layerI
 {
     public override bool HasCellState => true;
     protected override bool SeparateHiddenProjection => false;
-    // BackwardCell reads each unit's four gates before it writes their gradients.
-    private protected override bool GateGradientsReplaceGates => true;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override unsafe void ForwardCell(int step, int row, int u0, int count, GemmIsa isa)

@@ -77,6 +77,9 @@ public abstract partial class RecurrentLayer
 
     /// <summary>
     /// From Dh (and Dc) = dL/dh_t (dL/dc_t) for one row, writes DXp (and DHp) for that step and row,
+    /// DXp over the gate activations it was computed from (DXp is Xp: the backward loop then writes into cache lines it
+    /// has just read, not into 2 KB a row at W4 LSTM of fresh memory fetched for the write), so a unit's gates must all
+    /// be read before any of their gradients is written;
     /// leaves in Dh the part of dL/dh_{t-1} that bypasses W_hh (GRU's z·dh, zero otherwise) and in Dc dL/dc_{t-1}.
     /// isa picks the lanes (16, 8 or 1); the result is the same for each.
     /// </summary>
@@ -85,8 +88,8 @@ public abstract partial class RecurrentLayer
     private bool _backwardDone;      // Backward ran over the last forward pass (set again to false by Forward)
 
     /// <summary>
-    /// Backward over the last Forward, once (as PyTorch frees a graph after its backward pass: the LSTM's and tanh RNN's
-    /// gate gradients replace the gates, <see cref="GateGradientsReplaceGates"/>). dy [T, B, H] (may be empty), dhT/dcT [B, H] (may be empty).
+    /// Backward over the last Forward, once (as PyTorch frees a graph after its backward pass: the gate gradients replace
+    /// the gates, <see cref="BackwardCell"/>). dy [T, B, H] (may be empty), dhT/dcT [B, H] (may be empty).
     /// Adds parameter gradients into the ParameterSet; writes dx [T, B, I] (may be empty) and dh0/dc0 [B, H] (may be empty).
     /// </summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]

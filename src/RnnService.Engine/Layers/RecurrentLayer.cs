@@ -36,13 +36,6 @@ public abstract partial class RecurrentLayer
     /// <summary>GRU keeps h·W_hhᵀ + b_hh apart because its reset gate multiplies that term alone.</summary>
     protected abstract bool SeparateHiddenProjection { get; }
 
-    /// <summary>
-    /// Whether BackwardCell reads a (step, row)'s gate activations (its Xp row) before it writes any of their gradients
-    /// (its DXp row) and nothing reads them after: then DXp is Xp, and each gradient row is written into cache lines its
-    /// cell has just read, instead of into 2 KB (W4 LSTM) of fresh memory fetched for the write.
-    /// </summary>
-    private protected virtual bool GateGradientsReplaceGates => false;
-
     // Weights packed once per weight version (ParameterSet.Version), not once per call.
     private readonly PackedMatrix _wihT;    // op(B) = W_ihᵀ [I, GH], for the input projection
     private readonly PackedMatrix _whhT;    // op(B) = W_hhᵀ [H, GH], for the one-row forward step
@@ -62,7 +55,7 @@ public abstract partial class RecurrentLayer
     protected float[] Hs = [];       // [T+1, B, H] hidden states, Hs[0] = h0
     protected float[] Cs = [];       // [T+1, B, H] cell states (LSTM only)
     protected internal float[] Aux = [];      // [T, B, H]   per-cell extra cache (LSTM: tanh(c_t))
-    protected float[] DXp = [];      // [T, B, GH]  gradient w.r.t. the input projection (LSTM, tanh RNN: Xp itself, see GateGradientsReplaceGates)
+    protected float[] DXp = [];      // [T, B, GH]  gradient w.r.t. the input projection: Xp itself (see BackwardCell)
     protected float[] DHp = [];      // [T, B, GH]  gradient w.r.t. the hidden projection (GRU; else aliases DXp)
     protected float[] Dh = [], Dc = [];   // [B, H] running gradients dL/dh_t, dL/dc_t
 
@@ -98,7 +91,7 @@ public abstract partial class RecurrentLayer
         int gh = Gates * HiddenSize, h = HiddenSize;
         T = t; B = b;
         if (X.Length < t * b * InputSize) X = new float[t * b * InputSize];
-        if (Xp.Length < t * b * gh) { Xp = new float[t * b * gh]; DXp = GateGradientsReplaceGates ? Xp : new float[t * b * gh]; }
+        if (Xp.Length < t * b * gh) DXp = Xp = new float[t * b * gh];
         if (SeparateHiddenProjection && Hp.Length < t * b * gh) { Hp = new float[t * b * gh]; DHp = new float[t * b * gh]; }
         if (Hs.Length < (t + 1) * b * h)
         {

@@ -14,8 +14,6 @@ public sealed class TanhRnnLayer(ParameterSet parameters, string prefix, int lay
 {
     public override bool HasCellState => false;
     protected override bool SeparateHiddenProjection => false;
-    // BackwardCell reads each unit's activation before it writes its gradient.
-    private protected override bool GateGradientsReplaceGates => true;
 
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     internal override unsafe void ForwardCell(int step, int row, int u0, int count, GemmIsa isa)

@@ -56,9 +56,8 @@ public static class ModelSize
 
     /// <summary>
     /// Peak bytes of one training run whose largest batch is <paramref name="batch"/> sequences of
-    /// <paramref name="steps"/> tokens: per layer the saved input, the gate pre-activations and (GRU) their
-    /// gradient (twice for GRU's separate hidden projection; the LSTM's and tanh RNN's gradient replaces the gates),
-    /// hidden/cell states and caches, the packed
+    /// <paramref name="steps"/> tokens: per layer the saved input, the gate pre-activations (their gradient replaces
+    /// them), GRU's separate hidden projection and its gradient, hidden/cell states and caches, the packed
     /// weights and the transposed weight-gradient block; the embedding output and its gradient; each
     /// layer's output and its gradient; dropout masks; a char model's logits and their gradient
     /// [T·B, V]; and per parameter its value, gradient, optimizer state, the best weights kept for
@@ -76,7 +75,7 @@ public static class ModelSize
             // A backward direction also keeps a reversed copy of its input and output and their gradients (counted as X and output again).
             long input = l < d ? e : d * h;
             floats += rows * input;                                       // X
-            floats += (architecture == Architecture.Gru ? 2 : 1) * rows * g * h;   // Xp (DXp: GRU; the others' replaces Xp)
+            floats += rows * g * h;                                       // Xp, then DXp in its place
             if (architecture == Architecture.Gru) floats += 2 * rows * g * h;    // Hp, DHp
             floats += (rows + batch) * h * (architecture == Architecture.Lstm ? 2 : 1);  // Hs (and Cs)
             floats += rows * h;                                           // Aux

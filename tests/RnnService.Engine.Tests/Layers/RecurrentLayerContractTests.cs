@@ -89,8 +89,8 @@ public class RecurrentLayerContractTests
     [MemberData(nameof(ArchitecturesAndBatches))]
     public void ASecondBackwardOverOneForwardPassIsRefusedAndTheNextForwardPassAllowsOneAgain(string arch, int batch)
     {
-        // The LSTM's and tanh RNN's gate gradients overwrite the gates they are computed from, so a second Backward over
-        // the same pass would read gradients as gates; it is refused (as PyTorch refuses a second backward through a graph).
+        // The gate gradients overwrite the gates they are computed from, so a second Backward over the same pass would
+        // read gradients as gates; it is refused (as PyTorch refuses a second backward through a graph).
         const int steps = 3;
         var x = Uniform(steps * batch * Input, 21);
         var dy = Uniform(steps * batch * Hidden, 22);

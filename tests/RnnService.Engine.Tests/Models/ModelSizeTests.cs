@@ -84,7 +84,7 @@ public class ModelSizeTests(ITestOutputHelper output)
     {
         // GRU (G 3), vocabulary and output 5, E 3, H 2, two layers (inputs E, then H), batch 1 × 4 steps (R 4), Adam.
         static long Layer(long input) => 4 * input   // X [R, I]
-            + 2 * 4 * 3 * 2                          // gate pre-activations and their gradient [R, G·H]
+            + 4 * 3 * 2                              // gate pre-activations, then their gradient in their place [R, G·H]
             + 2 * 4 * 3 * 2                          // the GRU's separate hidden projection and its gradient [R, G·H]
             + (4 + 1) * 2                            // hidden states, the initial one included [(R + B), H]
             + 4 * 2                                  // cache [R, H]
