@@ -80,9 +80,8 @@ public abstract partial class RecurrentLayer
     private unsafe void ProjectDistinctTokens(int distinct)
     {
         int inp = InputSize, gh = Gates * HiddenSize;
-        if (_distinctX.Length < distinct * inp) _distinctX = new float[distinct * inp];
         if (_distinctXp.Length < distinct * gh) _distinctXp = new float[distinct * gh];
-        for (int i = 0; i < distinct; i++) X.AsSpan(_distinctRows[i] * inp, inp).CopyTo(_distinctX.AsSpan(i * inp));
+        GatherDistinctInputs(distinct);
         Sgemm.Multiply(distinct, _distinctX, inp, _wihT, _distinctXp, gh, accumulate: false);
         AddInputBiases(_distinctXp, distinct);
         var cache = InputTokenCache!;
@@ -151,7 +150,7 @@ public abstract partial class RecurrentLayer
     {
         int vocabulary = InputVocabulary;
         if (_passTokens != T * B || ForcedRowByRowBackward == true) return 0;
-        int b = B, gh = Gates * HiddenSize, inp = InputSize, realRows = 0;
+        int b = B, gh = Gates * HiddenSize, realRows = 0;
         for (int row = 0; row < b; row++) realRows += Lengths[row];
         int limit = realRows / DistinctTokenShare, distinct = 0;
         if (_seenPass.Length < vocabulary) _seenPass = new int[vocabulary];
@@ -171,7 +170,6 @@ public abstract partial class RecurrentLayer
         }
         if (distinct == 0) return 0;
         if (_groupedDXp.Length < distinct * gh) _groupedDXp = new float[distinct * gh];
-        if (_distinctX.Length < distinct * inp) _distinctX = new float[distinct * inp];
         var grouped = _groupedDXp.AsSpan(0, distinct * gh);
         grouped.Clear();
         for (int i = 0; i < _passTokens; i++)
@@ -180,8 +178,16 @@ public abstract partial class RecurrentLayer
             var sum = grouped.Slice(_slotOfToken[_inputTokens[i]] * gh, gh);
             TensorPrimitives.Add(sum, DXp.AsSpan(i * gh, gh), sum);
         }
-        for (int u = 0; u < distinct; u++) X.AsSpan(_distinctRows[u] * inp, inp).CopyTo(_distinctX.AsSpan(u * inp));
+        GatherDistinctInputs(distinct);
         return distinct;
+    }
+
+    /// <summary>_distinctX [U, I] = the X rows _distinctRows lists (each distinct token's embedding row).</summary>
+    private void GatherDistinctInputs(int distinct)
+    {
+        int inp = InputSize;
+        if (_distinctX.Length < distinct * inp) _distinctX = new float[distinct * inp];
+        for (int u = 0; u < distinct; u++) X.AsSpan(_distinctRows[u] * inp, inp).CopyTo(_distinctX.AsSpan(u * inp));
     }
 
     /// <summary>dW_ih += Dᵀ · X_U over the distinct tokens GroupGradientsByToken listed.</summary>

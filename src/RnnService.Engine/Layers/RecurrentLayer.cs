@@ -55,7 +55,7 @@ public abstract partial class RecurrentLayer
     protected float[] Hs = [];       // [T+1, B, H] hidden states, Hs[0] = h0
     protected float[] Cs = [];       // [T+1, B, H] cell states (LSTM only)
     protected internal float[] Aux = [];      // [T, B, H]   per-cell extra cache (LSTM: tanh(c_t))
-    protected float[] DXp = [];      // [T, B, GH]  gradient w.r.t. the input projection: Xp itself (see BackwardCell)
+    protected float[] DXp => Xp;     // [T, B, GH]  gradient w.r.t. the input projection, written over Xp (see BackwardCell)
     protected float[] DHp = [];      // [T, B, GH]  gradient w.r.t. the hidden projection (GRU; else aliases DXp)
     protected float[] Dh = [], Dc = [];   // [B, H] running gradients dL/dh_t, dL/dc_t
 
@@ -91,7 +91,7 @@ public abstract partial class RecurrentLayer
         int gh = Gates * HiddenSize, h = HiddenSize;
         T = t; B = b;
         if (X.Length < t * b * InputSize) X = new float[t * b * InputSize];
-        if (Xp.Length < t * b * gh) DXp = Xp = new float[t * b * gh];
+        if (Xp.Length < t * b * gh) Xp = new float[t * b * gh];
         if (SeparateHiddenProjection && Hp.Length < t * b * gh) { Hp = new float[t * b * gh]; DHp = new float[t * b * gh]; }
         if (Hs.Length < (t + 1) * b * h)
         {
