@@ -1,9 +1,9 @@
 namespace RnnService.Engine.Kernels;
 
 /// <summary>
-/// How many threads (the calling one included) one big GEMM may use. The per-step recurrent GEMMs stay
-/// single-threaded whatever the setting (see <see cref="Sgemm"/>); only the all-steps GEMMs (input
-/// projection, weight gradients) and big products are split. Process-wide: jobs running at the same
+/// How many threads (the calling one included) one big GEMM may use. The per-step recurrent products use at most
+/// the calling thread and the step partner (two halves, see <see cref="Sgemm"/>), and 1 keeps them on the calling
+/// thread; only the all-steps GEMMs (input projection, weight gradients) and big products are split further. Process-wide: jobs running at the same
 /// time share one pool, and a GEMM that finds the pool busy runs on its own thread.
 /// </summary>
 public static class EngineThreads

@@ -52,13 +52,11 @@ public static unsafe partial class Sgemm
     /// <summary>Panels per output block when single-threaded (256 columns).</summary>
     internal const int MaxPanelBlock = 8;
     /// <summary>
-    /// Below this many FLOPs (≈ 0.3 ms of one core) a GEMM stays on the calling thread. It keeps every
-    /// per-step recurrent GEMM up to batch 32 × h256 single-threaded: those are called once per time step,
-    /// and when the second core is busy (another process, or /predict requests while a job trains) each
-    /// hand-off can wait for a preempted worker; measured on the loaded 2-core VM, W4 (32×512×128 per
-    /// step) gained nothing from splitting and W3 (20×1024×256) about 25 % when it was lucky. Only the
-    /// all-steps GEMMs (input projection, weight gradients, dX) and big GEMMs go to the thread pool
-    /// (<see cref="EngineThreads.Count"/> threads).
+    /// Below this many FLOPs (≈ 0.3 ms of one core) a GEMM does not go to the thread pool, whose hand-off (and wait
+    /// for a preempted worker when the second core is busy) a per-step product cannot amortise. A product over
+    /// packed weights from <see cref="HalvesFlops"/> up is cut into two fixed halves on the step partner instead
+    /// (Sgemm.Halves.cs); others stay on the calling thread. Only the all-steps GEMMs (input projection, weight
+    /// gradients, dX) and big GEMMs go to the pool (<see cref="EngineThreads.Count"/> threads).
     /// </summary>
     internal const long ParallelFlops = 16_000_000;
 
@@ -161,12 +159,13 @@ public static unsafe partial class Sgemm
         fixed (float* pbp = b.Data)
         {
             int mr = MrFor(isa);
-            if (m > 1) SgemmPacking.PackA(false, ap, lda, m, k, mr, pap, 0, m);
             var job = new GemmJob
             {
                 PackedA = m == 1 ? ap : pap, PackedB = pbp, C = cp, Ldc = ldc,
                 M = m, N = n, K = k, Panels = b.Panels, Mr = mr, Accumulate = accumulate, Isa = isa,
             };
+            if (forceThreads == 0 && TryRunHalves(ref job, ap, lda, allowParallel)) return;
+            if (m > 1) SgemmPacking.PackA(false, ap, lda, m, k, mr, pap, 0, m);
             Execute(in job, Plan(ref job, allowParallel, pack: false, forceThreads), forceThreads);
         }
     }

@@ -60,7 +60,10 @@ internal sealed class StepTeam
     public void Run(IStepWork work, int items, bool usePartner, bool force = false)
     {
         t_partnerItems = 0;
-        bool alone = !usePartner || (!force && Stopwatch.GetTimestamp() < Volatile.Read(ref _backoffUntil));
+        // An item that runs a loop of its own (a product in halves inside a step) runs that one alone: the gate is
+        // reentrant, and the team is already busy with the outer loop.
+        bool alone = !usePartner || (!force && Stopwatch.GetTimestamp() < Volatile.Read(ref _backoffUntil))
+            || Monitor.IsEntered(_gate);
         if (!alone)
         {
             if (force) Monitor.Enter(_gate);

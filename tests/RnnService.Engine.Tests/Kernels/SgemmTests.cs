@@ -206,16 +206,18 @@ public class SgemmTests
     }
 
     [Fact]
-    public void PerStepRecurrentGemmStaysOnTheCallingThread()
+    public void PerStepRecurrentGemmDoesNotGoToThePool()
     {
-        // W4's step (batch 32 × h128 LSTM): below Sgemm.ParallelFlops, so no hand-off whatever EngineThreads.Count is.
+        // W4's step (batch 32 × h128 LSTM): below Sgemm.ParallelFlops, so at most two halves (SgemmHalvesTests), never the pool.
         const int m = 32, hidden = 128, gh = 512;
         var rng = new Random(14);
         float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden);
         var packed = new PackedMatrix(hidden, gh);
         packed.Pack(transB: true, w, hidden);
         var c = new float[m * gh];
-        Sgemm.Multiply(m, h, hidden, packed, c, gh, accumulate: false);
+        Sgemm.ForcedHalves = false;
+        try { Sgemm.Multiply(m, h, hidden, packed, c, gh, accumulate: false); }
+        finally { Sgemm.ForcedHalves = null; }
         Assert.Equal(1, Sgemm.LastCallThreads);
     }
 
