@@ -17,9 +17,11 @@ namespace RnnService.Engine.Layers;
 //   operand of the next step (so no step packs its input);
 // - the rows of a batch are independent sequences, so the two cores split the batch, each carrying its rows
 //   through every step with no barrier between steps (StepTeam); the backward time loop is split the same way.
-//   A single step (generation: one character for every sample) carries nothing into another step, so the cores
-//   split its hidden units instead: each reads half of W_hh, where split by rows each would read all of it (4 MB
-//   at H = 512, more than a core's L2).
+//   A single step (generation: one character for every sample) of a batch of one or two row groups is split by
+//   hidden units instead: each core reads half of W_hh (4 MB at H = 512), where split by rows each would read all of
+//   it for one or two tiles of rows. From three row groups on a single step is split by rows too: split by units, the
+//   caller packs h for both cores and the unit blocks change cores from one step to the next, and a line one core
+//   writes after the other read it costs about 10 ns here (docs/benchmarks.md, session 34: W4's step 57 → 34 µs).
 // Each gate element is the micro-kernel's FMA chain over k (Kc chunks) added once, exactly as Sgemm computes
 // it, and each element is computed by one thread: the result does not depend on which thread ran what.
 public abstract partial class RecurrentLayer
@@ -60,8 +62,8 @@ public abstract partial class RecurrentLayer
     private int UnitBlocks => (HiddenSize + SgemmPacking.Nr - 1) / SgemmPacking.Nr;
 
     /// <summary>Whether a fused forward pass splits its one step between the threads by hidden units (then Xp is projected
-    /// before it, by Sgemm), rather than carrying row ranges through the steps.</summary>
-    private bool SplitsByUnits(int t, int b) => t == 1 && UsePartner(t, b);
+    /// before it, by Sgemm), rather than carrying row ranges through the steps: a single step of fewer than three row groups.</summary>
+    private bool SplitsByUnits(int t, int b) => t == 1 && b < 3 * Sgemm.MrFor(StepIsa) && UsePartner(t, b);
 
     /// <summary>
     /// Steps 0..t−1 of the forward pass for b ≥ 2 rows; Hs[0] (Cs[0]) hold the initial state. Split by units, Xp already
