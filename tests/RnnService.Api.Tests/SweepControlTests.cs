@@ -35,6 +35,26 @@ public sealed class SweepControlTests : ServiceTest
     }
 
     [Fact]
+    public async Task APausedSweepStartsNoTrialInTheSlotThatACancelledTrialFrees()
+    {
+        // Two slots, both taken by trials waiting behind an endless job; the sweep is paused, then one trial cancelled.
+        // Its slot is free, but a paused sweep starts nothing (with one slot, a test cannot tell: the paused trial keeps it).
+        var blocker = (await _client.TrainAsync(Jobs.Endless())).Id();
+        await _client.WaitUntilAsync(blocker, j => j.Status() == "running");
+        var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 6, maxConcurrent: 2))).Id();
+        var started = await _client.WaitForSweepAsync(id, s => s.Trials().Count() == 2);
+        Assert.Equal("paused", (await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/pause")).OkJsonAsync()).Status());
+
+        (await _client.PostEmptyJsonAsync($"/jobs/{started.Trials().First().Id("jobId")}/cancel")).EnsureSuccessStatusCode();
+        var after = await (await _client.GetAsync($"/sweeps/{id}")).OkJsonAsync();
+        Assert.Equal(2, after.GetProperty("trialsStarted").GetInt32());
+        Assert.Equal(["cancelled", "paused"], after.Trials().Select(t => t.Status()).ToArray());
+
+        (await _client.PostEmptyJsonAsync($"/sweeps/{id}/cancel")).EnsureSuccessStatusCode();
+        (await _client.PostEmptyJsonAsync($"/jobs/{blocker}/cancel")).EnsureSuccessStatusCode();
+    }
+
+    [Fact]
     public async Task ACancelledSweepCancelsItsTrialsFreesTheirCheckpointsAndRegistersNothing()
     {
         var id = (await _client.StartSweepAsync(Sweeps.Toy())).Id();

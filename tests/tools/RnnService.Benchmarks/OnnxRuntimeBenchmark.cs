@@ -13,7 +13,8 @@ namespace RnnService.Benchmarks;
 /// ONNX Runtime as a second peer: the engine's own export (OnnxExporter) of the same model, run by
 /// ONNX Runtime with 1 and 2 intra-op threads (the faster counts), against the engine on
 ///   W5a   one sentence classified (tokenising included on both sides),
-///   W4    a batch-32, 80-step sentiment forward pass (inference only, W4's shapes), LSTM and GRU,
+///   W4    a batch-32, 80-step sentiment forward pass (inference only, W4's shapes), LSTM and GRU, and one step of it
+///         (the shape of a batched generation step),
 ///   W5b   200 characters generated one step per call, the state fed back (sampling on both sides).
 /// Each pair is checked for equal results before it is timed.
 /// </summary>
@@ -27,6 +28,7 @@ public static class OnnxRuntimeBenchmark
         yield return Compare("W5a lstm (onnx)", "µs/call", 1e6, PredictSentence(), settings, peak);
         yield return Compare("W4 lstm forward (onnx)", "ms/call", 1e3, BatchForward(Architecture.Lstm), settings, peak);
         yield return Compare("W4 lstm forward, projecting (onnx)", "ms/call", 1e3, Projecting(() => BatchForward(Architecture.Lstm)), settings, peak);
+        yield return Compare("W4 lstm one step, batch 32 (onnx)", "µs/call", 1e6, BatchForward(Architecture.Lstm, steps: 1), settings, peak);
         yield return Compare("W4 gru forward (onnx)", "ms/call", 1e3, BatchForward(Architecture.Gru), settings, peak);
         yield return Compare("W4 gru forward, projecting (onnx)", "ms/call", 1e3, Projecting(() => BatchForward(Architecture.Gru)), settings, peak);
         yield return Compare("W5b lstm (onnx)", "ms/call", 1e3, Generate(), settings, peak);
@@ -114,10 +116,16 @@ public static class OnnxRuntimeBenchmark
         }, w.ModelFlops(training: false));
     }
 
-    /// <summary>W4's shapes (vocab 5000, embedding 64, h128, batch 32, 80 steps), PyTorch-initialised weights, forward only.</summary>
-    private static Pair BatchForward(Architecture architecture)
+    /// <summary>W4's shapes (vocab 5000, embedding 64, h128, batch 32, 80 steps, or the first steps of each sequence),
+    /// PyTorch-initialised weights, forward only.</summary>
+    private static Pair BatchForward(Architecture architecture, int steps = 0)
     {
         var w = Workloads.Create("W4").Single(x => x.Architecture == architecture);
+        if (steps > 0)
+        {
+            int all = w.Steps;
+            w = w with { Steps = steps, Tokens = Enumerable.Range(0, w.Batch).SelectMany(b => w.Tokens.Skip(b * all).Take(steps)).ToArray() };
+        }
         var network = new RecurrentNetwork(architecture, w.VocabularySize, w.EmbeddingSize, w.HiddenSize, layers: 1, outputSize: 1);
         network.Initialize(new Rng(1));
         string[] vocabulary = ["<pad>", "<unk>", .. Enumerable.Range(2, w.VocabularySize - 2).Select(i => $"w{i}")];
