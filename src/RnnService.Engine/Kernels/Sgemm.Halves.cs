@@ -1,5 +1,7 @@
-// A mid-size product over packed weights (a recurrent step's h·W_hhᵀ at W4: 32×512×128, 4 MFLOP, about 20 µs of one
-// core) cut into two halves, one run by the calling thread and one by StepTeam's partner.
+// A mid-size product over packed weights (the shape of a recurrent step's h·W_hhᵀ at W4: 32×512×128, 4 MFLOP, about
+// 20 µs of one core) cut into two halves, one run by the calling thread and one by StepTeam's partner. The engine's
+// time loops fuse their steps and split them by rows themselves; a Linear layer or an input projection of this size,
+// or any caller of Multiply with a PackedMatrix, comes here.
 // Why two fixed halves, and not the pool's blocks: on this 2-core machine a cache line that one core writes after the
 // other core read or wrote it costs about 10 ns (docs/benchmarks.md, `cores`). The pool hands out small blocks to
 // whichever thread claims first and packs A once on the caller, so on every call part of C and all of the packed A
