@@ -25,10 +25,9 @@ public class SgemmHalvesTests
     {
         var rng = new Random(m * 1000 + n + k);
         int lda = k + 3, ldc = n + 5;
-        float[] w = Random(rng, n * k), a = Random(rng, m * lda), c0 = Random(rng, m * ldc);
+        var (w, a, packed) = Operands(rng, m, n, k, lda);
+        float[] c0 = Random(rng, m * ldc);
         for (int i = 0; i < m; i++) c0.AsSpan(i * ldc + n, ldc - n).Fill(Sentinel);
-        var packed = new PackedMatrix(k, n);
-        packed.Pack(transB: true, w, k);
         foreach (var isa in Isas())
         foreach (bool accumulate in new[] { false, true })
         {
@@ -53,10 +52,7 @@ public class SgemmHalvesTests
     public void AProductOfOneRowGroupAndOnePanelIsNotCutAndRunsOnTheCallerAlone()
     {
         const int m = 5, n = 20, k = 9;
-        var rng = new Random(3);
-        float[] w = Random(rng, n * k), a = Random(rng, m * k);
-        var packed = new PackedMatrix(k, n);
-        packed.Pack(transB: true, w, k);
+        var (_, a, packed) = Operands(new Random(3), m, n, k, lda: k);
         float[] single = new float[m * n], forced = new float[m * n];
         Sgemm.MultiplyCore(m, a, k, packed, single, n, false, Sgemm.BestIsa, allowParallel: false);
         Sgemm.ForcedHalves = true;
@@ -70,10 +66,7 @@ public class SgemmHalvesTests
     public void AProductInHalvesStartedInsideAStepTeamItemRunsAloneInsteadOfReenteringTheTeam()
     {
         const int m = 32, n = 512, k = 128;
-        var rng = new Random(4);
-        float[] w = Random(rng, n * k), a = Random(rng, m * k);
-        var packed = new PackedMatrix(k, n);
-        packed.Pack(transB: true, w, k);
+        var (_, a, packed) = Operands(new Random(4), m, n, k, lda: k);
         var expected = new float[m * n];
         Sgemm.MultiplyCore(m, a, k, packed, expected, n, false, Sgemm.BestIsa, allowParallel: false);
 
@@ -97,6 +90,15 @@ public class SgemmHalvesTests
         Assert.True(Sgemm.SizedForHalves(32, 512, 128));        // 4.2 MFLOP
         Assert.False(Sgemm.SizedForHalves(24, 512, 128));       // 3.1 MFLOP: about 15 µs of one core
         Assert.False(Sgemm.SizedForHalves(80 * 32, 512, 64));   // the input projection of all steps: the pool's
+    }
+
+    /// <summary>Weights W [n, k] (packed as Wᵀ, the recurrent layers' form) and A [m, lda], drawn in that order.</summary>
+    private static (float[] W, float[] A, PackedMatrix Packed) Operands(Random rng, int m, int n, int k, int lda)
+    {
+        float[] w = Random(rng, n * k), a = Random(rng, m * lda);
+        var packed = new PackedMatrix(k, n);
+        packed.Pack(transB: true, w, k);
+        return (w, a, packed);
     }
 
     private static IEnumerable<GemmIsa> Isas()
