@@ -84,6 +84,13 @@ public static unsafe partial class Sgemm
                     int r = Math.Min(mr, job.M - i);
                     float* ap = aBase + (nint)i * aStride + aOffset * r;
                     float* cp = job.C + i * ldc + c0;
+                    // The last full group and a short one after it (only the matrix's last group is short) in one pass.
+                    int r2 = i1 - i - r;
+                    if (w == Nr && r2 > 0 && r2 < mr && PairsRowGroups(isa, r2))
+                    {
+                        TilePair(r2, ap, aBase + (nint)(i + r) * aStride + aOffset * r2, bp, kc, cp, ldc, add);
+                        break;
+                    }
                     if (w == Nr)
                     {
                         Tile(isa, r, ap, bp, kc, cp, ldc, add);

@@ -60,6 +60,24 @@ public static unsafe partial class Sgemm
         }
     }
 
+    /// <summary>Whether a full row group and the short group of r2 rows after it run as one tile (TilePair): with Vector512
+    /// (8-row groups) and r2 ≤ 4, where the pair's 16 + 2·r2 accumulators and the two B vectors fit the 32 registers.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static bool PairsRowGroups(GemmIsa isa, int r2) => isa == GemmIsa.Vector512 && r2 >= 1 && r2 <= 4;
+
+    /// <summary>8 rows at a (stride 8) and r2 rows at a2 (stride r2) over one full panel; C rows c.. and c + 8·ldc...</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    internal static void TilePair(int r2, float* a, float* a2, float* b, int kc, float* c, nint ldc, bool add)
+    {
+        switch (r2)
+        {
+            case 4: SgemmMicroKernels.Tile512Pair<Int4>(a, a2, b, kc, c, ldc, add); break;
+            case 3: SgemmMicroKernels.Tile512Pair<Int3>(a, a2, b, kc, c, ldc, add); break;
+            case 2: SgemmMicroKernels.Tile512Pair<Int2>(a, a2, b, kc, c, ldc, add); break;
+            default: SgemmMicroKernels.Tile512Pair<Int1>(a, a2, b, kc, c, ldc, add); break;
+        }
+    }
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     internal static void Tile(GemmIsa isa, int r, float* a, float* b, int kc, float* c, nint ldc, bool add)
     {

@@ -118,11 +118,16 @@ public abstract partial class RecurrentLayer
             for (int g0 = i0; g0 < i1; g0 += mr)
             {
                 int r = Math.Min(mr, i1 - g0);
+                // A full group and the short group that ends the range go through the gate tiles together (Sgemm.TilePair).
+                int r2 = i1 - g0 - r;
+                if (r2 >= mr || !Sgemm.PairsRowGroups(isa, r2)) r2 = 0;
                 ProjectInput(step, g0, r, isa, tile);
+                if (r2 > 0) ProjectInput(step, g0 + r, r2, isa, tile);
                 for (int block = 0; block < UnitBlocks; block++)
-                    RunFusedItem(step, g0, r, block, isa, tile);
+                    RunFusedItem(step, g0, r, r2, block, isa, tile);
                 if (_y != null)
-                    for (int row = g0; row < g0 + r; row++) WriteOutput(step, row, new Span<float>(_y + ((nint)step * B + row) * h, h));
+                    for (int row = g0; row < g0 + r + r2; row++) WriteOutput(step, row, new Span<float>(_y + ((nint)step * B + row) * h, h));
+                if (r2 > 0) break;
             }
     }
 
@@ -170,9 +175,10 @@ public abstract partial class RecurrentLayer
         }
     }
 
-    /// <summary>Rows [i0, i0 + r) (one row group) × hidden units of one block, one step (see the file comment).</summary>
+    /// <summary>Rows [i0, i0 + r) (one row group), and the short group of r2 rows after it when r2 &gt; 0, × hidden units of
+    /// one block, one step (see the file comment).</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
-    private unsafe void RunFusedItem(int step, int i0, int r, int block, GemmIsa isa, float* tile)
+    private unsafe void RunFusedItem(int step, int i0, int r, int r2, int block, GemmIsa isa, float* tile)
     {
         const int Nr = SgemmPacking.Nr;
         int h = HiddenSize, gh = Gates * h, b = B, blocks = UnitBlocks;
@@ -185,6 +191,7 @@ public abstract partial class RecurrentLayer
         fixed (float* hs = Hs)
         {
             float* a = packedH + (nint)(step & 1) * b * h + (nint)i0 * h;
+            float* a2 = a + (nint)r * h;     // the short group's packed h, when r2 > 0
             float* inputs = xp + ((nint)StoredStep(step) * b + i0) * gh + u0;
             float* gates = separate ? hp + ((nint)StoredStep(step) * b + i0) * gh + u0 : inputs;
             for (int g = 0; g < Gates; g++)
@@ -195,7 +202,11 @@ public abstract partial class RecurrentLayer
                 {
                     int kc = Math.Min(Sgemm.Kc, h - k0);
                     bool add = !separate || k0 > 0;
-                    if (w == Nr)
+                    if (w == Nr && r2 > 0)
+                    {
+                        Sgemm.TilePair(r2, a + (nint)k0 * r, a2 + (nint)k0 * r2, panel + k0 * Nr, kc, c, gh, add);
+                    }
+                    else if (w == Nr)
                     {
                         Sgemm.Tile(isa, r, a + (nint)k0 * r, panel + k0 * Nr, kc, c, gh, add);
                     }
@@ -203,33 +214,47 @@ public abstract partial class RecurrentLayer
                     {
                         Sgemm.Tile(isa, r, a + (nint)k0 * r, panel + k0 * Nr, kc, tile, Nr, false);
                         Sgemm.Merge(tile, r, w, c, gh, add);
+                        if (r2 > 0)
+                        {
+                            Sgemm.Tile(isa, r2, a2 + (nint)k0 * r2, panel + k0 * Nr, kc, tile, Nr, false);
+                            Sgemm.Merge(tile, r2, w, c + (nint)r * gh, gh, add);
+                        }
                     }
                 }
             }
-            for (int row = i0; row < i0 + r; row++)
+            for (int row = i0; row < i0 + r + r2; row++)
             {
                 if (step < Lengths[row]) ForwardCell(step, row, u0, w, isa);
                 else CarryState(step, row, u0, w);
             }
             if (step + 1 < T)
             {
-                // h_t into the next step's packed operand: element (row i0 + rr, unit p) at p·r + rr of the group.
-                float* next = packedH + (nint)((step + 1) & 1) * b * h + (nint)i0 * h;
-                float* hNew = hs + ((nint)StateSlot(step + 1) * b + i0) * h;
-                // 8 units at a time in registers where the group has Mr rows (a W4 LSTM forward pass 6 % faster than element by
-                // element with AVX-512, 3 % with AVX2).
-                int p0 = u0;
-                if (Avx.IsSupported)
-                {
-                    if (r == 8)
-                        for (; p0 + 8 <= u0 + w; p0 += 8) SgemmPacking.Transpose8x8(hNew + p0, h, next + p0 * 8, 8);
-                    else if (r == 6)   // writes 2 floats past its 8 units: kept inside the group, where a later block overwrites them
-                        for (; p0 + 8 <= u0 + w && p0 + 8 < h; p0 += 8) SgemmPacking.Transpose6x8(hNew + p0, h, next + p0 * 6);
-                }
-                for (int rr = 0; rr < r; rr++)
-                    for (int p = p0; p < u0 + w; p++) next[p * r + rr] = hNew[rr * h + p];
+                PackNextH(step, i0, r, u0, w, packedH, hs);
+                if (r2 > 0) PackNextH(step, i0 + r, r2, u0, w, packedH, hs);
             }
         }
+    }
+
+    /// <summary>h_t of rows [i0, i0 + r) (one row group), units [u0, u0 + w), into the next step's packed operand.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+    private unsafe void PackNextH(int step, int i0, int r, int u0, int w, float* packedH, float* hs)
+    {
+        int h = HiddenSize, b = B;
+        // Element (row i0 + rr, unit p) at p·r + rr of the group.
+        float* next = packedH + (nint)((step + 1) & 1) * b * h + (nint)i0 * h;
+        float* hNew = hs + ((nint)StateSlot(step + 1) * b + i0) * h;
+        // 8 units at a time in registers where the group has Mr rows (a W4 LSTM forward pass 6 % faster than element by
+        // element with AVX-512, 3 % with AVX2).
+        int p0 = u0;
+        if (Avx.IsSupported)
+        {
+            if (r == 8)
+                for (; p0 + 8 <= u0 + w; p0 += 8) SgemmPacking.Transpose8x8(hNew + p0, h, next + p0 * 8, 8);
+            else if (r == 6)   // writes 2 floats past its 8 units: kept inside the group, where a later block overwrites them
+                for (; p0 + 8 <= u0 + w && p0 + 8 < h; p0 += 8) SgemmPacking.Transpose6x8(hNew + p0, h, next + p0 * 6);
+        }
+        for (int rr = 0; rr < r; rr++)
+            for (int p = p0; p < u0 + w; p++) next[p * r + rr] = hNew[rr * h + p];
     }
 
     /// <summary>dst[k] += src[k] for k &lt; count (one rounding per element, whatever the vector width).</summary>
@@ -254,7 +279,7 @@ public abstract partial class RecurrentLayer
             float* tile = stackalloc float[SgemmPacking.Mr * SgemmPacking.Nr];
             for (int block = blocks * item / Count; block < blocks * (item + 1) / Count; block++)
                 for (int g0 = 0; g0 < b; g0 += mr)
-                    layer.RunFusedItem(0, g0, Math.Min(mr, b - g0), block, Isa, tile);
+                    layer.RunFusedItem(0, g0, Math.Min(mr, b - g0), 0, block, Isa, tile);
         }
     }
 

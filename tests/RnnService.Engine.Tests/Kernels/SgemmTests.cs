@@ -233,6 +233,8 @@ public class SgemmTests
     [InlineData(1, 100, 25)]
     [InlineData(13, 70, 300)]
     [InlineData(37, 65, 129)]
+    [InlineData(10, 64, 300)]    // a full group and a short one of 2 in one pass with Vector512 (Sgemm.TilePair), an edge panel
+    [InlineData(20, 96, 33)]     // two full groups, the second paired with a short one of 4
     public void VectorAndScalarKernelsGiveBitIdenticalResults(int m, int n, int k)
     {
         var rng = new Random(m + n + k);
