@@ -71,10 +71,10 @@ public static unsafe partial class Sgemm
     {
         switch (r2)
         {
-            case 4: SgemmMicroKernels.Tile512Pair<Int4>(a, a2, b, kc, c, ldc, add); break;
-            case 3: SgemmMicroKernels.Tile512Pair<Int3>(a, a2, b, kc, c, ldc, add); break;
-            case 2: SgemmMicroKernels.Tile512Pair<Int2>(a, a2, b, kc, c, ldc, add); break;
-            default: SgemmMicroKernels.Tile512Pair<Int1>(a, a2, b, kc, c, ldc, add); break;
+            case 4: SgemmMicroKernels.Tile512<Int8, Int4>(a, a2, b, kc, c, ldc, add); break;
+            case 3: SgemmMicroKernels.Tile512<Int8, Int3>(a, a2, b, kc, c, ldc, add); break;
+            case 2: SgemmMicroKernels.Tile512<Int8, Int2>(a, a2, b, kc, c, ldc, add); break;
+            default: SgemmMicroKernels.Tile512<Int8, Int1>(a, a2, b, kc, c, ldc, add); break;
         }
     }
 
@@ -85,14 +85,14 @@ public static unsafe partial class Sgemm
         {
             switch (r)
             {
-                case 8: SgemmMicroKernels.Tile512<Int8>(a, b, kc, c, ldc, add); break;
-                case 7: SgemmMicroKernels.Tile512<Int7>(a, b, kc, c, ldc, add); break;
-                case 6: SgemmMicroKernels.Tile512<Int6>(a, b, kc, c, ldc, add); break;
-                case 5: SgemmMicroKernels.Tile512<Int5>(a, b, kc, c, ldc, add); break;
-                case 4: SgemmMicroKernels.Tile512<Int4>(a, b, kc, c, ldc, add); break;
-                case 3: SgemmMicroKernels.Tile512<Int3>(a, b, kc, c, ldc, add); break;
-                case 2: SgemmMicroKernels.Tile512<Int2>(a, b, kc, c, ldc, add); break;
-                default: SgemmMicroKernels.Tile512<Int1>(a, b, kc, c, ldc, add); break;
+                case 8: SgemmMicroKernels.Tile512<Int8, Int0>(a, null, b, kc, c, ldc, add); break;
+                case 7: SgemmMicroKernels.Tile512<Int7, Int0>(a, null, b, kc, c, ldc, add); break;
+                case 6: SgemmMicroKernels.Tile512<Int6, Int0>(a, null, b, kc, c, ldc, add); break;
+                case 5: SgemmMicroKernels.Tile512<Int5, Int0>(a, null, b, kc, c, ldc, add); break;
+                case 4: SgemmMicroKernels.Tile512<Int4, Int0>(a, null, b, kc, c, ldc, add); break;
+                case 3: SgemmMicroKernels.Tile512<Int3, Int0>(a, null, b, kc, c, ldc, add); break;
+                case 2: SgemmMicroKernels.Tile512<Int2, Int0>(a, null, b, kc, c, ldc, add); break;
+                default: SgemmMicroKernels.Tile512<Int1, Int0>(a, null, b, kc, c, ldc, add); break;
             }
         }
         else if (isa == GemmIsa.Vector256)

@@ -12,6 +12,7 @@ namespace RnnService.Engine.Kernels;
 /// <summary>A compile-time integer: the JIT specialises generic code per struct type argument,
 /// so `if (R > 3)` on TR.Value disappears and unused accumulators are never allocated.</summary>
 internal interface IConstInt { static abstract int Value { get; } }
+internal struct Int0 : IConstInt { public static int Value => 0; }
 internal struct Int1 : IConstInt { public static int Value => 1; }
 internal struct Int2 : IConstInt { public static int Value => 2; }
 internal struct Int3 : IConstInt { public static int Value => 3; }
@@ -24,55 +25,17 @@ internal struct Int8 : IConstInt { public static int Value => 8; }
 internal static unsafe class SgemmMicroKernels
 {
     /// <summary>R ≤ 8 rows × 32 columns with Vector512: 2R accumulators (16 of the 32 zmm registers at R = 8),
-    /// two B loads and R broadcasts per step of k. a: packed A with stride R; b: panel with stride 32.</summary>
+    /// two B loads and R broadcasts per step of k. a: packed A with stride R; b: panel with stride 32.
+    /// With R2 &gt; 0, also the short row group after a full one (a2: stride R2 ≤ 4; C rows c + (R + i)·ldc) in the same
+    /// pass, 2·R2 more accumulators, so each pair of B loads serves R + R2 rows: a short group alone has too few independent
+    /// chains to cover the FMA latency (over W3's 32 gate panels 2 rows took 10.4-11.0 µs, half of 8 rows' 20.5-21.4, and
+    /// 8 + 2 rows in one pass 24.6-25.9 against 31.1-32.8 as two tiles). Each element is the same chain either way.</summary>
     // NoInlining: inlined into the blocking loop, the accumulators would compete with its live values for registers.
     [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void Tile512<TR>(float* a, float* b, int kc, float* c, nint ldc, bool add) where TR : struct, IConstInt
+    public static void Tile512<TR, TR2>(float* a, float* a2, float* b, int kc, float* c, nint ldc, bool add)
+        where TR : struct, IConstInt where TR2 : struct, IConstInt
     {
-        int R = TR.Value;
-        Vector512<float>
-            c00 = Vector512<float>.Zero, c01 = Vector512<float>.Zero,
-            c10 = Vector512<float>.Zero, c11 = Vector512<float>.Zero,
-            c20 = Vector512<float>.Zero, c21 = Vector512<float>.Zero,
-            c30 = Vector512<float>.Zero, c31 = Vector512<float>.Zero,
-            c40 = Vector512<float>.Zero, c41 = Vector512<float>.Zero,
-            c50 = Vector512<float>.Zero, c51 = Vector512<float>.Zero,
-            c60 = Vector512<float>.Zero, c61 = Vector512<float>.Zero,
-            c70 = Vector512<float>.Zero, c71 = Vector512<float>.Zero;
-        for (int p = 0; p < kc; p++)
-        {
-            var b0 = Vector512.Load(b + 0);
-            var b1 = Vector512.Load(b + 16);
-            { var av = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
-            if (R > 1) { var av = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
-            if (R > 2) { var av = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
-            if (R > 3) { var av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
-            if (R > 4) { var av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
-            if (R > 5) { var av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
-            if (R > 6) { var av = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
-            if (R > 7) { var av = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
-            a += R;
-            b += SgemmPacking.Nr;
-        }
-        Store2(c + 0 * ldc, c00, c01, add);
-        if (R > 1) Store2(c + 1 * ldc, c10, c11, add);
-        if (R > 2) Store2(c + 2 * ldc, c20, c21, add);
-        if (R > 3) Store2(c + 3 * ldc, c30, c31, add);
-        if (R > 4) Store2(c + 4 * ldc, c40, c41, add);
-        if (R > 5) Store2(c + 5 * ldc, c50, c51, add);
-        if (R > 6) Store2(c + 6 * ldc, c60, c61, add);
-        if (R > 7) Store2(c + 7 * ldc, c70, c71, add);
-    }
-
-    /// <summary>A full group of 8 rows (a, stride 8) and the short group of R ≤ 4 rows after it (a2, stride R) in one pass
-    /// over a panel: 16 + 2R accumulators, so each pair of B loads serves 8 + R rows. A short group alone has too few
-    /// independent chains to cover the FMA latency (over W3's 32 gate panels 2 rows took 10.4-11.0 µs, half of 8 rows'
-    /// 20.5-21.4); 8 + 2 rows as one pass took 24.6-25.9 µs against 31.1-32.8 as two tiles. Each element is the chain
-    /// Tile512 computes for it. C's rows are c (the 8) and then c + 8·ldc (the R).</summary>
-    [MethodImpl(MethodImplOptions.AggressiveOptimization | MethodImplOptions.NoInlining)]
-    public static void Tile512Pair<TR>(float* a, float* a2, float* b, int kc, float* c, nint ldc, bool add) where TR : struct, IConstInt
-    {
-        int R = TR.Value;
+        int R = TR.Value, R2 = TR2.Value;
         Vector512<float>
             c00 = Vector512<float>.Zero, c01 = Vector512<float>.Zero,
             c10 = Vector512<float>.Zero, c11 = Vector512<float>.Zero,
@@ -91,33 +54,33 @@ internal static unsafe class SgemmMicroKernels
             var b0 = Vector512.Load(b + 0);
             var b1 = Vector512.Load(b + 16);
             { var av = Vector512.Create(a[0]); c00 = Vector512.FusedMultiplyAdd(av, b0, c00); c01 = Vector512.FusedMultiplyAdd(av, b1, c01); }
-            { var av = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
-            { var av = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
-            { var av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
-            { var av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
-            { var av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
-            { var av = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
-            { var av = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
-            { var av = Vector512.Create(a2[0]); d00 = Vector512.FusedMultiplyAdd(av, b0, d00); d01 = Vector512.FusedMultiplyAdd(av, b1, d01); }
-            if (R > 1) { var av = Vector512.Create(a2[1]); d10 = Vector512.FusedMultiplyAdd(av, b0, d10); d11 = Vector512.FusedMultiplyAdd(av, b1, d11); }
-            if (R > 2) { var av = Vector512.Create(a2[2]); d20 = Vector512.FusedMultiplyAdd(av, b0, d20); d21 = Vector512.FusedMultiplyAdd(av, b1, d21); }
-            if (R > 3) { var av = Vector512.Create(a2[3]); d30 = Vector512.FusedMultiplyAdd(av, b0, d30); d31 = Vector512.FusedMultiplyAdd(av, b1, d31); }
-            a += 8;
-            a2 += R;
+            if (R > 1) { var av = Vector512.Create(a[1]); c10 = Vector512.FusedMultiplyAdd(av, b0, c10); c11 = Vector512.FusedMultiplyAdd(av, b1, c11); }
+            if (R > 2) { var av = Vector512.Create(a[2]); c20 = Vector512.FusedMultiplyAdd(av, b0, c20); c21 = Vector512.FusedMultiplyAdd(av, b1, c21); }
+            if (R > 3) { var av = Vector512.Create(a[3]); c30 = Vector512.FusedMultiplyAdd(av, b0, c30); c31 = Vector512.FusedMultiplyAdd(av, b1, c31); }
+            if (R > 4) { var av = Vector512.Create(a[4]); c40 = Vector512.FusedMultiplyAdd(av, b0, c40); c41 = Vector512.FusedMultiplyAdd(av, b1, c41); }
+            if (R > 5) { var av = Vector512.Create(a[5]); c50 = Vector512.FusedMultiplyAdd(av, b0, c50); c51 = Vector512.FusedMultiplyAdd(av, b1, c51); }
+            if (R > 6) { var av = Vector512.Create(a[6]); c60 = Vector512.FusedMultiplyAdd(av, b0, c60); c61 = Vector512.FusedMultiplyAdd(av, b1, c61); }
+            if (R > 7) { var av = Vector512.Create(a[7]); c70 = Vector512.FusedMultiplyAdd(av, b0, c70); c71 = Vector512.FusedMultiplyAdd(av, b1, c71); }
+            if (R2 > 0) { var av = Vector512.Create(a2[0]); d00 = Vector512.FusedMultiplyAdd(av, b0, d00); d01 = Vector512.FusedMultiplyAdd(av, b1, d01); }
+            if (R2 > 1) { var av = Vector512.Create(a2[1]); d10 = Vector512.FusedMultiplyAdd(av, b0, d10); d11 = Vector512.FusedMultiplyAdd(av, b1, d11); }
+            if (R2 > 2) { var av = Vector512.Create(a2[2]); d20 = Vector512.FusedMultiplyAdd(av, b0, d20); d21 = Vector512.FusedMultiplyAdd(av, b1, d21); }
+            if (R2 > 3) { var av = Vector512.Create(a2[3]); d30 = Vector512.FusedMultiplyAdd(av, b0, d30); d31 = Vector512.FusedMultiplyAdd(av, b1, d31); }
+            a += R;
+            a2 += R2;
             b += SgemmPacking.Nr;
         }
         Store2(c + 0 * ldc, c00, c01, add);
-        Store2(c + 1 * ldc, c10, c11, add);
-        Store2(c + 2 * ldc, c20, c21, add);
-        Store2(c + 3 * ldc, c30, c31, add);
-        Store2(c + 4 * ldc, c40, c41, add);
-        Store2(c + 5 * ldc, c50, c51, add);
-        Store2(c + 6 * ldc, c60, c61, add);
-        Store2(c + 7 * ldc, c70, c71, add);
-        Store2(c + 8 * ldc, d00, d01, add);
-        if (R > 1) Store2(c + 9 * ldc, d10, d11, add);
-        if (R > 2) Store2(c + 10 * ldc, d20, d21, add);
-        if (R > 3) Store2(c + 11 * ldc, d30, d31, add);
+        if (R > 1) Store2(c + 1 * ldc, c10, c11, add);
+        if (R > 2) Store2(c + 2 * ldc, c20, c21, add);
+        if (R > 3) Store2(c + 3 * ldc, c30, c31, add);
+        if (R > 4) Store2(c + 4 * ldc, c40, c41, add);
+        if (R > 5) Store2(c + 5 * ldc, c50, c51, add);
+        if (R > 6) Store2(c + 6 * ldc, c60, c61, add);
+        if (R > 7) Store2(c + 7 * ldc, c70, c71, add);
+        if (R2 > 0) Store2(c + (R + 0) * ldc, d00, d01, add);
+        if (R2 > 1) Store2(c + (R + 1) * ldc, d10, d11, add);
+        if (R2 > 2) Store2(c + (R + 2) * ldc, d20, d21, add);
+        if (R2 > 3) Store2(c + (R + 3) * ldc, d30, d31, add);
     }
 
     /// <summary>R ≤ 6 rows × 16 columns (half a panel) with Vector256: 12 accumulators + 2 B vectors + 1 broadcast
