@@ -1,7 +1,6 @@
 // Checks C = (accumulate ? C : 0) + op(A)·op(B) from the fast kernel against the double-precision
-// reference loop, within |Δ| ≤ 1e-5·√k·(1 + |C_ref|), and that the thread count and instruction set
-// never change a single bit of the result (thread counts 1-4 forced, with a counter
-// proving how many threads ran).
+// reference loop (SgemmAssert), and that the instruction set never changes a single bit of the result
+// (the thread count: SgemmThreadsTests).
 using RnnService.Engine.Kernels;
 using static RnnService.Engine.Tests.Kernels.KernelTestValues;
 
@@ -78,7 +77,7 @@ public class SgemmTests
             float[] a = Random(rng, (transA ? k : m) * lda), b = Random(rng, k * n), c0 = Random(rng, m * n);
             float[] c = (float[])c0.Clone();
             Sgemm.MultiplyCore(transA, false, m, n, k, a, lda, b, n, c, n, false, isa, allowParallel: false);
-            AssertMatchesNaive(transA, false, m, n, k, a, lda, b, n, c0, c, n, accumulate: false);
+            SgemmAssert.MatchesNaive(transA, false, m, n, k, a, lda, b, n, c0, c, n, accumulate: false);
         }
     }
 
@@ -125,111 +124,6 @@ public class SgemmTests
     }
 
     [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public void PooledMultiplyOnEachThreadCountMatchesNaiveAndIsBitIdenticalToSingleThreaded(int threads)
-    {
-        // More threads than this machine has cores still has to give the same bits: every output block
-        // is computed whole by one thread. Forced round-robin gives each thread at least one block.
-        // A product of other operands first leaves other values in this thread's packing scratch, so a thread that
-        // multiplied a block before the blocks it reads were packed would read those (the single-threaded
-        // product comes after, or its packing would be there to read).
-        const int m = 256, n = 512, k = 300;
-        var rng = new Random(11);
-        Sgemm.MultiplyCore(false, false, m, n, k, Random(rng, m * k), k, Random(rng, k * n), n, new float[m * n], n, false,
-            Sgemm.BestIsa, allowParallel: false);
-        float[] a = Random(rng, m * k), b = Random(rng, k * n), c0 = Random(rng, m * n);
-        float[] multi = (float[])c0.Clone();
-        Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, multi, n, true, Sgemm.BestIsa, allowParallel: true, forceThreads: threads);
-        Assert.Equal(threads, Sgemm.LastCallThreads);
-
-        float[] single = (float[])c0.Clone();
-        Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, single, n, true, Sgemm.BestIsa, allowParallel: false);
-        Assert.Equal(1, Sgemm.LastCallThreads);
-        Assert.Equal(single, multi);
-
-        AssertMatchesNaive(false, false, m, n, k, a, k, b, n, c0, single, n, accumulate: true);
-    }
-
-    [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    [InlineData(4)]
-    public void PooledPackedMultiplyOnEachThreadCountMatchesNaiveAndIsBitIdenticalToSingleThreaded(int threads)
-    {
-        // Accumulating, so a block computed twice (or not at all) shows.
-        const int m = 128, hidden = 256, gh = 1024;
-        var rng = new Random(12);
-        float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden), c0 = Random(rng, m * gh);
-        var packed = new PackedMatrix(hidden, gh);
-        packed.Pack(transB: true, w, hidden);
-        float[] single = (float[])c0.Clone();
-        Sgemm.MultiplyCore(m, h, hidden, packed, single, gh, true, Sgemm.BestIsa, allowParallel: false);
-        Assert.Equal(1, Sgemm.LastCallThreads);
-
-        float[] multi = (float[])c0.Clone();
-        Sgemm.MultiplyCore(m, h, hidden, packed, multi, gh, true, Sgemm.BestIsa, allowParallel: true, forceThreads: threads);
-        Assert.Equal(threads, Sgemm.LastCallThreads);
-        Assert.Equal(single, multi);
-
-        AssertMatchesNaive(false, true, m, gh, hidden, h, hidden, w, hidden, c0, single, gh, accumulate: true);
-    }
-
-    [Fact]
-    public void AForcedPooledProductOfOneBlockRunsOnTheCallerAloneAndIsComputed()
-    {
-        // 3 rows by one 32-column panel: a single output block, nothing to hand to a second thread.
-        const int m = 3, hidden = 8, gh = 32;
-        var rng = new Random(15);
-        float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden);
-        var packed = new PackedMatrix(hidden, gh);
-        packed.Pack(transB: true, w, hidden);
-        var c = new float[m * gh];
-        Sgemm.MultiplyCore(m, h, hidden, packed, c, gh, false, Sgemm.BestIsa, allowParallel: true, forceThreads: 2);
-        Assert.Equal(1, Sgemm.LastCallThreads);
-        AssertMatchesNaive(false, true, m, gh, hidden, h, hidden, w, hidden, new float[m * gh], c, gh, accumulate: false);
-    }
-
-    [Fact]
-    public void ThreadCounterReportsOneWhenAForcedCallRunsOnTheCallerAlone()
-    {
-        // The planted error for the tests above: a run forced to one thread must not pass for two.
-        const int m = 256, n = 512, k = 300;
-        var rng = new Random(13);
-        float[] a = Random(rng, m * k), b = Random(rng, k * n), c = new float[m * n];
-        Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, c, n, false, Sgemm.BestIsa, allowParallel: true, forceThreads: 2);
-        Assert.Equal(2, Sgemm.LastCallThreads);
-        Sgemm.MultiplyCore(false, false, m, n, k, a, k, b, n, c, n, false, Sgemm.BestIsa, allowParallel: true, forceThreads: 1);
-        Assert.NotEqual(2, Sgemm.LastCallThreads);
-        Assert.Equal(1, Sgemm.LastCallThreads);
-    }
-
-    [Fact]
-    public void PerStepRecurrentGemmDoesNotGoToThePool()
-    {
-        // W4's step (batch 32 × h128 LSTM): below Sgemm.ParallelFlops, so at most two halves (SgemmHalvesTests), never the pool.
-        const int m = 32, hidden = 128, gh = 512;
-        var rng = new Random(14);
-        float[] w = Random(rng, gh * hidden), h = Random(rng, m * hidden);
-        var packed = new PackedMatrix(hidden, gh);
-        packed.Pack(transB: true, w, hidden);
-        var c = new float[m * gh];
-        Sgemm.ForcedHalves = false;
-        try { Sgemm.Multiply(m, h, hidden, packed, c, gh, accumulate: false); }
-        finally { Sgemm.ForcedHalves = null; }
-        Assert.Equal(1, Sgemm.LastCallThreads);
-    }
-
-    [Fact]
-    public void EngineThreadCountRejectsValuesOutsideOneToMax()
-    {
-        Assert.InRange(EngineThreads.Count, 1, EngineThreads.DefaultCap);
-        Assert.Throws<ArgumentOutOfRangeException>(() => EngineThreads.Count = 0);
-        Assert.Throws<ArgumentOutOfRangeException>(() => EngineThreads.Count = EngineThreads.Max + 1);
-    }
-
-    [Theory]
     [InlineData(1, 100, 25)]
     [InlineData(13, 70, 300)]
     [InlineData(37, 65, 129)]
@@ -252,7 +146,7 @@ public class SgemmTests
                 if (first is null) first = c;
                 else Assert.Equal(first, c);
             }
-            AssertMatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, first!, n, accumulate: true);
+            SgemmAssert.MatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, first!, n, accumulate: true);
         }
     }
 
@@ -315,7 +209,7 @@ public class SgemmTests
         float[] c0 = WithPadding(Random(rng, m * ldc), m, n, ldc);
         float[] actual = (float[])c0.Clone();
         Sgemm.Multiply(transA, transB, m, n, k, a, lda, b, ldb, actual, ldc, accumulate);
-        AssertMatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, actual, ldc, accumulate);
+        SgemmAssert.MatchesNaive(transA, transB, m, n, k, a, lda, b, ldb, c0, actual, ldc, accumulate);
         AssertPaddingUntouched(actual, m, n, ldc);
     }
 
@@ -328,7 +222,7 @@ public class SgemmTests
             float[] c0 = WithPadding(Random(rng, m * ldc), m, n, ldc);
             float[] actual = (float[])c0.Clone();
             Sgemm.Multiply(m, a, lda, packed, actual, ldc, accumulate);
-            AssertMatchesNaive(false, transB, m, n, k, a, lda, b, ldb, c0, actual, ldc, accumulate);
+            SgemmAssert.MatchesNaive(false, transB, m, n, k, a, lda, b, ldb, c0, actual, ldc, accumulate);
             AssertPaddingUntouched(actual, m, n, ldc);
         }
     }
@@ -345,49 +239,5 @@ public class SgemmTests
         for (int i = 0; i < m; i++)
             for (int j = n; j < ldc; j++)
                 Assert.True(c[i * ldc + j] == Sentinel, $"padding C[{i},{j}] was overwritten");
-    }
-
-    /// <summary>
-    /// Compares against the double-precision reference. For big products only a spread of rows
-    /// (first, last, and ~16 in between, which cross every row-block and row-group boundary kind)
-    /// is recomputed, to keep the whole class well under a few seconds in a Debug build.
-    /// </summary>
-    private static void AssertMatchesNaive(bool transA, bool transB, int m, int n, int k,
-        float[] a, int lda, float[] b, int ldb, float[] c0, float[] actual, int ldc, bool accumulate)
-    {
-        float[] expected = (float[])c0.Clone();
-        var rows = new List<int>();
-        if ((long)m * n * k <= 1 << 21)
-        {
-            for (int i = 0; i < m; i++) rows.Add(i);
-        }
-        else
-        {
-            int step = Math.Max(1, m / 16);
-            for (int i = 0; i < m; i += step) rows.Add(i);
-            rows.Add(m - 1);
-        }
-        foreach (int i in rows.Distinct())
-        {
-            // Row i of op(A) is a 1 × K matrix: at a[i·lda] with stride 1, or at a[i] with stride lda.
-            ReadOnlySpan<float> ai = transA ? a.AsSpan(i) : a.AsSpan(i * lda);
-            SgemmNaive.Multiply(transA, transB, 1, n, k, ai, lda, b, ldb, expected.AsSpan(i * ldc), ldc, accumulate);
-        }
-        AssertClose(expected, actual, rows.Distinct(), n, ldc, k);
-    }
-
-    private static void AssertClose(float[] expected, float[] actual, IEnumerable<int> rows, int n, int ldc, int k)
-    {
-        double tol = 1e-5 * Math.Sqrt(Math.Max(k, 1));
-        foreach (int i in rows)
-        {
-            for (int j = 0; j < n; j++)
-            {
-                float e = expected[i * ldc + j], a = actual[i * ldc + j];
-                double err = Math.Abs((double)e - a);
-                Assert.True(err <= tol * (1 + Math.Abs(e)),
-                    $"C[{i},{j}]: expected {e}, got {a} (|Δ| {err:E2} > {tol * (1 + Math.Abs(e)):E2}), n={n} k={k}");
-            }
-        }
     }
 }
