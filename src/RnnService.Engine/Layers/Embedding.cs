@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using RnnService.Engine.Core;
 using RnnService.Engine.Embeddings;
+using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Layers;
 
@@ -87,7 +88,7 @@ public sealed class Embedding
             for (int step = 0; step < len; step++)
             {
                 var dst = dw.Slice(tokens[row * t + step] * e, e);
-                System.Numerics.Tensors.TensorPrimitives.Add(dst, dOutput.Slice((step * b + row) * e, e), dst);
+                RowOps.Add(dst, dOutput.Slice((step * b + row) * e, e), dst);
             }
         }
     }

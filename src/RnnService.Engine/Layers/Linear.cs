@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using RnnService.Engine.Core;
 using RnnService.Engine.Kernels;
@@ -53,7 +52,7 @@ public sealed class Linear
         for (int r = 0; r < n; r++)
         {
             var row = y.Slice(r * OutputSize, OutputSize);
-            TensorPrimitives.Add(row, bias, row);
+            RowOps.Add(row, bias, row);
         }
     }
 
@@ -63,7 +62,7 @@ public sealed class Linear
     {
         Sgemm.Multiply(true, false, OutputSize, InputSize, n, dy, OutputSize, x, InputSize, _p.Grad(Weight), InputSize, accumulate: true);
         var db = _p.Grad(Bias);
-        for (int r = 0; r < n; r++) TensorPrimitives.Add(db, dy.Slice(r * OutputSize, OutputSize), db);
+        for (int r = 0; r < n; r++) RowOps.Add(db, dy.Slice(r * OutputSize, OutputSize), db);
         if (!dx.IsEmpty)
             Sgemm.Multiply(false, false, n, InputSize, OutputSize, dy, OutputSize, _p.Value(Weight), InputSize, dx, InputSize, accumulate: false);
     }

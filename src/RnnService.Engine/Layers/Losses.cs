@@ -1,5 +1,5 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Layers;
 
@@ -53,7 +53,7 @@ public static class Losses
                 continue;
             }
             if (y >= vocabulary) throw new ArgumentOutOfRangeException(nameof(targets), $"Target {y} is outside the vocabulary of {vocabulary}.");
-            float max = TensorPrimitives.Max(z);
+            float max = RowOps.Max(z);
             double se = 0;
             for (int k = 0; k < vocabulary; k++) se += Math.Exp(z[k] - max);
             double lse = max + Math.Log(se);

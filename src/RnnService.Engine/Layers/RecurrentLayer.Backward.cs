@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using RnnService.Engine.Kernels;
 
@@ -27,6 +26,7 @@ public abstract partial class RecurrentLayer
     /// Rows [i0, i1) of the backward time loop: per step (last first) the cell gradients of each row (and their sum over
     /// the steps, the row's bias gradient), then dh_{t-1} = (bypass part) + dHp_t · W_hh for those rows.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private unsafe void BackwardRows(int i0, int i1, GemmIsa isa)
     {
         int h = HiddenSize, gh = Gates * h, b = B, rows = i1 - i0;
@@ -40,16 +40,16 @@ public abstract partial class RecurrentLayer
                     if (_dy != null)
                     {
                         var dhRow = dh.Slice(row * h, h);
-                        TensorPrimitives.Add(dhRow, new ReadOnlySpan<float>(_dy + (step * b + row) * h, h), dhRow);
+                        RowOps.Add(dhRow, new ReadOnlySpan<float>(_dy + (step * b + row) * h, h), dhRow);
                     }
                     BackwardCell(step, row, isa);
                     // The row's bias gradient, while its gate gradients are in L1 (a padded step's are zero).
                     var biasRow = _dbRows.AsSpan(row * gh, gh);
-                    TensorPrimitives.Add(biasRow, DXp.AsSpan((step * b + row) * gh, gh), biasRow);
+                    RowOps.Add(biasRow, DXp.AsSpan((step * b + row) * gh, gh), biasRow);
                     if (SeparateHiddenProjection)
                     {
                         biasRow = _dbRows.AsSpan((b + row) * gh, gh);
-                        TensorPrimitives.Add(biasRow, DHp.AsSpan((step * b + row) * gh, gh), biasRow);
+                        RowOps.Add(biasRow, DHp.AsSpan((step * b + row) * gh, gh), biasRow);
                     }
                 }
                 else
@@ -72,7 +72,7 @@ public abstract partial class RecurrentLayer
     private static void SumRows(ReadOnlySpan<float> m, int rows, int cols, Span<float> sum)
     {
         sum.Clear();
-        for (int r = 0; r < rows; r++) TensorPrimitives.Add(sum, m.Slice(r * cols, cols), sum);
+        for (int r = 0; r < rows; r++) RowOps.Add(sum, m.Slice(r * cols, cols), sum);
     }
 
     /// <summary>
@@ -143,9 +143,9 @@ public abstract partial class RecurrentLayer
         // are added here in row order, so the result does not depend on how the threads split the rows.
         var dbSum = _dbSum.AsSpan();
         SumRows(_dbRows, b, gh, dbSum);
-        TensorPrimitives.Add(P.Grad(BiasIh), dbSum, P.Grad(BiasIh));
+        RowOps.Add(P.Grad(BiasIh), dbSum, P.Grad(BiasIh));
         if (SeparateHiddenProjection) SumRows(_dbRows.AsSpan(b * gh), b, gh, dbSum);
-        TensorPrimitives.Add(P.Grad(BiasHh), dbSum, P.Grad(BiasHh));
+        RowOps.Add(P.Grad(BiasHh), dbSum, P.Grad(BiasHh));
         // dX = DXp · W_ih
         if (dx.IsEmpty) return;
         if (distinct > 0) WriteGroupedInputGradient(distinct, dx);

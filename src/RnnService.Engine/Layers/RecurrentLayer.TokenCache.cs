@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using RnnService.Engine.Kernels;
 
@@ -23,6 +22,7 @@ public abstract partial class RecurrentLayer
     /// (<see cref="ProjectDistinctTokens"/>), training steps included. Otherwise only a second pass at one weight version
     /// fills it, as it projects, so a training step (one forward pass per version) never pays for rows nobody reads again.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void PrepareTokenCache(ReadOnlySpan<int> tokens, int t, int b)
     {
         _readTokenCache = _fillTokenCache = false;
@@ -55,6 +55,7 @@ public abstract partial class RecurrentLayer
     /// Counts the distinct cacheable tokens of rows [0, count) whose projection is not cached at this version, listing
     /// the first row of each in _distinctRows; 0 when there are none or more than count / share.
     /// </summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private int CountDistinctUncached(int count, int share)
     {
         var cache = InputTokenCache!;
@@ -176,13 +177,14 @@ public abstract partial class RecurrentLayer
         {
             if (i / b >= Lengths[i % b]) continue;
             var sum = grouped.Slice(_slotOfToken[_inputTokens[i]] * gh, gh);
-            TensorPrimitives.Add(sum, DXp.AsSpan(i * gh, gh), sum);
+            RowOps.Add(sum, DXp.AsSpan(i * gh, gh), sum);
         }
         GatherDistinctInputs(distinct);
         return distinct;
     }
 
     /// <summary>_distinctX [U, I] = the X rows _distinctRows lists (each distinct token's embedding row).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void GatherDistinctInputs(int distinct)
     {
         int inp = InputSize;
@@ -198,6 +200,7 @@ public abstract partial class RecurrentLayer
     }
 
     /// <summary>dx: D[u]·W_ih in the first real row of each distinct token, zeros in every other row.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     private void WriteGroupedInputGradient(int distinct, Span<float> dx)
     {
         int gh = Gates * HiddenSize, inp = InputSize;

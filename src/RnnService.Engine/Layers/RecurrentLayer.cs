@@ -240,7 +240,7 @@ public abstract partial class RecurrentLayer
         for (int r = 0; r < rows; r++)
         {
             var row = xp.Slice(r * gh, gh);
-            TensorPrimitives.Add(row, bias, row);
+            RowOps.Add(row, bias, row);
         }
     }
 

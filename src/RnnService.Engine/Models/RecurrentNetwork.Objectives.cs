@@ -1,7 +1,7 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using RnnService.Engine.Core;
 using RnnService.Engine.Layers;
+using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Models;
 
@@ -82,8 +82,8 @@ public sealed partial class RecurrentNetwork
             y.Slice(row * h, h).CopyTo(p);
             if (Pooling == Pooling.Mean)
             {
-                for (int step = 1; step < len; step++) TensorPrimitives.Add(p, y.Slice((step * b + row) * h, h), p);
-                TensorPrimitives.Multiply(p, 1f / len, p);
+                for (int step = 1; step < len; step++) RowOps.Add(p, y.Slice((step * b + row) * h, h), p);
+                RowOps.Multiply(p, 1f / len, p);
             }
             else
             {
@@ -110,7 +110,7 @@ public sealed partial class RecurrentNetwork
             int len = _lengths[row];
             var d = dPooled.Slice(row * h, h);
             if (Pooling == Pooling.Mean)
-                for (int step = 0; step < len; step++) TensorPrimitives.Multiply(d, 1f / len, dTop.Slice((step * b + row) * h, h));
+                for (int step = 0; step < len; step++) RowOps.Multiply(d, 1f / len, dTop.Slice((step * b + row) * h, h));
             else
                 for (int j = 0; j < h; j++) dTop[(_argMax[row * h + j] * b + row) * h + j] = d[j];
         }
