@@ -6,7 +6,8 @@ using RnnService.Api.Training;
 
 namespace RnnService.Api.Health;
 
-/// <summary>Health of this replica: the database answers and this replica's worker loop went round recently.
+/// <summary>Health of this replica: the database answers, this replica's worker loop went round recently and its
+/// warm-up (Worker:WarmUp) is over.
 /// Replica is the host name and process id that GET /jobs/{id} shows as a running job's worker.</summary>
 public sealed record HealthResponse(string Status, string Replica, string DatabaseProvider, bool Database, bool Worker, DateTime WorkerLastTick);
 
@@ -18,8 +19,8 @@ public static class HealthApi
         var group = app.MapGroup("/health").WithTags("Health").AllowAnonymous();
         group.MapGet("/", CheckAsync)
             .WithName("Health")
-            .WithSummary("Database reachable and training worker alive")
-            .WithDescription("200 when both are fine; 503 ProblemDetails (with the same fields as extensions) otherwise.")
+            .WithSummary("Database reachable and training worker alive and warmed up")
+            .WithDescription("200 when the database answers, the worker loop is alive and its start-up warm-up (Worker:WarmUp) is over; 503 ProblemDetails otherwise, with the same fields and warmingUp as extensions.")
             .ProducesProblem(StatusCodes.Status503ServiceUnavailable);
         return group;
     }
@@ -38,14 +39,17 @@ public static class HealthApi
         }
         var lastTick = worker.LastTick;
         var workerAlive = DateTime.UtcNow - lastTick < options.Value.StallTimeout;
+        var warmingUp = worker.WarmingUp;
         var provider = db.Database.IsNpgsql() ? nameof(DatabaseProvider.Postgres) : nameof(DatabaseProvider.Sqlite);
-        if (database && workerAlive) return TypedResults.Ok(new HealthResponse("healthy", identity.Name, provider, true, true, lastTick));
+        if (database && workerAlive && !warmingUp) return TypedResults.Ok(new HealthResponse("healthy", identity.Name, provider, true, true, lastTick));
         return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unhealthy",
-            detail: !database ? "The database is not reachable." : $"The training worker has not run since {lastTick:O}.",
+            detail: !database ? "The database is not reachable."
+                : !workerAlive ? $"The training worker has not run since {lastTick:O}."
+                : "The training worker is warming up (Worker:WarmUp): it compiles the engine before its first job, in about a second.",
             extensions: new Dictionary<string, object?>
             {
                 ["replica"] = identity.Name, ["databaseProvider"] = provider,
-                ["database"] = database, ["worker"] = workerAlive, ["workerLastTick"] = lastTick,
+                ["database"] = database, ["worker"] = workerAlive, ["workerLastTick"] = lastTick, ["warmingUp"] = warmingUp,
             });
     }
 }

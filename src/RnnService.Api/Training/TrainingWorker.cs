@@ -1,14 +1,17 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Monitoring;
+using RnnService.Engine.Training;
 
 namespace RnnService.Api.Training;
 
-/// <summary>The worker loop of one replica: rescue jobs whose lease expired, claim queued jobs while a slot is
-/// free (Worker:MaxConcurrentJobs), run each with <see cref="JobRunner"/>, then wait for a wake-up or the next poll.</summary>
+/// <summary>The worker loop of one replica: first the engine's warm-up (Worker:WarmUp), then rescue jobs whose lease
+/// expired, claim queued jobs while a slot is free (Worker:MaxConcurrentJobs), run each with <see cref="JobRunner"/>,
+/// then wait for a wake-up or the next poll.</summary>
 public sealed class TrainingWorker(
     JobStore store,
     JobRunner runner,
+    TrainingThreads threads,
     WorkerWakeSignal wake,
     WorkerHealth health,
     WorkerIdentity identity,
@@ -19,6 +22,7 @@ public sealed class TrainingWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        if (health.WarmingUp) await WarmUpAsync(stoppingToken);
         var running = new List<Task>();
         var failing = false;
         while (!stoppingToken.IsCancellationRequested)
@@ -59,6 +63,30 @@ public sealed class TrainingWorker(
         }
         // Running jobs checkpoint, hand themselves back to the queue and end.
         await Task.WhenAll(running);
+    }
+
+    /// <summary>Compiles the engine's code on a training thread before the first claim, so the first job runs as fast as
+    /// later ones; a warm-up that fails only costs that speed.</summary>
+    private async Task WarmUpAsync(CancellationToken stoppingToken)
+    {
+        var started = Stopwatch.GetTimestamp();
+        try
+        {
+            await threads.RunAsync(() =>
+            {
+                EngineWarmUp.Run(stoppingToken);
+                return true;
+            });
+            logger.LogInformation("Engine warmed up in {Milliseconds:F0} ms.", Stopwatch.GetElapsedTime(started).TotalMilliseconds);
+        }
+        catch (OperationCanceledException) when (stoppingToken.IsCancellationRequested)
+        {
+        }
+        catch (Exception ex)
+        {
+            logger.LogWarning(ex, "The engine's warm-up failed; the first job compiles the engine instead.");
+        }
+        health.WarmedUp();
     }
 
     private async Task RunAsync(ClaimedJob claim, CancellationToken stoppingToken)

@@ -32,6 +32,8 @@ public sealed class RnnServiceFactory : WebApplicationFactory<Program>
         builder.UseSetting("ConnectionStrings:RnnService", ConnectionString);
         builder.UseSetting("Worker:PollInterval", "00:00:00.100");
         builder.UseSetting("Worker:CheckpointInterval", "00:00:00");
+        // Hundreds of hosts start here, and a warm-up would delay each one's /health; WorkerWarmUpTests turns it on.
+        builder.UseSetting("Worker:WarmUp", "false");
         foreach (var (key, value) in _settings) builder.UseSetting(key, value);
     }
 

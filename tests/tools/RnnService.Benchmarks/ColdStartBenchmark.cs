@@ -1,7 +1,8 @@
 // The "cold" workload: how much slower a fresh service's first job is than the same job once the process is
-// warm, under each JIT setting worth considering (issue 26, item 4). Every round starts one fresh service per
-// setting (settings in rotating order, so load from other processes hits all of them), runs seed-003's Hamlet
-// job as the process's first job, then twice more; the warm figure is the third run.
+// warm, under each JIT setting worth considering (issue 26, item 4), with and without the worker's warm-up at start.
+// Every round starts one fresh service per setting (settings in rotating order, so load from other processes hits all
+// of them), waits for /health (which waits for the warm-up), runs seed-003's Hamlet job as the process's first job,
+// then twice more; the warm figure is the third run.
 namespace RnnService.Benchmarks;
 
 internal static class ColdStartBenchmark
@@ -13,6 +14,8 @@ internal static class ColdStartBenchmark
     private static readonly ServiceSetting[] Settings =
     [
         ServiceSetting.AsBuilt,
+        // The worker's warm-up at start (Worker:WarmUp, on by default) off: what a first job costs without it.
+        new("as built, Worker:WarmUp=false", new() { ["Worker__WarmUp"] = "false" }),
         new("DOTNET_TieredPGO=0", new() { ["DOTNET_TieredPGO"] = "0" }),
         new("DOTNET_TC_QuickJitForLoops=0 (loops fully optimised at once, no OSR)", new() { ["DOTNET_TC_QuickJitForLoops"] = "0" }),
         new("DOTNET_TC_OnStackReplacement=0", new() { ["DOTNET_TC_OnStackReplacement"] = "0" }),
@@ -22,6 +25,7 @@ internal static class ColdStartBenchmark
         new("DOTNET_TieredPGO=0 and DOTNET_TC_CallCountingDelayMs=0", new() { ["DOTNET_TieredPGO"] = "0", ["DOTNET_TC_CallCountingDelayMs"] = "0" }),
         new("DOTNET_TieredCompilation=0", new() { ["DOTNET_TieredCompilation"] = "0" }),
         ServiceSetting.ReadyToRunImage,
+        new("ReadyToRun publish, Worker:WarmUp=false", new() { ["Worker__WarmUp"] = "false" }, ReadyToRun: true),
         ServiceSetting.ReadyToRunWithoutTiering,
     ];
 
