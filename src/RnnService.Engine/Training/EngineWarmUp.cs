@@ -8,9 +8,9 @@ namespace RnnService.Engine.Training;
 /// Runs the engine's training and inference code once on tiny models, so that a process compiles it before its first
 /// real job instead of during it. Each architecture trains a character model at batch 1 (SGD with momentum, seed 003's
 /// way) and at batch 4 (Adam, validation), and a sentiment model; each model is serialised and read back, writes a few
-/// characters or classifies two texts. A fresh process's first seed-003 job took 0.45-0.48 s without it and 0.35 s after
-/// it, against 0.27-0.29 s for its third job (docs/benchmarks.md, session 35); the warm-up itself takes about 0.15-0.3 s
-/// of one core the first time and a few milliseconds after that. Nothing it makes outlives the call.
+/// characters or classifies two texts. Without it a fresh service's first seed-003 job took 1.33-1.59x the time of its
+/// third, with it 1.01-1.10x (docs/benchmarks.md, session 35). It takes about half a second in a starting service, a few
+/// milliseconds once the code is compiled. Nothing it makes outlives the call.
 /// </summary>
 public static class EngineWarmUp
 {
@@ -73,7 +73,7 @@ public static class EngineWarmUp
             Sgemm.Multiply(true, false, m, n, k, a, m, b, n, c, n, accumulate: true);
             Sgemm.Multiply(m, a, k, packed, c, n, accumulate: true);
         }
-        const int side = 256;   // 2·256³ multiply-adds, above Sgemm.ParallelFlops
+        const int side = 256;   // 2·256³ flops, above Sgemm.ParallelFlops
         var square = new float[side * side];
         Sgemm.Multiply(false, false, side, side, side, square, side, square, side, new float[side * side], side, accumulate: false);
     }
