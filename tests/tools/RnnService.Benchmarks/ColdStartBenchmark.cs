@@ -45,9 +45,8 @@ internal static class ColdStartBenchmark
                 {
                     var setting = Settings[(i + round) % Settings.Length];
                     ServiceHost.Build(folder, setting.ReadyToRun);
-                    var clock = System.Diagnostics.Stopwatch.StartNew();
                     using var host = ServiceHost.Start("cold", setting.Environment, folder, setting.ReadyToRun);
-                    start[setting.Name].Add(clock.Elapsed.TotalSeconds);
+                    start[setting.Name].Add(host.SecondsToHealthy);
                     cold[setting.Name].Add(ServiceBenchmark.ServiceSeconds(host, job));
                     ServiceBenchmark.ServiceSeconds(host, job);
                     warm[setting.Name].Add(ServiceBenchmark.ServiceSeconds(host, job));
