@@ -9,7 +9,7 @@ namespace RnnService.Engine.Training;
 /// real job instead of during it. Each architecture trains a character model at batch 1 (SGD with momentum, seed 003's
 /// way) and at batch 4 (Adam, validation), and a sentiment model; each model is serialised and read back, writes a few
 /// characters or classifies two texts. Without it a fresh service's first seed-003 job took 1.33-1.59x the time of its
-/// third, with it 1.01-1.10x (docs/benchmarks.md, session 35). It takes about half a second in a starting service, a few
+/// third, with it 1.01-1.30x (docs/benchmarks.md, session 35). It takes about half a second in a starting service, a few
 /// milliseconds once the code is compiled. Nothing it makes outlives the call.
 /// </summary>
 public static class EngineWarmUp
