@@ -100,6 +100,7 @@ public static class RnnServiceExtensions
         services.AddSingleton<JobEvents>();
         services.AddSingleton<RunningJobs>();
         services.AddSingleton<WorkerHealth>();
+        services.AddSingleton<WorkerWarmUp>();
         services.AddSingleton<WorkerIdentity>();
         services.AddSingleton<JobStore>();
         services.AddSingleton<SweepScheduler>();

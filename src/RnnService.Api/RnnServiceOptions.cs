@@ -61,7 +61,7 @@ public sealed class WorkerOptions
     public int MaxRescues { get; set; } = 3;
     /// <summary>/health reports the worker dead when its loop has not gone round for this long (keep it above PollInterval).</summary>
     public TimeSpan StallTimeout { get; set; } = TimeSpan.FromSeconds(30);
-    /// <summary>Whether the worker first runs the engine once on tiny models (EngineWarmUp, about half a second here), so a
+    /// <summary>Whether the worker first runs the engine once on tiny models (EngineWarmUp, under a second here), so a
     /// replica's first job does not pay for compiling it; /health answers 503 until that is done.</summary>
     public bool WarmUp { get; set; } = true;
 }

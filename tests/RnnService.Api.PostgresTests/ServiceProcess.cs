@@ -48,6 +48,7 @@ public sealed class ServiceProcess : IDisposable
             ["Worker__LeaseDuration"] = "00:00:05",
             ["Worker__HeartbeatInterval"] = "00:00:01",
             ["Worker__CheckpointInterval"] = "00:00:00",
+            // Worker:WarmUp stays on (the default): these replicas start as deployed ones do.
             ["Inference__PermitLimit"] = "1000000",
             ["Logging__LogLevel__Default"] = "Warning",
             ["Logging__LogLevel__RnnService"] = "Information",

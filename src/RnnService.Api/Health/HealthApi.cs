@@ -44,8 +44,8 @@ public static class HealthApi
         if (database && workerAlive && !warmingUp) return TypedResults.Ok(new HealthResponse("healthy", identity.Name, provider, true, true, lastTick));
         return TypedResults.Problem(statusCode: StatusCodes.Status503ServiceUnavailable, title: "Unhealthy",
             detail: !database ? "The database is not reachable."
-                : !workerAlive ? $"The training worker has not run since {lastTick:O}."
-                : "The training worker is warming up (Worker:WarmUp): it compiles the engine before its first job, in about a second.",
+                : warmingUp ? "The training worker is warming up (Worker:WarmUp): it compiles the engine before its first job, in under a second."
+                : $"The training worker has not run since {lastTick:O}.",
             extensions: new Dictionary<string, object?>
             {
                 ["replica"] = identity.Name, ["databaseProvider"] = provider,

@@ -1,7 +1,6 @@
 using System.Diagnostics;
 using Microsoft.Extensions.Options;
 using RnnService.Api.Monitoring;
-using RnnService.Engine.Training;
 
 namespace RnnService.Api.Training;
 
@@ -12,6 +11,7 @@ public sealed class TrainingWorker(
     JobStore store,
     JobRunner runner,
     TrainingThreads threads,
+    WorkerWarmUp warmUp,
     WorkerWakeSignal wake,
     WorkerHealth health,
     WorkerIdentity identity,
@@ -22,6 +22,7 @@ public sealed class TrainingWorker(
     protected override async Task ExecuteAsync(CancellationToken stoppingToken)
     {
         await Task.Yield();
+        health.Tick();
         if (health.WarmingUp) await WarmUpAsync(stoppingToken);
         var running = new List<Task>();
         var failing = false;
@@ -74,7 +75,7 @@ public sealed class TrainingWorker(
         {
             await threads.RunAsync(() =>
             {
-                EngineWarmUp.Run(stoppingToken);
+                warmUp.Run(stoppingToken);
                 return true;
             });
             logger.LogInformation("Engine warmed up in {Milliseconds:F0} ms.", Stopwatch.GetElapsedTime(started).TotalMilliseconds);

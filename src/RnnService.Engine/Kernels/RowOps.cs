@@ -1,9 +1,9 @@
 // Element-wise row operations that the training loops run once per row and step (bias rows, gradient sums, a
 // softmax's maximum). TensorPrimitives computes the same, but its generic Vector512 code is compiled per process
 // from tier 0, and a fresh process runs its first job with that code (a call per vector operation) until the
-// background compiler catches up: seed 003's first 200 epochs ran 1.3-1.7 ms each against 0.9 once warm (docs/
-// benchmarks.md, session 35). These are compiled fully optimised at their first call. Every result is exact (one
-// add or compare per element), so the bits do not depend on the instruction set.
+// background compiler catches up: seed 003's first job ran epochs 5-100 at 1.6-2.1 ms each against 0.9 once warm
+// (docs/benchmarks.md, session 35). These are compiled fully optimised at their first call. Every result is exact (one
+// add, multiply or compare per element), so the bits do not depend on the instruction set and are TensorPrimitives'.
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Runtime.Intrinsics;
@@ -19,6 +19,8 @@ internal static class RowOps
         int n = x.Length;
         if (y.Length != n) throw new ArgumentException("The rows differ in length.", nameof(y));
         if (destination.Length < n) throw new ArgumentException("The destination is shorter than the rows.", nameof(destination));
+        CheckNoPartialOverlap(x, destination);
+        CheckNoPartialOverlap(y, destination);
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ys = ref MemoryMarshal.GetReference(y);
         ref float ds = ref MemoryMarshal.GetReference(destination);
@@ -38,6 +40,7 @@ internal static class RowOps
     {
         int n = x.Length;
         if (destination.Length < n) throw new ArgumentException("The destination is shorter than the row.", nameof(destination));
+        CheckNoPartialOverlap(x, destination);
         ref float xs = ref MemoryMarshal.GetReference(x);
         ref float ds = ref MemoryMarshal.GetReference(destination);
         int i = 0;
@@ -48,7 +51,7 @@ internal static class RowOps
         for (; i < n; i++) Unsafe.Add(ref ds, i) = Unsafe.Add(ref xs, i) * s;
     }
 
-    /// <summary>The largest element of a non-empty row; NaN if any element is NaN.</summary>
+    /// <summary>The largest element of a non-empty row (+0 above −0, as TensorPrimitives.Max); NaN if any element is NaN.</summary>
     [MethodImpl(MethodImplOptions.AggressiveOptimization)]
     public static float Max(ReadOnlySpan<float> x)
     {
@@ -59,8 +62,20 @@ internal static class RowOps
         {
             float v = x[i];
             if (float.IsNaN(v)) return v;
-            if (v > max) max = v;
+            if (v > max || (v == max && float.IsNegative(max))) max = v;
         }
         return max;
+    }
+
+    /// <summary>The vector loops read each element before they write it, but a shifted destination would be overwritten
+    /// a vector ahead of its reads; TensorPrimitives refuses it too. (Compared by address here: MemoryExtensions.Overlaps
+    /// is generic and would run at tier 0 in a fresh process, as TensorPrimitives did.)</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void CheckNoPartialOverlap(ReadOnlySpan<float> source, ReadOnlySpan<float> destination)
+    {
+        if (source.IsEmpty || destination.IsEmpty) return;
+        nint bytes = Unsafe.ByteOffset(ref MemoryMarshal.GetReference(source), ref MemoryMarshal.GetReference(destination));
+        if (bytes != 0 && bytes < (nint)source.Length * sizeof(float) && bytes > -(nint)destination.Length * sizeof(float))
+            throw new ArgumentException("The destination overlaps a source at a different position.", nameof(destination));
     }
 }

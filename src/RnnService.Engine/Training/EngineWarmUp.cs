@@ -11,8 +11,9 @@ namespace RnnService.Engine.Training;
 /// way) and at batch 4 (Adam, validation), and a sentiment model (the LSTM's over the built-in GloVe vectors, as the
 /// fitted defaults train one); each model is serialised and read back, writes a few
 /// characters or classifies two texts. Without it a fresh service's first seed-003 job took 1.33-1.59x the time of its
-/// third, with it 1.01-1.30x (docs/benchmarks.md, session 35). It takes about half a second in a starting service, a few
-/// milliseconds once the code is compiled. Nothing it makes outlives the call.
+/// third, with it 1.01-1.30x (docs/benchmarks.md, session 35). It takes 0.7-0.85 s in a starting service, a few
+/// milliseconds once the code is compiled. Its models do not outlive the call; what stays is what any job leaves: the
+/// compiled code, the GEMM pool's and the step partner's threads, and the GloVe table (19 MB).
 /// </summary>
 public static class EngineWarmUp
 {

@@ -1,5 +1,6 @@
-// RowOps, the per-row adds, scales and maxima of the training loops: the same values as TensorPrimitives (every
-// element one exact operation) at every length around the vector widths, in place and not, and a NaN reaches the max.
+// RowOps, the per-row adds, scales and maxima of the training loops: TensorPrimitives' bits (every element one exact
+// operation) at every length around the vector widths, into a fresh row and in place, +0 above −0 and a NaN reaching the
+// max; a destination shifted over a source is refused.
 using System.Numerics.Tensors;
 using RnnService.Engine.Kernels;
 
@@ -28,6 +29,10 @@ public class RowOpsTests
         var inPlace = (float[])x.Clone();
         RowOps.Add(inPlace, y, inPlace);
         Assert.Equal(expected, inPlace);
+
+        var intoY = (float[])y.Clone();
+        RowOps.Add(x, intoY, intoY);
+        Assert.Equal(expected, intoY);
     }
 
     [Theory]
@@ -57,6 +62,17 @@ public class RowOpsTests
     }
 
     [Fact]
+    public void MaxPrefersPositiveZeroAsTensorPrimitivesDoes()
+    {
+        foreach (float[] row in new[] { new[] { -0f, 0f }, new[] { 0f, -0f }, new[] { -0f, -1f, 0f, -0f } })
+        {
+            Assert.Equal(BitConverter.SingleToInt32Bits(TensorPrimitives.Max(row)), BitConverter.SingleToInt32Bits(RowOps.Max(row)));
+            Assert.False(float.IsNegative(RowOps.Max(row)));
+        }
+        Assert.True(float.IsNegative(RowOps.Max([-0f, -1f])));
+    }
+
+    [Fact]
     public void MaxIsNaNWhenAnyElementIsNaN()
     {
         Assert.True(float.IsNaN(RowOps.Max([float.NaN, 1f, 2f])));
@@ -72,5 +88,16 @@ public class RowOpsTests
         Assert.Throws<ArgumentException>(() => RowOps.Add(new float[4], new float[4], new float[3]));
         Assert.Throws<ArgumentException>(() => RowOps.Multiply(new float[4], 2f, new float[3]));
         Assert.Throws<ArgumentException>(() => RowOps.Max([]));
+    }
+
+    [Fact]
+    public void ADestinationShiftedOverASourceIsRefused()
+    {
+        var buffer = new float[40];
+        Assert.Throws<ArgumentException>(() => RowOps.Add(buffer.AsSpan(0, 32), buffer.AsSpan(0, 32), buffer.AsSpan(1, 32)));
+        Assert.Throws<ArgumentException>(() => RowOps.Add(buffer.AsSpan(4, 32), new float[32], buffer.AsSpan(0, 32)));
+        Assert.Throws<ArgumentException>(() => RowOps.Multiply(buffer.AsSpan(0, 32), 2f, buffer.AsSpan(8, 32)));
+        RowOps.Add(buffer.AsSpan(0, 16), buffer.AsSpan(0, 16), buffer.AsSpan(16, 16));   // adjacent, not overlapping
+        RowOps.Add(buffer.AsSpan(16, 16), buffer.AsSpan(16, 16), buffer.AsSpan(0, 16));
     }
 }
