@@ -96,7 +96,10 @@ public abstract partial class RecurrentLayer
     private void RunRowRanges(RowRanges ranges, int t, int b)
     {
         var isa = StepIsa;
-        bool partner = UsePartner(t, b);
+        // One row cannot be split: with the partner, one of the two ranges would be empty and the other thread would
+        // carry the whole loop over data this thread wrote (seed 003's batch-1 Hamlet job ran 4-5 % slower so, and in the
+        // service, whose own threads share the partner's core, one epoch in ten took 2.5 times as long).
+        bool partner = b >= 2 && UsePartner(t, b);
         // With the partner: up to 4 ranges of at least one row group each (so a late partner just takes fewer),
         // at least 2; the rows are spread evenly, so 20 rows make 10 + 10, not 8 + 8 + 4.
         ranges.Count = partner ? Math.Clamp(b / Sgemm.MrFor(isa), 2, 4) : 1;

@@ -179,6 +179,28 @@ public class FusedStepTests
     }
 
     [Fact]
+    public void AOneRowLoopStaysOnTheCallingThreadEvenWhenThePartnerIsForced()
+    {
+        // 200 steps of one row: 2·T·B·G·H² = 6.6 MFLOP, above PartnerLoopFlops, but one row has nothing to split.
+        var (layer, _) = Make("lstm", 6, 64);
+        const int steps = 200, hidden = 64;
+        var x = new float[steps * 6];
+        new Rng(4).FillUniform(x, -1, 1);
+        var dy = new float[steps * hidden];
+        new Rng(5).FillUniform(dy, -1, 1);
+        int partnerItems;
+        RecurrentLayer.ForcedStepPartner = true;
+        try
+        {
+            layer.Forward(x, steps, 1, default, default, default, new float[steps * hidden], new float[hidden], new float[hidden]);
+            layer.Backward(dy, default, default, new float[steps * 6], new float[hidden], default);
+            partnerItems = StepTeam.t_partnerItems;
+        }
+        finally { RecurrentLayer.ForcedStepPartner = null; }
+        Assert.Equal(0, partnerItems);
+    }
+
+    [Fact]
     public void ALayerReusedForALongerNarrowerCallGrowsTheCellCacheTheCellsWriteThroughPointers()
     {
         // Generation steps 4 rows one character at a time, then scoring runs 1 row over many steps on the same workspace:
