@@ -1,5 +1,6 @@
 // Element-wise row operations that the training loops run once per row and step (bias rows, gradient sums, a
-// softmax's maximum). TensorPrimitives computes the same, but its generic Vector512 code is compiled per process
+// softmax's maximum), and the same adds and scales once per pass (the bias sum, the bidirectional sum, clipping), so
+// one implementation serves both. TensorPrimitives computes the same, but its generic Vector512 code is compiled per process
 // from tier 0, and a fresh process runs its first job with that code (a call per vector operation) until the
 // background compiler catches up: seed 003's first job ran epochs 5-100 at 1.6-2.1 ms each against 0.9 once warm
 // (docs/benchmarks.md, session 35). These are compiled fully optimised at their first call. Every result is exact (one

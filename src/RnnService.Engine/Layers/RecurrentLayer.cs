@@ -1,4 +1,3 @@
-using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
 using RnnService.Engine.Core;
 using RnnService.Engine.Kernels;
@@ -228,7 +227,7 @@ public abstract partial class RecurrentLayer
     {
         var bias = _biasSum.AsSpan();
         if (SeparateHiddenProjection) P.Value(BiasIh).CopyTo(bias);
-        else TensorPrimitives.Add(P.Value(BiasIh), P.Value(BiasHh), bias);
+        else RowOps.Add(P.Value(BiasIh), P.Value(BiasHh), bias);
     }
 
     /// <summary>Adds the input biases (<see cref="SumInputBiases"/>) to rows [0, rows) of xp [*, GH].</summary>

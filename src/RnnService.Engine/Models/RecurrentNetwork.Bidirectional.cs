@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Models;
 
@@ -98,7 +98,7 @@ public sealed partial class RecurrentNetwork
         if (dx.IsEmpty) return;
         var dxBackward = _dxForward[l].AsSpan(0, t * b * width);
         Reverse(dxReversed, dxBackward, width);
-        TensorPrimitives.Add(dx, dxBackward, dx);
+        RowOps.Add(dx, dxBackward, dx);
     }
 
     /// <summary>dst[t, b] = src[len_b − 1 − t, b] for t &lt; len_b, zeros past it; src and dst [T, B, width].</summary>

@@ -1,5 +1,6 @@
 using System.Numerics.Tensors;
 using System.Runtime.CompilerServices;
+using RnnService.Engine.Kernels;
 
 namespace RnnService.Engine.Optimizers;
 
@@ -14,7 +15,7 @@ public static class GradientClipping
         if (maxNorm > 0 && norm > 0)
         {
             float coef = maxNorm / (norm + 1e-6f);
-            if (coef < 1) TensorPrimitives.Multiply(gradients, coef, gradients);
+            if (coef < 1) RowOps.Multiply(gradients, coef, gradients);
         }
         return norm;
     }
