@@ -5,9 +5,10 @@ namespace RnnService.Api.Inference;
 /// <summary>What a <see cref="ModelBatcher"/> needs of a kind of read, whatever its result type.</summary>
 internal interface IBatchedRead
 {
-    /// <summary>Reads the requests' texts as one engine batch and answers each request; returns the texts read and how many
-    /// of them left the read unfinished (their request was cancelled).</summary>
-    (int Read, int Left) ReadTogether(RnnModel model, IReadOnlyList<PendingRead> requests);
+    /// <summary>Reads the requests' texts as one engine batch and answers each request, counting the texts read and how many
+    /// of them left the read unfinished (their request was cancelled) before any answer, so a caller woken by its answer
+    /// finds the read counted.</summary>
+    void ReadTogether(RnnModel model, IReadOnlyList<PendingRead> requests, BatchingCounters counters);
 }
 
 /// <summary>One request's texts waiting for a batched read.</summary>
@@ -38,16 +39,15 @@ public sealed class BatchedRead<TResult>(Func<RnnModel, IReadOnlyList<BatchText>
         return (request, request.Done.Task);
     }
 
-    (int Read, int Left) IBatchedRead.ReadTogether(RnnModel model, IReadOnlyList<PendingRead> requests)
+    void IBatchedRead.ReadTogether(RnnModel model, IReadOnlyList<PendingRead> requests, BatchingCounters counters)
     {
         var live = requests.Cast<Pending>().Where(r => !r.CancelIfRequested()).ToList();
         var texts = live.SelectMany(r => r.Texts.Select(t => new BatchText(t, r.Cancellation))).ToList();
-        if (texts.Count == 0) return (0, 0);
-        int left = 0;
+        if (texts.Count == 0) return;
         try
         {
             var results = read(model, texts);
-            left = results.Count(r => r is null);
+            counters.Read(texts.Count, results.Count(r => r is null));
             int next = 0;
             foreach (var request in live)
             {
@@ -58,9 +58,9 @@ public sealed class BatchedRead<TResult>(Func<RnnModel, IReadOnlyList<BatchText>
         catch (Exception e)
         {
             // The engine refused a text: the requests read with it fail, not the batcher.
+            counters.Read(texts.Count, 0);
             foreach (var request in live) request.Fail(e);
         }
-        return (texts.Count, left);
     }
 
     private sealed class Pending(BatchedRead<TResult> kind, IReadOnlyList<string> texts, CancellationToken cancellation)

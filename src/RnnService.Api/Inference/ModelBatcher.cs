@@ -93,8 +93,7 @@ public sealed class ModelBatcher(RnnModel model, TimeSpan window, BatchingCounte
                 foreach (var kind in reads.GroupBy(r => r.Kind))
                 {
                     counters.ReadStarting();
-                    var (read, left) = kind.Key.ReadTogether(model, [.. kind]);
-                    counters.Read(read, left);
+                    kind.Key.ReadTogether(model, [.. kind], counters);
                 }
                 if (running.Count == 0) continue;
                 counters.Step(batch!.WritingSamples);
