@@ -39,6 +39,7 @@ public sealed class JobStoreEndTests
         {
             j.SweepId = sweepId;
             if (end.StartsWith("rescue")) (j.LeaseExpiresAt, j.CancelRequested, j.RescueCount) = (expired, end == "rescue cancelled", end == "rescue failed" ? 3 : 0);
+            j.PauseRequested = end == "pause";
         });
         var sibling = await host.AddJobAsync(JobStatus.Queued, j => j.SweepId = sweepId);
         await host.AddCheckpointAsync(main, 2);

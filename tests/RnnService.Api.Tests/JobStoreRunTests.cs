@@ -95,6 +95,28 @@ public sealed class JobStoreRunTests
     }
 
     [Theory]
+    [InlineData(true, null, JobStatus.Paused)]      // a user's or a sweep's pause, still asked for
+    [InlineData(false, 3, JobStatus.Paused)]        // a sweep trial at its rung, which nobody asks for
+    [InlineData(false, null, JobStatus.Queued)]     // a sweep's pause that its resume withdrew after the run read it
+    [InlineData(false, 4, JobStatus.Queued)]        // the same, on the way to a later rung
+    public async Task ARunStoppedForAPauseEndsPausedOnlyIfThePauseStillHoldsAndOtherwiseContinuesFromItsCheckpoint(
+        bool requested, int? pauseAtEpoch, JobStatus expected)
+    {
+        await using var host = new StoreWithoutWorker();
+        var id = await host.AddJobAsync(JobStatus.Running, j => (j.PauseRequested, j.PauseAtEpoch) = (requested, pauseAtEpoch));
+        await host.AddCheckpointAsync(id, 3);
+
+        Assert.True(await host.Store.PauseAsync(new JobLease(id, "replica/1"), [StoreWithoutWorker.Epoch(id, 3)], None));
+
+        var job = await host.JobAsync(id);
+        Assert.Equal((expected, false, 3, (string?)null, (DateTime?)null),
+            (job.Status, job.PauseRequested, job.CurrentEpoch, job.LeaseOwner, job.LeaseExpiresAt));
+        Assert.Equal(expected == JobStatus.Queued ? null : "replica", job.Worker);
+        Assert.Equal(3, await host.CheckpointEpochAsync(id));
+        Assert.Equal([1, 2, 3], await host.EpochsAsync(id));
+    }
+
+    [Theory]
     [InlineData(JobStatus.Failed, "diverged", 3)]   // with the epoch it finished before failing
     [InlineData(JobStatus.Cancelled, null, 2)]      // without epochs since the last write
     public async Task ARunEndedWithoutAModelDropsItsCheckpointAndKeepsItsLastEpoch(JobStatus status, string? error, int lastEpoch)

@@ -177,17 +177,26 @@ public sealed partial class JobStore(IDbContextFactory<RnnDbContext> dbFactory, 
             : flags.CancelRequested ? StopRequest.Cancel : flags.PauseRequested ? StopRequest.Pause : StopRequest.None;
     }
 
-    /// <summary>The run stopped at a pause request after its checkpoint: the job waits, paused, until it is resumed
-    /// (the checkpoint stays, so it continues exactly where it stopped).</summary>
+    /// <summary>The run stopped at a pause request (or at its sweep rung) after its checkpoint: the job waits, paused, until
+    /// it is resumed (the checkpoint stays, so it continues exactly where it stopped). A request withdrawn since the run
+    /// read it (its sweep was resumed) sends the job back to the queue instead, to continue from that checkpoint: paused,
+    /// it would hold its sweep's slot with nothing left to resume it.</summary>
     public async Task<bool> PauseAsync(JobLease lease, IReadOnlyList<JobEpoch> epochs, CancellationToken ct)
     {
         await using var db = await dbFactory.CreateDbContextAsync(ct);
         await using var transaction = await db.Database.BeginTransactionAsync(ct);
         var sweepId = await SweepScheduler.LockForJobAsync(db, lease.JobId, ct);
         var lastEpoch = epochs.Count > 0 ? epochs[^1].Epoch : (int?)null;
-        var owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => LeaveRunning(s, JobStatus.Paused)
-            .SetProperty(j => j.PauseRequested, false).SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch), ct);
-        if (owned == 0) return false;
+        var owned = await db.TrainingJobs.Where(HeldBy(lease)).Where(j => j.PauseRequested || j.PauseAtEpoch == (lastEpoch ?? j.CurrentEpoch))
+            .ExecuteUpdateAsync(s => LeaveRunning(s, JobStatus.Paused)
+                .SetProperty(j => j.PauseRequested, false).SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch), ct);
+        if (owned == 0)
+        {
+            owned = await db.TrainingJobs.Where(HeldBy(lease)).ExecuteUpdateAsync(s => Requeued(s)
+                .SetProperty(j => j.CurrentEpoch, j => lastEpoch ?? j.CurrentEpoch), ct);
+            if (owned == 0) return false;
+            logger.LogInformation("Job {JobId}: its pause was withdrawn as it stopped; back to the queue from its checkpoint.", lease.JobId);
+        }
         await AddEpochsAsync(db, lease.JobId, epochs, ct);
         await db.SaveChangesAsync(ct);
         await StepSweepAsync(db, sweepId, ct);
