@@ -11,8 +11,8 @@ public sealed class JobPauseTests
     /// compared.</summary>
     // h64: at h16 the twelve epochs once ended between two polls of the test, before it could see the job running (after
     // char-model training got faster), and its wait for a running job timed out. 30 epochs: at 12, on a faster machine
-    // under CI's load, the job once succeeded between the poll that saw its first epoch and the pause request. Without early
-    // stopping, which ends this run at epoch 15.
+    // under CI's load, the job once succeeded between the poll that saw its first epoch and the pause request. Early stopping
+    // is off: it ends this run at epoch 15.
     private const int Epochs = 30;
 
     private static object SeededNames() =>
