@@ -8,7 +8,7 @@ public sealed class SweepBudgetTests : ServiceTest
     [Fact]
     public async Task NoMoreThanMaxConcurrentTrialsAreEverQueuedOrRunningAtOnce()
     {
-        var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 9, maxConcurrent: 2))).Id();
+        var id = await StartBehindABlockerAsync();
         var mostActive = 0;
         await using var db = _factory.OpenDatabase();
         while ((await (await _client.GetAsync($"/sweeps/{id}")).OkJsonAsync()).Status() == "running")
@@ -24,8 +24,7 @@ public sealed class SweepBudgetTests : ServiceTest
     [Fact]
     public async Task AfterMaxSecondsNoNewTrialStartsButTheSweepStillEndsWithAFullyTrainedModel()
     {
-        var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 9, maxConcurrent: 2))).Id();
-        await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/pause")).OkJsonAsync();
+        var id = await StartBehindABlockerAsync(pauseFirst: true);
         // The sweep's time runs out while it is paused: once resumed it may finish its trials but start no other.
         await using (var db = _factory.OpenDatabase())
             await db.Sweeps.Where(s => s.Id == id).ExecuteUpdateAsync(s => s.SetProperty(w => w.MaxSeconds, 1).SetProperty(w => w.CreatedAt, DateTime.UtcNow.AddSeconds(-2)));
@@ -38,6 +37,20 @@ public sealed class SweepBudgetTests : ServiceTest
         Assert.InRange(started, 2, 8);
         Assert.Equal(started, sweep.GetProperty("trialsStarted").GetInt32());
         Assert.Equal(9, sweep.GetProperty("best").GetProperty("epoch").GetInt32());
+    }
+
+    /// <summary>A toy sweep (9 trials, 2 at a time) whose first two trials wait in the queue behind an endless job that holds
+    /// the one worker, until the sweep is paused (when <paramref name="pauseFirst"/>) and the job cancelled: toy trials
+    /// alone could end the whole sweep before the test's first look at it (seen under CI on a fast machine).</summary>
+    private async Task<Guid> StartBehindABlockerAsync(bool pauseFirst = false)
+    {
+        var blocker = (await _client.TrainAsync(Jobs.Endless())).Id();
+        await _client.WaitUntilAsync(blocker, j => j.Status() == "running");
+        var id = (await _client.StartSweepAsync(Sweeps.Toy(maxTrials: 9, maxConcurrent: 2))).Id();
+        await _client.WaitForSweepAsync(id, s => s.Trials().Count() == 2);
+        if (pauseFirst) await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/pause")).OkJsonAsync();
+        (await _client.PostEmptyJsonAsync($"/jobs/{blocker}/cancel")).EnsureSuccessStatusCode();
+        return id;
     }
 
     [Fact]
