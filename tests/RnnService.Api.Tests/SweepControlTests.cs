@@ -58,6 +58,9 @@ public sealed class SweepControlTests : ServiceTest
     public async Task ACancelledSweepCancelsItsTrialsFreesTheirCheckpointsAndRegistersNothing()
     {
         var id = (await _client.StartSweepAsync(Sweeps.Toy())).Id();
+        // Queued after the sweep's first two trials and before any later one, an endless job takes the one worker once those
+        // two reach their first rung, so the sweep is still running when it is cancelled (a toy sweep can end within a poll).
+        var blocker = (await _client.TrainAsync(Jobs.Endless())).Id();
         await _client.WaitForSweepAsync(id, s => s.Trials().Any(t => t.Status() == "paused"));
 
         var cancelled = await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/cancel")).OkJsonAsync();
@@ -65,6 +68,8 @@ public sealed class SweepControlTests : ServiceTest
         var sweep = await _client.WaitForSweepAsync(id, s => s.Trials().All(t => t.Status() is "cancelled" or "succeeded"));
         Assert.Equal(JsonValueKind.Null, sweep.GetProperty("modelId").ValueKind);
         await (await _client.GetAsync("/models/toy-search@best")).AssertProblemAsync(HttpStatusCode.NotFound);
+        (await _client.PostEmptyJsonAsync($"/jobs/{blocker}/cancel")).EnsureSuccessStatusCode();
+        await _client.WaitForJobAsync(blocker, TimeSpan.FromSeconds(60), "cancelled");
         await using var db = _factory.OpenDatabase();
         Assert.Equal(0, await db.Checkpoints.CountAsync());
         await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/resume")).AssertProblemAsync(HttpStatusCode.Conflict, "id");
