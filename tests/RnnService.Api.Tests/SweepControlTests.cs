@@ -57,10 +57,15 @@ public sealed class SweepControlTests : ServiceTest
     [Fact]
     public async Task ACancelledSweepCancelsItsTrialsFreesTheirCheckpointsAndRegistersNothing()
     {
+        // The worker takes the oldest queued job. While a first endless job holds it, the sweep's first two trials and then
+        // a second endless job queue; once the first is cancelled, the two trials reach their first rung and the second job
+        // takes the worker before any later trial, so the sweep is still running when it is cancelled (a toy sweep can end
+        // within one poll on a fast machine).
+        var first = (await _client.TrainAsync(Jobs.Endless())).Id();
+        await _client.WaitUntilAsync(first, j => j.Status() == "running");
         var id = (await _client.StartSweepAsync(Sweeps.Toy())).Id();
-        // Queued after the sweep's first two trials and before any later one, an endless job takes the one worker once those
-        // two reach their first rung, so the sweep is still running when it is cancelled (a toy sweep can end within a poll).
         var blocker = (await _client.TrainAsync(Jobs.Endless())).Id();
+        (await _client.PostEmptyJsonAsync($"/jobs/{first}/cancel")).EnsureSuccessStatusCode();
         await _client.WaitForSweepAsync(id, s => s.Trials().Any(t => t.Status() == "paused"));
 
         var cancelled = await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/cancel")).OkJsonAsync();
@@ -70,6 +75,7 @@ public sealed class SweepControlTests : ServiceTest
         await (await _client.GetAsync("/models/toy-search@best")).AssertProblemAsync(HttpStatusCode.NotFound);
         (await _client.PostEmptyJsonAsync($"/jobs/{blocker}/cancel")).EnsureSuccessStatusCode();
         await _client.WaitForJobAsync(blocker, TimeSpan.FromSeconds(60), "cancelled");
+        await _client.WaitForJobAsync(first, TimeSpan.FromSeconds(60), "cancelled");
         await using var db = _factory.OpenDatabase();
         Assert.Equal(0, await db.Checkpoints.CountAsync());
         await (await _client.PostEmptyJsonAsync($"/sweeps/{id}/resume")).AssertProblemAsync(HttpStatusCode.Conflict, "id");
