@@ -70,7 +70,13 @@ public sealed class ModelStorageQuotaTests() : ServiceTest(new()
     [Fact]
     public async Task AResumedJobsModelTakesTheRoomOfItsOwnCheckpoint()
     {
-        var names = new { task = "charlm", dataset = "us-names", hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 12 } };
+        // 60 epochs (about 3 s) without early stopping, so the pause lands seconds before the end: in JobPauseTests a
+        // 12-epoch job of this kind once ended before the pause request, under CI on a fast machine.
+        var names = new
+        {
+            task = "charlm", dataset = "us-names",
+            hyperparameters = new { hiddenSize = 16, embeddingSize = 8, epochs = 60, earlyStoppingPatience = 0 },
+        };
         // The same job's model, once, for its size (its metadata, the training lines' hashes included, outweighs the checkpoint).
         var sample = (await _client.WaitForSuccessAsync((await _client.TrainAsync(names)).Id())).Id("modelId");
         int modelBytes;
